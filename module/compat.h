@@ -7,6 +7,8 @@
 #define _GHOST_COMPAT_H
 
 #include <linux/fs.h>
+#include <linux/mm.h>
+#include <linux/sched.h>
 #include <linux/version.h>
 
 #if LINUX_VERSION_CODE < KERNEL_VERSION(6, 1, 0)
@@ -20,6 +22,41 @@ static inline void ghost_inode_init_ts(struct inode *inode)
 	simple_inode_init_ts(inode);
 #else
 	inode->i_atime = inode->i_mtime = inode_set_ctime_current(inode);
+#endif
+}
+
+/* A read-only shared mapping must not become writable by mprotect(). */
+static inline void ghost_vma_deny_write(struct vm_area_struct *vma)
+{
+#if LINUX_VERSION_CODE >= KERNEL_VERSION(6, 3, 0)
+	vm_flags_clear(vma, VM_MAYWRITE);
+#else
+	vma->vm_flags &= ~VM_MAYWRITE;
+#endif
+}
+
+/* 6.2 renamed del_timer_sync(). */
+#if LINUX_VERSION_CODE < KERNEL_VERSION(6, 2, 0)
+#define timer_delete_sync del_timer_sync
+#endif
+
+/* Threads that never return to user mode cannot be parked. */
+#ifdef PF_USER_WORKER
+#define GHOST_PF_WORKER		(PF_IO_WORKER | PF_USER_WORKER)
+#else
+#define GHOST_PF_WORKER		PF_IO_WORKER
+#endif
+
+/*
+ * Did the thread that is switching out block?  Under its runqueue lock.
+ * 6.12 keeps sleepers queued (delayed dequeue): use task_is_runnable().
+ */
+static inline bool ghost_task_blocked(struct task_struct *p)
+{
+#if LINUX_VERSION_CODE >= KERNEL_VERSION(6, 12, 0)
+	return !task_is_runnable(p);
+#else
+	return !READ_ONCE(p->on_rq);
 #endif
 }
 

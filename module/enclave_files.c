@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * The files of an enclave_<id>/ directory: what each one shows and how a
- * write to it is parsed.  Called with ghost_lock held; @e is alive.
+ * write to it is parsed.  Called with ghost_lock held (but for "unlocked"
+ * stores) and @e alive.
  */
 #include <linux/capability.h>
 #include <linux/seq_file.h>
@@ -11,18 +12,45 @@
 
 #include "ghost.h"
 
+/* How long "destroy" waits for the enclave's threads to leave. */
+#define GHOST_DESTROY_WAIT_MS	5000
+
 static int ctl_show(struct ghost_enclave *e, struct seq_file *m)
 {
 	seq_printf(m, "%u\n", e->id);
 	return 0;
 }
 
+static int ctl_destroy(struct ghost_enclave *e)
+{
+	if (!capable(CAP_SYS_ADMIN))
+		return -EPERM;
+	mutex_lock(&ghost_lock);
+	if (e->dead) {
+		mutex_unlock(&ghost_lock);
+		return -ENODEV;
+	}
+	ghost_enclave_destroy(e, NULL);
+	mutex_unlock(&ghost_lock);
+	/* Threads blocked in the kernel leave when they next wake. */
+	ghost_enclave_wait_empty(e, GHOST_DESTROY_WAIT_MS);
+	return 0;
+}
+
+/* "destroy" or "leave <tid>" */
 static int ctl_store(struct ghost_enclave *e, char *buf)
 {
-	if (strcmp(strim(buf), "destroy"))
-		return -EINVAL;
-	ghost_enclave_destroy(e);
-	return 0;
+	char *args = strim(buf), *cmd = strsep(&args, " \t");
+	pid_t tid;
+
+	if (!strcmp(cmd, "destroy") && !args)
+		return ctl_destroy(e);
+	if (!strcmp(cmd, "leave") && args) {
+		if (kstrtoint(skip_spaces(args), 10, &tid) || tid < 0)
+			return -EINVAL;
+		return ghost_thread_leave(e, tid);
+	}
+	return -EINVAL;
 }
 
 static int cpulist_show(struct ghost_enclave *e, struct seq_file *m)
@@ -70,25 +98,31 @@ static int status_show(struct ghost_enclave *e, struct seq_file *m)
 	seq_printf(m, "id %u\n", e->id);
 	seq_printf(m, "abi %u\n", e->abi);
 	seq_printf(m, "nr_cpus %u\n", cpumask_weight(e->cpus));
-	seq_printf(m, "nr_tasks %u\n", 0);
-	seq_printf(m, "agent_online %u\n", 0);
+	seq_printf(m, "nr_tasks %u\n", READ_ONCE(e->nr_threads));
+	seq_printf(m, "nr_agents %u\n", READ_ONCE(e->nr_agents));
+	seq_printf(m, "agent_online %u\n", !!READ_ONCE(e->nr_agents));
 	return 0;
 }
 
 static int tasks_show(struct ghost_enclave *e, struct seq_file *m)
 {
+	ghost_thread_tasks_show(e, m);
 	return 0;
 }
 
-/* Threads enter ghost once the delegation core is loaded; not yet. */
+/* A tid enters; 0 is the writer.  Others' threads need CAP_SYS_NICE. */
 static int tasks_store(struct ghost_enclave *e, char *buf)
 {
-	return -EOPNOTSUPP;
+	pid_t tid;
+
+	if (kstrtoint(strim(buf), 10, &tid) || tid < 0)
+		return -EINVAL;
+	return ghost_thread_enter(e, tid);
 }
 
 static int agent_online_show(struct ghost_enclave *e, struct seq_file *m)
 {
-	seq_puts(m, "0\n");
+	seq_printf(m, "%u\n", !!READ_ONCE(e->nr_agents));
 	return 0;
 }
 
@@ -105,7 +139,7 @@ static int runnable_timeout_store(struct ghost_enclave *e, char *buf)
 	if (kstrtou32(strim(buf), 10, &ms) ||
 	    ms > GHOST_RUNNABLE_TIMEOUT_MAX_MS)
 		return -EINVAL;
-	e->runnable_timeout_ms = ms;
+	WRITE_ONCE(e->runnable_timeout_ms, ms);
 	return 0;
 }
 
@@ -121,18 +155,53 @@ static int deliver_ticks_store(struct ghost_enclave *e, char *buf)
 
 	if (kstrtou32(strim(buf), 10, &v) || v > 1)
 		return -EINVAL;
-	e->deliver_ticks = v;
+	WRITE_ONCE(e->deliver_ticks, v);
+	ghost_ticks_update(e);
+	return 0;
+}
+
+static int cpu_avail_show(struct ghost_enclave *e, struct seq_file *m)
+{
+	seq_printf(m, "%u\n", e->deliver_cpu_avail);
+	return 0;
+}
+
+static int cpu_avail_store(struct ghost_enclave *e, char *buf)
+{
+	u32 v;
+
+	if (kstrtou32(strim(buf), 10, &v) || v > 1)
+		return -EINVAL;
+	WRITE_ONCE(e->deliver_cpu_avail, v);
+	return 0;
+}
+
+static int region_show(struct ghost_enclave *e, struct seq_file *m)
+{
 	return 0;
 }
 
 const struct ghost_enclave_attr ghost_enclave_attrs[] = {
-	{ "ctl",		0644, ctl_show,		ctl_store, ghost_enclave_ioctl },
-	{ "cpulist",		0644, cpulist_show,	cpulist_store },
-	{ "cpumask",		0644, cpumask_show,	cpumask_store },
-	{ "status",		0444, status_show,	NULL },
-	{ "tasks",		0644, tasks_show,	tasks_store },
-	{ "agent_online",	0444, agent_online_show, NULL },
-	{ "runnable_timeout",	0644, runnable_timeout_show, runnable_timeout_store },
-	{ "deliver_ticks",	0644, deliver_ticks_show, deliver_ticks_store },
+	{ .name = "ctl", .mode = 0644, .show = ctl_show, .store = ctl_store,
+	  .ioctl = ghost_enclave_ioctl, .own_privileges = true,
+	  .unlocked = true },
+	{ .name = "cpulist", .mode = 0644, .show = cpulist_show,
+	  .store = cpulist_store },
+	{ .name = "cpumask", .mode = 0644, .show = cpumask_show,
+	  .store = cpumask_store },
+	{ .name = "status", .mode = 0444, .show = status_show },
+	{ .name = "tasks", .mode = 0666, .show = tasks_show,
+	  .store = tasks_store, .own_privileges = true, .unlocked = true },
+	{ .name = "agent_online", .mode = 0444, .show = agent_online_show },
+	{ .name = "runnable_timeout", .mode = 0644,
+	  .show = runnable_timeout_show, .store = runnable_timeout_store },
+	{ .name = "deliver_ticks", .mode = 0644, .show = deliver_ticks_show,
+	  .store = deliver_ticks_store },
+	{ .name = "deliver_cpu_availability", .mode = 0644,
+	  .show = cpu_avail_show, .store = cpu_avail_store },
+	{ .name = "sw", .mode = 0444, .show = region_show,
+	  .mmap = ghost_sw_mmap },
+	{ .name = "txn", .mode = 0600, .show = region_show,
+	  .mmap = ghost_txn_mmap },
 };
 const unsigned int ghost_nr_enclave_attrs = ARRAY_SIZE(ghost_enclave_attrs);

@@ -4,12 +4,24 @@
 #define _GHOST_GHOST_H
 
 #include <linux/cpumask.h>
+#include <linux/irq_work.h>
 #include <linux/kref.h>
 #include <linux/list.h>
 #include <linux/mutex.h>
+#include <linux/preempt.h>
+#include <linux/refcount.h>
+#include <linux/sched.h>
+#include <linux/spinlock.h>
+#include <linux/types.h>
+#include <linux/wait.h>
+#include <linux/workqueue.h>
 #include <uapi/linux/ghost.h>
 
 struct dentry;
+struct file;
+struct seq_file;
+struct ghost_tick;
+struct vm_area_struct;
 struct ghost_enclave;
 
 /* One file of an enclave directory: formats and parses its text. */
@@ -18,8 +30,13 @@ struct ghost_enclave_attr {
 	umode_t mode;
 	int (*show)(struct ghost_enclave *e, struct seq_file *m);
 	int (*store)(struct ghost_enclave *e, char *buf);
-	long (*ioctl)(struct ghost_enclave *e, unsigned int cmd,
-		      unsigned long arg);
+	long (*ioctl)(struct ghost_enclave *e, struct file *file,
+		      unsigned int cmd, unsigned long arg);
+	int (*mmap)(struct ghost_enclave *e, struct vm_area_struct *vma);
+	/* Stores that check privileges themselves (tasks). */
+	bool own_privileges;
+	/* Stores that run without ghost_lock (they may sleep long). */
+	bool unlocked;
 };
 
 /* What an enclave file's inode points at; holds a reference on @e. */
@@ -28,37 +45,137 @@ struct ghost_enclave_file {
 	const struct ghost_enclave_attr *attr;
 };
 
+/* A message ring shared with agents through an anonymous fd. */
+struct ghost_queue {
+	struct kref ref;
+	struct ghost_ring *ring;	/* vmalloc_user */
+	size_t size;
+	u32 nr_slots;
+	u32 head;			/* the kernel's copy: never read back */
+	u32 overflow;
+	wait_queue_head_t wq;		/* poll and GHOST_IOC_AGENT_WAIT */
+	struct irq_work wake;		/* wakes wq from scheduler hooks */
+};
+
+/*
+ * A thread in an enclave, or an agent.  States of a scheduled thread:
+ *   RUNNABLE    wants a CPU; parks before running user code
+ *   COMMITTING  being placed on @cpu by a commit; still parked
+ *   RUNNING     committed to @cpu: may run user code there
+ *   BLOCKED     asleep outside ghost
+ *   GONE        exited or left; waits for its last reference
+ */
+enum ghost_thread_state {
+	GT_RUNNABLE,
+	GT_COMMITTING,
+	GT_RUNNING,
+	GT_BLOCKED,
+	GT_GONE,
+};
+
+/* ghost_thread->flags */
+enum {
+	GT_F_WORK_QUEUED,	/* ->work is on the task's task_work list */
+	GT_F_PARKED,		/* sleeping in ghost_park() */
+	GT_F_DETACH,		/* leave the enclave at the next chance */
+	GT_F_ENROLLED,		/* notifier registered, in the hash */
+	GT_F_AGENT,		/* an agent, not a scheduled thread */
+	GT_F_JOINED,		/* the enrolment was attempted */
+	GT_F_SEND_ON_CPU,	/* TASK_ON_CPU at the next sched_in */
+};
+
+struct ghost_thread {
+	struct hlist_node hnode;	/* ghost_thread_hash, RCU */
+	struct list_head enode;		/* enclave->threads, under e->lock */
+	struct task_struct *task;	/* reference held */
+	struct ghost_enclave *e;	/* reference held */
+	refcount_t ref;
+	struct preempt_notifier pn;
+	struct callback_head work;	/* join, park or detach */
+	unsigned long flags;
+	wait_queue_head_t wq;		/* ghost_park() sleeps here */
+	enum ghost_thread_state state;	/* under e->lock */
+	int cpu;			/* committed CPU, or -1 */
+	u32 barrier;
+	u32 sw_index;
+	u64 gtid;
+	u64 parent_gtid;
+	u64 runnable_since;		/* ns, for the watchdog */
+
+	/* What the thread gets back when it leaves. */
+	int saved_policy;
+	unsigned int saved_rt_priority;
+	int saved_nice;
+	cpumask_var_t saved_mask;
+
+	struct rcu_head rcu;
+};
+
 struct ghost_enclave {
 	struct kref ref;
 	struct list_head node;		/* in ghost_enclaves, under ghost_lock */
 	u32 id;
 	u32 abi;
 	bool dead;			/* destroyed; files fail with ENODEV */
-	cpumask_var_t cpus;		/* under ghost_lock */
+	cpumask_var_t cpus;		/* under ghost_lock, read under lock */
 	u32 runnable_timeout_ms;
 	bool deliver_ticks;
+	bool deliver_cpu_avail;
+	cpumask_var_t cpu_busy;		/* under lock: non-ghost thread runs */
 	struct dentry *dir;		/* ghostfs directory while mounted */
+
+	/* Thread state; taken in scheduler hooks, so raw and irqsave. */
+	raw_spinlock_t lock;
+	struct list_head threads;
+	unsigned int nr_threads;
+	unsigned int nr_agents;
+	struct ghost_thread **cpu_cur;	/* committed thread per CPU */
+	struct ghost_thread **cpu_agent;
+	struct ghost_queue *queue;	/* default queue, or NULL */
+	wait_queue_head_t detach_wq;	/* destroy waits for nr_threads 0 */
+
+	struct ghost_sw_region_header *sw;	/* vmalloc_user */
+	size_t sw_size;
+	u32 sw_next;
+	struct ghost_txn *txn;			/* vmalloc_user */
+	size_t txn_size;
+
+	struct ghost_tick *ticks;		/* per CPU, for deliver_ticks */
+
+	struct delayed_work grace_work;
+	struct delayed_work watchdog_work;
+	struct work_struct free_work;
+
 	struct ghost_enclave_file files[];
 };
 
 /* Serialises enclave creation, destruction, CPU ownership and ghostfs. */
 extern struct mutex ghost_lock;
 extern struct list_head ghost_enclaves;
+extern struct workqueue_struct *ghost_wq;
+extern unsigned int ghost_agent_grace_ms;
 
 /* enclave.c */
+int ghost_enclave_init(void);
+void ghost_enclave_exit(void);
 struct ghost_enclave *ghost_enclave_find(u32 id);
+struct ghost_enclave *ghost_cpu_owner(int cpu);
 int ghost_enclave_create(u32 id, u32 abi);
-void ghost_enclave_destroy(struct ghost_enclave *e);
+void ghost_enclave_destroy(struct ghost_enclave *e, const char *why);
 void ghost_enclave_destroy_all(void);
+bool ghost_enclave_wait_empty(struct ghost_enclave *e, unsigned int ms);
 int ghost_enclave_set_cpus(struct ghost_enclave *e, const struct cpumask *cpus);
+void ghost_enclave_get(struct ghost_enclave *e);
 void ghost_enclave_put(struct ghost_enclave *e);
 bool ghost_abi_supported(u32 abi);
 
 /* enclave_files.c */
 extern const struct ghost_enclave_attr ghost_enclave_attrs[];
 extern const unsigned int ghost_nr_enclave_attrs;
-long ghost_enclave_ioctl(struct ghost_enclave *e, unsigned int cmd,
-			 unsigned long arg);
+
+/* ioctl.c */
+long ghost_enclave_ioctl(struct ghost_enclave *e, struct file *file,
+			 unsigned int cmd, unsigned long arg);
 
 /* ctl.c: the top-level ctl and version files. */
 extern const struct file_operations ghost_top_ctl_fops;
@@ -70,5 +187,79 @@ void ghostfs_exit(void);
 int ghostfs_add_enclave(struct ghost_enclave *e);
 void ghostfs_remove_enclave(struct ghost_enclave *e);
 char *ghostfs_copy_write(const char __user *ubuf, size_t len);
+
+/* thread.c */
+struct ghost_thread *ghost_thread_lookup(struct task_struct *p);
+struct ghost_thread *ghost_thread_find_gtid(struct ghost_enclave *e, u64 gtid);
+void ghost_thread_put(struct ghost_thread *gt);
+int ghost_thread_enter(struct ghost_enclave *e, pid_t tid);
+int ghost_thread_leave(struct ghost_enclave *e, pid_t tid);
+int ghost_agent_attach(struct ghost_enclave *e, int cpu);
+void ghost_thread_fork(struct task_struct *parent, struct task_struct *child);
+void ghost_thread_exit_hook(struct task_struct *p);
+void ghost_thread_detach_all(struct ghost_enclave *e);
+void ghost_thread_tasks_show(struct ghost_enclave *e, struct seq_file *m);
+
+/* sched.c: state changes driven by hooks and commits (e->lock held). */
+void ghost_sched_out(struct ghost_thread *gt, bool blocked);
+void ghost_sched_wakeup(struct ghost_thread *gt, int waker_cpu);
+void ghost_sched_yield(struct ghost_thread *gt);
+void ghost_sched_affinity(struct ghost_thread *gt, bool done);
+void ghost_cpu_set_busy(struct ghost_enclave *e, int cpu, bool busy);
+void ghost_queue_park(struct ghost_thread *gt);
+void ghost_park(struct ghost_thread *gt);
+void ghost_preempt_locked(struct ghost_enclave *e, struct ghost_thread *gt);
+void ghost_release_cpu_locked(struct ghost_enclave *e, struct ghost_thread *gt);
+u64 ghost_runtime(struct ghost_thread *gt);
+
+/* hooks.c */
+int ghost_hooks_init(void);
+void ghost_hooks_exit(void);
+extern struct preempt_ops ghost_preempt_ops;
+
+/* queue.c */
+int ghost_queue_create(struct ghost_enclave *e,
+		       struct ghost_ioc_create_queue __user *uarg);
+void ghost_queue_put(struct ghost_queue *q);
+void ghost_emit_task(struct ghost_enclave *e, struct ghost_thread *gt,
+		     u16 type, int cpu);
+void ghost_emit_task_new(struct ghost_enclave *e, struct ghost_thread *gt);
+void ghost_emit_wakeup(struct ghost_enclave *e, struct ghost_thread *gt,
+		       int waker_cpu);
+void ghost_emit_cpu(struct ghost_enclave *e, u16 type, int cpu);
+long ghost_agent_wait(struct ghost_enclave *e,
+		      struct ghost_ioc_wait __user *uarg);
+
+/* sw.c: status words */
+int ghost_sw_init(struct ghost_enclave *e);
+void ghost_sw_free_region(struct ghost_enclave *e);
+int ghost_sw_alloc(struct ghost_enclave *e, struct ghost_thread *gt);
+void ghost_sw_update(struct ghost_enclave *e, struct ghost_thread *gt);
+void ghost_sw_release(struct ghost_enclave *e, struct ghost_thread *gt);
+void ghost_sw_cpu_update(struct ghost_enclave *e, int cpu);
+u32 ghost_sw_cpu_barrier_inc(struct ghost_enclave *e, int cpu);
+void ghost_sw_switch_in(struct ghost_enclave *e, struct ghost_thread *gt);
+int ghost_sw_mmap(struct ghost_enclave *e, struct vm_area_struct *vma);
+long ghost_sw_ioctl(struct ghost_enclave *e, unsigned int cmd,
+		    void __user *uarg);
+
+/* txn.c */
+int ghost_txn_init(struct ghost_enclave *e);
+void ghost_txn_free_region(struct ghost_enclave *e);
+int ghost_txn_mmap(struct ghost_enclave *e, struct vm_area_struct *vma);
+long ghost_txn_commit(struct ghost_enclave *e,
+		      struct ghost_ioc_commit __user *uarg);
+
+/* tick.c */
+int ghost_ticks_init(struct ghost_enclave *e);
+void ghost_ticks_update(struct ghost_enclave *e);
+void ghost_ticks_free(struct ghost_enclave *e);
+
+/* watchdog.c: agent grace period and runnable timeout */
+void ghost_watchdog_init(struct ghost_enclave *e);
+void ghost_watchdog_start(struct ghost_enclave *e);
+void ghost_watchdog_stop(struct ghost_enclave *e);
+void ghost_agent_lost(struct ghost_enclave *e);
+void ghost_agent_found(struct ghost_enclave *e);
 
 #endif /* _GHOST_GHOST_H */

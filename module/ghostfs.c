@@ -53,15 +53,20 @@ static ssize_t ghostfs_enclave_write(struct file *file, const char __user *ubuf,
 
 	if (!f->attr->store)
 		return -EINVAL;
-	if (!capable(CAP_SYS_ADMIN))
+	if (!f->attr->own_privileges && !capable(CAP_SYS_ADMIN))
 		return -EPERM;
 	buf = ghostfs_copy_write(ubuf, len);
 	if (IS_ERR(buf))
 		return PTR_ERR(buf);
 
-	mutex_lock(&ghost_lock);
-	err = f->e->dead ? -ENODEV : f->attr->store(f->e, buf);
-	mutex_unlock(&ghost_lock);
+	if (f->attr->unlocked) {
+		err = READ_ONCE(f->e->dead) ? -ENODEV :
+		      f->attr->store(f->e, buf);
+	} else {
+		mutex_lock(&ghost_lock);
+		err = f->e->dead ? -ENODEV : f->attr->store(f->e, buf);
+		mutex_unlock(&ghost_lock);
+	}
 	kfree(buf);
 	return err ? err : len;
 }
@@ -70,14 +75,21 @@ static long ghostfs_enclave_ioctl(struct file *file, unsigned int cmd,
 				  unsigned long arg)
 {
 	struct ghost_enclave_file *f = file_inode(file)->i_private;
-	long ret;
 
 	if (!f->attr->ioctl)
 		return -ENOTTY;
-	mutex_lock(&ghost_lock);
-	ret = f->e->dead ? -ENODEV : f->attr->ioctl(f->e, cmd, arg);
-	mutex_unlock(&ghost_lock);
-	return ret;
+	return f->attr->ioctl(f->e, file, cmd, arg);
+}
+
+static int ghostfs_enclave_mmap(struct file *file, struct vm_area_struct *vma)
+{
+	struct ghost_enclave_file *f = file_inode(file)->i_private;
+
+	if (!f->attr->mmap)
+		return -ENODEV;
+	if (READ_ONCE(f->e->dead))
+		return -ENODEV;
+	return f->attr->mmap(f->e, vma);
 }
 
 static const struct file_operations ghostfs_enclave_fops = {
@@ -86,6 +98,7 @@ static const struct file_operations ghostfs_enclave_fops = {
 	.read		= seq_read,
 	.write		= ghostfs_enclave_write,
 	.unlocked_ioctl	= ghostfs_enclave_ioctl,
+	.mmap		= ghostfs_enclave_mmap,
 	.llseek		= seq_lseek,
 	.release	= single_release,
 };

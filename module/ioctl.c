@@ -1,5 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
-/* ioctls on an enclave's ctl file. */
+/* ioctls on an enclave's ctl file.  No ghost_lock: some of them sleep. */
+#include <linux/capability.h>
+#include <linux/file.h>
 #include <linux/string.h>
 #include <linux/uaccess.h>
 
@@ -19,8 +21,10 @@ static long ghost_ioc_enclave_info(struct ghost_enclave *e, void __user *arg)
 	info.abi_version = e->abi;
 	info.id = e->id;
 	info.nr_cpus = cpumask_weight(e->cpus);
-	info.nr_tasks = 0;
-	info.runnable_timeout_ms = e->runnable_timeout_ms;
+	info.nr_tasks = READ_ONCE(e->nr_threads);
+	info.runnable_timeout_ms = READ_ONCE(e->runnable_timeout_ms);
+	if (READ_ONCE(e->nr_agents))
+		info.flags |= GHOST_ENCLAVE_F_AGENT_ONLINE;
 	if (e->deliver_ticks)
 		info.flags |= GHOST_ENCLAVE_F_DELIVER_TICKS;
 
@@ -29,15 +33,56 @@ static long ghost_ioc_enclave_info(struct ghost_enclave *e, void __user *arg)
 	return 0;
 }
 
-/* Called with ghost_lock held and @e alive. */
-long ghost_enclave_ioctl(struct ghost_enclave *e, unsigned int cmd,
-			 unsigned long arg)
+static long ghost_ioc_agent_attach(struct ghost_enclave *e, void __user *uarg)
 {
+	struct ghost_ioc_agent arg;
+
+	if (copy_from_user(&arg, uarg, sizeof(arg)))
+		return -EFAULT;
+	if (arg.flags || arg.resv[0] || arg.resv[1] || arg.resv[2])
+		return -EINVAL;
+	return ghost_agent_attach(e, arg.cpu);
+}
+
+static long ghost_ioc_discover(struct ghost_enclave *e)
+{
+	struct ghost_thread *gt;
+	unsigned long flags;
+
+	if (!capable(CAP_SYS_NICE))
+		return -EPERM;
+	raw_spin_lock_irqsave(&e->lock, flags);
+	list_for_each_entry(gt, &e->threads, enode)
+		ghost_emit_task_new(e, gt);
+	raw_spin_unlock_irqrestore(&e->lock, flags);
+	return 0;
+}
+
+long ghost_enclave_ioctl(struct ghost_enclave *e, struct file *file,
+			 unsigned int cmd, unsigned long arg)
+{
+	void __user *uarg = (void __user *)arg;
+
+	if (READ_ONCE(e->dead))
+		return -ENODEV;
 	switch (cmd) {
 	case GHOST_IOC_NULL:
 		return 0;
 	case GHOST_IOC_ENCLAVE_INFO:
-		return ghost_ioc_enclave_info(e, (void __user *)arg);
+		return ghost_ioc_enclave_info(e, uarg);
+	case GHOST_IOC_CREATE_QUEUE:
+		return ghost_queue_create(e, uarg);
+	case GHOST_IOC_COMMIT:
+		return ghost_txn_commit(e, uarg);
+	case GHOST_IOC_AGENT_ATTACH:
+		return ghost_ioc_agent_attach(e, uarg);
+	case GHOST_IOC_AGENT_WAIT:
+		return ghost_agent_wait(e, uarg);
+	case GHOST_IOC_SW_GET:
+	case GHOST_IOC_SW_FREE:
+		return ghost_sw_ioctl(e, cmd, uarg);
+	case GHOST_IOC_DISCOVER:
+		return ghost_ioc_discover(e);
 	default:
 		return -ENOTTY;
 	}

@@ -75,4 +75,232 @@ struct ghost_enclave_info {
 #define GHOST_IOC_NULL		_IO(GHOST_IOC_MAGIC, 0)
 #define GHOST_IOC_ENCLAVE_INFO	_IOWR(GHOST_IOC_MAGIC, 1, struct ghost_enclave_info)
 
+/*
+ * Threads
+ * =======
+ *
+ * A thread enters an enclave when its tid is written to enclave_<id>/tasks
+ * ("0" means the writer itself; another process's thread needs
+ * CAP_SYS_NICE).  From then on it runs user code only on the CPU an agent
+ * committed it to.  It leaves by exiting, by a write of "leave <tid>" to the
+ * enclave's ctl, or when the enclave goes away; it then gets back the
+ * scheduling policy, priority and CPU affinity it had when it entered.
+ *
+ * Every thread has a gtid (tid in the high 32 bits, an enrolment number in
+ * the low 32) and a status word.  Its barrier counts state changes; each
+ * task message carries the new barrier and a commit must name the current
+ * one, so an agent never acts on old information.
+ */
+#define GHOST_GTID_TID(gtid)	((__s32)((__u64)(gtid) >> 32))
+#define GHOST_NULL_GTID		0	/* in a txn: leave the CPU idle */
+
+/* enclave_<id>/sw: read-only shared memory, GHOST_SW_REGION_SIZE(...) */
+struct ghost_status_word {
+	__u32	barrier;
+	__u32	flags;
+	__u64	gtid;
+	__u64	switch_time;	/* ns, CLOCK_MONOTONIC, last time on a CPU */
+	__u64	runtime;	/* ns of CPU time, as the thread's clock */
+};
+
+/* struct ghost_status_word->flags */
+#define GHOST_SW_F_INUSE	(1U << 0)	/* set last: the word is complete */
+#define GHOST_SW_F_CANFREE	(1U << 1)	/* thread gone: GHOST_IOC_SW_FREE */
+#define GHOST_SW_TASK_ONCPU	(1U << 16)
+#define GHOST_SW_TASK_RUNNABLE	(1U << 17)
+
+/* Per-CPU word in the same region. */
+struct ghost_cpu_word {
+	__u32	barrier;	/* bumped for every CPU message */
+	__u32	flags;
+	__u64	gtid;		/* the ghost thread committed here, or 0 */
+	__u64	commit_time;
+	__u64	resv;
+};
+
+#define GHOST_CPU_F_IN_ENCLAVE	(1U << 0)
+#define GHOST_CPU_F_AGENT	(1U << 1)	/* an agent is attached */
+
+struct ghost_sw_region_header {
+	__u32	version;	/* GHOST_VERSION */
+	__u32	nr_cpus;	/* entries of cpu_words[] (nr_cpu_ids) */
+	__u32	nr_words;	/* entries of words[] */
+	__u32	cpu_words_offset;	/* bytes from the region start */
+	__u32	words_offset;
+	__u32	resv[11];
+};
+
+/*
+ * Messages
+ * ========
+ *
+ * Rings in shared memory (GHOST_IOC_CREATE_QUEUE): the kernel writes
+ * messages at head, the agent consumes at tail.  Both are free-running
+ * __u32 counts of 8-byte slots; ring index = count & (nr_slots - 1).  A
+ * message takes (length + 7) / 8 slots and never wraps: the kernel pads the
+ * ring's end with GHOST_MSG_NOP.  The kernel stores the message, then
+ * head with release semantics; the agent loads head with acquire semantics,
+ * reads, then stores tail with release semantics.  When a message does not
+ * fit it is dropped and overflow is incremented: loss is never silent.
+ * The queue fd is pollable (POLLIN while head != tail).
+ */
+struct ghost_msg {
+	__u16	type;
+	__u16	length;		/* bytes, header included */
+	__u32	seqnum;		/* task: thread barrier; CPU: CPU barrier */
+	/* payload */
+};
+
+enum ghost_msg_type {
+	GHOST_MSG_NOP			= 0,
+
+	GHOST_MSG_TASK_DEAD		= 64,
+	GHOST_MSG_TASK_BLOCKED,
+	GHOST_MSG_TASK_WAKEUP,
+	GHOST_MSG_TASK_NEW,
+	GHOST_MSG_TASK_PREEMPT,
+	GHOST_MSG_TASK_YIELD,
+	GHOST_MSG_TASK_DEPARTED,
+	GHOST_MSG_TASK_SWITCHTO,	/* reserved: not produced */
+	GHOST_MSG_TASK_AFFINITY_CHANGED,
+	GHOST_MSG_TASK_ON_CPU,
+	GHOST_MSG_TASK_PRIORITY_CHANGED,
+
+	GHOST_MSG_CPU_TICK		= 128,
+	GHOST_MSG_CPU_AVAILABLE		= 131,
+	GHOST_MSG_CPU_BUSY,
+};
+
+/* Payload of every task message but TASK_NEW and TASK_WAKEUP. */
+struct ghost_msg_task {
+	__u64	gtid;
+	__u64	runtime;
+	__s32	cpu;		/* where it happened, or -1 */
+	__u32	resv;
+};
+
+struct ghost_msg_task_new {
+	__u64	gtid;
+	__u64	parent_gtid;	/* 0 unless forked by a ghost thread */
+	__u64	runtime;
+	__u32	sw_index;	/* of the thread's status word */
+	__s32	nice;
+	__u16	runnable;
+	__u16	resv[3];
+};
+
+struct ghost_msg_task_wakeup {
+	__u64	gtid;
+	__s32	last_ran_cpu;
+	__s32	waker_cpu;
+};
+
+struct ghost_msg_cpu {
+	__s32	cpu;
+	__u32	resv;
+};
+
+#define GHOST_MAX_QUEUE_ELEMS	65536
+
+struct ghost_ring {
+	__u32	head;		/* kernel writes */
+	__u32	tail;		/* agent writes */
+	__u32	overflow;
+	__u32	nr_slots;	/* power of two */
+	__u32	resv[12];
+	struct ghost_msg msgs[];
+};
+
+struct ghost_ioc_create_queue {
+	__u32	elems;		/* slots, a power of two <= GHOST_MAX_QUEUE_ELEMS */
+	__u32	flags;		/* GHOST_QUEUE_F_DEFAULT */
+	__u64	mapsize;	/* out: bytes to mmap from the returned fd */
+	__u64	resv[2];
+};
+
+/* The enclave's default queue: gets every thread's and CPU's messages. */
+#define GHOST_QUEUE_F_DEFAULT	(1U << 0)
+
+/*
+ * Transactions
+ * ============
+ *
+ * enclave_<id>/txn maps nr_cpu_ids struct ghost_txn, one per CPU,
+ * read-write.  The agent fills a CPU's slot (gtid, task_barrier) then
+ * stores state = GHOST_TXN_READY; GHOST_IOC_COMMIT commits the READY slots
+ * of a CPU set (remote CPUs first, the caller's last) and writes each
+ * slot's state to a status below.  The caller is an agent of the enclave
+ * or has CAP_SYS_NICE (EPERM otherwise); while the enclave has no agent,
+ * every slot fails with GHOST_TXN_NO_AGENT.
+ */
+struct ghost_txn {
+	__s32	state;		/* GHOST_TXN_READY, then a status */
+	__s32	cpu;		/* read-only: the slot's CPU */
+	__u64	gtid;		/* thread to run, or GHOST_NULL_GTID for idle */
+	__u32	task_barrier;
+	__u32	flags;		/* GHOST_TXN_F_* */
+	__u64	commit_time;	/* out: ns, CLOCK_MONOTONIC */
+	__u64	resv[4];
+};
+
+/* struct ghost_txn->flags */
+#define GHOST_TXN_F_SEND_ON_CPU	(1U << 0)	/* TASK_ON_CPU when it runs */
+#define GHOST_TXN_F_ALL		GHOST_TXN_F_SEND_ON_CPU
+
+enum ghost_txn_state {
+	GHOST_TXN_COMPLETE = 1,
+	GHOST_TXN_TARGET_STALE,
+	GHOST_TXN_TARGET_NOT_FOUND,
+	GHOST_TXN_TARGET_NOT_RUNNABLE,
+	GHOST_TXN_TARGET_ONCPU,
+	GHOST_TXN_CPU_UNAVAIL,
+	GHOST_TXN_INVALID_CPU,
+	GHOST_TXN_INVALID_TARGET,
+	GHOST_TXN_INVALID_FLAGS,
+	GHOST_TXN_NO_AGENT,
+	GHOST_TXN_ABORTED,
+	GHOST_TXN_READY = 0x7fffffff,
+};
+
+struct ghost_ioc_commit {
+	__u64	cpus_ptr;	/* user pointer to a CPU bitmap */
+	__u32	cpus_len;	/* its size in bytes */
+	__u32	flags;		/* must be 0 */
+	__u32	nr_committed;	/* out: slots that reached COMPLETE */
+	__u32	resv[3];
+};
+
+/* The calling thread becomes the agent of @cpu (SCHED_FIFO, pinned). */
+struct ghost_ioc_agent {
+	__s32	cpu;
+	__u32	flags;		/* must be 0 */
+	__u64	resv[3];
+};
+
+/*
+ * Sleep until the default queue's head differs from @head (or a signal),
+ * so a message produced after the agent looked is never missed:
+ * -ESTALE at once when it already differs.
+ */
+struct ghost_ioc_wait {
+	__u32	head;
+	__u32	timeout_ms;	/* 0: no timeout */
+	__u64	resv[2];
+};
+
+/* Status word index of @gtid, and the free protocol. */
+struct ghost_ioc_sw {
+	__u64	gtid;
+	__u32	index;		/* out (GET) / in (FREE) */
+	__u32	resv;
+};
+
+#define GHOST_IOC_CREATE_QUEUE	_IOWR(GHOST_IOC_MAGIC, 2, struct ghost_ioc_create_queue)
+#define GHOST_IOC_COMMIT	_IOWR(GHOST_IOC_MAGIC, 3, struct ghost_ioc_commit)
+#define GHOST_IOC_AGENT_ATTACH	_IOW(GHOST_IOC_MAGIC, 4, struct ghost_ioc_agent)
+#define GHOST_IOC_AGENT_WAIT	_IOW(GHOST_IOC_MAGIC, 5, struct ghost_ioc_wait)
+#define GHOST_IOC_SW_GET	_IOWR(GHOST_IOC_MAGIC, 6, struct ghost_ioc_sw)
+#define GHOST_IOC_SW_FREE	_IOW(GHOST_IOC_MAGIC, 7, struct ghost_ioc_sw)
+#define GHOST_IOC_DISCOVER	_IO(GHOST_IOC_MAGIC, 8)
+
 #endif /* _UAPI_LINUX_GHOST_H */

@@ -1,0 +1,253 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Where ghost.ko observes the scheduler: preempt notifiers on each ghost
+ * thread, the sched tracepoints (found by name: they are not exported) and
+ * a kprobe on sched_yield.
+ */
+#include <linux/kprobes.h>
+#include <linux/pid.h>
+#include <linux/tracepoint.h>
+
+#include "compat.h"
+#include "ghost.h"
+
+static void ghost_pn_sched_in(struct preempt_notifier *pn, int cpu)
+{
+	struct ghost_thread *gt = container_of(pn, struct ghost_thread, pn);
+	unsigned long flags;
+
+	raw_spin_lock_irqsave(&gt->e->lock, flags);
+	ghost_sw_switch_in(gt->e, gt);
+	if (gt->state == GT_RUNNING &&
+	    test_and_clear_bit(GT_F_SEND_ON_CPU, &gt->flags))
+		ghost_emit_task(gt->e, gt, GHOST_MSG_TASK_ON_CPU, cpu);
+	raw_spin_unlock_irqrestore(&gt->e->lock, flags);
+}
+
+static void ghost_pn_sched_out(struct preempt_notifier *pn,
+			       struct task_struct *next)
+{
+	struct ghost_thread *gt = container_of(pn, struct ghost_thread, pn);
+
+	/* Sleeping in ghost_park() is not blocking. */
+	if (test_bit(GT_F_PARKED, &gt->flags))
+		return;
+	ghost_sched_out(gt, ghost_task_blocked(current));
+}
+
+struct preempt_ops ghost_preempt_ops = {
+	.sched_in	= ghost_pn_sched_in,
+	.sched_out	= ghost_pn_sched_out,
+};
+
+static struct ghost_thread *ghost_hook_thread(struct task_struct *p)
+{
+	struct ghost_thread *gt = ghost_thread_lookup(p);
+
+	if (!gt || test_bit(GT_F_AGENT, &gt->flags) ||
+	    !test_bit(GT_F_ENROLLED, &gt->flags))
+		return NULL;
+	return gt;
+}
+
+static void ghost_tp_wakeup(void *data, struct task_struct *p)
+{
+	struct ghost_thread *gt;
+
+	rcu_read_lock();
+	gt = ghost_hook_thread(p);
+	if (gt && !test_bit(GT_F_PARKED, &gt->flags))
+		ghost_sched_wakeup(gt, raw_smp_processor_id());
+	rcu_read_unlock();
+}
+
+/*
+ * CPU_BUSY / CPU_AVAILABLE: a thread outside ghost takes or gives back an
+ * enclave CPU.  Runs on every context switch: one per-CPU load when no
+ * enclave owns the CPU.
+ */
+static void ghost_tp_switch(void *data, bool preempt, struct task_struct *prev,
+			    struct task_struct *next, unsigned int prev_state)
+{
+	int cpu = raw_smp_processor_id();
+	struct ghost_enclave *e = ghost_cpu_owner(cpu);
+	bool busy;
+
+	if (!e || !READ_ONCE(e->deliver_cpu_avail))
+		return;
+	rcu_read_lock();
+	busy = !is_idle_task(next) && !ghost_thread_lookup(next);
+	rcu_read_unlock();
+	ghost_cpu_set_busy(e, cpu, busy);
+}
+
+static void ghost_tp_fork(void *data, struct task_struct *parent,
+			  struct task_struct *child)
+{
+	rcu_read_lock();
+	ghost_thread_fork(parent, child);
+	rcu_read_unlock();
+}
+
+static void ghost_tp_exit(void *data, struct task_struct *p)
+{
+	rcu_read_lock();
+	ghost_thread_exit_hook(p);
+	rcu_read_unlock();
+}
+
+static int ghost_kp_yield(struct kprobe *kp, struct pt_regs *regs)
+{
+	struct ghost_thread *gt;
+
+	rcu_read_lock();
+	gt = ghost_hook_thread(current);
+	if (gt)
+		ghost_sched_yield(gt);
+	rcu_read_unlock();
+	return 0;
+}
+
+static struct kprobe ghost_kp_yield_probe = {
+	.symbol_name	= "do_sched_yield",
+	.pre_handler	= ghost_kp_yield,
+};
+
+/*
+ * A user's sched_setaffinity() on a ghost thread: the thread gives up its
+ * CPU before the mask changes (so it never runs user code outside its
+ * commit), and the agent learns about it when the call succeeded.
+ */
+struct ghost_aff_call {
+	pid_t pid;
+};
+
+static struct ghost_thread *ghost_aff_target(pid_t pid)
+{
+	struct task_struct *p = pid ? pid_task(find_vpid(pid), PIDTYPE_PID) :
+				current;
+
+	return p ? ghost_hook_thread(p) : NULL;
+}
+
+static int ghost_krp_aff_entry(struct kretprobe_instance *ri,
+			       struct pt_regs *regs)
+{
+	struct ghost_aff_call *call = (void *)ri->data;
+	struct ghost_thread *gt;
+
+	call->pid = (pid_t)regs_get_kernel_argument(regs, 0);
+	rcu_read_lock();
+	gt = ghost_aff_target(call->pid);
+	if (gt)
+		ghost_sched_affinity(gt, false);
+	rcu_read_unlock();
+	return 0;
+}
+
+static int ghost_krp_aff_ret(struct kretprobe_instance *ri,
+			     struct pt_regs *regs)
+{
+	struct ghost_aff_call *call = (void *)ri->data;
+	struct ghost_thread *gt;
+
+	if (regs_return_value(regs))
+		return 0;
+	rcu_read_lock();
+	gt = ghost_aff_target(call->pid);
+	if (gt)
+		ghost_sched_affinity(gt, true);
+	rcu_read_unlock();
+	return 0;
+}
+
+static struct kretprobe ghost_krp_aff = {
+	.kp.symbol_name	= "sched_setaffinity",
+	.entry_handler	= ghost_krp_aff_entry,
+	.handler	= ghost_krp_aff_ret,
+	.data_size	= sizeof(struct ghost_aff_call),
+	.maxactive	= 64,
+};
+
+struct ghost_tp {
+	const char *name;
+	void *probe;
+	struct tracepoint *tp;
+};
+
+static struct ghost_tp ghost_tps[] = {
+	{ "sched_wakeup",	ghost_tp_wakeup },
+	{ "sched_switch",	ghost_tp_switch },
+	{ "sched_process_fork",	ghost_tp_fork },
+	{ "sched_process_exit",	ghost_tp_exit },
+};
+
+static void ghost_find_tp(struct tracepoint *tp, void *priv)
+{
+	unsigned int i;
+
+	for (i = 0; i < ARRAY_SIZE(ghost_tps); i++) {
+		if (!strcmp(tp->name, ghost_tps[i].name))
+			ghost_tps[i].tp = tp;
+	}
+}
+
+static void ghost_unregister_tps(void)
+{
+	unsigned int i;
+
+	for (i = 0; i < ARRAY_SIZE(ghost_tps); i++) {
+		if (ghost_tps[i].tp)
+			tracepoint_probe_unregister(ghost_tps[i].tp,
+						    ghost_tps[i].probe, NULL);
+	}
+	tracepoint_synchronize_unregister();
+}
+
+int ghost_hooks_init(void)
+{
+	unsigned int i;
+	int err;
+
+	for_each_kernel_tracepoint(ghost_find_tp, NULL);
+	for (i = 0; i < ARRAY_SIZE(ghost_tps); i++) {
+		if (!ghost_tps[i].tp) {
+			pr_err("tracepoint %s not found\n", ghost_tps[i].name);
+			err = -ENOENT;
+			goto err_tps;
+		}
+		err = tracepoint_probe_register(ghost_tps[i].tp,
+						ghost_tps[i].probe, NULL);
+		if (err) {
+			ghost_tps[i].tp = NULL;
+			goto err_tps;
+		}
+	}
+	err = register_kprobe(&ghost_kp_yield_probe);
+	if (err) {
+		pr_err("cannot probe do_sched_yield: %d\n", err);
+		goto err_tps;
+	}
+	err = register_kretprobe(&ghost_krp_aff);
+	if (err) {
+		pr_err("cannot probe sched_setaffinity: %d\n", err);
+		goto err_yield;
+	}
+	preempt_notifier_inc();
+	return 0;
+
+err_yield:
+	unregister_kprobe(&ghost_kp_yield_probe);
+err_tps:
+	ghost_unregister_tps();
+	return err;
+}
+
+void ghost_hooks_exit(void)
+{
+	unregister_kretprobe(&ghost_krp_aff);
+	unregister_kprobe(&ghost_kp_yield_probe);
+	ghost_unregister_tps();
+	/* Every ghost thread has removed its notifier: none is left. */
+	preempt_notifier_dec();
+}

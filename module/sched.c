@@ -1,0 +1,170 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * The per-thread state machine, driven by scheduler hooks and commits, and
+ * the park: where a ghost thread waits until an agent gives it a CPU.
+ *
+ * Everything but ghost_park() runs under e->lock, often from scheduler
+ * hooks that hold a runqueue lock: no wakeups, no allocation, no printk.
+ */
+#include <linux/sched/signal.h>
+
+#include "ghost.h"
+
+u64 ghost_runtime(struct ghost_thread *gt)
+{
+	return READ_ONCE(gt->task->se.sum_exec_runtime);
+}
+
+void ghost_release_cpu_locked(struct ghost_enclave *e, struct ghost_thread *gt)
+{
+	int cpu = gt->cpu;
+
+	if (cpu < 0)
+		return;
+	if (e->cpu_cur[cpu] == gt) {
+		e->cpu_cur[cpu] = NULL;
+		ghost_sw_cpu_update(e, cpu);
+	}
+	gt->cpu = -1;
+}
+
+static void ghost_make_runnable(struct ghost_enclave *e, struct ghost_thread *gt)
+{
+	gt->state = GT_RUNNABLE;
+	gt->runnable_since = ktime_get_mono_fast_ns();
+	gt->barrier++;
+	ghost_sw_update(e, gt);
+}
+
+/* Take @gt's CPU away; it parks at its next return to user mode. */
+void ghost_preempt_locked(struct ghost_enclave *e, struct ghost_thread *gt)
+{
+	int cpu = gt->cpu;
+
+	ghost_release_cpu_locked(e, gt);
+	ghost_make_runnable(e, gt);
+	ghost_emit_task(e, gt, GHOST_MSG_TASK_PREEMPT, cpu);
+	/* TWA_RESUME kicks a thread that runs in user mode. */
+	ghost_queue_park(gt);
+}
+
+/* sched_out of a thread that blocked: rq lock held, irqs off. */
+void ghost_sched_out(struct ghost_thread *gt, bool blocked)
+{
+	struct ghost_enclave *e = gt->e;
+	int cpu;
+
+	if (!blocked)
+		return;
+	raw_spin_lock(&e->lock);
+	switch (gt->state) {
+	case GT_RUNNABLE:
+	case GT_COMMITTING:
+	case GT_RUNNING:
+		cpu = gt->cpu >= 0 ? gt->cpu : raw_smp_processor_id();
+		ghost_release_cpu_locked(e, gt);
+		gt->state = GT_BLOCKED;
+		gt->barrier++;
+		ghost_sw_update(e, gt);
+		ghost_emit_task(e, gt, GHOST_MSG_TASK_BLOCKED, cpu);
+		break;
+	default:
+		break;
+	}
+	raw_spin_unlock(&e->lock);
+}
+
+/* sched_wakeup of a thread; our own unparks are filtered by the caller. */
+void ghost_sched_wakeup(struct ghost_thread *gt, int waker_cpu)
+{
+	struct ghost_enclave *e = gt->e;
+	unsigned long flags;
+	bool park = false;
+
+	raw_spin_lock_irqsave(&e->lock, flags);
+	if (gt->state == GT_BLOCKED) {
+		ghost_make_runnable(e, gt);
+		ghost_emit_wakeup(e, gt, waker_cpu);
+		park = true;
+	}
+	raw_spin_unlock_irqrestore(&e->lock, flags);
+	if (park)
+		ghost_queue_park(gt);
+}
+
+/* sched_yield() by a committed thread: it gives its CPU back. */
+void ghost_sched_yield(struct ghost_thread *gt)
+{
+	struct ghost_enclave *e = gt->e;
+	unsigned long flags;
+	int cpu;
+
+	raw_spin_lock_irqsave(&e->lock, flags);
+	if (gt->state == GT_RUNNING) {
+		cpu = gt->cpu;
+		ghost_release_cpu_locked(e, gt);
+		ghost_make_runnable(e, gt);
+		ghost_emit_task(e, gt, GHOST_MSG_TASK_YIELD, cpu);
+		ghost_queue_park(gt);
+	}
+	raw_spin_unlock_irqrestore(&e->lock, flags);
+}
+
+/*
+ * sched_setaffinity() on a ghost thread, before (@done false) and after
+ * the mask changed.  The new mask is what the thread gets back when it
+ * leaves: the user asked for it.
+ */
+void ghost_sched_affinity(struct ghost_thread *gt, bool done)
+{
+	struct ghost_enclave *e = gt->e;
+	unsigned long flags;
+
+	raw_spin_lock_irqsave(&e->lock, flags);
+	if (gt->state == GT_RUNNING)
+		ghost_preempt_locked(e, gt);
+	if (done && gt->state != GT_GONE) {
+		cpumask_copy(gt->saved_mask, &gt->task->cpus_mask);
+		gt->barrier++;
+		ghost_sw_update(e, gt);
+		ghost_emit_task(e, gt, GHOST_MSG_TASK_AFFINITY_CHANGED, -1);
+	}
+	raw_spin_unlock_irqrestore(&e->lock, flags);
+}
+
+/* Scheduler hook, rq lock held: tell the agent when the CPU changes hands. */
+void ghost_cpu_set_busy(struct ghost_enclave *e, int cpu, bool busy)
+{
+	raw_spin_lock(&e->lock);
+	if (!e->dead && busy != cpumask_test_cpu(cpu, e->cpu_busy)) {
+		if (busy)
+			cpumask_set_cpu(cpu, e->cpu_busy);
+		else
+			cpumask_clear_cpu(cpu, e->cpu_busy);
+		ghost_emit_cpu(e, busy ? GHOST_MSG_CPU_BUSY :
+				   GHOST_MSG_CPU_AVAILABLE, cpu);
+	}
+	raw_spin_unlock(&e->lock);
+}
+
+static bool ghost_may_run(struct ghost_thread *gt)
+{
+	return READ_ONCE(gt->state) == GT_RUNNING ||
+	       test_bit(GT_F_DETACH, &gt->flags) || READ_ONCE(gt->e->dead);
+}
+
+/*
+ * Sleep until committed, in the thread's own context on its way to user
+ * mode.  Killable so that kill -9 works, freezable so that suspend does;
+ * other signals wait for the agent, as in ghOSt.
+ */
+void ghost_park(struct ghost_thread *gt)
+{
+	if (ghost_may_run(gt))
+		return;
+	set_bit(GT_F_PARKED, &gt->flags);
+	smp_mb__after_atomic();
+	wait_event_state(gt->wq, ghost_may_run(gt),
+			 (TASK_KILLABLE | TASK_FREEZABLE));
+	clear_bit(GT_F_PARKED, &gt->flags);
+}

@@ -1,0 +1,207 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Transactions: the agent writes "run gtid on CPU c" into c's slot of a
+ * shared region, then GHOST_IOC_COMMIT commits the READY slots of a CPU
+ * set.  A commit parks whatever ghost thread ran on c, pins the target to
+ * c and wakes it from its park.
+ */
+#include <linux/bitmap.h>
+#include <linux/capability.h>
+#include <linux/mm.h>
+#include <linux/sched.h>
+#include <linux/slab.h>
+#include <linux/uaccess.h>
+#include <linux/vmalloc.h>
+
+#include "ghost.h"
+
+/* A slot's state while the kernel works on it. */
+#define GHOST_TXN_CLAIMED	(-1)
+
+int ghost_txn_init(struct ghost_enclave *e)
+{
+	unsigned int cpu;
+
+	e->txn_size = PAGE_ALIGN(nr_cpu_ids * sizeof(struct ghost_txn));
+	e->txn = vmalloc_user(e->txn_size);
+	if (!e->txn)
+		return -ENOMEM;
+	for (cpu = 0; cpu < nr_cpu_ids; cpu++)
+		e->txn[cpu].cpu = cpu;
+	return 0;
+}
+
+void ghost_txn_free_region(struct ghost_enclave *e)
+{
+	vfree(e->txn);
+}
+
+int ghost_txn_mmap(struct ghost_enclave *e, struct vm_area_struct *vma)
+{
+	if (!(vma->vm_flags & VM_SHARED))
+		return -EINVAL;
+	if (vma->vm_end - vma->vm_start > e->txn_size)
+		return -EINVAL;
+	return remap_vmalloc_range(vma, e->txn, vma->vm_pgoff);
+}
+
+/* Give @cpu no ghost thread: idle commit. */
+static int ghost_commit_idle(struct ghost_enclave *e, int cpu)
+{
+	struct ghost_thread *prev;
+	unsigned long flags;
+
+	raw_spin_lock_irqsave(&e->lock, flags);
+	prev = e->cpu_cur[cpu];
+	if (prev)
+		ghost_preempt_locked(e, prev);
+	raw_spin_unlock_irqrestore(&e->lock, flags);
+	return GHOST_TXN_COMPLETE;
+}
+
+static int ghost_commit_one(struct ghost_enclave *e, int cpu,
+			    struct ghost_txn *txn)
+{
+	u64 gtid = READ_ONCE(txn->gtid);
+	u32 barrier = READ_ONCE(txn->task_barrier);
+	u32 txn_flags = READ_ONCE(txn->flags);
+	struct ghost_thread *gt, *prev;
+	unsigned long flags;
+	int status = 0, err;
+
+	if (txn_flags & ~GHOST_TXN_F_ALL)
+		return GHOST_TXN_INVALID_FLAGS;
+	if (!cpumask_test_cpu(cpu, e->cpus))
+		return GHOST_TXN_INVALID_CPU;
+	if (!cpu_online(cpu))
+		return GHOST_TXN_CPU_UNAVAIL;
+	if (!READ_ONCE(e->nr_agents))
+		return GHOST_TXN_NO_AGENT;
+	if (gtid == GHOST_NULL_GTID)
+		return ghost_commit_idle(e, cpu);
+
+	gt = ghost_thread_find_gtid(e, gtid);
+	if (!gt)
+		return GHOST_TXN_TARGET_NOT_FOUND;
+	if (test_bit(GT_F_AGENT, &gt->flags)) {
+		status = GHOST_TXN_INVALID_TARGET;
+		goto out;
+	}
+
+	raw_spin_lock_irqsave(&e->lock, flags);
+	if (gt->state == GT_GONE)
+		status = GHOST_TXN_TARGET_NOT_FOUND;
+	else if (gt->barrier != barrier)
+		status = GHOST_TXN_TARGET_STALE;
+	else if (gt->state == GT_RUNNING || gt->state == GT_COMMITTING)
+		status = GHOST_TXN_TARGET_ONCPU;
+	else if (gt->state != GT_RUNNABLE)
+		status = GHOST_TXN_TARGET_NOT_RUNNABLE;
+	if (!status) {
+		prev = e->cpu_cur[cpu];
+		if (prev)
+			ghost_preempt_locked(e, prev);
+		gt->state = GT_COMMITTING;
+		gt->cpu = cpu;
+		e->cpu_cur[cpu] = gt;
+		ghost_sw_cpu_update(e, cpu);
+	}
+	raw_spin_unlock_irqrestore(&e->lock, flags);
+	if (status)
+		goto out;
+
+	/* Still parked: it cannot run user code anywhere meanwhile. */
+	err = set_cpus_allowed_ptr(gt->task, cpumask_of(cpu));
+
+	raw_spin_lock_irqsave(&e->lock, flags);
+	if (gt->state != GT_COMMITTING || gt->cpu != cpu) {
+		/* It blocked, left or died while being placed. */
+		status = GHOST_TXN_TARGET_STALE;
+	} else if (err) {
+		ghost_release_cpu_locked(e, gt);
+		gt->state = GT_RUNNABLE;
+		status = GHOST_TXN_CPU_UNAVAIL;
+	} else {
+		gt->state = GT_RUNNING;
+		if (txn_flags & GHOST_TXN_F_SEND_ON_CPU)
+			set_bit(GT_F_SEND_ON_CPU, &gt->flags);
+		ghost_sw_update(e, gt);
+		status = GHOST_TXN_COMPLETE;
+	}
+	raw_spin_unlock_irqrestore(&e->lock, flags);
+	if (status == GHOST_TXN_COMPLETE)
+		wake_up(&gt->wq);
+out:
+	ghost_thread_put(gt);
+	return status;
+}
+
+static bool ghost_commit_slot(struct ghost_enclave *e, int cpu)
+{
+	struct ghost_txn *txn = &e->txn[cpu];
+	int status;
+
+	if (cmpxchg(&txn->state, GHOST_TXN_READY, GHOST_TXN_CLAIMED) !=
+	    GHOST_TXN_READY)
+		return false;
+	status = ghost_commit_one(e, cpu, txn);
+	WRITE_ONCE(txn->commit_time, ktime_get_mono_fast_ns());
+	smp_store_release(&txn->state, status);
+	return status == GHOST_TXN_COMPLETE;
+}
+
+static bool ghost_is_agent_of(struct ghost_enclave *e)
+{
+	struct ghost_thread *gt;
+	bool ret;
+
+	rcu_read_lock();
+	gt = ghost_thread_lookup(current);
+	ret = gt && gt->e == e && test_bit(GT_F_AGENT, &gt->flags) &&
+	      test_bit(GT_F_ENROLLED, &gt->flags);
+	rcu_read_unlock();
+	return ret;
+}
+
+/* Remote CPUs first, the caller's own CPU last (group commit). */
+long ghost_txn_commit(struct ghost_enclave *e,
+		      struct ghost_ioc_commit __user *uarg)
+{
+	struct ghost_ioc_commit arg;
+	unsigned long *mask;
+	size_t len;
+	int cpu, self;
+	u32 done = 0;
+
+	if (copy_from_user(&arg, uarg, sizeof(arg)))
+		return -EFAULT;
+	if (arg.flags || arg.nr_committed || arg.resv[0] || arg.resv[1] ||
+	    arg.resv[2])
+		return -EINVAL;
+	if (!arg.cpus_len || arg.cpus_len > GHOST_MAX_WRITE)
+		return -EINVAL;
+	/* Agents commit; so may a privileged tool (NO_AGENT without one). */
+	if (!ghost_is_agent_of(e) && !capable(CAP_SYS_NICE))
+		return -EPERM;
+
+	len = BITS_TO_LONGS(nr_cpu_ids) * sizeof(long);
+	mask = kzalloc(max_t(size_t, len, arg.cpus_len), GFP_KERNEL);
+	if (!mask)
+		return -ENOMEM;
+	if (copy_from_user(mask, u64_to_user_ptr(arg.cpus_ptr),
+			   arg.cpus_len)) {
+		kfree(mask);
+		return -EFAULT;
+	}
+
+	self = raw_smp_processor_id();
+	for_each_set_bit(cpu, mask, nr_cpu_ids) {
+		if (cpu != self)
+			done += ghost_commit_slot(e, cpu);
+	}
+	if (self < nr_cpu_ids && test_bit(self, mask))
+		done += ghost_commit_slot(e, self);
+	kfree(mask);
+
+	return put_user(done, &uarg->nr_committed);
+}
