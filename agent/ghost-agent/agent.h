@@ -1,0 +1,154 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * ghost-agent: the state shared by its parts.
+ *
+ *   main.c      command line, start-up, signals, shutdown
+ *   runtime.c   agent threads, the message/decision/commit loop
+ *   instance.c  loading a policy and setting up its context
+ *   swap.c      hot swap of the policy of a running agent
+ *   control.c   the UNIX control socket (status, swap, handover)
+ *
+ * Locking: rt->lock serialises everything that touches the queue, the
+ * transaction slots and the policy, i.e. one "round" of an agent, and the
+ * swap.  Agents park on rt->park_cond while rt->paused is set.
+ */
+#ifndef _GHOST_AGENT_AGENT_H
+#define _GHOST_AGENT_AGENT_H
+
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdint.h>
+
+#include <ghost/libghost.h>
+#include <ghost/policy.h>
+#include <ghost/policy_util.h>
+
+#define AGENT_NAME		"ghost-agent"
+#define AGENT_MAX_OPTS		32
+#define AGENT_QUEUE_ELEMS	65536
+#define AGENT_MAX_THREADS	16384
+#define AGENT_WAIT_MS		100	/* idle agents re-check flags */
+#define AGENT_IDLE_MS		1000	/* longest wait of a per-CPU agent */
+
+/* A policy loaded and initialised for this enclave. */
+struct instance {
+	struct ghost_policy_lib lib;
+	const struct ghost_policy_ops *ops;
+	struct ghost_policy_ctx ctx;
+	char *opts[AGENT_MAX_OPTS + 1];	/* "key=value", NULL-terminated */
+	int cpus[GHOST_MAX_CPUS];	/* ctx.cpus */
+	int initialised;
+	struct rt *rt;
+};
+
+struct agent_thread {
+	struct rt *rt;
+	pthread_t th;
+	int cpu;
+	int started;
+	atomic_int attached;
+	atomic_int retire;		/* leave: the model changed */
+	atomic_int done;		/* the thread is finished */
+	int err;			/* why attaching failed */
+};
+
+struct stats {
+	atomic_uint_fast64_t msgs;
+	atomic_uint_fast64_t commits;	/* slots that reached COMPLETE */
+	atomic_uint_fast64_t failed[GHOST_TXN_NR_STATES];
+	atomic_uint_fast64_t bad_msgs;	/* too short for their type */
+	atomic_uint_fast64_t rounds;
+	atomic_uint_fast64_t overflows;	/* recoveries by rediscovery */
+};
+
+struct rt {
+	unsigned int id;
+	int created;			/* we created the enclave: destroy it */
+	struct ghost_enclave enc;
+	struct ghost_queue q;
+	struct ghost_topology topo;
+	int cpu_node[GHOST_MAX_CPUS];
+	int ecpus[GHOST_MAX_CPUS];	/* the enclave's CPUs, ascending */
+	int nr_ecpus;
+	int global_cpu;			/* for centralized policies */
+	const char *const *policy_dirs;
+
+	pthread_mutex_t lock;
+	struct instance *pol;		/* under lock */
+	atomic_int model;		/* pol's, readable without lock */
+
+	pthread_mutex_t park_lock;
+	pthread_cond_t park_cond;
+	atomic_int paused;
+	atomic_int stop;
+
+	struct agent_thread agents[GHOST_MAX_CPUS];	/* by CPU */
+
+	/* One round's requests (under lock). */
+	struct ghost_cpuset pending;
+	__u64 pending_gtid[GHOST_MAX_CPUS];
+	int nr_pending;
+	int retry;			/* a commit failed: go again soon */
+	unsigned int overflow_seen;
+	int commit_err;			/* last GHOST_IOC_COMMIT errno */
+
+	/* Threads the kernel told us about: gtid -> status word + 1. */
+	struct gp_table threads;
+
+	struct stats st;
+	uint64_t start_ns;
+	unsigned int swaps;
+	uint64_t last_blackout_ns;
+	const char *last_handover;	/* "export" or "discover" */
+
+	atomic_int failed;		/* a policy gave up */
+	char fail_reason[256];
+	atomic_int handed_over;		/* a new agent process took over */
+	void *state_buf;		/* hand-over buffer */
+	size_t state_len;
+};
+
+/* runtime.c */
+uint64_t rt_now_ns(void);
+int rt_init(struct rt *rt);
+void rt_destroy(struct rt *rt);
+int rt_start_agent(struct rt *rt, int cpu);
+int rt_wait_attached(struct rt *rt, int cpu);
+void rt_retire_agent(struct rt *rt, int cpu);
+void rt_kick_agent(struct rt *rt, int cpu);
+void rt_reap_agents(struct rt *rt);
+void rt_stop_agents(struct rt *rt);
+void rt_pause(struct rt *rt);
+void rt_resume(struct rt *rt);
+int rt_drain(struct rt *rt);
+int rt_nr_agents(struct rt *rt);
+void rt_apply_ticks(struct rt *rt, const struct ghost_policy_ops *ops);
+void rt_check_throttling(void);
+extern const struct ghost_policy_host rt_host;
+
+/* instance.c */
+struct instance *instance_load(struct rt *rt, const char *name,
+			       char *const opts[], int nr_opts, char *msg,
+			       size_t len);
+void instance_free(struct instance *in);
+const char *model_name(int model);
+
+/* swap.c */
+struct swap_result {
+	uint64_t blackout_ns;
+	const char *handover;		/* "export" or "discover" */
+	unsigned int threads;
+};
+
+int agent_swap(struct rt *rt, const char *name, char *const opts[],
+	       int nr_opts, int rediscover, struct swap_result *res, char *msg,
+	       size_t len);
+
+/* control.c */
+int control_open(struct rt *rt);
+void control_close(struct rt *rt);
+void control_serve(struct rt *rt, int fd);
+void control_sample(struct rt *rt);
+extern int control_fd;
+
+#endif /* _GHOST_AGENT_AGENT_H */

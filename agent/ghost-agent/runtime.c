@@ -1,0 +1,577 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * ghost-agent: agent threads and their loop.
+ *
+ * A round, always under rt->lock: drain the default queue into the
+ * policy, let it decide (schedule()), commit what it asked for in one
+ * group commit, and tell it the outcome of each slot.
+ *
+ * Per-CPU policies get one agent thread per enclave CPU.  Each reads the
+ * queue head, runs a round, and sleeps in GHOST_IOC_AGENT_WAIT until the
+ * head moves past the value it read before draining, so no message is
+ * missed.  All of them wake on every message; the first to take the lock
+ * drains and decides for every CPU, the others find nothing to do.
+ *
+ * Centralized policies get one agent thread, on the global CPU, that runs
+ * rounds back to back without ever sleeping.
+ *
+ * Nothing on this path allocates: the policy's requests go straight into
+ * the transaction slots, and the thread table is sized at start-up.
+ */
+#include <errno.h>
+#include <signal.h>
+#include <stdio.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <ghost/barrier.h>
+
+#include "agent.h"
+
+#define AGENT_STACK	(256 * 1024)
+#define ATTACH_WARN_MS	1000
+#define MAX_RETRIES	3
+#define PAUSE_SPIN_NS	2000000ULL
+
+/* The wait a per-CPU agent is in; SIGUSR1 makes it return at once. */
+static __thread struct ghost_ioc_wait agent_wait;
+
+uint64_t rt_now_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec * 1000000000ULL + ts.tv_nsec;
+}
+
+static void wake_handler(int sig)
+{
+	/* A head the kernel cannot have reached: the wait ends at once. */
+	agent_wait.head += 0x80000000U;
+}
+
+/* ------------------------------------------------------------------ */
+/* Services for the policy                                             */
+/* ------------------------------------------------------------------ */
+
+static struct rt *ctx_rt(struct ghost_policy_ctx *ctx)
+{
+	return ctx->host_data;
+}
+
+static int host_run(struct ghost_policy_ctx *ctx, int cpu, __u64 gtid,
+		    __u32 barrier)
+{
+	struct rt *rt = ctx_rt(ctx);
+	int ret;
+
+	if (cpu < 0 || cpu >= GHOST_MAX_CPUS ||
+	    !ghost_cpuset_test(&rt->enc.cpus, cpu))
+		return -EINVAL;
+	/* The spinning agent owns its CPU: a thread there would starve. */
+	if (ctx->model == GHOST_POLICY_CENTRALIZED &&
+	    cpu == ctx->global_cpu && gtid != GHOST_NULL_GTID)
+		return -EINVAL;
+	if (ghost_cpuset_test(&rt->pending, cpu))
+		return -EBUSY;
+	ret = ghost_txn_open(&rt->enc, cpu, gtid, barrier, 0);
+	if (ret)
+		return ret;
+	ghost_cpuset_set(&rt->pending, cpu);
+	rt->pending_gtid[cpu] = gtid;
+	rt->nr_pending++;
+	return 0;
+}
+
+static __u64 host_now(struct ghost_policy_ctx *ctx)
+{
+	return rt_now_ns();
+}
+
+static int host_task_cpu(struct ghost_policy_ctx *ctx, __u64 gtid)
+{
+	return ghost_sw_task_cpu(&ctx_rt(ctx)->enc, gtid);
+}
+
+static void host_log(struct ghost_policy_ctx *ctx, const char *msg)
+{
+	fprintf(stderr, AGENT_NAME ": policy: %s\n", msg);
+}
+
+static void host_error(struct ghost_policy_ctx *ctx, const char *reason)
+{
+	struct rt *rt = ctx_rt(ctx);
+
+	if (atomic_exchange(&rt->failed, 1))
+		return;
+	snprintf(rt->fail_reason, sizeof(rt->fail_reason), "%s", reason);
+}
+
+const struct ghost_policy_host rt_host = {
+	.run		= host_run,
+	.now_ns		= host_now,
+	.task_cpu	= host_task_cpu,
+	.log		= host_log,
+	.error		= host_error,
+};
+
+/* ------------------------------------------------------------------ */
+/* Rounds                                                              */
+/* ------------------------------------------------------------------ */
+
+/* Keep the thread table and recycle status words of gone threads. */
+static void track(struct rt *rt, const struct ghost_msg *m)
+{
+	const struct ghost_msg_task_new *n = ghost_msg_payload(m);
+	const struct ghost_msg_task *t = ghost_msg_payload(m);
+	void *v;
+
+	switch (m->type) {
+	case GHOST_MSG_TASK_NEW:
+		if (m->length < sizeof(*m) + sizeof(*n))
+			return;
+		gp_table_remove(&rt->threads, n->gtid);
+		gp_table_insert(&rt->threads, n->gtid,
+				(void *)(uintptr_t)(n->sw_index + 1));
+		break;
+	case GHOST_MSG_TASK_DEAD:
+	case GHOST_MSG_TASK_DEPARTED:
+		if (m->length < sizeof(*m) + sizeof(*t))
+			return;
+		v = gp_table_remove(&rt->threads, t->gtid);
+		if (v)
+			ghost_sw_free(&rt->enc, t->gtid,
+				      (unsigned int)((uintptr_t)v - 1));
+		break;
+	}
+}
+
+/* A full ring lost messages: ask the kernel to tell everything again. */
+static void check_overflow(struct rt *rt)
+{
+	unsigned int ov = ghost_queue_overflow(&rt->q);
+
+	if (ov == rt->overflow_seen)
+		return;
+	fprintf(stderr, AGENT_NAME ": enclave %u: %u message(s) lost to a full queue; rediscovering threads\n",
+		rt->id, ov - rt->overflow_seen);
+	rt->overflow_seen = ov;
+	atomic_fetch_add(&rt->st.overflows, 1);
+	ghost_discover(&rt->enc);
+}
+
+int rt_drain(struct rt *rt)
+{
+	struct instance *in = rt->pol;
+	const struct ghost_msg *m;
+	int n = 0;
+
+	while ((m = ghost_queue_peek(&rt->q))) {
+		track(rt, m);
+		if (ghost_policy_dispatch(in->ops, &in->ctx, m) < 0)
+			atomic_fetch_add(&rt->st.bad_msgs, 1);
+		ghost_queue_consume(&rt->q, m);
+		n++;
+	}
+	check_overflow(rt);
+	if (n)
+		atomic_fetch_add(&rt->st.msgs, n);
+	return n;
+}
+
+/* Commit the slots the policy filled and report each outcome. */
+static void commit(struct rt *rt)
+{
+	struct instance *in = rt->pol;
+	int ret, cpu, state;
+
+	ret = ghost_txn_commit(&rt->enc, &rt->pending);
+	if (ret < 0 && ret != rt->commit_err) {
+		fprintf(stderr, AGENT_NAME ": enclave %u: commit failed: %s\n",
+			rt->id, strerror(-ret));
+		rt->commit_err = ret;
+	}
+	/* The enclave was destroyed under us. */
+	if (ret == -ENODEV)
+		atomic_store(&rt->stop, 1);
+	for (cpu = ghost_cpuset_next(&rt->pending, 0); cpu >= 0;
+	     cpu = ghost_cpuset_next(&rt->pending, cpu + 1)) {
+		state = ghost_txn_state(&rt->enc, cpu);
+		if (state == GHOST_TXN_READY &&
+		    !ghost_txn_abort(&rt->enc, cpu))
+			state = GHOST_TXN_ABORTED;
+		else if (state == GHOST_TXN_READY)
+			state = ghost_txn_state(&rt->enc, cpu);
+		if (state == GHOST_TXN_COMPLETE)
+			atomic_fetch_add(&rt->st.commits, 1);
+		else if (state > 0 && state < GHOST_TXN_NR_STATES)
+			atomic_fetch_add(&rt->st.failed[state], 1);
+		if (state != GHOST_TXN_COMPLETE)
+			rt->retry = 1;
+		if (in->ops->commit_done)
+			in->ops->commit_done(&in->ctx, cpu,
+					     rt->pending_gtid[cpu], state);
+	}
+	ghost_cpuset_zero(&rt->pending);
+	rt->nr_pending = 0;
+}
+
+/* One round; rt->lock held.  Returns messages + commits seen. */
+static int round_locked(struct rt *rt)
+{
+	struct instance *in = rt->pol;
+	int n, i;
+
+	rt->retry = 0;
+	n = rt_drain(rt);
+	if (in->ops->tick)
+		in->ops->tick(&in->ctx, rt_now_ns());
+	if (in->ops->model == GHOST_POLICY_CENTRALIZED) {
+		in->ops->schedule(&in->ctx, -1);
+	} else {
+		for (i = 0; i < in->ctx.nr_cpus; i++)
+			in->ops->schedule(&in->ctx, in->ctx.cpus[i]);
+	}
+	n += rt->nr_pending;
+	if (rt->nr_pending)
+		commit(rt);
+	atomic_fetch_add(&rt->st.rounds, 1);
+	return n;
+}
+
+/* ------------------------------------------------------------------ */
+/* Agent threads                                                       */
+/* ------------------------------------------------------------------ */
+
+static void park(struct rt *rt, struct agent_thread *a)
+{
+	pthread_mutex_lock(&rt->park_lock);
+	while (atomic_load(&rt->paused) && !atomic_load(&rt->stop) &&
+	       !atomic_load(&a->retire))
+		pthread_cond_wait(&rt->park_cond, &rt->park_lock);
+	pthread_mutex_unlock(&rt->park_lock);
+}
+
+static int should_run(struct rt *rt, struct agent_thread *a)
+{
+	return !atomic_load(&rt->stop) && !atomic_load(&a->retire);
+}
+
+/* Is @a the agent that runs rounds under the current model? */
+static int my_turn(struct rt *rt, struct agent_thread *a, int model)
+{
+	if (atomic_load(&rt->paused) || !should_run(rt, a) ||
+	    atomic_load(&rt->model) != model)
+		return 0;
+	return model == GHOST_POLICY_PER_CPU || a->cpu == rt->global_cpu;
+}
+
+static void per_cpu_iteration(struct rt *rt, struct agent_thread *a)
+{
+	unsigned int head = ghost_queue_head(&rt->q);
+	int again = 0, retries = 0, ret;
+
+	do {
+		pthread_mutex_lock(&rt->lock);
+		if (my_turn(rt, a, GHOST_POLICY_PER_CPU)) {
+			round_locked(rt);
+			again = rt->retry;
+		} else {
+			again = 0;
+		}
+		pthread_mutex_unlock(&rt->lock);
+	} while (again && ++retries < MAX_RETRIES);
+
+	if (atomic_load(&rt->paused) || !should_run(rt, a))
+		return;
+	agent_wait.head = head;
+	agent_wait.timeout_ms = again ? 1 : AGENT_IDLE_MS;
+	ret = ghost_queue_wait(&rt->enc, &agent_wait);
+	if (ret == -ENODEV || ret == -ENOENT) {
+		/* The enclave is gone, or has no queue any more. */
+		atomic_store(&rt->stop, 1);
+	}
+}
+
+static void centralized_iteration(struct rt *rt, struct agent_thread *a)
+{
+	int n = 0;
+
+	pthread_mutex_lock(&rt->lock);
+	if (my_turn(rt, a, GHOST_POLICY_CENTRALIZED))
+		n = round_locked(rt);
+	pthread_mutex_unlock(&rt->lock);
+	if (!n)
+		ghost_cpu_relax();
+}
+
+/* Idle agent of a centralized enclave: sleep until needed. */
+static void idle_iteration(struct rt *rt, struct agent_thread *a)
+{
+	struct timespec ts = { 0, AGENT_WAIT_MS * 1000000L };
+
+	nanosleep(&ts, NULL);
+}
+
+static int attach(struct rt *rt, struct agent_thread *a)
+{
+	struct timespec ts = { 0, 1000000 };
+	int ret, waited = 0;
+
+	for (;;) {
+		ret = ghost_agent_attach(&rt->enc, a->cpu);
+		if (ret != -EBUSY || atomic_load(&rt->stop))
+			return ret;
+		/* The previous agent of this CPU has not left yet. */
+		if (++waited == ATTACH_WARN_MS)
+			fprintf(stderr, AGENT_NAME ": CPU %d still has an agent; waiting for it to exit\n",
+				a->cpu);
+		nanosleep(&ts, NULL);
+	}
+}
+
+static void *agent_main(void *arg)
+{
+	struct agent_thread *a = arg;
+	struct rt *rt = a->rt;
+	sigset_t set;
+	int model;
+
+	a->err = attach(rt, a);
+	if (a->err) {
+		atomic_store(&a->done, 1);
+		atomic_store(&a->attached, -1);
+		return NULL;
+	}
+	atomic_store(&a->attached, 1);
+	sigemptyset(&set);
+	sigaddset(&set, SIGUSR1);
+	pthread_sigmask(SIG_UNBLOCK, &set, NULL);
+
+	while (should_run(rt, a)) {
+		if (atomic_load(&rt->paused)) {
+			park(rt, a);
+			continue;
+		}
+		model = atomic_load(&rt->model);
+		if (model == GHOST_POLICY_PER_CPU)
+			per_cpu_iteration(rt, a);
+		else if (a->cpu == rt->global_cpu)
+			centralized_iteration(rt, a);
+		else
+			idle_iteration(rt, a);
+	}
+	/* Exiting takes this thread out of the enclave's agents. */
+	atomic_store(&a->done, 1);
+	return NULL;
+}
+
+int rt_start_agent(struct rt *rt, int cpu)
+{
+	struct agent_thread *a = &rt->agents[cpu];
+	pthread_attr_t attr;
+	int ret;
+
+	memset(a, 0, sizeof(*a));
+	a->rt = rt;
+	a->cpu = cpu;
+	pthread_attr_init(&attr);
+	pthread_attr_setstacksize(&attr, AGENT_STACK);
+	ret = pthread_create(&a->th, &attr, agent_main, a);
+	pthread_attr_destroy(&attr);
+	if (ret)
+		return -ret;
+	a->started = 1;
+	return 0;
+}
+
+/* 0 once @cpu's agent attached, or the error of its attach. */
+int rt_wait_attached(struct rt *rt, int cpu)
+{
+	struct agent_thread *a = &rt->agents[cpu];
+	struct timespec ts = { 0, 1000000 };
+	int v;
+
+	while (!(v = atomic_load(&a->attached)))
+		nanosleep(&ts, NULL);
+	return v > 0 ? 0 : (a->err ? a->err : -EIO);
+}
+
+static void kick(struct agent_thread *a)
+{
+	if (a->started && !atomic_load(&a->done))
+		pthread_kill(a->th, SIGUSR1);
+}
+
+/* Make @cpu's agent look at the state of things now, not at its next message. */
+void rt_kick_agent(struct rt *rt, int cpu)
+{
+	kick(&rt->agents[cpu]);
+}
+
+void rt_retire_agent(struct rt *rt, int cpu)
+{
+	struct agent_thread *a = &rt->agents[cpu];
+
+	if (!a->started)
+		return;
+	atomic_store(&a->retire, 1);
+	pthread_mutex_lock(&rt->park_lock);
+	pthread_cond_broadcast(&rt->park_cond);
+	pthread_mutex_unlock(&rt->park_lock);
+	kick(a);
+}
+
+/* Join the threads that finished. */
+void rt_reap_agents(struct rt *rt)
+{
+	int cpu;
+
+	for (cpu = 0; cpu < GHOST_MAX_CPUS; cpu++) {
+		struct agent_thread *a = &rt->agents[cpu];
+
+		if (a->started && atomic_load(&a->retire)) {
+			pthread_join(a->th, NULL);
+			a->started = 0;
+		}
+	}
+}
+
+int rt_nr_agents(struct rt *rt)
+{
+	int cpu, n = 0;
+
+	for (cpu = 0; cpu < GHOST_MAX_CPUS; cpu++) {
+		if (rt->agents[cpu].started &&
+		    atomic_load(&rt->agents[cpu].attached) > 0 &&
+		    !atomic_load(&rt->agents[cpu].done))
+			n++;
+	}
+	return n;
+}
+
+void rt_stop_agents(struct rt *rt)
+{
+	int cpu;
+
+	atomic_store(&rt->stop, 1);
+	pthread_mutex_lock(&rt->park_lock);
+	pthread_cond_broadcast(&rt->park_cond);
+	pthread_mutex_unlock(&rt->park_lock);
+	for (cpu = 0; cpu < GHOST_MAX_CPUS; cpu++)
+		kick(&rt->agents[cpu]);
+	for (cpu = 0; cpu < GHOST_MAX_CPUS; cpu++) {
+		if (rt->agents[cpu].started) {
+			pthread_join(rt->agents[cpu].th, NULL);
+			rt->agents[cpu].started = 0;
+		}
+	}
+}
+
+/*
+ * Stop every round: once this returns no agent is in one, and none
+ * starts another until rt_resume().  Returns with rt->lock held.  Agents
+ * asleep in their wait stay asleep: they hold no lock, and the first
+ * message after rt_resume() wakes them into the current model.
+ */
+void rt_pause(struct rt *rt)
+{
+	uint64_t until;
+
+	atomic_store(&rt->paused, 1);
+	/*
+	 * A round is short: spin for it rather than sleep, so that the
+	 * blackout does not include waking this thread up.
+	 */
+	until = rt_now_ns() + PAUSE_SPIN_NS;
+	while (pthread_mutex_trylock(&rt->lock)) {
+		if (rt_now_ns() > until) {
+			pthread_mutex_lock(&rt->lock);
+			break;
+		}
+		ghost_cpu_relax();
+	}
+}
+
+void rt_resume(struct rt *rt)
+{
+	atomic_store(&rt->paused, 0);
+	pthread_mutex_unlock(&rt->lock);
+	pthread_mutex_lock(&rt->park_lock);
+	pthread_cond_broadcast(&rt->park_cond);
+	pthread_mutex_unlock(&rt->park_lock);
+}
+
+/*
+ * A spinning agent uses up the real-time budget of its CPU: with the
+ * default sched_rt_runtime_us the kernel stops it for the rest of every
+ * period, and no decision is made meanwhile.  Said once per process.
+ */
+void rt_check_throttling(void)
+{
+	static int warned;
+	long runtime = -1, period = 0;
+	FILE *f;
+
+	if (warned)
+		return;
+	f = fopen("/proc/sys/kernel/sched_rt_runtime_us", "r");
+	if (f) {
+		if (fscanf(f, "%ld", &runtime) != 1)
+			runtime = -1;
+		fclose(f);
+	}
+	f = fopen("/proc/sys/kernel/sched_rt_period_us", "r");
+	if (f) {
+		if (fscanf(f, "%ld", &period) != 1)
+			period = 0;
+		fclose(f);
+	}
+	if (runtime < 0 || runtime >= period)
+		return;
+	warned = 1;
+	fprintf(stderr, AGENT_NAME ": warning: kernel.sched_rt_runtime_us is %ld of %ld: the spinning agent of a centralized policy stops for %ld ms of every %ld ms; set it to -1 on a machine dedicated to ghost\n",
+		runtime, period, (period - runtime) / 1000, period / 1000);
+}
+
+/* CPU_TICK messages only for a policy that wants them. */
+void rt_apply_ticks(struct rt *rt, const struct ghost_policy_ops *ops)
+{
+	unsigned int want = !!(ops->flags & GHOST_POLICY_F_TICKS);
+	int ret;
+
+	ret = ghost_enclave_set_tunable(rt->id, "deliver_ticks", want);
+	if (ret && want)
+		fprintf(stderr, AGENT_NAME ": enclave %u: cannot turn ticks on: %s\n",
+			rt->id, strerror(-ret));
+}
+
+int rt_init(struct rt *rt)
+{
+	struct sigaction sa;
+	int ret;
+
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = wake_handler;
+	sigemptyset(&sa.sa_mask);
+	/* No SA_RESTART: the wait must return with EINTR. */
+	if (sigaction(SIGUSR1, &sa, NULL))
+		return -errno;
+	pthread_mutex_init(&rt->lock, NULL);
+	pthread_mutex_init(&rt->park_lock, NULL);
+	pthread_cond_init(&rt->park_cond, NULL);
+	ret = gp_table_init(&rt->threads, AGENT_MAX_THREADS);
+	if (ret)
+		return ret;
+	atomic_store(&rt->paused, 1);
+	rt->start_ns = rt_now_ns();
+	return 0;
+}
+
+void rt_destroy(struct rt *rt)
+{
+	gp_table_free(&rt->threads);
+	free(rt->state_buf);
+	rt->state_buf = NULL;
+}

@@ -1,0 +1,183 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * ghost-agent: replacing the policy of a running agent.
+ *
+ *   1. Load and initialise the new policy (its init tried in a child
+ *      first).  Nothing has changed yet: any failure leaves the old
+ *      policy running.
+ *   2. Quiesce: stop every round.  Threads keep running where they were
+ *      committed; only decisions stop.  The blackout starts here.
+ *   3. Drain the queue into the old policy, so it is up to date.
+ *   4. Hand over: if both policies name the same state format, the old
+ *      one exports its state and the new one imports it.  Otherwise (or if
+ *      that fails) the new policy starts empty and the kernel re-sends
+ *      TASK_NEW for every thread (GHOST_IOC_DISCOVER).
+ *   5. Install the new policy and resume: the blackout ends.
+ *   6. Start or retire agent threads if the model changed, and free the
+ *      old policy.  Agents that slept through the swap wake up into the
+ *      new model at their next message.
+ *
+ * No thread leaves the enclave at any point.
+ */
+#include <errno.h>
+#include <pthread.h>
+#include <sched.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "agent.h"
+
+#define STATE_BUF_INIT	(1024 * 1024)
+/* The swapping thread's priority during the blackout: below agents. */
+#define SWAP_PRIO	(sched_get_priority_max(SCHED_FIFO) - 1)
+
+/* Export from @old into rt->state_buf, growing it if needed. */
+static long export_state(struct rt *rt, struct instance *old)
+{
+	long n;
+	void *p;
+
+	n = old->ops->export_state(&old->ctx, rt->state_buf, rt->state_len);
+	if (n <= (long)rt->state_len)
+		return n;
+	/* Rare: more threads than the buffer prepared for. */
+	p = realloc(rt->state_buf, n);
+	if (!p)
+		return -ENOMEM;
+	rt->state_buf = p;
+	rt->state_len = n;
+	return old->ops->export_state(&old->ctx, rt->state_buf, rt->state_len);
+}
+
+/* An import failed half-way: start the new policy over, empty. */
+static int reinit(struct instance *in)
+{
+	if (in->ops->fini)
+		in->ops->fini(&in->ctx);
+	in->ctx.priv = NULL;
+	in->initialised = 0;
+	if (in->ops->init(&in->ctx, (const char *const *)in->opts))
+		return -EINVAL;
+	in->initialised = 1;
+	return 0;
+}
+
+/* Step 4, under rt->lock: "export" or "discover". */
+static const char *hand_over(struct rt *rt, struct instance *old,
+			     struct instance *in, int rediscover)
+{
+	long n;
+
+	if (!rediscover && ghost_policy_state_compatible(old->ops, in->ops)) {
+		n = export_state(rt, old);
+		if (n >= 0 && !in->ops->import_state(&in->ctx, rt->state_buf, n))
+			return "export";
+		fprintf(stderr, AGENT_NAME ": state hand-over from %s to %s failed; rediscovering threads\n",
+			old->ops->name, in->ops->name);
+		if (reinit(in))
+			return NULL;
+	}
+	ghost_discover(&rt->enc);
+	return "discover";
+}
+
+/* Step 6: agent threads for the new model. */
+static int adjust_agents(struct rt *rt, int old_model, int model)
+{
+	int i, cpu, ret = 0;
+
+	if (old_model == model)
+		return 0;
+	/* The agent of the global CPU starts spinning, or stops. */
+	rt_kick_agent(rt, rt->global_cpu);
+	for (i = 0; i < rt->nr_ecpus; i++) {
+		cpu = rt->ecpus[i];
+		if (cpu == rt->global_cpu)
+			continue;
+		if (model == GHOST_POLICY_CENTRALIZED) {
+			rt_retire_agent(rt, cpu);
+		} else if (!rt->agents[cpu].started) {
+			ret = rt_start_agent(rt, cpu);
+			if (!ret)
+				ret = rt_wait_attached(rt, cpu);
+			if (ret)
+				fprintf(stderr, AGENT_NAME ": cannot start the agent of CPU %d: %s\n",
+					cpu, strerror(-ret));
+		}
+	}
+	rt_reap_agents(rt);
+	return ret;
+}
+
+int agent_swap(struct rt *rt, const char *name, char *const opts[],
+	       int nr_opts, int rediscover, struct swap_result *res, char *msg,
+	       size_t len)
+{
+	struct sched_param param, old_param;
+	struct instance *in, *old;
+	int old_model, policy, boosted;
+	const char *how;
+	uint64_t t0, t1;
+
+	if (!rt->state_buf) {
+		rt->state_buf = malloc(STATE_BUF_INIT);
+		if (!rt->state_buf) {
+			snprintf(msg, len, "out of memory");
+			return -ENOMEM;
+		}
+		rt->state_len = STATE_BUF_INIT;
+	}
+	in = instance_load(rt, name, opts, nr_opts, msg, len);
+	if (!in)
+		return -EINVAL;
+
+	/*
+	 * The blackout should not depend on how busy the CPUs are: get
+	 * ahead of every thread but the agents for its duration.
+	 */
+	param.sched_priority = SWAP_PRIO;
+	boosted = !pthread_getschedparam(pthread_self(), &policy, &old_param) &&
+		  !pthread_setschedparam(pthread_self(), SCHED_FIFO, &param);
+
+	t0 = rt_now_ns();
+	rt_pause(rt);
+	old = rt->pol;
+	rt_drain(rt);
+	how = hand_over(rt, old, in, rediscover);
+	if (!how) {
+		rt_resume(rt);
+		if (boosted)
+			pthread_setschedparam(pthread_self(), policy, &old_param);
+		snprintf(msg, len, "policy %s failed to start again after a failed hand-over; %s stays",
+			 in->ops->name, old->ops->name);
+		instance_free(in);
+		return -EINVAL;
+	}
+	old_model = old->ops->model;
+	rt->pol = in;
+	atomic_store(&rt->model, in->ops->model);
+	rt_resume(rt);
+	t1 = rt_now_ns();
+	if (boosted)
+		pthread_setschedparam(pthread_self(), policy, &old_param);
+
+	adjust_agents(rt, old_model, in->ops->model);
+	if (old_model != in->ops->model &&
+	    in->ops->model == GHOST_POLICY_CENTRALIZED)
+		rt_check_throttling();
+	if ((old->ops->flags ^ in->ops->flags) & GHOST_POLICY_F_TICKS)
+		rt_apply_ticks(rt, in->ops);
+	instance_free(old);
+
+	rt->swaps++;
+	rt->last_blackout_ns = t1 - t0;
+	rt->last_handover = how;
+	res->blackout_ns = t1 - t0;
+	res->handover = how;
+	res->threads = rt->threads.nr;
+	fprintf(stderr, AGENT_NAME ": enclave %u: policy %s (%s), hand-over by %s, blackout %llu us\n",
+		rt->id, in->ops->name, model_name(in->ops->model), how,
+		(unsigned long long)(res->blackout_ns / 1000));
+	return 0;
+}

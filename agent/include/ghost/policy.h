@@ -1,0 +1,277 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * The policy plugin ABI of ghost-agent.
+ *
+ * A policy is a shared object that exports exactly one symbol,
+ * "ghost_policy": a struct ghost_policy_ops defined with
+ * GHOST_POLICY_DEFINE().  ghost-agent dlopen()s it, checks abi_version and
+ * size before calling anything, and then drives it:
+ *
+ *   init(ctx, opts)            once, before any message; opts are the
+ *                              "key=value" strings of --opt, NULL-terminated
+ *   task_*(ctx, msg, payload)  one call per message from the kernel
+ *   cpu_*(ctx, msg, payload)
+ *   schedule(ctx, cpu)         after each batch of messages: decide what
+ *                              runs where by calling ghost_policy_run()
+ *   commit_done(ctx, cpu, ...) the outcome of every ghost_policy_run()
+ *   export_state / import_state  hand-over to the next policy (hot swap)
+ *   fini(ctx)                  once, last
+ *
+ * All callbacks of one policy instance are serialised by the runtime: a
+ * policy needs no locking of its own.  A policy keeps its state in
+ * ctx->priv, never in globals: during a hot swap two instances (possibly
+ * of the same .so) exist at once.
+ *
+ * Models.  GHOST_POLICY_PER_CPU: one agent thread per enclave CPU, each
+ * blocking until a message arrives; schedule() is called once per CPU
+ * with that CPU.  GHOST_POLICY_CENTRALIZED: one agent thread spins on
+ * ctx->global_cpu; schedule() is called with cpu == -1 on every iteration
+ * and decides for all of ctx->cpus, which never include the global CPU.
+ *
+ * Barriers.  Every task message carries the thread's barrier in
+ * msg->seqnum; ghost_policy_run() must pass the last one seen, or the
+ * kernel refuses the commit with GHOST_TXN_TARGET_STALE (a newer message
+ * is on its way).
+ */
+#ifndef _GHOST_POLICY_H
+#define _GHOST_POLICY_H
+
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <string.h>
+#include <linux/ghost.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/* Bumped on any incompatible change of the structures below. */
+#define GHOST_POLICY_ABI_VERSION	1
+#define GHOST_POLICY_SYMBOL		"ghost_policy"
+
+enum ghost_policy_model {
+	GHOST_POLICY_PER_CPU		= 1,
+	GHOST_POLICY_CENTRALIZED	= 2,
+};
+
+/* struct ghost_policy_ops->flags */
+#define GHOST_POLICY_F_TICKS	(1U << 0)	/* wants CPU_TICK messages */
+
+struct ghost_policy_ctx;
+
+/* What the runtime offers a policy; call through the wrappers below. */
+struct ghost_policy_host {
+	int (*run)(struct ghost_policy_ctx *ctx, int cpu, __u64 gtid,
+		   __u32 barrier);
+	__u64 (*now_ns)(struct ghost_policy_ctx *ctx);
+	int (*task_cpu)(struct ghost_policy_ctx *ctx, __u64 gtid);
+	void (*log)(struct ghost_policy_ctx *ctx, const char *msg);
+	void (*error)(struct ghost_policy_ctx *ctx, const char *reason);
+};
+
+/* One policy instance, as the runtime sets it up before init(). */
+struct ghost_policy_ctx {
+	__u32 size;		/* sizeof(struct ghost_policy_ctx) of the runtime */
+	__u32 enclave_id;
+	int model;		/* enum ghost_policy_model */
+	int global_cpu;		/* CENTRALIZED: the agent's CPU; else -1 */
+	int nr_cpu_ids;		/* every CPU number is below this */
+	int nr_cpus;		/* entries of cpus[] */
+	const int *cpus;	/* CPUs to run threads on, ascending */
+	const int *cpu_node;	/* NUMA node of each CPU number */
+	const struct ghost_policy_host *host;
+	void *host_data;	/* the runtime's */
+	void *priv;		/* the policy's */
+	__u64 resv[4];
+};
+
+struct ghost_policy_ops {
+	__u32 abi_version;	/* GHOST_POLICY_ABI_VERSION */
+	__u32 size;		/* sizeof(struct ghost_policy_ops) */
+	const char *name;
+	int model;		/* enum ghost_policy_model */
+	__u32 flags;		/* GHOST_POLICY_F_* */
+	/*
+	 * Name of the export_state() format, e.g. "ghost-fifo-v1", or NULL.
+	 * A hot swap hands state over only between equal formats; otherwise
+	 * the new policy rediscovers every thread from TASK_NEW messages.
+	 */
+	const char *state_format;
+	const char *help;	/* one line per --opt, or NULL */
+
+	/* Required. 0 or a negative errno (the agent then refuses it). */
+	int (*init)(struct ghost_policy_ctx *ctx, const char *const opts[]);
+	void (*fini)(struct ghost_policy_ctx *ctx);
+
+	/* Required: the life of a thread. */
+	void (*task_new)(struct ghost_policy_ctx *ctx, const struct ghost_msg *m,
+			 const struct ghost_msg_task_new *p);
+	void (*task_wakeup)(struct ghost_policy_ctx *ctx,
+			    const struct ghost_msg *m,
+			    const struct ghost_msg_task_wakeup *p);
+	void (*task_blocked)(struct ghost_policy_ctx *ctx,
+			     const struct ghost_msg *m,
+			     const struct ghost_msg_task *p);
+	void (*task_preempt)(struct ghost_policy_ctx *ctx,
+			     const struct ghost_msg *m,
+			     const struct ghost_msg_task *p);
+	void (*task_yield)(struct ghost_policy_ctx *ctx,
+			   const struct ghost_msg *m,
+			   const struct ghost_msg_task *p);
+	void (*task_dead)(struct ghost_policy_ctx *ctx,
+			  const struct ghost_msg *m,
+			  const struct ghost_msg_task *p);
+	void (*task_departed)(struct ghost_policy_ctx *ctx,
+			      const struct ghost_msg *m,
+			      const struct ghost_msg_task *p);
+
+	/* Optional. */
+	void (*task_affinity_changed)(struct ghost_policy_ctx *ctx,
+				      const struct ghost_msg *m,
+				      const struct ghost_msg_task *p);
+	void (*task_on_cpu)(struct ghost_policy_ctx *ctx,
+			    const struct ghost_msg *m,
+			    const struct ghost_msg_task *p);
+	void (*task_priority_changed)(struct ghost_policy_ctx *ctx,
+				      const struct ghost_msg *m,
+				      const struct ghost_msg_task *p);
+	void (*cpu_tick)(struct ghost_policy_ctx *ctx, const struct ghost_msg *m,
+			 const struct ghost_msg_cpu *p);
+	void (*cpu_available)(struct ghost_policy_ctx *ctx,
+			      const struct ghost_msg *m,
+			      const struct ghost_msg_cpu *p);
+	void (*cpu_busy)(struct ghost_policy_ctx *ctx, const struct ghost_msg *m,
+			 const struct ghost_msg_cpu *p);
+
+	/* Required: decide (PER_CPU: for @cpu; CENTRALIZED: @cpu is -1). */
+	void (*schedule)(struct ghost_policy_ctx *ctx, int cpu);
+	/* The outcome (enum ghost_txn_state) of each ghost_policy_run(). */
+	void (*commit_done)(struct ghost_policy_ctx *ctx, int cpu, __u64 gtid,
+			    int state);
+	/* Optional: called with the time on every agent loop iteration. */
+	void (*tick)(struct ghost_policy_ctx *ctx, __u64 now_ns);
+
+	/*
+	 * Required with a state_format.  export_state() writes at most @len
+	 * bytes and returns how many it needs (call again with a larger
+	 * buffer if that is more than @len), or a negative errno.
+	 * import_state() runs on a freshly initialised instance.
+	 */
+	long (*export_state)(struct ghost_policy_ctx *ctx, void *buf,
+			     size_t len);
+	int (*import_state)(struct ghost_policy_ctx *ctx, const void *buf,
+			    size_t len);
+};
+
+/*
+ * The one symbol of a policy:
+ *
+ *	GHOST_POLICY_DEFINE(fifo_per_cpu,
+ *		.model		= GHOST_POLICY_PER_CPU,
+ *		.init		= fifo_init,
+ *		...);
+ *
+ * Build with -fvisibility=hidden so that nothing else is exported.
+ */
+#define GHOST_POLICY_DEFINE(__name, ...)				\
+	__attribute__((visibility("default")))				\
+	const struct ghost_policy_ops ghost_policy = {			\
+		.abi_version	= GHOST_POLICY_ABI_VERSION,		\
+		.size		= sizeof(struct ghost_policy_ops),	\
+		.name		= #__name,				\
+		__VA_ARGS__						\
+	}
+
+/*
+ * Ask for @gtid (with its last seen @barrier) to run on @cpu, committed
+ * after schedule() returns; GHOST_NULL_GTID leaves @cpu idle.  -EBUSY if
+ * @cpu already has a request in this round, -EINVAL if the runtime does
+ * not serve @cpu (e.g. the global CPU of a centralized policy).
+ */
+static inline int ghost_policy_run(struct ghost_policy_ctx *ctx, int cpu,
+				   __u64 gtid, __u32 barrier)
+{
+	return ctx->host->run(ctx, cpu, gtid, barrier);
+}
+
+/* CLOCK_MONOTONIC in ns (a simulated clock in tests). */
+static inline __u64 ghost_policy_now(struct ghost_policy_ctx *ctx)
+{
+	return ctx->host->now_ns(ctx);
+}
+
+/* The CPU @gtid is committed to according to the kernel, or -1. */
+static inline int ghost_policy_task_cpu(struct ghost_policy_ctx *ctx,
+					__u64 gtid)
+{
+	return ctx->host->task_cpu(ctx, gtid);
+}
+
+static inline void ghost_policy_log(struct ghost_policy_ctx *ctx,
+				    const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+
+static inline void ghost_policy_log(struct ghost_policy_ctx *ctx,
+				    const char *fmt, ...)
+{
+	char buf[256];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(buf, sizeof(buf), fmt, ap);
+	va_end(ap);
+	ctx->host->log(ctx, buf);
+}
+
+/*
+ * An error the policy cannot recover from: the agent reports @reason and
+ * shuts down cleanly (the enclave's threads go back to the normal
+ * scheduler if the agent created it).
+ */
+static inline void ghost_policy_error(struct ghost_policy_ctx *ctx,
+				      const char *reason)
+{
+	ctx->host->error(ctx, reason);
+}
+
+/* The value of option @key in @opts ("key=value"), or NULL. */
+static inline const char *ghost_policy_opt(const char *const opts[],
+					   const char *key)
+{
+	size_t n = strlen(key);
+
+	for (; opts && *opts; opts++) {
+		if (!strncmp(*opts, key, n) && (*opts)[n] == '=')
+			return *opts + n + 1;
+	}
+	return NULL;
+}
+
+/*
+ * The first option of @opts whose key is not in @known (NULL-terminated),
+ * or NULL if all are known.
+ */
+static inline const char *ghost_policy_opt_unknown(const char *const opts[],
+						   const char *const known[])
+{
+	const char *const *k;
+	size_t n;
+
+	for (; opts && *opts; opts++) {
+		n = strcspn(*opts, "=");
+		for (k = known; *k; k++) {
+			if (strlen(*k) == n && !strncmp(*opts, *k, n))
+				break;
+		}
+		if (!*k)
+			return *opts;
+	}
+	return NULL;
+}
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif /* _GHOST_POLICY_H */

@@ -1,0 +1,596 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * fifo_centralized: one global FIFO, decided by one spinning agent.
+ *
+ * A single agent thread on the global CPU (GHOST_POLICY_CENTRALIZED)
+ * drains every message and, on each iteration, gives every idle CPU of
+ * the enclave the thread at the head of one global runqueue, in one group
+ * commit.  The global CPU itself never runs a thread: the agent spins
+ * there.  Threads that wake up or yield join the back of the line;
+ * preempted threads the front.
+ *
+ * With --opt slice_us=N a thread that has run N µs while others wait is
+ * preempted (checked against the clock on every iteration, so no timer
+ * ticks are needed) and goes to the back of the line: round-robin with a
+ * time slice, as ghOSt's centralized FIFO with --preemption_time_slice.
+ * Without it, a thread runs until it blocks or yields.
+ *
+ * When it is good: many short requests over few CPUs, where a global
+ * queue avoids the head-of-line blocking of per-CPU queues and the single
+ * decision maker sees the whole enclave; the base of Shinjuku-like
+ * policies.
+ *
+ * Known problems: the global CPU is spent on the agent, whether there is
+ * work or not; decisions serialise on one thread, so throughput is bounded
+ * by one CPU's message rate; threads migrate freely (no cache affinity);
+ * threads' own CPU affinity is not honoured.  The agent spins at real-time
+ * priority, so the kernel's real-time throttling stops it for 50 ms of
+ * every second unless kernel.sched_rt_runtime_us is -1.
+ *
+ * Options: slice_us=N (0: no slice, the default), max_tasks=N (8192).
+ */
+#include <errno.h>
+#include <stdlib.h>
+
+#include <ghost/policy.h>
+#include <ghost/policy_util.h>
+
+#include "fifo_state.h"
+
+#define CFIFO_MAX_TASKS		8192
+#define CFIFO_MAX_SLICE_US	10000000UL
+
+enum cfifo_task_state {
+	CFIFO_BLOCKED,
+	CFIFO_QUEUED,
+	CFIFO_COMMITTING,
+	CFIFO_ONCPU,
+};
+
+struct cfifo_task {
+	struct gp_list node;	/* in cfifo->rq while CFIFO_QUEUED */
+	__u64 gtid;
+	__u32 barrier;
+	int state;		/* enum cfifo_task_state */
+	int cpu;		/* CFIFO_COMMITTING/ONCPU: where */
+	int sliced;		/* preempted by us for its slice: to the back */
+	__s64 order;
+};
+
+struct cfifo_cpu {
+	struct cfifo_task *cur;	/* committing or running here */
+	struct cfifo_task *prev;	/* cur before a slice preemption */
+	__u64 since;		/* when cur started, ns */
+	int served;
+	int idling;		/* an idle commit is pending */
+};
+
+struct cfifo {
+	struct gp_pool pool;
+	struct gp_table tasks;
+	struct gp_list rq;
+	struct cfifo_cpu *cpu;
+	int nr_cpu_ids;
+	__u64 slice_ns;
+	__s64 back, front;
+};
+
+static struct cfifo *cfifo_of(struct ghost_policy_ctx *ctx)
+{
+	return ctx->priv;
+}
+
+static struct cfifo_cpu *cfifo_cpu(struct cfifo *f, int cpu)
+{
+	if (cpu < 0 || cpu >= f->nr_cpu_ids)
+		return NULL;
+	return &f->cpu[cpu];
+}
+
+static struct cfifo_task *cfifo_find(struct ghost_policy_ctx *ctx,
+				     __u64 gtid)
+{
+	return gp_table_find(&cfifo_of(ctx)->tasks, gtid);
+}
+
+static void cfifo_enqueue(struct ghost_policy_ctx *ctx, struct cfifo_task *t,
+			  int front)
+{
+	struct cfifo *f = cfifo_of(ctx);
+
+	if (gp_list_linked(&t->node))
+		gp_list_del(&t->node);
+	if (front) {
+		t->order = --f->front;
+		gp_list_add_head(&f->rq, &t->node);
+	} else {
+		t->order = ++f->back;
+		gp_list_add_tail(&f->rq, &t->node);
+	}
+	t->state = CFIFO_QUEUED;
+	t->cpu = -1;
+}
+
+static struct cfifo_task *cfifo_dequeue(struct ghost_policy_ctx *ctx)
+{
+	struct gp_list *n = gp_list_first(&cfifo_of(ctx)->rq);
+
+	if (!n)
+		return NULL;
+	gp_list_del(n);
+	return gp_container_of(n, struct cfifo_task, node);
+}
+
+/* Take @t off the runqueue and its CPU. */
+static void cfifo_detach(struct ghost_policy_ctx *ctx, struct cfifo_task *t)
+{
+	struct cfifo_cpu *c = cfifo_cpu(cfifo_of(ctx), t->cpu);
+
+	if (gp_list_linked(&t->node))
+		gp_list_del(&t->node);
+	if (c && c->cur == t)
+		c->cur = NULL;
+	if (c && c->prev == t)
+		c->prev = NULL;
+	t->cpu = -1;
+}
+
+static void cfifo_forget(struct ghost_policy_ctx *ctx, struct cfifo_task *t)
+{
+	struct cfifo *f = cfifo_of(ctx);
+	int i;
+
+	cfifo_detach(ctx, t);
+	/* A slice victim is remembered on the CPU it is leaving. */
+	for (i = 0; i < f->nr_cpu_ids; i++) {
+		if (f->cpu[i].prev == t)
+			f->cpu[i].prev = NULL;
+	}
+	gp_table_remove(&f->tasks, t->gtid);
+	gp_pool_put(&f->pool, t);
+}
+
+static struct cfifo_task *cfifo_alloc(struct ghost_policy_ctx *ctx,
+				      __u64 gtid, __u32 barrier)
+{
+	struct cfifo *f = cfifo_of(ctx);
+	struct cfifo_task *t = gp_pool_get(&f->pool);
+
+	if (!t) {
+		ghost_policy_log(ctx, "fifo_centralized: no room for thread %llx",
+				 (unsigned long long)gtid);
+		return NULL;
+	}
+	gp_list_init(&t->node);
+	t->gtid = gtid;
+	t->barrier = barrier;
+	t->cpu = -1;
+	t->state = CFIFO_BLOCKED;
+	gp_table_insert(&f->tasks, gtid, t);
+	return t;
+}
+
+/* The kernel has @t on @cpu: track it there (even the global CPU). */
+static void cfifo_set_oncpu(struct ghost_policy_ctx *ctx,
+			    struct cfifo_task *t, int cpu)
+{
+	struct cfifo_cpu *c = cfifo_cpu(cfifo_of(ctx), cpu);
+
+	t->state = CFIFO_ONCPU;
+	t->cpu = cpu;
+	if (c && !c->cur) {
+		c->cur = t;
+		c->since = ghost_policy_now(ctx);
+	}
+}
+
+static void cfifo_task_new(struct ghost_policy_ctx *ctx,
+			   const struct ghost_msg *m,
+			   const struct ghost_msg_task_new *p)
+{
+	struct cfifo_task *t = cfifo_find(ctx, p->gtid);
+	int cpu;
+
+	if (t)
+		cfifo_forget(ctx, t);
+	t = cfifo_alloc(ctx, p->gtid, m->seqnum);
+	if (!t)
+		return;
+	if (p->runnable) {
+		cfifo_enqueue(ctx, t, 0);
+		return;
+	}
+	cpu = ghost_policy_task_cpu(ctx, p->gtid);
+	if (cpu >= 0)
+		cfifo_set_oncpu(ctx, t, cpu);
+}
+
+static void cfifo_task_wakeup(struct ghost_policy_ctx *ctx,
+			      const struct ghost_msg *m,
+			      const struct ghost_msg_task_wakeup *p)
+{
+	struct cfifo_task *t = cfifo_find(ctx, p->gtid);
+
+	if (!t)
+		return;
+	t->barrier = m->seqnum;
+	cfifo_detach(ctx, t);
+	cfifo_enqueue(ctx, t, 0);
+}
+
+static void cfifo_task_blocked(struct ghost_policy_ctx *ctx,
+			       const struct ghost_msg *m,
+			       const struct ghost_msg_task *p)
+{
+	struct cfifo_task *t = cfifo_find(ctx, p->gtid);
+
+	if (!t)
+		return;
+	t->barrier = m->seqnum;
+	cfifo_detach(ctx, t);
+	t->state = CFIFO_BLOCKED;
+	t->sliced = 0;
+}
+
+/* Slice expired: to the back; preempted by anything else: the front. */
+static void cfifo_task_preempt(struct ghost_policy_ctx *ctx,
+			       const struct ghost_msg *m,
+			       const struct ghost_msg_task *p)
+{
+	struct cfifo_task *t = cfifo_find(ctx, p->gtid);
+	int sliced;
+
+	if (!t)
+		return;
+	t->barrier = m->seqnum;
+	sliced = t->sliced;
+	t->sliced = 0;
+	cfifo_detach(ctx, t);
+	cfifo_enqueue(ctx, t, !sliced);
+}
+
+static void cfifo_task_yield(struct ghost_policy_ctx *ctx,
+			     const struct ghost_msg *m,
+			     const struct ghost_msg_task *p)
+{
+	struct cfifo_task *t = cfifo_find(ctx, p->gtid);
+
+	if (!t)
+		return;
+	t->barrier = m->seqnum;
+	t->sliced = 0;
+	cfifo_detach(ctx, t);
+	cfifo_enqueue(ctx, t, 0);
+}
+
+static void cfifo_task_gone(struct ghost_policy_ctx *ctx,
+			    const struct ghost_msg *m,
+			    const struct ghost_msg_task *p)
+{
+	struct cfifo_task *t = cfifo_find(ctx, p->gtid);
+
+	if (t)
+		cfifo_forget(ctx, t);
+}
+
+static void cfifo_task_barrier(struct ghost_policy_ctx *ctx,
+			       const struct ghost_msg *m,
+			       const struct ghost_msg_task *p)
+{
+	struct cfifo_task *t = cfifo_find(ctx, p->gtid);
+
+	if (t)
+		t->barrier = m->seqnum;
+}
+
+/* Ask for @t on @cpu, replacing whatever runs there. */
+static int cfifo_commit(struct ghost_policy_ctx *ctx, struct cfifo_cpu *c,
+			int cpu, struct cfifo_task *t)
+{
+	if (ghost_policy_run(ctx, cpu, t->gtid, t->barrier)) {
+		cfifo_enqueue(ctx, t, 1);
+		return -1;
+	}
+	t->state = CFIFO_COMMITTING;
+	t->cpu = cpu;
+	c->cur = t;
+	return 0;
+}
+
+/* Threads that used up their slice while others wait make room. */
+static void cfifo_slice(struct ghost_policy_ctx *ctx, __u64 now)
+{
+	struct cfifo *f = cfifo_of(ctx);
+	struct cfifo_task *t, *prev;
+	struct cfifo_cpu *c;
+	int i, cpu;
+
+	for (i = 0; i < ctx->nr_cpus && !gp_list_empty(&f->rq); i++) {
+		cpu = ctx->cpus[i];
+		c = &f->cpu[cpu];
+		prev = c->cur;
+		if (!prev || prev->state != CFIFO_ONCPU ||
+		    now - c->since < f->slice_ns)
+			continue;
+		t = cfifo_dequeue(ctx);
+		prev->sliced = 1;
+		c->prev = prev;
+		if (cfifo_commit(ctx, c, cpu, t)) {
+			prev->sliced = 0;
+			c->prev = NULL;
+			c->cur = prev;
+		}
+	}
+}
+
+static void cfifo_schedule(struct ghost_policy_ctx *ctx, int unused)
+{
+	struct cfifo *f = cfifo_of(ctx);
+	struct cfifo_cpu *g = cfifo_cpu(f, ctx->global_cpu);
+	struct cfifo_task *t;
+	int i, cpu;
+
+	/* A thread left on the agent's CPU (hand-over): send it away. */
+	if (g && g->cur && !g->idling &&
+	    !ghost_policy_run(ctx, ctx->global_cpu, GHOST_NULL_GTID, 0))
+		g->idling = 1;
+
+	if (f->slice_ns)
+		cfifo_slice(ctx, ghost_policy_now(ctx));
+
+	for (i = 0; i < ctx->nr_cpus && !gp_list_empty(&f->rq); i++) {
+		cpu = ctx->cpus[i];
+		if (f->cpu[cpu].cur)
+			continue;
+		t = cfifo_dequeue(ctx);
+		cfifo_commit(ctx, &f->cpu[cpu], cpu, t);
+	}
+}
+
+static void cfifo_commit_failed(struct ghost_policy_ctx *ctx,
+				struct cfifo_task *t, int state)
+{
+	int where;
+
+	switch (state) {
+	case GHOST_TXN_INVALID_TARGET:
+	case GHOST_TXN_TARGET_NOT_RUNNABLE:
+		/* Not ours to run, or asleep: its message is on the way. */
+		t->state = CFIFO_BLOCKED;
+		break;
+	case GHOST_TXN_TARGET_ONCPU:
+		where = ghost_policy_task_cpu(ctx, t->gtid);
+		if (where >= 0) {
+			cfifo_set_oncpu(ctx, t, where);
+			break;
+		}
+		/* fall through */
+	default:
+		/*
+		 * Stale, CPU busy, aborted, or not found: a thread that died
+		 * is forgotten at its TASK_DEAD; until then, try it again.
+		 */
+		cfifo_enqueue(ctx, t, 1);
+		break;
+	}
+}
+
+static void cfifo_commit_done(struct ghost_policy_ctx *ctx, int cpu,
+			      __u64 gtid, int state)
+{
+	struct cfifo *f = cfifo_of(ctx);
+	struct cfifo_cpu *c = cfifo_cpu(f, cpu);
+	struct cfifo_task *t;
+
+	if (!c)
+		return;
+	if (gtid == GHOST_NULL_GTID) {
+		/* The thread there gets TASK_PREEMPT and rejoins the line. */
+		c->idling = 0;
+		if (state == GHOST_TXN_COMPLETE)
+			c->cur = NULL;
+		return;
+	}
+	t = cfifo_find(ctx, gtid);
+	if (state == GHOST_TXN_COMPLETE) {
+		c->prev = NULL;
+		if (t && t->state == CFIFO_COMMITTING) {
+			t->state = CFIFO_ONCPU;
+			c->since = ghost_policy_now(ctx);
+		}
+		return;
+	}
+	/* Failed: whatever ran there still does. */
+	if (c->cur == t)
+		c->cur = NULL;
+	if (c->prev) {
+		c->prev->sliced = 0;
+		c->cur = c->prev;
+		c->prev = NULL;
+	}
+	if (t && t->state == CFIFO_COMMITTING) {
+		t->cpu = -1;
+		cfifo_commit_failed(ctx, t, state);
+	}
+}
+
+static long cfifo_export(struct ghost_policy_ctx *ctx, void *buf, size_t len)
+{
+	struct cfifo *f = cfifo_of(ctx);
+	struct fifo_state_hdr *h = buf;
+	struct fifo_state_task *out;
+	unsigned int i, n = 0;
+	size_t need = fifo_state_size(f->tasks.nr);
+
+	if (len < need)
+		return need;
+	out = (struct fifo_state_task *)(h + 1);
+	for (i = 0; i <= f->tasks.mask; i++) {
+		struct cfifo_task *t = f->tasks.slots[i].val;
+
+		if (!f->tasks.slots[i].key)
+			continue;
+		out[n].gtid = t->gtid;
+		out[n].barrier = t->barrier;
+		out[n].cpu = t->cpu;
+		out[n].order = t->order;
+		out[n].resv = 0;
+		out[n].resv2 = 0;
+		if (t->state == CFIFO_ONCPU)
+			out[n].kind = FIFO_STATE_ONCPU;
+		else if (t->state == CFIFO_BLOCKED)
+			out[n].kind = FIFO_STATE_BLOCKED;
+		else
+			out[n].kind = FIFO_STATE_QUEUED;
+		n++;
+	}
+	h->magic = FIFO_STATE_MAGIC;
+	h->nr_tasks = n;
+	h->resv = 0;
+	return fifo_state_size(n);
+}
+
+static int cfifo_cmp_order(const void *a, const void *b)
+{
+	const struct fifo_state_task *x = *(const struct fifo_state_task **)a;
+	const struct fifo_state_task *y = *(const struct fifo_state_task **)b;
+
+	return x->order < y->order ? -1 : x->order > y->order;
+}
+
+static int cfifo_import(struct ghost_policy_ctx *ctx, const void *buf,
+			size_t len)
+{
+	const struct fifo_state_hdr *h = buf;
+	const struct fifo_state_task *in, **queued;
+	struct cfifo_task *t;
+	unsigned int i, nq = 0;
+
+	if (len < sizeof(*h) || h->magic != FIFO_STATE_MAGIC ||
+	    len < fifo_state_size(h->nr_tasks))
+		return -EINVAL;
+	in = (const struct fifo_state_task *)(h + 1);
+	queued = calloc(h->nr_tasks + 1, sizeof(*queued));
+	if (!queued)
+		return -ENOMEM;
+	for (i = 0; i < h->nr_tasks; i++) {
+		t = cfifo_alloc(ctx, in[i].gtid, in[i].barrier);
+		if (!t)
+			continue;
+		if (in[i].kind == FIFO_STATE_ONCPU)
+			cfifo_set_oncpu(ctx, t, in[i].cpu);
+		else if (in[i].kind == FIFO_STATE_QUEUED)
+			queued[nq++] = &in[i];
+	}
+	qsort(queued, nq, sizeof(*queued), cfifo_cmp_order);
+	for (i = 0; i < nq; i++) {
+		t = cfifo_find(ctx, queued[i]->gtid);
+		if (t)
+			cfifo_enqueue(ctx, t, 0);
+	}
+	free(queued);
+	return 0;
+}
+
+static int cfifo_parse(struct ghost_policy_ctx *ctx, const char *const opts[],
+		       unsigned long *slice_us, unsigned long *max)
+{
+	static const char *const known[] = { "slice_us", "max_tasks", NULL };
+	const char *bad = ghost_policy_opt_unknown(opts, known);
+	const char *v;
+	char *end;
+
+	if (bad) {
+		ghost_policy_log(ctx, "fifo_centralized: unknown option '%s' (known: slice_us, max_tasks)",
+				 bad);
+		return -EINVAL;
+	}
+	v = ghost_policy_opt(opts, "slice_us");
+	if (v) {
+		*slice_us = strtoul(v, &end, 10);
+		if (!*v || *end || *slice_us > CFIFO_MAX_SLICE_US) {
+			ghost_policy_log(ctx, "fifo_centralized: slice_us must be 0..%lu",
+					 CFIFO_MAX_SLICE_US);
+			return -EINVAL;
+		}
+	}
+	v = ghost_policy_opt(opts, "max_tasks");
+	if (v) {
+		*max = strtoul(v, &end, 10);
+		if (!*v || *end || !*max || *max > 1000000) {
+			ghost_policy_log(ctx, "fifo_centralized: max_tasks must be 1..1000000");
+			return -EINVAL;
+		}
+	}
+	return 0;
+}
+
+static int cfifo_init(struct ghost_policy_ctx *ctx, const char *const opts[])
+{
+	unsigned long slice_us = 0, max = CFIFO_MAX_TASKS;
+	struct cfifo *f;
+	int i, ret;
+
+	ret = cfifo_parse(ctx, opts, &slice_us, &max);
+	if (ret)
+		return ret;
+	if (ctx->nr_cpus <= 0) {
+		ghost_policy_log(ctx, "fifo_centralized: no CPU to run threads on besides the global one");
+		return -EINVAL;
+	}
+	f = calloc(1, sizeof(*f));
+	if (!f)
+		return -ENOMEM;
+	f->nr_cpu_ids = ctx->nr_cpu_ids;
+	f->slice_ns = slice_us * 1000;
+	gp_list_init(&f->rq);
+	f->cpu = calloc(ctx->nr_cpu_ids, sizeof(*f->cpu));
+	if (!f->cpu || gp_pool_init(&f->pool, sizeof(struct cfifo_task), max) ||
+	    gp_table_init(&f->tasks, max)) {
+		gp_pool_destroy(&f->pool);
+		free(f->cpu);
+		free(f);
+		return -ENOMEM;
+	}
+	for (i = 0; i < ctx->nr_cpus; i++) {
+		if (ctx->cpus[i] >= 0 && ctx->cpus[i] < ctx->nr_cpu_ids)
+			f->cpu[ctx->cpus[i]].served = 1;
+	}
+	ctx->priv = f;
+	return 0;
+}
+
+static void cfifo_fini(struct ghost_policy_ctx *ctx)
+{
+	struct cfifo *f = cfifo_of(ctx);
+
+	if (!f)
+		return;
+	gp_table_free(&f->tasks);
+	gp_pool_destroy(&f->pool);
+	free(f->cpu);
+	free(f);
+	ctx->priv = NULL;
+}
+
+GHOST_POLICY_DEFINE(fifo_centralized,
+	.model			= GHOST_POLICY_CENTRALIZED,
+	.state_format		= FIFO_STATE_FORMAT,
+	.help			= "slice_us=N   preempt a thread after N us while others wait (0: never)\n"
+				  "max_tasks=N  threads tracked at most (8192)\n",
+	.init			= cfifo_init,
+	.fini			= cfifo_fini,
+	.task_new		= cfifo_task_new,
+	.task_wakeup		= cfifo_task_wakeup,
+	.task_blocked		= cfifo_task_blocked,
+	.task_preempt		= cfifo_task_preempt,
+	.task_yield		= cfifo_task_yield,
+	.task_dead		= cfifo_task_gone,
+	.task_departed		= cfifo_task_gone,
+	.task_affinity_changed	= cfifo_task_barrier,
+	.task_on_cpu		= cfifo_task_barrier,
+	.task_priority_changed	= cfifo_task_barrier,
+	.schedule		= cfifo_schedule,
+	.commit_done		= cfifo_commit_done,
+	.export_state		= cfifo_export,
+	.import_state		= cfifo_import);

@@ -1,0 +1,485 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * fifo_per_cpu: ghOSt's "hello world" policy, one FIFO per CPU.
+ *
+ * Every thread is given a CPU the first time it becomes runnable (at
+ * TASK_NEW, or at its first wakeup), round-robin over the enclave's CPUs,
+ * and keeps it.  Each CPU has a FIFO runqueue: a thread that wakes up or
+ * yields goes to the back, a thread that was preempted goes to the front,
+ * since it lost the CPU through no fault of its own.  A CPU gets its next
+ * thread only when its current one blocked, yielded or was preempted:
+ * there is no time slice, a thread runs until it gives the CPU up.
+ *
+ * The runtime runs one agent per CPU (GHOST_POLICY_PER_CPU) and calls
+ * schedule() for each CPU after every batch of messages.
+ *
+ * When it is good: threads that block often and briefly (RPC handlers,
+ * pipelines), where placement never changes and decisions are O(1).  It
+ * is the smallest complete policy and the reference for writing others.
+ *
+ * Known problems: no load balancing (a CPU with a long queue never gives
+ * threads to an idle one), no slice (a spinning thread owns its CPU until
+ * it blocks), and threads' own CPU affinity is not honoured (the kernel
+ * pins a committed thread to the CPU chosen here).
+ *
+ * Options: max_tasks=N (threads it can track, default 8192).
+ */
+#include <errno.h>
+#include <stdlib.h>
+
+#include <ghost/policy.h>
+#include <ghost/policy_util.h>
+
+#include "fifo_state.h"
+
+#define FIFO_MAX_TASKS	8192
+
+enum fifo_task_state {
+	FIFO_BLOCKED,
+	FIFO_QUEUED,		/* on its CPU's runqueue */
+	FIFO_COMMITTING,	/* asked to run, outcome not known yet */
+	FIFO_ONCPU,
+};
+
+struct fifo_task {
+	struct gp_list node;	/* in fifo_cpu->rq while FIFO_QUEUED */
+	__u64 gtid;
+	__u32 barrier;		/* seqnum of the last message */
+	int state;		/* enum fifo_task_state */
+	int cpu;		/* assigned CPU, -1 until first runnable */
+	__s64 order;		/* position in line, for hand-over */
+};
+
+struct fifo_cpu {
+	struct gp_list rq;
+	struct fifo_task *cur;	/* committing or running here */
+	int served;
+};
+
+struct fifo {
+	struct gp_pool pool;
+	struct gp_table tasks;
+	struct fifo_cpu *cpu;	/* by CPU number */
+	int nr_cpu_ids;
+	int rr;			/* next index into ctx->cpus */
+	__s64 back, front;	/* order keys of the queue ends */
+};
+
+static struct fifo *fifo_of(struct ghost_policy_ctx *ctx)
+{
+	return ctx->priv;
+}
+
+static struct fifo_cpu *fifo_cpu(struct fifo *f, int cpu)
+{
+	if (cpu < 0 || cpu >= f->nr_cpu_ids || !f->cpu[cpu].served)
+		return NULL;
+	return &f->cpu[cpu];
+}
+
+static struct fifo_task *fifo_find(struct ghost_policy_ctx *ctx, __u64 gtid)
+{
+	return gp_table_find(&fifo_of(ctx)->tasks, gtid);
+}
+
+/* Round-robin over the CPUs the policy serves. */
+static int fifo_assign_cpu(struct ghost_policy_ctx *ctx)
+{
+	struct fifo *f = fifo_of(ctx);
+	int cpu = ctx->cpus[f->rr];
+
+	f->rr = (f->rr + 1) % ctx->nr_cpus;
+	return cpu;
+}
+
+static void fifo_enqueue(struct ghost_policy_ctx *ctx, struct fifo_task *t,
+			 int front)
+{
+	struct fifo *f = fifo_of(ctx);
+	struct fifo_cpu *c = fifo_cpu(f, t->cpu);
+
+	if (!c) {
+		t->cpu = fifo_assign_cpu(ctx);
+		c = fifo_cpu(f, t->cpu);
+	}
+	if (gp_list_linked(&t->node))
+		gp_list_del(&t->node);
+	if (front) {
+		t->order = --f->front;
+		gp_list_add_head(&c->rq, &t->node);
+	} else {
+		t->order = ++f->back;
+		gp_list_add_tail(&c->rq, &t->node);
+	}
+	t->state = FIFO_QUEUED;
+}
+
+/* Take @t off its runqueue and its CPU, whatever it was doing. */
+static void fifo_detach(struct ghost_policy_ctx *ctx, struct fifo_task *t)
+{
+	struct fifo_cpu *c = fifo_cpu(fifo_of(ctx), t->cpu);
+
+	if (gp_list_linked(&t->node))
+		gp_list_del(&t->node);
+	if (c && c->cur == t)
+		c->cur = NULL;
+}
+
+static void fifo_forget(struct ghost_policy_ctx *ctx, struct fifo_task *t)
+{
+	struct fifo *f = fifo_of(ctx);
+
+	fifo_detach(ctx, t);
+	gp_table_remove(&f->tasks, t->gtid);
+	gp_pool_put(&f->pool, t);
+}
+
+static struct fifo_task *fifo_alloc(struct ghost_policy_ctx *ctx, __u64 gtid,
+				    __u32 barrier)
+{
+	struct fifo *f = fifo_of(ctx);
+	struct fifo_task *t = gp_pool_get(&f->pool);
+
+	if (!t) {
+		ghost_policy_log(ctx, "fifo_per_cpu: no room for thread %llx",
+				 (unsigned long long)gtid);
+		return NULL;
+	}
+	gp_list_init(&t->node);
+	t->gtid = gtid;
+	t->barrier = barrier;
+	t->cpu = -1;
+	t->state = FIFO_BLOCKED;
+	gp_table_insert(&f->tasks, gtid, t);
+	return t;
+}
+
+/* A thread the kernel says is on a CPU: make it that CPU's current. */
+static void fifo_set_oncpu(struct ghost_policy_ctx *ctx, struct fifo_task *t,
+			   int cpu)
+{
+	struct fifo_cpu *c = fifo_cpu(fifo_of(ctx), cpu);
+
+	t->cpu = cpu;
+	t->state = FIFO_ONCPU;
+	if (c && !c->cur)
+		c->cur = t;
+}
+
+static void fifo_task_new(struct ghost_policy_ctx *ctx,
+			  const struct ghost_msg *m,
+			  const struct ghost_msg_task_new *p)
+{
+	struct fifo_task *t = fifo_find(ctx, p->gtid);
+	int cpu;
+
+	/* Discovery again: start over from what the kernel says now. */
+	if (t)
+		fifo_forget(ctx, t);
+	t = fifo_alloc(ctx, p->gtid, m->seqnum);
+	if (!t)
+		return;
+	if (p->runnable) {
+		fifo_enqueue(ctx, t, 0);
+		return;
+	}
+	cpu = ghost_policy_task_cpu(ctx, p->gtid);
+	if (cpu >= 0)
+		fifo_set_oncpu(ctx, t, cpu);
+}
+
+static void fifo_task_wakeup(struct ghost_policy_ctx *ctx,
+			     const struct ghost_msg *m,
+			     const struct ghost_msg_task_wakeup *p)
+{
+	struct fifo_task *t = fifo_find(ctx, p->gtid);
+
+	if (!t)
+		return;
+	t->barrier = m->seqnum;
+	fifo_detach(ctx, t);
+	fifo_enqueue(ctx, t, 0);
+}
+
+static void fifo_task_blocked(struct ghost_policy_ctx *ctx,
+			      const struct ghost_msg *m,
+			      const struct ghost_msg_task *p)
+{
+	struct fifo_task *t = fifo_find(ctx, p->gtid);
+
+	if (!t)
+		return;
+	t->barrier = m->seqnum;
+	fifo_detach(ctx, t);
+	t->state = FIFO_BLOCKED;
+}
+
+/* Preempted: back to the front of the line, on the same CPU. */
+static void fifo_task_preempt(struct ghost_policy_ctx *ctx,
+			      const struct ghost_msg *m,
+			      const struct ghost_msg_task *p)
+{
+	struct fifo_task *t = fifo_find(ctx, p->gtid);
+
+	if (!t)
+		return;
+	t->barrier = m->seqnum;
+	fifo_detach(ctx, t);
+	fifo_enqueue(ctx, t, 1);
+}
+
+static void fifo_task_yield(struct ghost_policy_ctx *ctx,
+			    const struct ghost_msg *m,
+			    const struct ghost_msg_task *p)
+{
+	struct fifo_task *t = fifo_find(ctx, p->gtid);
+
+	if (!t)
+		return;
+	t->barrier = m->seqnum;
+	fifo_detach(ctx, t);
+	fifo_enqueue(ctx, t, 0);
+}
+
+static void fifo_task_gone(struct ghost_policy_ctx *ctx,
+			   const struct ghost_msg *m,
+			   const struct ghost_msg_task *p)
+{
+	struct fifo_task *t = fifo_find(ctx, p->gtid);
+
+	if (t)
+		fifo_forget(ctx, t);
+}
+
+static void fifo_task_barrier(struct ghost_policy_ctx *ctx,
+			      const struct ghost_msg *m,
+			      const struct ghost_msg_task *p)
+{
+	struct fifo_task *t = fifo_find(ctx, p->gtid);
+
+	if (t)
+		t->barrier = m->seqnum;
+}
+
+/* @cpu's thread gave it up: commit the head of its runqueue. */
+static void fifo_schedule(struct ghost_policy_ctx *ctx, int cpu)
+{
+	struct fifo_cpu *c = fifo_cpu(fifo_of(ctx), cpu);
+	struct gp_list *n;
+	struct fifo_task *t;
+
+	if (!c || c->cur)
+		return;
+	n = gp_list_first(&c->rq);
+	if (!n)
+		return;
+	t = gp_container_of(n, struct fifo_task, node);
+	gp_list_del(&t->node);
+	if (ghost_policy_run(ctx, cpu, t->gtid, t->barrier)) {
+		gp_list_add_head(&c->rq, &t->node);
+		return;
+	}
+	t->state = FIFO_COMMITTING;
+	c->cur = t;
+}
+
+static void fifo_commit_done(struct ghost_policy_ctx *ctx, int cpu,
+			     __u64 gtid, int state)
+{
+	struct fifo_cpu *c = fifo_cpu(fifo_of(ctx), cpu);
+	struct fifo_task *t = fifo_find(ctx, gtid);
+	int where;
+
+	if (!t || t->state != FIFO_COMMITTING) {
+		if (c && c->cur == t && state != GHOST_TXN_COMPLETE)
+			c->cur = NULL;
+		return;
+	}
+	if (state == GHOST_TXN_COMPLETE) {
+		t->state = FIFO_ONCPU;
+		return;
+	}
+	fifo_detach(ctx, t);
+	switch (state) {
+	case GHOST_TXN_INVALID_TARGET:
+	case GHOST_TXN_TARGET_NOT_RUNNABLE:
+		/* Not ours to run, or asleep: its message is on the way. */
+		t->state = FIFO_BLOCKED;
+		break;
+	case GHOST_TXN_TARGET_ONCPU:
+		where = ghost_policy_task_cpu(ctx, gtid);
+		if (where >= 0) {
+			fifo_set_oncpu(ctx, t, where);
+			break;
+		}
+		/* fall through */
+	default:
+		/*
+		 * Stale (a newer message is queued), CPU busy, aborted, or
+		 * not found: a thread that died is forgotten at its
+		 * TASK_DEAD, so until then it is tried again like any other.
+		 */
+		fifo_enqueue(ctx, t, 1);
+		break;
+	}
+}
+
+static long fifo_export(struct ghost_policy_ctx *ctx, void *buf, size_t len)
+{
+	struct fifo *f = fifo_of(ctx);
+	unsigned int nr = f->tasks.nr, i, n = 0;
+	struct fifo_state_hdr *h = buf;
+	struct fifo_state_task *out;
+	size_t need = fifo_state_size(nr);
+
+	if (len < need)
+		return need;
+	out = (struct fifo_state_task *)(h + 1);
+	for (i = 0; i <= f->tasks.mask; i++) {
+		struct fifo_task *t = f->tasks.slots[i].val;
+
+		if (!f->tasks.slots[i].key)
+			continue;
+		out[n].gtid = t->gtid;
+		out[n].barrier = t->barrier;
+		out[n].cpu = t->cpu;
+		out[n].order = t->order;
+		out[n].resv = 0;
+		out[n].resv2 = 0;
+		if (t->state == FIFO_ONCPU)
+			out[n].kind = FIFO_STATE_ONCPU;
+		else if (t->state == FIFO_BLOCKED)
+			out[n].kind = FIFO_STATE_BLOCKED;
+		else
+			out[n].kind = FIFO_STATE_QUEUED;
+		n++;
+	}
+	h->magic = FIFO_STATE_MAGIC;
+	h->nr_tasks = n;
+	h->resv = 0;
+	return fifo_state_size(n);
+}
+
+static int fifo_cmp_order(const void *a, const void *b)
+{
+	const struct fifo_state_task *x = *(const struct fifo_state_task **)a;
+	const struct fifo_state_task *y = *(const struct fifo_state_task **)b;
+
+	return x->order < y->order ? -1 : x->order > y->order;
+}
+
+static int fifo_import(struct ghost_policy_ctx *ctx, const void *buf,
+		       size_t len)
+{
+	const struct fifo_state_hdr *h = buf;
+	const struct fifo_state_task *in, **queued;
+	struct fifo_task *t;
+	unsigned int i, nq = 0;
+
+	if (len < sizeof(*h) || h->magic != FIFO_STATE_MAGIC ||
+	    len < fifo_state_size(h->nr_tasks))
+		return -EINVAL;
+	in = (const struct fifo_state_task *)(h + 1);
+	queued = calloc(h->nr_tasks + 1, sizeof(*queued));
+	if (!queued)
+		return -ENOMEM;
+	for (i = 0; i < h->nr_tasks; i++) {
+		t = fifo_alloc(ctx, in[i].gtid, in[i].barrier);
+		if (!t)
+			continue;
+		t->cpu = fifo_cpu(fifo_of(ctx), in[i].cpu) ? in[i].cpu : -1;
+		if (in[i].kind == FIFO_STATE_ONCPU)
+			fifo_set_oncpu(ctx, t, in[i].cpu);
+		else if (in[i].kind == FIFO_STATE_QUEUED)
+			queued[nq++] = &in[i];
+	}
+	/* One line across all CPUs before: keep everyone's place in it. */
+	qsort(queued, nq, sizeof(*queued), fifo_cmp_order);
+	for (i = 0; i < nq; i++) {
+		t = fifo_find(ctx, queued[i]->gtid);
+		if (t)
+			fifo_enqueue(ctx, t, 0);
+	}
+	free(queued);
+	return 0;
+}
+
+static int fifo_init(struct ghost_policy_ctx *ctx, const char *const opts[])
+{
+	static const char *const known[] = { "max_tasks", NULL };
+	const char *bad = ghost_policy_opt_unknown(opts, known);
+	const char *v = ghost_policy_opt(opts, "max_tasks");
+	unsigned long max = FIFO_MAX_TASKS;
+	struct fifo *f;
+	char *end;
+	int i;
+
+	if (bad) {
+		ghost_policy_log(ctx, "fifo_per_cpu: unknown option '%s' (known: max_tasks)",
+				 bad);
+		return -EINVAL;
+	}
+	if (v) {
+		max = strtoul(v, &end, 10);
+		if (*end || !max || max > 1000000) {
+			ghost_policy_log(ctx, "fifo_per_cpu: max_tasks must be 1..1000000");
+			return -EINVAL;
+		}
+	}
+	if (ctx->nr_cpus <= 0)
+		return -EINVAL;
+	f = calloc(1, sizeof(*f));
+	if (!f)
+		return -ENOMEM;
+	f->nr_cpu_ids = ctx->nr_cpu_ids;
+	f->cpu = calloc(ctx->nr_cpu_ids, sizeof(*f->cpu));
+	if (!f->cpu || gp_pool_init(&f->pool, sizeof(struct fifo_task), max) ||
+	    gp_table_init(&f->tasks, max)) {
+		gp_pool_destroy(&f->pool);
+		free(f->cpu);
+		free(f);
+		return -ENOMEM;
+	}
+	for (i = 0; i < ctx->nr_cpu_ids; i++)
+		gp_list_init(&f->cpu[i].rq);
+	for (i = 0; i < ctx->nr_cpus; i++) {
+		if (ctx->cpus[i] >= 0 && ctx->cpus[i] < ctx->nr_cpu_ids)
+			f->cpu[ctx->cpus[i]].served = 1;
+	}
+	ctx->priv = f;
+	return 0;
+}
+
+static void fifo_fini(struct ghost_policy_ctx *ctx)
+{
+	struct fifo *f = fifo_of(ctx);
+
+	if (!f)
+		return;
+	gp_table_free(&f->tasks);
+	gp_pool_destroy(&f->pool);
+	free(f->cpu);
+	free(f);
+	ctx->priv = NULL;
+}
+
+GHOST_POLICY_DEFINE(fifo_per_cpu,
+	.model			= GHOST_POLICY_PER_CPU,
+	.state_format		= FIFO_STATE_FORMAT,
+	.help			= "max_tasks=N  threads tracked at most (8192)\n",
+	.init			= fifo_init,
+	.fini			= fifo_fini,
+	.task_new		= fifo_task_new,
+	.task_wakeup		= fifo_task_wakeup,
+	.task_blocked		= fifo_task_blocked,
+	.task_preempt		= fifo_task_preempt,
+	.task_yield		= fifo_task_yield,
+	.task_dead		= fifo_task_gone,
+	.task_departed		= fifo_task_gone,
+	.task_affinity_changed	= fifo_task_barrier,
+	.task_on_cpu		= fifo_task_barrier,
+	.task_priority_changed	= fifo_task_barrier,
+	.schedule		= fifo_schedule,
+	.commit_done		= fifo_commit_done,
+	.export_state		= fifo_export,
+	.import_state		= fifo_import);

@@ -1,0 +1,459 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Unit tests: the kernel model of sim.h.  Its commit follows the module's
+ * ghost_commit_one(): checks in the same order, same statuses, and the
+ * thread a commit displaces gets TASK_PREEMPT.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <check.h>
+
+#include "sim.h"
+
+#ifndef GHOST_TEST_POLICY_DIR
+#define GHOST_TEST_POLICY_DIR "build/policies"
+#endif
+
+static struct sim *sim_of(struct ghost_policy_ctx *ctx)
+{
+	return ctx->host_data;
+}
+
+static int sim_host_run(struct ghost_policy_ctx *ctx, int cpu, __u64 gtid,
+			__u32 barrier)
+{
+	struct sim *s = sim_of(ctx);
+
+	if (cpu < 0 || cpu >= SIM_MAX_CPUS || !s->enclave[cpu])
+		return -EINVAL;
+	/* ghost-agent refuses this; count it so tests can forbid it. */
+	if (ctx->model == GHOST_POLICY_CENTRALIZED &&
+	    cpu == ctx->global_cpu && gtid != GHOST_NULL_GTID) {
+		s->global_violations++;
+		return -EINVAL;
+	}
+	if (s->req[cpu].used)
+		return -EBUSY;
+	s->req[cpu].used = 1;
+	s->req[cpu].gtid = gtid;
+	s->req[cpu].barrier = barrier;
+	return 0;
+}
+
+static __u64 sim_host_now(struct ghost_policy_ctx *ctx)
+{
+	return sim_of(ctx)->now;
+}
+
+static int sim_host_task_cpu(struct ghost_policy_ctx *ctx, __u64 gtid)
+{
+	struct sim *s = sim_of(ctx);
+	int i;
+
+	for (i = 0; i < s->nr_threads; i++) {
+		if (s->t[i].gtid == gtid && s->t[i].state == SIM_RUNNING)
+			return s->t[i].cpu;
+	}
+	return -1;
+}
+
+static void sim_host_log(struct ghost_policy_ctx *ctx, const char *msg)
+{
+	snprintf(sim_of(ctx)->last_log, sizeof(sim_of(ctx)->last_log), "%s",
+		 msg);
+}
+
+static void sim_host_error(struct ghost_policy_ctx *ctx, const char *reason)
+{
+	sim_of(ctx)->failed = 1;
+}
+
+static const struct ghost_policy_host sim_host = {
+	.run		= sim_host_run,
+	.now_ns		= sim_host_now,
+	.task_cpu	= sim_host_task_cpu,
+	.log		= sim_host_log,
+	.error		= sim_host_error,
+};
+
+/* Append a message as ghost_queue_push() in the module does. */
+static void sim_push(struct sim *s, const void *msg, __u16 len)
+{
+	struct ghost_ring *ring = s->q.ring;
+	__u32 n = ring->nr_slots, slots = (len + 7) / 8;
+	__u32 idx = s->head & (n - 1), pad = 0;
+	__u32 used = s->head - __atomic_load_n(&ring->tail, __ATOMIC_RELAXED);
+
+	if (idx + slots > n)
+		pad = n - idx;
+	if (used + pad + slots > n) {
+		ring->overflow++;
+		return;
+	}
+	if (pad) {
+		struct ghost_msg nop = { GHOST_MSG_NOP, (__u16)(pad * 8), 0 };
+
+		memcpy(&ring->msgs[idx], &nop, sizeof(nop));
+		s->head += pad;
+		idx = 0;
+	}
+	memcpy(&ring->msgs[idx], msg, len);
+	s->head += slots;
+	__atomic_store_n(&ring->head, s->head, __ATOMIC_RELEASE);
+}
+
+static void emit_task(struct sim *s, int i, __u16 type, int cpu)
+{
+	struct {
+		struct ghost_msg h;
+		struct ghost_msg_task p;
+	} m = {
+		.h = { type, sizeof(m), s->t[i].barrier },
+		.p = { s->t[i].gtid, 0, cpu, 0 },
+	};
+
+	sim_push(s, &m, sizeof(m));
+}
+
+static void emit_new(struct sim *s, int i)
+{
+	struct {
+		struct ghost_msg h;
+		struct ghost_msg_task_new p;
+	} m;
+
+	memset(&m, 0, sizeof(m));
+	m.h.type = GHOST_MSG_TASK_NEW;
+	m.h.length = sizeof(m);
+	m.h.seqnum = s->t[i].barrier;
+	m.p.gtid = s->t[i].gtid;
+	m.p.sw_index = i;
+	m.p.runnable = s->t[i].state == SIM_RUNNABLE;
+	sim_push(s, &m, sizeof(m));
+}
+
+static void setup_ctx(struct sim *s, int nr_cpus, int global_cpu)
+{
+	struct ghost_policy_ctx *ctx = &s->ctx;
+	int cpu, n = 0;
+
+	memset(ctx, 0, sizeof(*ctx));
+	ctx->size = sizeof(*ctx);
+	ctx->enclave_id = 1;
+	ctx->model = s->ops->model;
+	ctx->global_cpu = ctx->model == GHOST_POLICY_CENTRALIZED ?
+			  global_cpu : -1;
+	ctx->nr_cpu_ids = SIM_MAX_CPUS;
+	for (cpu = 0; cpu < nr_cpus; cpu++) {
+		if (cpu != ctx->global_cpu)
+			s->cpus[n++] = cpu;
+	}
+	ctx->nr_cpus = n;
+	ctx->cpus = s->cpus;
+	ctx->cpu_node = s->cpu_node;
+	ctx->host = &sim_host;
+	ctx->host_data = s;
+}
+
+static void load(struct sim *s, const char *name)
+{
+	static const char *const dirs[] = { GHOST_TEST_POLICY_DIR, NULL };
+	char msg[512];
+
+	ck_assert_msg(!ghost_policy_open(name, dirs, &s->lib, msg, sizeof(msg)),
+		      "%s", msg);
+	s->ops = s->lib.ops;
+}
+
+int sim_init(struct sim *s, const char *name, int nr_cpus, int global_cpu,
+	     const char *const opts[])
+{
+	size_t size = sizeof(struct ghost_ring) +
+		      SIM_RING_SLOTS * sizeof(struct ghost_msg);
+	struct ghost_ring *ring;
+	int cpu;
+
+	memset(s, 0, sizeof(*s));
+	ck_assert_int_le(nr_cpus, SIM_MAX_CPUS);
+	for (cpu = 0; cpu < SIM_MAX_CPUS; cpu++) {
+		s->cur[cpu] = -1;
+		s->enclave[cpu] = cpu < nr_cpus;
+	}
+	ring = s->ring_mem = calloc(1, size);
+	ck_assert_ptr_nonnull(ring);
+	ring->nr_slots = SIM_RING_SLOTS;
+	ck_assert_int_eq(ghost_queue_init_mem(&s->q, ring, size), 0);
+	s->now = 1000000000ULL;
+	load(s, name);
+	setup_ctx(s, nr_cpus, global_cpu);
+	return s->ops->init(&s->ctx, opts);
+}
+
+void sim_fini(struct sim *s)
+{
+	if (s->ops && s->ops->fini)
+		s->ops->fini(&s->ctx);
+	ghost_policy_close(&s->lib);
+	free(s->ring_mem);
+}
+
+int sim_new(struct sim *s, int runnable)
+{
+	int i = s->nr_threads++;
+
+	ck_assert_int_lt(i, SIM_MAX_THREADS);
+	s->t[i].gtid = ((__u64)(1000 + i) << 32) | (i + 1);
+	s->t[i].barrier = 1;
+	s->t[i].state = runnable ? SIM_RUNNABLE : SIM_BLOCKED;
+	s->t[i].cpu = -1;
+	emit_new(s, i);
+	return i;
+}
+
+/* The thread leaves its CPU, as ghost_release_cpu_locked(). */
+static int release_cpu(struct sim *s, int i)
+{
+	int cpu = s->t[i].cpu;
+
+	if (cpu >= 0 && s->cur[cpu] == i)
+		s->cur[cpu] = -1;
+	s->t[i].cpu = -1;
+	return cpu;
+}
+
+void sim_wakeup(struct sim *s, int i)
+{
+	ck_assert_int_eq(s->t[i].state, SIM_BLOCKED);
+	s->t[i].state = SIM_RUNNABLE;
+	s->t[i].barrier++;
+	{
+		struct {
+			struct ghost_msg h;
+			struct ghost_msg_task_wakeup p;
+		} m = {
+			.h = { GHOST_MSG_TASK_WAKEUP, sizeof(m), s->t[i].barrier },
+			.p = { s->t[i].gtid, -1, 0 },
+		};
+
+		sim_push(s, &m, sizeof(m));
+	}
+}
+
+void sim_block(struct sim *s, int i)
+{
+	int cpu;
+
+	ck_assert(s->t[i].state == SIM_RUNNING ||
+		  s->t[i].state == SIM_RUNNABLE);
+	cpu = release_cpu(s, i);
+	s->t[i].state = SIM_BLOCKED;
+	s->t[i].barrier++;
+	emit_task(s, i, GHOST_MSG_TASK_BLOCKED, cpu);
+}
+
+void sim_yield(struct sim *s, int i)
+{
+	int cpu;
+
+	ck_assert_int_eq(s->t[i].state, SIM_RUNNING);
+	cpu = release_cpu(s, i);
+	s->t[i].state = SIM_RUNNABLE;
+	s->t[i].barrier++;
+	emit_task(s, i, GHOST_MSG_TASK_YIELD, cpu);
+}
+
+void sim_preempt(struct sim *s, int i)
+{
+	int cpu;
+
+	ck_assert_int_eq(s->t[i].state, SIM_RUNNING);
+	cpu = release_cpu(s, i);
+	s->t[i].state = SIM_RUNNABLE;
+	s->t[i].barrier++;
+	emit_task(s, i, GHOST_MSG_TASK_PREEMPT, cpu);
+}
+
+void sim_exit(struct sim *s, int i)
+{
+	int cpu;
+
+	ck_assert_int_ne(s->t[i].state, SIM_GONE);
+	cpu = release_cpu(s, i);
+	s->t[i].state = SIM_GONE;
+	s->t[i].barrier++;
+	emit_task(s, i, GHOST_MSG_TASK_DEAD, cpu);
+}
+
+void sim_tick(struct sim *s, int cpu)
+{
+	struct {
+		struct ghost_msg h;
+		struct ghost_msg_cpu p;
+	} m = {
+		.h = { GHOST_MSG_CPU_TICK, sizeof(m), 0 },
+		.p = { cpu, 0 },
+	};
+
+	sim_push(s, &m, sizeof(m));
+}
+
+void sim_drain(struct sim *s)
+{
+	const struct ghost_msg *m;
+
+	while ((m = ghost_queue_peek(&s->q))) {
+		ck_assert_int_ge(ghost_policy_dispatch(s->ops, &s->ctx, m), 0);
+		ghost_queue_consume(&s->q, m);
+	}
+}
+
+static int find_gtid(const struct sim *s, __u64 gtid)
+{
+	int i;
+
+	for (i = 0; i < s->nr_threads; i++) {
+		if (s->t[i].gtid == gtid)
+			return i;
+	}
+	return -1;
+}
+
+/* The module's commit of one slot. */
+static int commit_one(struct sim *s, int cpu, __u64 gtid, __u32 barrier)
+{
+	int i, prev = s->cur[cpu];
+
+	if (gtid == GHOST_NULL_GTID) {
+		if (prev >= 0)
+			sim_preempt(s, prev);
+		return GHOST_TXN_COMPLETE;
+	}
+	i = find_gtid(s, gtid);
+	if (i < 0 || s->t[i].state == SIM_GONE)
+		return GHOST_TXN_TARGET_NOT_FOUND;
+	if (s->t[i].hidden) {
+		s->t[i].hidden--;
+		return GHOST_TXN_TARGET_NOT_FOUND;
+	}
+	if (s->t[i].barrier != barrier)
+		return GHOST_TXN_TARGET_STALE;
+	if (s->t[i].state == SIM_RUNNING)
+		return GHOST_TXN_TARGET_ONCPU;
+	if (s->t[i].state != SIM_RUNNABLE)
+		return GHOST_TXN_TARGET_NOT_RUNNABLE;
+	if (prev >= 0)
+		sim_preempt(s, prev);
+	s->t[i].state = SIM_RUNNING;
+	s->t[i].cpu = cpu;
+	s->cur[cpu] = i;
+	return GHOST_TXN_COMPLETE;
+}
+
+int sim_round(struct sim *s)
+{
+	int cpu, i, state, n = 0;
+
+	s->round++;
+	sim_drain(s);
+	if (s->ops->tick)
+		s->ops->tick(&s->ctx, s->now);
+	if (s->ops->model == GHOST_POLICY_CENTRALIZED) {
+		s->ops->schedule(&s->ctx, -1);
+	} else {
+		for (i = 0; i < s->ctx.nr_cpus; i++)
+			s->ops->schedule(&s->ctx, s->ctx.cpus[i]);
+	}
+	if (s->before_commit) {
+		s->before_commit(s);
+		s->before_commit = NULL;
+	}
+	for (cpu = 0; cpu < SIM_MAX_CPUS; cpu++) {
+		if (!s->req[cpu].used)
+			continue;
+		state = commit_one(s, cpu, s->req[cpu].gtid,
+				   s->req[cpu].barrier);
+		ck_assert_int_lt(s->nr_log, SIM_MAX_LOG);
+		s->log[s->nr_log++] = (struct sim_commit){
+			cpu, s->req[cpu].gtid, state, s->round,
+		};
+		s->req[cpu].used = 0;
+		if (s->ops->commit_done)
+			s->ops->commit_done(&s->ctx, cpu, s->log[s->nr_log - 1].gtid,
+					    state);
+		n++;
+	}
+	return n;
+}
+
+void sim_settle(struct sim *s, int max)
+{
+	while (max-- > 0 && sim_round(s))
+		;
+}
+
+int sim_running(const struct sim *s, int cpu)
+{
+	return s->cur[cpu];
+}
+
+int sim_cpu_of(const struct sim *s, int i)
+{
+	return s->t[i].state == SIM_RUNNING ? s->t[i].cpu : -1;
+}
+
+/* GHOST_IOC_DISCOVER: TASK_NEW for every thread, as it is now. */
+static void discover(struct sim *s)
+{
+	int i;
+
+	for (i = 0; i < s->nr_threads; i++) {
+		if (s->t[i].state != SIM_GONE)
+			emit_new(s, i);
+	}
+}
+
+int sim_swap(struct sim *s, const char *name, const char *const opts[])
+{
+	struct ghost_policy_lib old_lib = s->lib;
+	const struct ghost_policy_ops *old = s->ops;
+	struct ghost_policy_ctx old_ctx = s->ctx;
+	int nr_cpus = 0, cpu, global = old_ctx.global_cpu, exported = 0;
+	static char buf[1 << 20];
+	long n;
+
+	for (cpu = 0; cpu < SIM_MAX_CPUS; cpu++)
+		nr_cpus += s->enclave[cpu];
+	if (global < 0)
+		global = 0;
+	load(s, name);
+	setup_ctx(s, nr_cpus, global);
+	ck_assert_int_eq(s->ops->init(&s->ctx, opts), 0);
+
+	/* The old policy catches up, then hands over or not. */
+	s->ops = old;
+	{
+		struct ghost_policy_ctx new_ctx = s->ctx;
+
+		s->ctx = old_ctx;
+		sim_drain(s);
+		old_ctx = s->ctx;
+		s->ctx = new_ctx;
+	}
+	s->ops = s->lib.ops;
+	if (ghost_policy_state_compatible(old, s->ops)) {
+		n = old->export_state(&old_ctx, buf, sizeof(buf));
+		ck_assert_int_gt(n, 0);
+		ck_assert_int_le(n, sizeof(buf));
+		ck_assert_int_eq(s->ops->import_state(&s->ctx, buf, n), 0);
+		exported = 1;
+	} else {
+		discover(s);
+	}
+	if (old->fini)
+		old->fini(&old_ctx);
+	ghost_policy_close(&old_lib);
+	return exported;
+}

@@ -1,0 +1,115 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * Unit tests: a small deterministic model of the kernel side of ghost, to
+ * drive a policy plugin with synthetic message streams.
+ *
+ * Threads change state when a test says so (sim_block(), sim_wakeup(),
+ * ...); each change bumps the thread's barrier and writes the message the
+ * module would into a real ring in memory.  sim_round() then plays the
+ * agent: it drains the ring into the policy with libghost's queue and
+ * dispatch code, calls schedule(), and commits the policy's requests as
+ * the module's GHOST_IOC_COMMIT would (barrier check, preempting the
+ * thread on the CPU, ...), logging each commit and reporting it back.
+ */
+#ifndef _GHOST_TEST_SIM_H
+#define _GHOST_TEST_SIM_H
+
+#include <ghost/libghost.h>
+#include <ghost/policy.h>
+
+#define SIM_MAX_THREADS	256
+#define SIM_MAX_CPUS	16
+#define SIM_MAX_LOG	4096
+#define SIM_RING_SLOTS	1024
+
+enum sim_state {
+	SIM_BLOCKED,
+	SIM_RUNNABLE,
+	SIM_RUNNING,
+	SIM_GONE,
+};
+
+struct sim_thread {
+	__u64 gtid;
+	__u32 barrier;
+	int state;		/* enum sim_state */
+	int cpu;		/* SIM_RUNNING: where */
+	int hidden;		/* commits fail TARGET_NOT_FOUND this often */
+};
+
+struct sim_commit {
+	int cpu;
+	__u64 gtid;
+	int state;		/* enum ghost_txn_state */
+	unsigned int round;
+};
+
+struct sim {
+	struct ghost_policy_lib lib;
+	const struct ghost_policy_ops *ops;
+	struct ghost_policy_ctx ctx;
+	int cpus[SIM_MAX_CPUS];
+	int cpu_node[SIM_MAX_CPUS];
+	int enclave[SIM_MAX_CPUS];	/* 1 if the CPU is in the enclave */
+
+	struct sim_thread t[SIM_MAX_THREADS];
+	int nr_threads;
+	int cur[SIM_MAX_CPUS];		/* thread index running there, or -1 */
+
+	struct ghost_queue q;
+	void *ring_mem;
+	__u32 head;			/* the "kernel's" copy */
+
+	struct {
+		int used;
+		__u64 gtid;
+		__u32 barrier;
+	} req[SIM_MAX_CPUS];
+
+	struct sim_commit log[SIM_MAX_LOG];
+	int nr_log;
+	unsigned int round;
+	int global_violations;		/* threads asked onto the global CPU */
+	int failed;			/* the policy called error() */
+	__u64 now;			/* ns */
+	char last_log[256];
+	/* Called once between schedule() and the commits, if set. */
+	void (*before_commit)(struct sim *s);
+};
+
+/*
+ * Load the policy @name from the build's policies and set up a machine of
+ * CPUs 0 .. @nr_cpus - 1, all in the enclave; @global_cpu is the
+ * centralized agent's (ignored for per-CPU policies).  Returns init's
+ * result; ck_assert()s on everything else.
+ */
+int sim_init(struct sim *s, const char *name, int nr_cpus, int global_cpu,
+	     const char *const opts[]);
+void sim_fini(struct sim *s);
+
+/* A new thread (TASK_NEW); returns its index. */
+int sim_new(struct sim *s, int runnable);
+void sim_wakeup(struct sim *s, int i);
+void sim_block(struct sim *s, int i);
+void sim_yield(struct sim *s, int i);
+/* Preempted by the kernel (not by a commit), e.g. an affinity change. */
+void sim_preempt(struct sim *s, int i);
+void sim_exit(struct sim *s, int i);
+void sim_tick(struct sim *s, int cpu);
+
+/* Drain, schedule, commit; returns the number of commits. */
+int sim_round(struct sim *s);
+/* Rounds until one commits nothing (at most @max). */
+void sim_settle(struct sim *s, int max);
+/* Only deliver the pending messages. */
+void sim_drain(struct sim *s);
+
+/* The thread index running on @cpu, or -1. */
+int sim_running(const struct sim *s, int cpu);
+/* CPU of thread @i if running, else -1. */
+int sim_cpu_of(const struct sim *s, int i);
+
+/* Swap policies as ghost-agent does; returns 1 if state was exported. */
+int sim_swap(struct sim *s, const char *name, const char *const opts[]);
+
+#endif /* _GHOST_TEST_SIM_H */
