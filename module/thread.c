@@ -24,7 +24,8 @@
 #define GHOST_HASH_BITS	10
 
 static DEFINE_HASHTABLE(ghost_thread_hash, GHOST_HASH_BITS);
-static DEFINE_SPINLOCK(ghost_hash_lock);
+/* Taken under e->lock, itself taken under runqueue locks. */
+static DEFINE_RAW_SPINLOCK(ghost_hash_lock);
 static atomic_t ghost_enrolments = ATOMIC_INIT(0);
 
 struct ghost_thread *ghost_thread_lookup(struct task_struct *p)
@@ -150,10 +151,10 @@ static int ghost_thread_enrol(struct ghost_thread *gt, bool agent)
 		if (agent)
 			set_bit(GT_F_AGENT, &gt->flags);
 		/* Findable by its gtid before an agent can learn it. */
-		spin_lock(&ghost_hash_lock);
+		raw_spin_lock(&ghost_hash_lock);
 		hash_add_rcu(ghost_thread_hash, &gt->hnode,
 			     (unsigned long)current);
-		spin_unlock(&ghost_hash_lock);
+		raw_spin_unlock(&ghost_hash_lock);
 		set_bit(GT_F_ENROLLED, &gt->flags);
 		if (!agent) {
 			list_add_tail(&gt->enode, &e->threads);
@@ -209,9 +210,11 @@ static void ghost_thread_unlink_locked(struct ghost_enclave *e,
 
 static void ghost_thread_unhash(struct ghost_thread *gt)
 {
-	spin_lock(&ghost_hash_lock);
+	unsigned long flags;
+
+	raw_spin_lock_irqsave(&ghost_hash_lock, flags);
 	hash_del_rcu(&gt->hnode);
-	spin_unlock(&ghost_hash_lock);
+	raw_spin_unlock_irqrestore(&ghost_hash_lock, flags);
 }
 
 /* Undo ghost_thread_enrol(), as the thread itself. */

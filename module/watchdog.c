@@ -7,6 +7,7 @@
  */
 #include <linux/module.h>
 #include <linux/sched.h>
+#include <linux/sched/task.h>
 
 #include "ghost.h"
 
@@ -51,11 +52,11 @@ static void ghost_watchdog(struct work_struct *work)
 					       struct ghost_enclave,
 					       watchdog_work);
 	u64 now = ktime_get_mono_fast_ns(), limit;
-	char comm[TASK_COMM_LEN] = "";
+	struct task_struct *late = NULL;
+	char comm[TASK_COMM_LEN];
 	struct ghost_thread *gt;
 	unsigned long flags;
 	u64 waited = 0;
-	pid_t tid = 0;
 
 	limit = (u64)READ_ONCE(e->runnable_timeout_ms) * NSEC_PER_MSEC;
 	raw_spin_lock_irqsave(&e->lock, flags);
@@ -64,26 +65,29 @@ static void ghost_watchdog(struct work_struct *work)
 		if (!limit || gt->state != GT_RUNNABLE ||
 		    (s64)(now - gt->runnable_since) <= (s64)limit)
 			continue;
-		tid = task_pid_nr(gt->task);
-		get_task_comm(comm, gt->task);
+		late = gt->task;
+		get_task_struct(late);
 		waited = now - gt->runnable_since;
 		break;
 	}
 	raw_spin_unlock_irqrestore(&e->lock, flags);
 
-	if (!tid) {
+	if (!late) {
 		if (READ_ONCE(e->nr_threads))
 			ghost_watchdog_start(e);
 		return;
 	}
+	/* task_lock() must not nest in e->lock: name it out here. */
+	get_task_comm(comm, late);
 	mutex_lock(&ghost_lock);
 	if (!e->dead) {
 		pr_warn("enclave %u: thread %d (%s) runnable for %llu ms without being scheduled (runnable_timeout %u ms); destroying the enclave\n",
-			e->id, tid, comm, waited / NSEC_PER_MSEC,
+			e->id, task_pid_nr(late), comm, waited / NSEC_PER_MSEC,
 			e->runnable_timeout_ms);
 		ghost_enclave_destroy(e, NULL);
 	}
 	mutex_unlock(&ghost_lock);
+	put_task_struct(late);
 }
 
 void ghost_watchdog_init(struct ghost_enclave *e)
