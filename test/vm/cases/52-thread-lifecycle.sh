@@ -1,0 +1,125 @@
+# SPDX-License-Identifier: GPL-2.0
+# shellcheck shell=dash
+#
+# Description: thread lifecycle.  Fork, exit in every state, kill -9 and
+# SIGSTOP/SIGCONT, and leaving with the original (or user-set) policy,
+# nice and affinity.
+# Each test runs the test of the same name in a program of test/agent/
+# (`PROGRAM --list` lists them).
+
+# agent_test PROGRAM TEST: in a clean ghost (loaded, mounted, no enclave
+# left over), run one test of a test/agent/ program; its exit status (0,
+# 1 or 77) is the verdict, its last line the reason.
+agent_test()
+{
+	local d
+
+	PATH=$PATH:$GHOST_DIR/build/test/agent
+	command -v "$1" >/dev/null ||
+		fail "$1 is not in the guest (build/test/agent not staged)"
+	ghost_load
+	for d in "$GHOST_FS"/enclave_*; do
+		[ ! -d "$d" ] || echo destroy >"$d/ctl"
+	done
+	"$@"
+}
+
+test_forked_child_enters_with_parent_gtid()
+{
+	agent_test t_fork_exit forked_child_enters_with_parent_gtid
+}
+
+test_reset_on_fork_child_stays_out()
+{
+	agent_test t_fork_exit reset_on_fork_child_stays_out
+}
+
+test_thread_exit_while_parked()
+{
+	agent_test t_fork_exit thread_exit_while_parked
+}
+
+test_thread_exit_while_running()
+{
+	agent_test t_fork_exit thread_exit_while_running
+}
+
+test_thread_exit_while_being_committed()
+{
+	agent_test t_fork_exit thread_exit_while_being_committed
+}
+
+test_process_exit_with_100_threads()
+{
+	agent_test t_fork_exit process_exit_with_100_threads
+}
+
+test_sigkill_parked_thread()
+{
+	agent_test t_signals sigkill_parked_thread
+}
+
+test_sigkill_running_thread()
+{
+	agent_test t_signals sigkill_running_thread
+}
+
+test_sigkill_blocked_thread()
+{
+	agent_test t_signals sigkill_blocked_thread
+}
+
+test_sigstop_sigcont_running_thread()
+{
+	agent_test t_signals sigstop_sigcont_running_thread
+}
+
+test_sigstop_sigcont_parked_thread()
+{
+	agent_test t_signals sigstop_sigcont_parked_thread
+}
+
+test_signal_handler_waits_for_commit()
+{
+	agent_test t_signals signal_handler_waits_for_commit
+}
+
+test_signal_handler_runs_on_committed_cpu()
+{
+	agent_test t_signals signal_handler_runs_on_committed_cpu
+}
+
+test_leave_restores_affinity_and_policy()
+{
+	agent_test t_leave leave_restores_affinity_and_policy
+}
+
+test_leave_restores_fifo_policy()
+{
+	agent_test t_leave leave_restores_fifo_policy
+}
+
+test_leave_restores_nice()
+{
+	agent_test t_leave leave_restores_nice
+}
+
+test_leave_of_parked_thread_runs_it_under_cfs()
+{
+	agent_test t_leave leave_of_parked_thread_runs_it_under_cfs
+}
+
+test_user_setaffinity_on_ghost_thread_kept_after_leave()
+{
+	agent_test t_leave user_setaffinity_on_ghost_thread_kept_after_leave
+}
+
+test_user_setpriority_on_ghost_thread_kept_after_leave()
+{
+	agent_test t_leave user_setpriority_on_ghost_thread_kept_after_leave
+}
+
+test_leave_errors()
+{
+	agent_test t_leave leave_errors
+}

@@ -1,0 +1,100 @@
+# SPDX-License-Identifier: GPL-2.0
+# shellcheck shell=dash
+#
+# Description: when agents fail or enclaves go.  Agent death, grace period
+# and restart, the runnable watchdog, destroy and rmmod with threads
+# running, parked and blocked.
+# Each test runs the test of the same name in a program of test/agent/
+# (`PROGRAM --list` lists them).
+
+# agent_test PROGRAM TEST: in a clean ghost (loaded, mounted, no enclave
+# left over), run one test of a test/agent/ program; its exit status (0,
+# 1 or 77) is the verdict, its last line the reason.
+agent_test()
+{
+	local d
+
+	PATH=$PATH:$GHOST_DIR/build/test/agent
+	command -v "$1" >/dev/null ||
+		fail "$1 is not in the guest (build/test/agent not staged)"
+	ghost_load
+	for d in "$GHOST_FS"/enclave_*; do
+		[ ! -d "$d" ] || echo destroy >"$d/ctl"
+	done
+	"$@"
+}
+
+test_attach_makes_caller_fifo_99_pinned()
+{
+	agent_test t_agent_death attach_makes_caller_fifo_99_pinned
+}
+
+test_attach_busy_cpu_ebusy()
+{
+	agent_test t_agent_death attach_busy_cpu_ebusy
+}
+
+test_attach_errors()
+{
+	agent_test t_agent_death attach_errors
+}
+
+test_agent_kill_under_load_falls_back_to_cfs()
+{
+	agent_test t_agent_death agent_kill_under_load_falls_back_to_cfs
+}
+
+test_agent_restart_within_grace_reattaches()
+{
+	agent_test t_agent_death agent_restart_within_grace_reattaches
+}
+
+test_grace_keeps_parked_threads_then_returns_them()
+{
+	agent_test t_agent_death grace_keeps_parked_threads_then_returns_them
+}
+
+test_watchdog_destroys_enclave_ignoring_runnable_thread()
+{
+	agent_test t_watchdog watchdog_destroys_enclave_ignoring_runnable_thread
+}
+
+test_watchdog_off_when_timeout_zero()
+{
+	agent_test t_watchdog watchdog_off_when_timeout_zero
+}
+
+test_watchdog_spares_served_and_blocked_threads()
+{
+	agent_test t_watchdog watchdog_spares_served_and_blocked_threads
+}
+
+test_watchdog_spares_thread_runnable_for_an_instant()
+{
+	agent_test t_watchdog watchdog_spares_thread_runnable_for_an_instant
+}
+
+test_runnable_timeout_bounds()
+{
+	agent_test t_watchdog runnable_timeout_bounds
+}
+
+test_destroy_with_running_parked_and_blocked_threads()
+{
+	agent_test t_destroy destroy_with_running_parked_and_blocked_threads
+}
+
+test_destroy_without_agent_releases_parked_threads()
+{
+	agent_test t_destroy destroy_without_agent_releases_parked_threads
+}
+
+test_open_files_of_destroyed_enclave_enodev()
+{
+	agent_test t_destroy open_files_of_destroyed_enclave_enodev
+}
+
+test_rmmod_refused_while_enclave_alive()
+{
+	agent_test t_destroy rmmod_refused_while_enclave_alive
+}

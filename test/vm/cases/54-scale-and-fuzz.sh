@@ -1,0 +1,80 @@
+# SPDX-License-Identifier: GPL-2.0
+# shellcheck shell=dash
+#
+# Description: scale, hostile callers and latency.  A thousand threads,
+# random ioctls and writes, unprivileged callers, and commit and wakeup
+# latencies (printed, never judged).
+# Each test runs the test of the same name in a program of test/agent/
+# (`PROGRAM --list` lists them).
+
+# agent_test PROGRAM TEST: in a clean ghost (loaded, mounted, no enclave
+# left over), run one test of a test/agent/ program; its exit status (0,
+# 1 or 77) is the verdict, its last line the reason.
+agent_test()
+{
+	local d
+
+	PATH=$PATH:$GHOST_DIR/build/test/agent
+	command -v "$1" >/dev/null ||
+		fail "$1 is not in the guest (build/test/agent not staged)"
+	ghost_load
+	for d in "$GHOST_FS"/enclave_*; do
+		[ ! -d "$d" ] || echo destroy >"$d/ctl"
+	done
+	"$@"
+}
+
+test_thousand_threads_scheduled_and_exited()
+{
+	agent_test t_many_threads thousand_threads_scheduled_and_exited
+}
+
+test_spinners_outnumbering_cpus_all_progress()
+{
+	agent_test t_many_threads spinners_outnumbering_cpus_all_progress
+}
+
+test_random_ioctls_on_ghost_fds()
+{
+	agent_test t_fuzz_ioctl random_ioctls_on_ghost_fds
+}
+
+test_random_writes_to_enclave_files()
+{
+	agent_test t_fuzz_ioctl random_writes_to_enclave_files
+}
+
+test_without_cap_sys_nice_refused_eperm()
+{
+	agent_test t_fuzz_ioctl without_cap_sys_nice_refused_eperm
+}
+
+test_without_caps_refused_eperm()
+{
+	agent_test t_fuzz_ioctl without_caps_refused_eperm
+}
+
+test_nobody_refused_eperm()
+{
+	agent_test t_fuzz_ioctl nobody_refused_eperm
+}
+
+test_latency_commit_to_run()
+{
+	agent_test t_latency commit_to_run
+}
+
+test_latency_wakeup_delivery()
+{
+	agent_test t_latency wakeup_delivery
+}
+
+test_latency_futex_wake_baseline()
+{
+	agent_test t_latency futex_wake_baseline
+}
+
+test_latency_table()
+{
+	agent_test t_latency table
+}

@@ -1,0 +1,228 @@
+# SPDX-License-Identifier: GPL-2.0
+# shellcheck shell=dash
+#
+# Description: the agent runtime end to end.  ghost-agent with each
+# policy schedules simple_exp; a hot swap in the middle of a run keeps
+# every thread; a second agent process takes over; an agent killed with
+# -9 is replaced within the grace period; SIGINT gives the threads back to
+# the normal scheduler; ghostctl status and task commands.
+#
+# The runnable watchdog is turned off in these tests: they are about the
+# agent, and a slow emulated CPU may leave a thread waiting for long.
+
+# The agent of the test, started by start_agent.
+AGENT_PID=
+
+# start_agent OUT ARGS...: ghost-agent ARGS in the background, its output
+# in OUT.out/OUT.err; returns once it printed its readiness line.
+start_agent()
+{
+	local out=$1 i
+
+	shift
+	ghost-agent "$@" >"$out.out" 2>"$out.err" &
+	AGENT_PID=$!
+	for i in $(seq 1 60); do
+		grep -q '^ghost-agent: ready: ' "$out.out" 2>/dev/null && return 0
+		kill -0 "$AGENT_PID" 2>/dev/null ||
+			fail "ghost-agent $* exited: $(cat "$out.err")"
+		sleep 0.5
+	done
+	fail "ghost-agent $* not ready after 30 s: $(cat "$out.err")"
+}
+
+# stop_agent PID: SIGINT, and it must exit 0.
+stop_agent()
+{
+	local rc
+
+	kill -INT "$1"
+	wait "$1"
+	rc=$?
+	[ "$rc" -eq 0 ] || fail "ghost-agent exited $rc after SIGINT"
+}
+
+# A loaded ghost with no enclave left over.
+clean_ghost()
+{
+	local d
+
+	ghost_load
+	for d in "$GHOST_FS"/enclave_*; do
+		[ ! -d "$d" ] || echo destroy >"$d/ctl"
+	done
+}
+
+no_watchdog()
+{
+	expect_ok ghostctl enclave set "$1" --runnable-timeout 0 >/dev/null
+}
+
+# simple_exp_in ID ARGS...: simple_exp inside enclave ID; must pass.
+simple_exp_in()
+{
+	local id=$1
+
+	shift
+	ghostctl run "$id" -- simple_exp "$@" >simple_exp.log 2>&1 ||
+		fail "simple_exp failed: $(grep -v ': pass' simple_exp.log | tail -3)"
+}
+
+test_fifo_per_cpu_runs_simple_exp()
+{
+	clean_ghost
+	start_agent a --cpus 0-1 --policy fifo_per_cpu
+	grep -q 'ready: enclave 1, policy fifo_per_cpu, CPUs 0-1' a.out ||
+		fail "readiness line: $(cat a.out)"
+	no_watchdog 1
+	simple_exp_in 1
+	stop_agent "$AGENT_PID"
+	[ ! -d "$GHOST_FS/enclave_1" ] ||
+		fail "the agent created enclave 1 but left it on exit"
+}
+
+test_simple_exp_threads_enter_by_themselves()
+{
+	clean_ghost
+	start_agent a --cpus 1-3 --policy fifo_per_cpu
+	no_watchdog 1
+	simple_exp -e 1 -t spin -t pipe -t create -t fork >simple_exp.log 2>&1 ||
+		fail "simple_exp -e failed: $(grep -v ': pass' simple_exp.log | tail -3)"
+	grep -q 'main thread outside ghost' simple_exp.log ||
+		fail "main thread: $(head -1 simple_exp.log)"
+	stop_agent "$AGENT_PID"
+}
+
+test_fifo_centralized_runs_simple_exp()
+{
+	clean_ghost
+	start_agent a --cpus 0-3 --policy fifo_centralized --opt slice_us=2000
+	no_watchdog 1
+	simple_exp_in 1
+	ghostctl status 1 >status.txt || fail "ghostctl status failed"
+	grep -q 'global CPU 0' status.txt || fail "status: $(cat status.txt)"
+	stop_agent "$AGENT_PID"
+}
+
+test_swap_mid_run_keeps_threads()
+{
+	local sp
+
+	clean_ghost
+	start_agent a --cpus 0-3 --policy fifo_per_cpu
+	no_watchdog 1
+	ghostctl run 1 -- simple_exp -n 2 >simple_exp.log 2>&1 &
+	sp=$!
+	sleep 2
+	ghostctl policy swap 1 fifo_centralized >swap1.txt ||
+		fail "swap to fifo_centralized failed"
+	grep -q 'policy fifo_centralized (centralized), hand-over by export' \
+		swap1.txt || fail "swap: $(cat swap1.txt)"
+	sleep 2
+	ghostctl --json policy swap 1 fifo_per_cpu --rediscover >swap2.txt ||
+		fail "swap back failed"
+	grep -q '"handover":"discover"' swap2.txt || fail "swap: $(cat swap2.txt)"
+	wait "$sp" || fail "simple_exp failed: $(grep -v ': pass' simple_exp.log)"
+	stop_agent "$AGENT_PID"
+}
+
+test_swap_refuses_bad_policy()
+{
+	clean_ghost
+	start_agent a --cpus 0-1 --policy fifo_per_cpu
+	echo "not a shared object" >bad.so
+	expect_exit 1 ghostctl policy swap 1 "$PWD/bad.so"
+	expect_exit 1 ghostctl policy swap 1 fifo_centralized --opt nope=1
+	expect_exit 1 ghostctl policy swap 1 no_such_policy
+	ghostctl status 1 | grep -q 'policy fifo_per_cpu' ||
+		fail "the old policy did not stay"
+	stop_agent "$AGENT_PID"
+}
+
+test_second_agent_takes_over()
+{
+	local first sp
+
+	clean_ghost
+	start_agent a --cpus 0-3 --policy fifo_per_cpu
+	first=$AGENT_PID
+	no_watchdog 1
+	ghostctl run 1 -- simple_exp >simple_exp.log 2>&1 &
+	sp=$!
+	sleep 2
+	start_agent b --enclave 1 --policy fifo_centralized
+	wait "$first" || fail "the first agent exited $? on hand-over"
+	grep -q 'taking over enclave 1' b.err || fail "b: $(cat b.err)"
+	ghostctl status 1 | grep -q 'policy fifo_centralized' ||
+		fail "the new agent does not answer on the control socket"
+	wait "$sp" || fail "simple_exp failed: $(grep -v ': pass' simple_exp.log)"
+	# It inherited the duty to destroy the enclave.
+	stop_agent "$AGENT_PID"
+	[ ! -d "$GHOST_FS/enclave_1" ] || fail "enclave 1 left behind"
+}
+
+test_agent_killed_and_restarted_within_grace()
+{
+	local sp
+
+	clean_ghost
+	start_agent a --cpus 0-3 --policy fifo_per_cpu
+	no_watchdog 1
+	ghostctl run 1 -- simple_exp -n 2 >simple_exp.log 2>&1 &
+	sp=$!
+	sleep 2
+	kill -9 "$AGENT_PID"
+	wait "$AGENT_PID" 2>/dev/null
+	start_agent b --enclave 1 --policy fifo_per_cpu
+	wait "$sp" || fail "simple_exp failed: $(grep -v ': pass' simple_exp.log)"
+	stop_agent "$AGENT_PID"
+	# The new agent did not create enclave 1: it leaves it to the grace.
+	[ -d "$GHOST_FS/enclave_1" ] || fail "enclave 1 destroyed too early"
+	echo destroy >"$GHOST_FS/enclave_1/ctl"
+}
+
+test_sigint_returns_threads_to_cfs()
+{
+	local sp before
+
+	clean_ghost
+	start_agent a --cpus 1-2 --policy fifo_per_cpu
+	no_watchdog 1
+	before=$(sed -n 's/^Cpus_allowed_list:[[:space:]]*//p' /proc/self/status)
+	sh -c 'while :; do :; done' &
+	sp=$!
+	expect_ok ghostctl task add 1 "$sp" >/dev/null
+	sleep 1
+	grep -Eq "^Cpus_allowed_list:[[:space:]]*[12]$" "/proc/$sp/status" ||
+		fail "not committed to CPU 1 or 2: $(grep Cpus_allowed_list /proc/$sp/status)"
+	stop_agent "$AGENT_PID"
+	[ ! -d "$GHOST_FS/enclave_1" ] || fail "enclave 1 left behind"
+	grep -q "^Cpus_allowed_list:[[:space:]]*$before$" "/proc/$sp/status" ||
+		fail "affinity not restored to $before: $(grep Cpus_allowed_list /proc/$sp/status)"
+	kill "$sp"
+}
+
+test_status_and_tasks_json()
+{
+	local sp
+
+	clean_ghost
+	start_agent a --cpus 0-1 --policy fifo_per_cpu
+	no_watchdog 1
+	sh -c 'while :; do :; done' &
+	sp=$!
+	ghostctl --json task add 1 "$sp" >add.json
+	grep -q "\"done\":\[$sp\]" add.json || fail "task add: $(cat add.json)"
+	sleep 1
+	ghostctl --json task list 1 | grep -q "$sp" || fail "not listed"
+	ghostctl --json status 1 >status.json
+	for k in '"policy":"fifo_per_cpu"' '"model":"per_cpu"' '"threads":1' \
+		 '"failures":{'; do
+		grep -q "$k" status.json || fail "status lacks $k: $(cat status.json)"
+	done
+	ghostctl status --threads 1 | grep -q "^$sp " ||
+		fail "status --threads lacks $sp"
+	expect_ok ghostctl task remove 1 "$sp"
+	kill "$sp"
+	stop_agent "$AGENT_PID"
+}

@@ -1,0 +1,176 @@
+# SPDX-License-Identifier: GPL-2.0
+# shellcheck shell=dash
+#
+# Helpers for the VM test cases (busybox sh), sourced before each case file.
+#
+# A case file test/vm/cases/NN-topic.sh only defines functions.  Each one
+# named test_NAME, defined as "test_NAME()" at the start of a line, is one
+# test, reported as <lane>/NAME.  It runs in its own shell, in an empty
+# temporary directory, as root with every capability.  It passes when it
+# returns 0, fails when it exits or returns anything else (fail and the
+# expect_* helpers exit 1; the last line it printed is the reason), and is
+# skipped with exit 77 (skip).  It also fails when the kernel logged a
+# line matching klog-bad.ere while it ran.
+#
+# Variables: lane (6.1, 6.12), kver (uname -r), GHOST_FS (/sys/fs/ghost).
+# PATH has the user-space build (ghostctl) and the helpers of test/vm/helpers
+# (gwrite); modprobe and friends are kmod's, setpriv is util-linux's.
+
+GHOST_DIR=${GHOST_DIR:-/ghost}
+GHOST_FS=/sys/fs/ghost
+# shellcheck disable=SC2034 # for the runner and the case files
+GHOST_BAD_KLOG=$GHOST_DIR/test/vm/guest/klog-bad.ere
+GHOST_LANE=${GHOST_LANE:-unknown}
+# shellcheck disable=SC2034
+lane=$GHOST_LANE
+# shellcheck disable=SC2034
+kver=$(uname -r)
+
+# Busybox runs its own applets before anything in PATH, in its shell and
+# in applets that run commands (env, setsid, timeout, xargs).  These are
+# the real tools, for the tests' shells; elsewhere give the full path.
+modprobe() { /usr/sbin/modprobe "$@"; }
+rmmod() { /usr/sbin/rmmod "$@"; }
+insmod() { /usr/sbin/insmod "$@"; }
+lsmod() { /usr/sbin/lsmod "$@"; }
+modinfo() { /usr/sbin/modinfo "$@"; }
+depmod() { /usr/sbin/depmod "$@"; }
+setpriv() { /usr/bin/setpriv "$@"; }
+
+# Drop every capability: the bounding and inheritable sets (so execve
+# gives nothing back) and, with SECBIT_NOROOT, root's special treatment.
+GHOST_NOCAPS="--inh-caps=-all --ambient-caps=-all --bounding-set=-all"
+GHOST_NOROOT="--securebits=+noroot,+noroot_locked"
+GHOST_NOBODY="--reuid=65534 --regid=65534 --clear-groups"
+
+fail()
+{
+	echo "$*" >&2
+	exit 1
+}
+
+skip()
+{
+	echo "$*" >&2
+	exit 77
+}
+
+# expect_ok CMD...: CMD succeeds.
+expect_ok()
+{
+	"$@" || fail "'$*' failed with status $?"
+}
+
+# expect_exit CODE CMD...: CMD exits with CODE.
+expect_exit()
+{
+	local want=$1 rc
+
+	shift
+	"$@"
+	rc=$?
+	[ "$rc" -eq "$want" ] || fail "'$*' exited $rc, want $want"
+}
+
+# expect_errno ERRNAME FILE STRING: one write() of STRING to FILE fails
+# with ERRNAME (EINVAL, EPERM, ...), or succeeds for ERRNAME "OK".
+expect_errno()
+{
+	local want=$1 file=$2 str=$3 got
+
+	got=$(gwrite -- "$file" "$str" 2>/dev/null)
+	[ "$got" = "$want" ] ||
+		fail "write \"$str\" to $file: got ${got:-nothing}, want $want"
+}
+
+is_function()
+{
+	case $(type "$1" 2>/dev/null) in
+	*function*) return 0 ;;
+	esac
+	return 1
+}
+
+# Run "$@" through setpriv with the options in $1.  A shell function (such
+# as expect_errno) runs in a new shell that knows the helpers and the case
+# file, and its failure fails the test; a command just returns its status.
+run_setpriv()
+{
+	local opts=$1
+
+	shift
+	if is_function "$1"; then
+		# shellcheck disable=SC2086,SC2016 # one option a word; inner $
+		setpriv $opts -- /bin/sh -c '
+			. "$GHOST_DIR/test/vm/guest/lib.sh"
+			[ -z "$GHOST_CASE" ] || . "$GHOST_CASE"
+			"$@"' sh "$@" || exit $?
+	else
+		# shellcheck disable=SC2086
+		setpriv $opts -- "$@"
+	fi
+}
+
+# as_nobody CMD...: CMD as uid/gid 65534 with no capabilities.
+as_nobody()
+{
+	run_setpriv "$GHOST_NOBODY $GHOST_NOCAPS" "$@"
+}
+
+# as_root_nocaps CMD...: CMD as uid 0 with no capabilities, not even
+# after an execve.
+as_root_nocaps()
+{
+	run_setpriv "$GHOST_NOCAPS $GHOST_NOROOT" "$@"
+}
+
+# CapEff of the calling process, in hex.
+cap_eff()
+{
+	sed -n 's/^CapEff:[[:space:]]*//p' /proc/self/status
+}
+
+module_loaded()
+{
+	[ -d /sys/module/ghost ]
+}
+
+ghostfs_mounted()
+{
+	grep -q " $GHOST_FS ghost " /proc/mounts
+}
+
+# Load ghost.ko (once) and mount ghostfs.
+ghost_load()
+{
+	module_loaded || expect_ok modprobe ghost
+	ghostfs_mounted || expect_ok mount -t ghost ghost "$GHOST_FS"
+}
+
+# Unmount ghostfs and unload ghost.ko, if they are there.
+ghost_unload()
+{
+	! ghostfs_mounted || expect_ok umount "$GHOST_FS"
+	! module_loaded || expect_ok rmmod ghost
+}
+
+# The kernel log since this test started.
+test_klog()
+{
+	dmesg | awk -v m="ghost-test: $GHOST_TEST_ID" '
+		substr($0, length($0) - length(m) + 1) == m { n = 0; next }
+		{ line[n++] = $0 }
+		END { for (i = 0; i < n; i++) print line[i] }'
+}
+
+# Names of the bits set in /proc/sys/kernel/tainted (P, W, O, E, ...).
+taint_flags()
+{
+	local t=$1 letters="P F S R M B U D A W C I O E L K X T N" bit=0 out="" l
+
+	for l in $letters; do
+		[ $((t >> bit & 1)) -eq 0 ] || out="$out$l"
+		bit=$((bit + 1))
+	done
+	echo "$out"
+}
