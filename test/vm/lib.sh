@@ -348,8 +348,9 @@ vm_qemu_cmd()
 # away before the runner reads it.  The TSC, calibrated under TCG on a
 # busy host, can be far off: the guest clock then races ahead and fakes
 # RCU stalls, so time is kept with the HPET.  ghostvm.* are read by the
-# guest's init.  A debug kernel panics once it has reported a hung task, a soft lockup or
-# an RCU stall: a deadlock ends the VM then, not at the lane's timeout.
+# guest's init.  A debug kernel panics once it has reported a hung task, a
+# soft lockup or an RCU stall (which a deadlock with interrupts off leads
+# to): the VM ends then, not at the lane's timeout.
 vm_append()
 {
 	local lane=$1 append
@@ -357,7 +358,8 @@ vm_append()
 	append="console=ttyS0,115200 panic=-1 log_buf_len=8M edd=off"
 	append+=" clocksource=hpet ghostvm.lane=$lane"
 	if debug_kernel_is_lane "$lane"; then
-		append+=" hung_task_panic=1 softlockup_panic=1 panic_on_rcu_stall=1"
+		append+=" hung_task_panic=1 softlockup_panic=1"
+		append+=" sysctl.kernel.panic_on_rcu_stall=1"
 	fi
 	echo "$append"
 }

@@ -24,7 +24,7 @@
 # Environment: GHOST_KERNELS, GHOST_CACHE, GHOST_SKIP_DEBUG=1 (no debug
 # lanes; see kernels.sh), GHOST_VM_TIMEOUT (seconds per lane, 900),
 # GHOST_TEST_TIMEOUT (seconds per test, 120), GHOST_DEBUG_SLOWDOWN (a debug
-# lane's timeouts are this many times those, 3), GHOST_VM_FILTER (grep
+# lane's timeouts are this many times those, 2), GHOST_VM_FILTER (grep
 # pattern of test names to run), GHOST_VM_SMP (4), GHOST_VM_MEM (2G),
 # GHOST_VM_ACCEL (tcg,thread=single; see lib.sh).
 
@@ -54,13 +54,14 @@ verdict()
 }
 
 # lane_secs LANE SECONDS: a timeout for LANE.  Lockdep and the other checks
-# of a debug lane's kernel slow its guest down several times.
+# of a debug lane's kernel slow its guest down: the whole run a little,
+# some tests several times.
 lane_secs()
 {
 	local lane=$1 secs=$2
 
 	if debug_kernel_is_lane "$lane"; then
-		echo $((secs * ${GHOST_DEBUG_SLOWDOWN:-3}))
+		echo $((secs * ${GHOST_DEBUG_SLOWDOWN:-2}))
 	else
 		echo "$secs"
 	fi
