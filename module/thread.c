@@ -202,8 +202,9 @@ static void ghost_thread_unlink_locked(struct ghost_enclave *e,
 	ghost_release_cpu_locked(e, gt);
 	gt->state = GT_GONE;
 	gt->barrier++;
-	ghost_emit_task(e, gt, type, raw_smp_processor_id());
+	/* The word first: an agent that reads the message sees it current. */
 	ghost_sw_release(e, gt);
+	ghost_emit_task(e, gt, type, raw_smp_processor_id());
 	list_del_init(&gt->enode);
 	e->nr_threads--;
 }
