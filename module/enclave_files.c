@@ -95,12 +95,24 @@ static int cpumask_store(struct ghost_enclave *e, char *buf)
 
 static int status_show(struct ghost_enclave *e, struct seq_file *m)
 {
+	u64 samples, violations;
+	pid_t tid;
+
 	seq_printf(m, "id %u\n", e->id);
 	seq_printf(m, "abi %u\n", e->abi);
 	seq_printf(m, "nr_cpus %u\n", cpumask_weight(e->cpus));
 	seq_printf(m, "nr_tasks %u\n", READ_ONCE(e->nr_threads));
 	seq_printf(m, "nr_agents %u\n", READ_ONCE(e->nr_agents));
 	seq_printf(m, "agent_online %u\n", !!READ_ONCE(e->nr_agents));
+	seq_printf(m, "audit %u\n", READ_ONCE(e->audit));
+	raw_spin_lock_irq(&e->lock);
+	samples = e->audit_samples;
+	violations = e->audit_violations;
+	tid = e->audit_last_tid;
+	raw_spin_unlock_irq(&e->lock);
+	seq_printf(m, "audit_samples %llu\n", samples);
+	seq_printf(m, "audit_violations %llu\n", violations);
+	seq_printf(m, "audit_last_violator %d\n", tid);
 	return 0;
 }
 
@@ -160,6 +172,23 @@ static int deliver_ticks_store(struct ghost_enclave *e, char *buf)
 	return 0;
 }
 
+static int audit_show(struct ghost_enclave *e, struct seq_file *m)
+{
+	seq_printf(m, "%u\n", e->audit);
+	return 0;
+}
+
+static int audit_store(struct ghost_enclave *e, char *buf)
+{
+	u32 v;
+
+	if (kstrtou32(strim(buf), 10, &v) || v > 1)
+		return -EINVAL;
+	WRITE_ONCE(e->audit, v);
+	ghost_ticks_update(e);
+	return 0;
+}
+
 static int cpu_avail_show(struct ghost_enclave *e, struct seq_file *m)
 {
 	seq_printf(m, "%u\n", e->deliver_cpu_avail);
@@ -197,6 +226,8 @@ const struct ghost_enclave_attr ghost_enclave_attrs[] = {
 	  .show = runnable_timeout_show, .store = runnable_timeout_store },
 	{ .name = "deliver_ticks", .mode = 0644, .show = deliver_ticks_show,
 	  .store = deliver_ticks_store },
+	{ .name = "audit", .mode = 0644, .show = audit_show,
+	  .store = audit_store },
 	{ .name = "deliver_cpu_availability", .mode = 0644,
 	  .show = cpu_avail_show, .store = cpu_avail_store },
 	{ .name = "sw", .mode = 0444, .show = region_show,

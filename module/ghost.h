@@ -120,6 +120,7 @@ struct ghost_enclave {
 	cpumask_var_t cpus;		/* under ghost_lock, read under lock */
 	u32 runnable_timeout_ms;
 	bool deliver_ticks;
+	bool audit;			/* sample user mode: tick.c */
 	bool deliver_cpu_avail;
 	cpumask_var_t cpu_busy;		/* under lock: non-ghost thread runs */
 	struct dentry *dir;		/* ghostfs directory while mounted */
@@ -140,7 +141,10 @@ struct ghost_enclave {
 	struct ghost_txn *txn;			/* vmalloc_user */
 	size_t txn_size;
 
-	struct ghost_tick *ticks;		/* per CPU, for deliver_ticks */
+	struct ghost_tick *ticks;		/* per CPU: ticks and audit */
+	u64 audit_samples;			/* under lock */
+	u64 audit_violations;
+	pid_t audit_last_tid;
 
 	struct delayed_work grace_work;
 	struct delayed_work watchdog_work;

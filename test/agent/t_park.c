@@ -226,6 +226,51 @@ static int test_tasks_write_errors(void)
 	return 0;
 }
 
+/*
+ * The module's own audit: while two threads take turns on one CPU by
+ * commits, every sample of a ghost thread in user mode finds it committed
+ * there.  Samples must have been taken, or the check proved nothing.
+ */
+static int test_audit_finds_user_code_only_under_commit(void)
+{
+	struct gt_enclave e;
+	struct gt_worker *w = gt_workers(2);
+	uint64_t a, b, gtid;
+	int r, i, c1 = gt_cpu(0);
+	long samples, bad;
+
+	if ((r = gt_need_cpus(2)) || (r = gt_setup(&e, 0, 1)))
+		return r;
+	if ((r = gt_efile_write(&e, "audit", "2")) != -EINVAL)
+		return gt_fail("audit 2: %s, want EINVAL", strerror(-r));
+	if ((r = gt_efile_write(&e, "audit", "1")))
+		return gt_fail("audit 1: %s", strerror(-r));
+	a = gt_start(&e, &w[0], 0);
+	b = gt_start(&e, &w[1], 0);
+	if (!a || !b)
+		return gt_fail("workers did not enter");
+	for (i = 0; i < 40; i++) {
+		gtid = i & 1 ? b : a;
+		r = gt_commit(&e, gtid, c1);
+		if (r != GHOST_TXN_COMPLETE)
+			return gt_fail("commit %d: %s", i, gt_txn_name(r));
+		if (!gt_worker_progresses(&w[i & 1], 5000))
+			return gt_fail("committed worker %d does not run",
+				       i & 1);
+		gt_sleep_ms(20);
+	}
+	samples = gt_status(&e, "audit_samples");
+	bad = gt_status(&e, "audit_violations");
+	if (samples <= 0)
+		return gt_fail("the audit took no sample (%ld)", samples);
+	if (bad)
+		return gt_fail("%ld of %ld samples found user code without a commit (tid %ld)",
+			       bad, samples, gt_status(&e, "audit_last_violator"));
+	if ((r = gt_efile_write(&e, "audit", "0")))
+		return gt_fail("audit 0: %s", strerror(-r));
+	return 0;
+}
+
 static const struct gt_test tests[] = {
 	{ "uncommitted_thread_makes_no_progress",
 	  test_uncommitted_thread_makes_no_progress },
@@ -238,6 +283,8 @@ static const struct gt_test tests[] = {
 	{ "tasks_and_status_follow_threads",
 	  test_tasks_and_status_follow_threads },
 	{ "tasks_write_errors", test_tasks_write_errors },
+	{ "audit_finds_user_code_only_under_commit",
+	  test_audit_finds_user_code_only_under_commit },
 	{ NULL, NULL },
 };
 

@@ -21,7 +21,14 @@
  *     tasks           read: tids of the threads in the enclave
  *     agent_online    read: 1 while an agent serves the enclave
  *     runnable_timeout read/write: watchdog in ms (0 = off)
- *     deliver_ticks   read/write: 0 or 1
+ *     deliver_ticks   read/write: 0 or 1 (CPU_TICK messages)
+ *     deliver_cpu_availability read/write: 0 or 1 (CPU_BUSY/CPU_AVAILABLE)
+ *     audit           read/write: 0 or 1.  While 1, each enclave CPU samples
+ *                     itself about once a millisecond; a ghost thread found
+ *                     in user mode without a commit to that CPU (and no park
+ *                     pending) counts in status as audit_violations.
+ *     sw              mmap read-only: status words (struct ghost_sw_region_header first)
+ *     txn             mmap read/write: transaction slots, one per CPU
  *
  * Errors of ctl "create": EEXIST (id taken), EINVAL (malformed command or
  * id 0), EPROTONOSUPPORT (ABI not spoken by this module), ENOSPC (already

@@ -34,6 +34,11 @@ test_committed_thread_runs_only_on_its_cpu()
 	agent_test t_park committed_thread_runs_only_on_its_cpu
 }
 
+test_audit_finds_user_code_only_under_commit()
+{
+	agent_test t_park audit_finds_user_code_only_under_commit
+}
+
 test_enter_write_returns_only_after_commit()
 {
 	agent_test t_park enter_write_returns_only_after_commit
