@@ -35,6 +35,11 @@ static inline void ghost_vma_deny_write(struct vm_area_struct *vma)
 #endif
 }
 
+/* 6.12 made struct fd opaque. */
+#ifndef fd_file
+#define fd_file(f)	((f).file)
+#endif
+
 /* 6.2 renamed del_timer_sync(). */
 #if LINUX_VERSION_CODE < KERNEL_VERSION(6, 2, 0)
 #define timer_delete_sync del_timer_sync

@@ -47,6 +47,7 @@ static void ghost_enclave_free(struct work_struct *work)
 	cancel_delayed_work_sync(&e->grace_work);
 	cancel_delayed_work_sync(&e->watchdog_work);
 	ghost_ticks_free(e);
+	ghost_agent_wake_free(e);
 	if (e->queue)
 		ghost_queue_put(e->queue);
 	ghost_txn_free_region(e);
@@ -167,6 +168,12 @@ static struct ghost_enclave *ghost_enclave_alloc(void)
 		ghost_sw_free_region(e);
 		goto err;
 	}
+	if (ghost_agent_wake_init(e)) {
+		ghost_ticks_free(e);
+		ghost_txn_free_region(e);
+		ghost_sw_free_region(e);
+		goto err;
+	}
 	return e;
 err:
 	free_cpumask_var(e->cpu_busy);
@@ -244,6 +251,7 @@ void ghost_enclave_destroy(struct ghost_enclave *e, const char *why)
 	ghost_watchdog_stop(e);
 	if (q)
 		wake_up_all(&q->wq);
+	ghost_agent_wake_all(e);
 
 	ghost_enclave_release_cpus(e);
 	ghost_ticks_update(e);

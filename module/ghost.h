@@ -48,13 +48,16 @@ struct ghost_enclave_file {
 /* A message ring shared with agents through an anonymous fd. */
 struct ghost_queue {
 	struct kref ref;
+	const void *owner;		/* its enclave: compared, never used */
 	struct ghost_ring *ring;	/* vmalloc_user */
 	size_t size;
 	u32 nr_slots;
 	u32 head;			/* the kernel's copy: never read back */
 	u32 overflow;
-	wait_queue_head_t wq;		/* poll and GHOST_IOC_AGENT_WAIT */
+	wait_queue_head_t wq;		/* poll, and AGENT_WAIT of non-agents */
 	struct irq_work wake;		/* wakes wq from scheduler hooks */
+	cpumask_var_t wake_cpus;	/* their agents are woken too */
+	struct work_struct free_work;	/* the last put may be in a hook */
 };
 
 /*
@@ -95,8 +98,11 @@ struct ghost_thread {
 	unsigned long flags;
 	wait_queue_head_t wq;		/* ghost_park() sleeps here */
 	enum ghost_thread_state state;	/* under e->lock */
-	int cpu;			/* committed CPU, or -1 */
+	int cpu;			/* committed CPU (agent: its CPU), or -1 */
+	int nice;			/* as last told to the agent */
 	u32 barrier;
+	u32 agent_seq;			/* agents: bumped by each wakeup */
+	struct ghost_queue *queue;	/* its messages go here, or NULL */
 	u32 sw_index;
 	u64 gtid;
 	u64 parent_gtid;
@@ -133,6 +139,9 @@ struct ghost_enclave {
 	struct ghost_thread **cpu_cur;	/* committed thread per CPU */
 	struct ghost_thread **cpu_agent;
 	struct ghost_queue *queue;	/* default queue, or NULL */
+	wait_queue_head_t *agent_wq;	/* per CPU: its agent's AGENT_WAIT */
+	cpumask_var_t agent_wake;	/* agents to wake, atomic bits */
+	struct irq_work agent_wake_work;
 	wait_queue_head_t detach_wq;	/* destroy waits for nr_threads 0 */
 
 	struct ghost_sw_region_header *sw;	/* vmalloc_user */
@@ -178,6 +187,7 @@ extern const struct ghost_enclave_attr ghost_enclave_attrs[];
 extern const unsigned int ghost_nr_enclave_attrs;
 
 /* ioctl.c */
+unsigned long *ghost_copy_cpu_bitmap(u64 uptr, u32 len, bool may_be_empty);
 long ghost_enclave_ioctl(struct ghost_enclave *e, struct file *file,
 			 unsigned int cmd, unsigned long arg);
 
@@ -195,6 +205,7 @@ char *ghostfs_copy_write(const char __user *ubuf, size_t len);
 /* thread.c */
 struct ghost_thread *ghost_thread_lookup(struct task_struct *p);
 struct ghost_thread *ghost_thread_find_gtid(struct ghost_enclave *e, u64 gtid);
+struct ghost_thread *ghost_current_agent(struct ghost_enclave *e);
 void ghost_thread_put(struct ghost_thread *gt);
 int ghost_thread_enter(struct ghost_enclave *e, pid_t tid);
 int ghost_thread_leave(struct ghost_enclave *e, pid_t tid);
@@ -209,6 +220,7 @@ void ghost_sched_out(struct ghost_thread *gt, bool blocked);
 void ghost_sched_wakeup(struct ghost_thread *gt, int waker_cpu);
 void ghost_sched_yield(struct ghost_thread *gt);
 void ghost_sched_affinity(struct ghost_thread *gt, bool done);
+void ghost_sched_priority(struct ghost_thread *gt);
 void ghost_cpu_set_busy(struct ghost_enclave *e, int cpu, bool busy);
 void ghost_queue_park(struct ghost_thread *gt);
 void ghost_park(struct ghost_thread *gt);
@@ -224,6 +236,13 @@ extern struct preempt_ops ghost_preempt_ops;
 /* queue.c */
 int ghost_queue_create(struct ghost_enclave *e,
 		       struct ghost_ioc_create_queue __user *uarg);
+long ghost_queue_assoc(struct ghost_enclave *e,
+		       struct ghost_ioc_assoc_queue __user *uarg);
+long ghost_queue_config_wakeup(struct ghost_enclave *e,
+			       struct ghost_ioc_queue_wakeup __user *uarg);
+int ghost_agent_wake_init(struct ghost_enclave *e);
+void ghost_agent_wake_all(struct ghost_enclave *e);
+void ghost_agent_wake_free(struct ghost_enclave *e);
 void ghost_queue_put(struct ghost_queue *q);
 void ghost_emit_task(struct ghost_enclave *e, struct ghost_thread *gt,
 		     u16 type, int cpu);
@@ -231,6 +250,7 @@ void ghost_emit_task_new(struct ghost_enclave *e, struct ghost_thread *gt);
 void ghost_emit_wakeup(struct ghost_enclave *e, struct ghost_thread *gt,
 		       int waker_cpu);
 void ghost_emit_cpu(struct ghost_enclave *e, u16 type, int cpu);
+void ghost_emit_priority(struct ghost_enclave *e, struct ghost_thread *gt);
 long ghost_agent_wait(struct ghost_enclave *e,
 		      struct ghost_ioc_wait __user *uarg);
 
@@ -242,6 +262,7 @@ void ghost_sw_update(struct ghost_enclave *e, struct ghost_thread *gt);
 void ghost_sw_release(struct ghost_enclave *e, struct ghost_thread *gt);
 void ghost_sw_cpu_update(struct ghost_enclave *e, int cpu);
 u32 ghost_sw_cpu_barrier_inc(struct ghost_enclave *e, int cpu);
+void ghost_sw_cpu_agent_seq(struct ghost_enclave *e, int cpu, u32 seq);
 void ghost_sw_switch_in(struct ghost_enclave *e, struct ghost_thread *gt);
 int ghost_sw_mmap(struct ghost_enclave *e, struct vm_area_struct *vma);
 long ghost_sw_ioctl(struct ghost_enclave *e, unsigned int cmd,

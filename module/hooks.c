@@ -1,8 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * Where ghost.ko observes the scheduler: preempt notifiers on each ghost
- * thread, the sched tracepoints (found by name: they are not exported) and
- * a kprobe on sched_yield.
+ * thread, the sched tracepoints (found by name: they are not exported), a
+ * kprobe on sched_yield and kretprobes on affinity and priority changes.
  */
 #include <linux/kprobes.h>
 #include <linux/pid.h>
@@ -169,6 +169,53 @@ static struct kretprobe ghost_krp_aff = {
 	.maxactive	= 64,
 };
 
+/*
+ * A nice change of a ghost thread: set_user_nice() (setpriority, nice) and
+ * __sched_setscheduler() (sched_setattr) both take the task first.  The
+ * task is pinned by the caller for the whole call.
+ */
+static int ghost_krp_prio_entry(struct kretprobe_instance *ri,
+				struct pt_regs *regs)
+{
+	*(struct task_struct **)ri->data =
+		(struct task_struct *)regs_get_kernel_argument(regs, 0);
+	return 0;
+}
+
+static int ghost_krp_prio_ret(struct kretprobe_instance *ri,
+			      struct pt_regs *regs)
+{
+	struct task_struct *p = *(struct task_struct **)ri->data;
+	struct ghost_thread *gt;
+
+	rcu_read_lock();
+	gt = ghost_hook_thread(p);
+	if (gt)
+		ghost_sched_priority(gt);
+	rcu_read_unlock();
+	return 0;
+}
+
+static struct kretprobe ghost_krp_nice = {
+	.kp.symbol_name	= "set_user_nice",
+	.entry_handler	= ghost_krp_prio_entry,
+	.handler	= ghost_krp_prio_ret,
+	.data_size	= sizeof(struct task_struct *),
+	.maxactive	= 64,
+};
+
+static struct kretprobe ghost_krp_setattr = {
+	.kp.symbol_name	= "__sched_setscheduler",
+	.entry_handler	= ghost_krp_prio_entry,
+	.handler	= ghost_krp_prio_ret,
+	.data_size	= sizeof(struct task_struct *),
+	.maxactive	= 64,
+};
+
+static struct kretprobe *ghost_krps[] = {
+	&ghost_krp_aff, &ghost_krp_nice, &ghost_krp_setattr,
+};
+
 struct ghost_tp {
 	const char *name;
 	void *probe;
@@ -228,9 +275,9 @@ int ghost_hooks_init(void)
 		pr_err("cannot probe do_sched_yield: %d\n", err);
 		goto err_tps;
 	}
-	err = register_kretprobe(&ghost_krp_aff);
+	err = register_kretprobes(ghost_krps, ARRAY_SIZE(ghost_krps));
 	if (err) {
-		pr_err("cannot probe sched_setaffinity: %d\n", err);
+		pr_err("cannot probe affinity and priority changes: %d\n", err);
 		goto err_yield;
 	}
 	preempt_notifier_inc();
@@ -245,7 +292,7 @@ err_tps:
 
 void ghost_hooks_exit(void)
 {
-	unregister_kretprobe(&ghost_krp_aff);
+	unregister_kretprobes(ghost_krps, ARRAY_SIZE(ghost_krps));
 	unregister_kprobe(&ghost_kp_yield_probe);
 	ghost_unregister_tps();
 	/* Every ghost thread has removed its notifier: none is left. */

@@ -1,11 +1,34 @@
 // SPDX-License-Identifier: GPL-2.0
 /* ioctls on an enclave's ctl file.  No ghost_lock: some of them sleep. */
 #include <linux/capability.h>
+#include <linux/err.h>
+#include <linux/slab.h>
 #include <linux/file.h>
 #include <linux/string.h>
 #include <linux/uaccess.h>
 
 #include "ghost.h"
+
+/*
+ * A CPU bitmap from user space, at least nr_cpu_ids bits (bits beyond are
+ * ignored), kfree() it.  An empty one (@len 0) only if @may_be_empty.
+ */
+unsigned long *ghost_copy_cpu_bitmap(u64 uptr, u32 len, bool may_be_empty)
+{
+	size_t size = BITS_TO_LONGS(nr_cpu_ids) * sizeof(long);
+	unsigned long *mask;
+
+	if ((!len && !may_be_empty) || len > GHOST_MAX_WRITE)
+		return ERR_PTR(-EINVAL);
+	mask = kzalloc(max_t(size_t, size, len), GFP_KERNEL);
+	if (!mask)
+		return ERR_PTR(-ENOMEM);
+	if (copy_from_user(mask, u64_to_user_ptr(uptr), len)) {
+		kfree(mask);
+		return ERR_PTR(-EFAULT);
+	}
+	return mask;
+}
 
 static long ghost_ioc_enclave_info(struct ghost_enclave *e, void __user *arg)
 {
@@ -83,6 +106,10 @@ long ghost_enclave_ioctl(struct ghost_enclave *e, struct file *file,
 		return ghost_sw_ioctl(e, cmd, uarg);
 	case GHOST_IOC_DISCOVER:
 		return ghost_ioc_discover(e);
+	case GHOST_IOC_ASSOC_QUEUE:
+		return ghost_queue_assoc(e, uarg);
+	case GHOST_IOC_CONFIG_QUEUE_WAKEUP:
+		return ghost_queue_config_wakeup(e, uarg);
 	default:
 		return -ENOTTY;
 	}

@@ -1,11 +1,14 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * Message queues: rings in memory shared with the agent (see the
- * "Messages" section of the uapi header for the protocol).  Producers run
- * in scheduler hooks under e->lock; the agent is woken through an irq_work
- * because a wakeup there could deadlock on a runqueue lock.
+ * "Messages" section of the uapi header for the protocol), their routing
+ * (a thread's queue, a CPU's agent's queue, the default queue) and agent
+ * wakeups.  Producers run in scheduler hooks under e->lock; agents are
+ * woken through irq_work because a wakeup there could deadlock on a
+ * runqueue lock.
  */
 #include <linux/anon_inodes.h>
+#include <linux/file.h>
 #include <linux/fs.h>
 #include <linux/log2.h>
 #include <linux/mm.h>
@@ -14,6 +17,7 @@
 #include <linux/uaccess.h>
 #include <linux/vmalloc.h>
 
+#include "compat.h"
 #include "ghost.h"
 
 static void ghost_queue_wake(struct irq_work *work)
@@ -23,13 +27,23 @@ static void ghost_queue_wake(struct irq_work *work)
 	wake_up_interruptible_poll(&q->wq, EPOLLIN | EPOLLRDNORM);
 }
 
+static void ghost_queue_free(struct work_struct *work)
+{
+	struct ghost_queue *q = container_of(work, struct ghost_queue,
+					     free_work);
+
+	irq_work_sync(&q->wake);
+	free_cpumask_var(q->wake_cpus);
+	vfree(q->ring);
+	kfree(q);
+}
+
+/* The last reference may go in a hook or an RCU callback: free later. */
 static void ghost_queue_release_ref(struct kref *ref)
 {
 	struct ghost_queue *q = container_of(ref, struct ghost_queue, ref);
 
-	irq_work_sync(&q->wake);
-	vfree(q->ring);
-	kfree(q);
+	queue_work(ghost_wq, &q->free_work);
 }
 
 void ghost_queue_put(struct ghost_queue *q)
@@ -68,10 +82,97 @@ static void ghost_queue_push(struct ghost_queue *q, const void *msg, u16 len)
 	irq_work_queue(&q->wake);
 }
 
-static void ghost_emit(struct ghost_enclave *e, const void *msg, u16 len)
+static void ghost_agent_wake_fn(struct irq_work *work)
 {
-	if (e->queue && !e->dead)
-		ghost_queue_push(e->queue, msg, len);
+	struct ghost_enclave *e = container_of(work, struct ghost_enclave,
+					       agent_wake_work);
+	int cpu;
+
+	for_each_cpu(cpu, e->agent_wake) {
+		if (cpumask_test_and_clear_cpu(cpu, e->agent_wake))
+			wake_up(&e->agent_wq[cpu]);
+	}
+}
+
+int ghost_agent_wake_init(struct ghost_enclave *e)
+{
+	unsigned int cpu;
+
+	e->agent_wq = kcalloc(nr_cpu_ids, sizeof(*e->agent_wq), GFP_KERNEL);
+	if (!e->agent_wq)
+		return -ENOMEM;
+	if (!zalloc_cpumask_var(&e->agent_wake, GFP_KERNEL)) {
+		kfree(e->agent_wq);
+		return -ENOMEM;
+	}
+	for (cpu = 0; cpu < nr_cpu_ids; cpu++)
+		init_waitqueue_head(&e->agent_wq[cpu]);
+	init_irq_work(&e->agent_wake_work, ghost_agent_wake_fn);
+	return 0;
+}
+
+/* Teardown: every agent looks again (and finds the enclave dead). */
+void ghost_agent_wake_all(struct ghost_enclave *e)
+{
+	unsigned int cpu;
+
+	for (cpu = 0; cpu < nr_cpu_ids; cpu++)
+		wake_up_all(&e->agent_wq[cpu]);
+}
+
+void ghost_agent_wake_free(struct ghost_enclave *e)
+{
+	if (!e->agent_wq)
+		return;
+	irq_work_sync(&e->agent_wake_work);
+	free_cpumask_var(e->agent_wake);
+	kfree(e->agent_wq);
+}
+
+static struct ghost_queue *ghost_agent_queue(struct ghost_enclave *e,
+					     struct ghost_thread *agent)
+{
+	return agent->queue ?: e->queue;
+}
+
+/*
+ * @q got a message: wake the agents that wait on it and those its wakeup
+ * list names.  Each one's agent_seq moves first, so an agent that looked
+ * at its queues before this is told to look again.
+ */
+static void ghost_wake_agents(struct ghost_enclave *e, struct ghost_queue *q)
+{
+	struct ghost_thread *agent;
+	bool any = false;
+	int cpu;
+
+	for_each_cpu(cpu, e->cpus) {
+		agent = e->cpu_agent[cpu];
+		if (!agent || (ghost_agent_queue(e, agent) != q &&
+			       !cpumask_test_cpu(cpu, q->wake_cpus)))
+			continue;
+		ghost_sw_cpu_agent_seq(e, cpu, ++agent->agent_seq);
+		cpumask_set_cpu(cpu, e->agent_wake);
+		any = true;
+	}
+	if (any)
+		irq_work_queue(&e->agent_wake_work);
+}
+
+/* e->lock held. */
+static void ghost_emit_to(struct ghost_enclave *e, struct ghost_queue *q,
+			  const void *msg, u16 len)
+{
+	if (!q || e->dead)
+		return;
+	ghost_queue_push(q, msg, len);
+	ghost_wake_agents(e, q);
+}
+
+static void ghost_emit(struct ghost_enclave *e, struct ghost_thread *gt,
+		       const void *msg, u16 len)
+{
+	ghost_emit_to(e, gt->queue ?: e->queue, msg, len);
 }
 
 void ghost_emit_task(struct ghost_enclave *e, struct ghost_thread *gt,
@@ -85,7 +186,7 @@ void ghost_emit_task(struct ghost_enclave *e, struct ghost_thread *gt,
 		.p = { gt->gtid, ghost_runtime(gt), cpu, 0 },
 	};
 
-	ghost_emit(e, &m, sizeof(m));
+	ghost_emit(e, gt, &m, sizeof(m));
 }
 
 void ghost_emit_task_new(struct ghost_enclave *e, struct ghost_thread *gt)
@@ -105,7 +206,7 @@ void ghost_emit_task_new(struct ghost_enclave *e, struct ghost_thread *gt)
 		},
 	};
 
-	ghost_emit(e, &m, sizeof(m));
+	ghost_emit(e, gt, &m, sizeof(m));
 }
 
 void ghost_emit_wakeup(struct ghost_enclave *e, struct ghost_thread *gt,
@@ -119,7 +220,20 @@ void ghost_emit_wakeup(struct ghost_enclave *e, struct ghost_thread *gt,
 		.p = { gt->gtid, task_cpu(gt->task), waker_cpu },
 	};
 
-	ghost_emit(e, &m, sizeof(m));
+	ghost_emit(e, gt, &m, sizeof(m));
+}
+
+void ghost_emit_priority(struct ghost_enclave *e, struct ghost_thread *gt)
+{
+	struct {
+		struct ghost_msg h;
+		struct ghost_msg_task_priority p;
+	} m = {
+		.h = { GHOST_MSG_TASK_PRIORITY_CHANGED, sizeof(m), gt->barrier },
+		.p = { gt->gtid, ghost_runtime(gt), gt->nice, 0 },
+	};
+
+	ghost_emit(e, gt, &m, sizeof(m));
 }
 
 void ghost_emit_cpu(struct ghost_enclave *e, u16 type, int cpu)
@@ -131,8 +245,10 @@ void ghost_emit_cpu(struct ghost_enclave *e, u16 type, int cpu)
 		.h = { type, sizeof(m), ghost_sw_cpu_barrier_inc(e, cpu) },
 		.p = { cpu, 0 },
 	};
+	struct ghost_thread *agent = e->cpu_agent[cpu];
 
-	ghost_emit(e, &m, sizeof(m));
+	ghost_emit_to(e, agent ? ghost_agent_queue(e, agent) : e->queue,
+		      &m, sizeof(m));
 }
 
 static __poll_t ghost_queue_poll(struct file *file, poll_table *wait)
@@ -179,7 +295,7 @@ int ghost_queue_create(struct ghost_enclave *e,
 
 	if (copy_from_user(&arg, uarg, sizeof(arg)))
 		return -EFAULT;
-	if (arg.flags != GHOST_QUEUE_F_DEFAULT || arg.mapsize ||
+	if ((arg.flags & ~GHOST_QUEUE_F_DEFAULT) || arg.mapsize ||
 	    arg.resv[0] || arg.resv[1])
 		return -EINVAL;
 	if (arg.elems < 8 || arg.elems > GHOST_MAX_QUEUE_ELEMS ||
@@ -191,11 +307,17 @@ int ghost_queue_create(struct ghost_enclave *e,
 	q = kzalloc(sizeof(*q), GFP_KERNEL);
 	if (!q)
 		return -ENOMEM;
+	if (!zalloc_cpumask_var(&q->wake_cpus, GFP_KERNEL)) {
+		kfree(q);
+		return -ENOMEM;
+	}
+	q->owner = e;
 	q->nr_slots = arg.elems;
 	q->size = PAGE_ALIGN(sizeof(*q->ring) +
 			     (size_t)arg.elems * sizeof(struct ghost_msg));
 	q->ring = vmalloc_user(q->size);
 	if (!q->ring) {
+		free_cpumask_var(q->wake_cpus);
 		kfree(q);
 		return -ENOMEM;
 	}
@@ -203,21 +325,27 @@ int ghost_queue_create(struct ghost_enclave *e,
 	kref_init(&q->ref);
 	init_waitqueue_head(&q->wq);
 	init_irq_work(&q->wake, ghost_queue_wake);
+	INIT_WORK(&q->free_work, ghost_queue_free);
 
 	arg.mapsize = q->size;
 	if (copy_to_user(&uarg->mapsize, &arg.mapsize, sizeof(arg.mapsize))) {
 		ghost_queue_put(q);
 		return -EFAULT;
 	}
+	/* A reference for the enclave, before the fd can be closed. */
+	if (arg.flags & GHOST_QUEUE_F_DEFAULT)
+		kref_get(&q->ref);
 	fd = anon_inode_getfd("[ghost_queue]", &ghost_queue_fops, q,
 			      O_RDWR | O_CLOEXEC);
 	if (fd < 0) {
+		if (arg.flags & GHOST_QUEUE_F_DEFAULT)
+			ghost_queue_put(q);
 		ghost_queue_put(q);
 		return fd;
 	}
+	if (!(arg.flags & GHOST_QUEUE_F_DEFAULT))
+		return fd;
 
-	/* The file has the first reference; the enclave takes one more. */
-	kref_get(&q->ref);
 	raw_spin_lock_irqsave(&e->lock, flags);
 	old = e->queue;
 	e->queue = q;
@@ -227,44 +355,211 @@ int ghost_queue_create(struct ghost_enclave *e,
 	return fd;
 }
 
+/* The queue of @e behind @fd, with a reference; -1 is NULL (the default). */
+static int ghost_queue_fget(struct ghost_enclave *e, int fd,
+			    struct ghost_queue **qp)
+{
+	struct fd f;
+	int ret = 0;
+
+	*qp = NULL;
+	if (fd == -1)
+		return 0;
+	f = fdget(fd);
+	if (!fd_file(f))
+		return -EBADF;
+	if (fd_file(f)->f_op != &ghost_queue_fops) {
+		ret = -EINVAL;
+	} else {
+		*qp = fd_file(f)->private_data;
+		if ((*qp)->owner == e)
+			kref_get(&(*qp)->ref);
+		else
+			ret = -EINVAL;
+	}
+	fdput(f);
+	if (ret)
+		*qp = NULL;
+	return ret;
+}
+
 /*
- * Sleep until the default queue has a message the agent has not seen:
- * no wakeup is lost between the agent's look at head and this call.
+ * The thread @gtid of @e, or the calling agent for gtid 0, with a
+ * reference.  Callers that are not an agent of @e need CAP_SYS_NICE.
+ */
+static int ghost_queue_target(struct ghost_enclave *e, u64 gtid,
+			      struct ghost_thread **gtp)
+{
+	struct ghost_thread *self = ghost_current_agent(e);
+
+	*gtp = NULL;
+	if (!self && !capable(CAP_SYS_NICE))
+		return -EPERM;
+	if (!gtid) {
+		*gtp = self;
+		return self ? 0 : -EINVAL;
+	}
+	if (self)
+		ghost_thread_put(self);
+	*gtp = ghost_thread_find_gtid(e, gtid);
+	if (!*gtp)
+		return -ENOENT;
+	if (test_bit(GT_F_AGENT, &(*gtp)->flags)) {
+		ghost_thread_put(*gtp);
+		*gtp = NULL;
+		return -EINVAL;
+	}
+	return 0;
+}
+
+long ghost_queue_assoc(struct ghost_enclave *e,
+		       struct ghost_ioc_assoc_queue __user *uarg)
+{
+	struct ghost_ioc_assoc_queue arg;
+	struct ghost_queue *q;
+	struct ghost_thread *gt;
+	unsigned long flags;
+	int ret;
+
+	if (copy_from_user(&arg, uarg, sizeof(arg)))
+		return -EFAULT;
+	if (arg.flags || arg.status || arg.resv)
+		return -EINVAL;
+	ret = ghost_queue_target(e, arg.gtid, &gt);
+	if (ret)
+		return ret;
+	ret = ghost_queue_fget(e, arg.fd, &q);
+	if (ret)
+		goto out;
+
+	raw_spin_lock_irqsave(&e->lock, flags);
+	if (gt->state == GT_GONE) {
+		ret = -ENOENT;
+	} else if (arg.gtid && gt->barrier != arg.barrier) {
+		ret = -ESTALE;
+	} else if (gt->queue == q) {
+		arg.status = GHOST_ASSOC_SF_ALREADY;
+	} else {
+		swap(gt->queue, q);
+	}
+	raw_spin_unlock_irqrestore(&e->lock, flags);
+	/* The reference we took, or the one of the old queue. */
+	if (q)
+		ghost_queue_put(q);
+	if (!ret && put_user(arg.status, &uarg->status))
+		ret = -EFAULT;
+out:
+	ghost_thread_put(gt);
+	return ret;
+}
+
+long ghost_queue_config_wakeup(struct ghost_enclave *e,
+			       struct ghost_ioc_queue_wakeup __user *uarg)
+{
+	struct ghost_ioc_queue_wakeup arg;
+	struct ghost_thread *self;
+	struct ghost_queue *q;
+	unsigned long *mask, flags;
+	int ret;
+
+	if (copy_from_user(&arg, uarg, sizeof(arg)))
+		return -EFAULT;
+	if (arg.flags || arg.resv[0] || arg.resv[1] || arg.resv[2] ||
+	    arg.fd == -1)
+		return -EINVAL;
+	self = ghost_current_agent(e);
+	if (self)
+		ghost_thread_put(self);
+	else if (!capable(CAP_SYS_NICE))
+		return -EPERM;
+	mask = ghost_copy_cpu_bitmap(arg.cpus_ptr, arg.cpus_len, true);
+	if (IS_ERR(mask))
+		return PTR_ERR(mask);
+	ret = ghost_queue_fget(e, arg.fd, &q);
+	if (ret)
+		goto out;
+
+	raw_spin_lock_irqsave(&e->lock, flags);
+	if (find_next_bit(mask, (size_t)arg.cpus_len * 8, nr_cpu_ids) <
+	    (size_t)arg.cpus_len * 8 ||
+	    !bitmap_subset(mask, cpumask_bits(e->cpus), nr_cpu_ids))
+		ret = -EINVAL;
+	else
+		bitmap_copy(cpumask_bits(q->wake_cpus), mask, nr_cpu_ids);
+	raw_spin_unlock_irqrestore(&e->lock, flags);
+	ghost_queue_put(q);
+out:
+	kfree(mask);
+	return ret;
+}
+
+static bool ghost_agent_should_wake(struct ghost_enclave *e,
+				    struct ghost_thread *agent,
+				    struct ghost_queue *q,
+				    const struct ghost_ioc_wait *arg)
+{
+	return READ_ONCE(q->head) != arg->head ||
+	       ((arg->flags & GHOST_WAIT_F_AGENT_SEQ) &&
+		READ_ONCE(agent->agent_seq) != arg->agent_seq) ||
+	       READ_ONCE(e->dead) || test_bit(GT_F_DETACH, &agent->flags);
+}
+
+/*
+ * Sleep until the caller's queue has a message it has not seen, or (for an
+ * agent) until it is woken for another queue: no wakeup is lost between
+ * the caller's look at its queues and this call.
  */
 long ghost_agent_wait(struct ghost_enclave *e,
 		      struct ghost_ioc_wait __user *uarg)
 {
+	struct ghost_thread *agent;
 	struct ghost_ioc_wait arg;
 	struct ghost_queue *q;
+	wait_queue_head_t *wq;
 	unsigned long flags;
 	long ret, timeout;
 
 	if (copy_from_user(&arg, uarg, sizeof(arg)))
 		return -EFAULT;
-	if (arg.resv[0] || arg.resv[1])
+	if ((arg.flags & ~GHOST_WAIT_F_AGENT_SEQ) || arg.resv)
+		return -EINVAL;
+	agent = ghost_current_agent(e);
+	if (!agent && arg.flags)
 		return -EINVAL;
 
 	raw_spin_lock_irqsave(&e->lock, flags);
-	q = e->queue;
+	q = agent ? ghost_agent_queue(e, agent) : e->queue;
 	if (q)
 		kref_get(&q->ref);
 	raw_spin_unlock_irqrestore(&e->lock, flags);
-	if (!q)
-		return -ENOENT;
+	if (!q) {
+		ret = -ENOENT;
+		goto out;
+	}
+	wq = agent ? &e->agent_wq[agent->cpu] : &q->wq;
 
 	timeout = arg.timeout_ms ? msecs_to_jiffies(arg.timeout_ms) :
 		  MAX_SCHEDULE_TIMEOUT;
-	if (READ_ONCE(q->head) != arg.head) {
+	if (agent && ghost_agent_should_wake(e, agent, q, &arg)) {
 		ret = -ESTALE;
+	} else if (!agent && READ_ONCE(q->head) != arg.head) {
+		ret = -ESTALE;
+	} else if (agent) {
+		ret = wait_event_interruptible_timeout(*wq,
+				ghost_agent_should_wake(e, agent, q, &arg),
+				timeout);
 	} else {
-		ret = wait_event_interruptible_timeout(q->wq,
+		ret = wait_event_interruptible_timeout(*wq,
 				READ_ONCE(q->head) != arg.head ||
 				READ_ONCE(e->dead), timeout);
-		if (ret > 0)
-			ret = READ_ONCE(e->dead) ? -ENODEV : 0;
-		else if (!ret)
-			ret = -ETIMEDOUT;
 	}
+	if (ret > 0)
+		ret = READ_ONCE(e->dead) ? -ENODEV : 0;
+	else if (!ret)
+		ret = -ETIMEDOUT;
 	ghost_queue_put(q);
+out:
+	if (agent)
+		ghost_thread_put(agent);
 	return ret;
 }

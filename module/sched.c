@@ -132,6 +132,27 @@ void ghost_sched_affinity(struct ghost_thread *gt, bool done)
 	raw_spin_unlock_irqrestore(&e->lock, flags);
 }
 
+/*
+ * After a change of the thread's nice value (setpriority(), nice(),
+ * sched_setattr()).  It is also what the thread keeps when it leaves.
+ */
+void ghost_sched_priority(struct ghost_thread *gt)
+{
+	struct ghost_enclave *e = gt->e;
+	int nice = task_nice(gt->task);
+	unsigned long flags;
+
+	raw_spin_lock_irqsave(&e->lock, flags);
+	if (gt->state != GT_GONE && nice != gt->nice) {
+		gt->nice = nice;
+		gt->saved_nice = nice;
+		gt->barrier++;
+		ghost_sw_update(e, gt);
+		ghost_emit_priority(e, gt);
+	}
+	raw_spin_unlock_irqrestore(&e->lock, flags);
+}
+
 /* Scheduler hook, rq lock held: tell the agent when the CPU changes hands. */
 void ghost_cpu_set_busy(struct ghost_enclave *e, int cpu, bool busy)
 {

@@ -144,6 +144,11 @@ u32 ghost_sw_cpu_barrier_inc(struct ghost_enclave *e, int cpu)
 	return barrier;
 }
 
+void ghost_sw_cpu_agent_seq(struct ghost_enclave *e, int cpu, u32 seq)
+{
+	smp_store_release(&ghost_cpu_words(e)[cpu].agent_seq, seq);
+}
+
 int ghost_sw_mmap(struct ghost_enclave *e, struct vm_area_struct *vma)
 {
 	if (vma->vm_flags & VM_WRITE)

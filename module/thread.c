@@ -44,6 +44,8 @@ static void ghost_thread_free_rcu(struct rcu_head *rcu)
 {
 	struct ghost_thread *gt = container_of(rcu, struct ghost_thread, rcu);
 
+	if (gt->queue)
+		ghost_queue_put(gt->queue);
 	put_task_struct(gt->task);
 	ghost_enclave_put(gt->e);
 	free_cpumask_var(gt->saved_mask);
@@ -148,6 +150,7 @@ static int ghost_thread_enrol(struct ghost_thread *gt, bool agent)
 			   (u32)atomic_inc_return(&ghost_enrolments);
 		gt->state = GT_RUNNABLE;
 		gt->runnable_since = ktime_get_mono_fast_ns();
+		gt->nice = task_nice(current);
 		if (agent)
 			set_bit(GT_F_AGENT, &gt->flags);
 		/* Findable by its gtid before an agent can learn it. */
@@ -578,6 +581,21 @@ void ghost_thread_tasks_show(struct ghost_enclave *e, struct seq_file *m)
 	list_for_each_entry(gt, &e->threads, enode)
 		seq_printf(m, "%d\n", GHOST_GTID_TID(gt->gtid));
 	raw_spin_unlock_irqrestore(&e->lock, flags);
+}
+
+/* The calling thread if it is an agent of @e, with a reference, or NULL. */
+struct ghost_thread *ghost_current_agent(struct ghost_enclave *e)
+{
+	struct ghost_thread *gt;
+
+	rcu_read_lock();
+	gt = ghost_thread_lookup(current);
+	if (gt && (gt->e != e || !test_bit(GT_F_AGENT, &gt->flags) ||
+		   !test_bit(GT_F_ENROLLED, &gt->flags) ||
+		   !ghost_thread_tryget(gt)))
+		gt = NULL;
+	rcu_read_unlock();
+	return gt;
 }
 
 /* The enclave thread with @gtid, with a reference, or NULL. */

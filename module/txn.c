@@ -6,6 +6,7 @@
  * c and wakes it from its park.
  */
 #include <linux/bitmap.h>
+#include <linux/err.h>
 #include <linux/capability.h>
 #include <linux/mm.h>
 #include <linux/sched.h>
@@ -152,15 +153,11 @@ static bool ghost_commit_slot(struct ghost_enclave *e, int cpu)
 
 static bool ghost_is_agent_of(struct ghost_enclave *e)
 {
-	struct ghost_thread *gt;
-	bool ret;
+	struct ghost_thread *agent = ghost_current_agent(e);
 
-	rcu_read_lock();
-	gt = ghost_thread_lookup(current);
-	ret = gt && gt->e == e && test_bit(GT_F_AGENT, &gt->flags) &&
-	      test_bit(GT_F_ENROLLED, &gt->flags);
-	rcu_read_unlock();
-	return ret;
+	if (agent)
+		ghost_thread_put(agent);
+	return agent;
 }
 
 /* Remote CPUs first, the caller's own CPU last (group commit). */
@@ -169,7 +166,6 @@ long ghost_txn_commit(struct ghost_enclave *e,
 {
 	struct ghost_ioc_commit arg;
 	unsigned long *mask;
-	size_t len;
 	int cpu, self;
 	u32 done = 0;
 
@@ -184,15 +180,9 @@ long ghost_txn_commit(struct ghost_enclave *e,
 	if (!ghost_is_agent_of(e) && !capable(CAP_SYS_NICE))
 		return -EPERM;
 
-	len = BITS_TO_LONGS(nr_cpu_ids) * sizeof(long);
-	mask = kzalloc(max_t(size_t, len, arg.cpus_len), GFP_KERNEL);
-	if (!mask)
-		return -ENOMEM;
-	if (copy_from_user(mask, u64_to_user_ptr(arg.cpus_ptr),
-			   arg.cpus_len)) {
-		kfree(mask);
-		return -EFAULT;
-	}
+	mask = ghost_copy_cpu_bitmap(arg.cpus_ptr, arg.cpus_len, false);
+	if (IS_ERR(mask))
+		return PTR_ERR(mask);
 
 	self = raw_smp_processor_id();
 	for_each_set_bit(cpu, mask, nr_cpu_ids) {

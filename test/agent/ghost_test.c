@@ -352,11 +352,12 @@ int gt_enclave_open(struct gt_enclave *e, int id)
 	return 0;
 }
 
-int gt_queue_create(struct gt_enclave *e, uint32_t elems)
+static int queue_create(struct gt_enclave *e, uint32_t elems,
+			uint32_t flags)
 {
 	struct ghost_ioc_create_queue cq = {
 		.elems = elems,
-		.flags = GHOST_QUEUE_F_DEFAULT,
+		.flags = flags,
 	};
 	void *p;
 	int fd;
@@ -383,6 +384,22 @@ int gt_queue_create(struct gt_enclave *e, uint32_t elems)
 	e->tail = e->ring->tail;
 	e->overflow_seen = 0;
 	return 0;
+}
+
+int gt_queue_create(struct gt_enclave *e, uint32_t elems)
+{
+	return queue_create(e, elems, GHOST_QUEUE_F_DEFAULT);
+}
+
+int gt_queue_extra(struct gt_enclave *e, struct gt_enclave *view,
+		   uint32_t elems)
+{
+	*view = *e;
+	view->qfd = -1;
+	view->ring = NULL;
+	view->log = NULL;
+	view->nr_log = view->log_cap = 0;
+	return queue_create(view, elems, 0);
 }
 
 static size_t page_round(size_t n)
@@ -577,7 +594,8 @@ void gt_msg_copy(const struct ghost_msg *m, struct gt_msg *out)
 		out->gtid = out->u.task.gtid;	/* first in every payload */
 		if (m->type == GHOST_MSG_TASK_WAKEUP)
 			out->cpu = out->u.wakeup.last_ran_cpu;
-		else if (m->type != GHOST_MSG_TASK_NEW)
+		else if (m->type != GHOST_MSG_TASK_NEW &&
+			 m->type != GHOST_MSG_TASK_PRIORITY_CHANGED)
 			out->cpu = out->u.task.cpu;
 	}
 }

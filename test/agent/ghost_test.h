@@ -93,6 +93,7 @@ struct gt_msg {
 		struct ghost_msg_task task;
 		struct ghost_msg_task_new new;
 		struct ghost_msg_task_wakeup wakeup;
+		struct ghost_msg_task_priority prio;
 		struct ghost_msg_cpu cpu;
 		uint8_t raw[64];
 	} u;
@@ -133,6 +134,12 @@ long gt_status(struct gt_enclave *e, const char *key);	/* -1 if absent */
 int gt_tasks_contains(struct gt_enclave *e, pid_t tid);
 int gt_leave(struct gt_enclave *e, pid_t tid);	/* 0 or -errno */
 int gt_queue_create(struct gt_enclave *e, uint32_t elems);
+/*
+ * A queue that is not the default one (flags 0) in @view, a copy of @e
+ * with its own ring and message log: gt_wait_msg(@view, ...) reads it.
+ */
+int gt_queue_extra(struct gt_enclave *e, struct gt_enclave *view,
+		   uint32_t elems);
 
 /*
  * Enclave 1 over @cpus (0: every online CPU), mapped, with the caller as

@@ -27,6 +27,7 @@ static const unsigned int ghost_cmds[] = {
 	GHOST_IOC_NULL, GHOST_IOC_ENCLAVE_INFO, GHOST_IOC_CREATE_QUEUE,
 	GHOST_IOC_COMMIT, GHOST_IOC_AGENT_ATTACH, GHOST_IOC_AGENT_WAIT,
 	GHOST_IOC_SW_GET, GHOST_IOC_SW_FREE, GHOST_IOC_DISCOVER,
+	GHOST_IOC_ASSOC_QUEUE, GHOST_IOC_CONFIG_QUEUE_WAKEUP,
 };
 #define NR_CMDS	(sizeof(ghost_cmds) / sizeof(ghost_cmds[0]))
 
@@ -166,9 +167,31 @@ static int fuzz(struct gt_enclave *e, long *calls, long *ok)
 					c->flags = c->nr_committed = c->resv[0] =
 					c->resv[1] = c->resv[2] = 0;
 			}
-			if (cmd == GHOST_IOC_AGENT_WAIT && rnd() % 2)
-				((struct ghost_ioc_wait *)arg)->resv[0] =
-				((struct ghost_ioc_wait *)arg)->resv[1] = 0;
+			if (cmd == GHOST_IOC_AGENT_WAIT && rnd() % 2) {
+				struct ghost_ioc_wait *w = arg;
+
+				w->flags = rnd() % 2;
+				w->resv = 0;
+			}
+			if (cmd == GHOST_IOC_ASSOC_QUEUE && rnd() % 2) {
+				struct ghost_ioc_assoc_queue *a = arg;
+
+				a->fd = rnd() % 2 ? -1 : (int)(rnd() % 16);
+				a->gtid = rnd() % 2 ? 0 : a->gtid;
+				a->flags = a->status = 0;
+				a->resv = 0;
+			}
+			if (cmd == GHOST_IOC_CONFIG_QUEUE_WAKEUP && rnd() % 2) {
+				struct ghost_ioc_queue_wakeup *q = arg;
+
+				for (int k = 0; k < 8192; k++)
+					bitmap[k] = rnd();
+				q->fd = (int)(rnd() % 16);
+				q->cpus_ptr = (uintptr_t)bitmap;
+				q->cpus_len = rnd() % 64;
+				q->flags = q->resv[0] = q->resv[1] =
+					q->resv[2] = 0;
+			}
 			break;
 		}
 		/* Random txn slots for the commits to chew on. */
@@ -362,6 +385,8 @@ static int expect_refused(struct gt_enclave *e, int tasks_fd, pid_t other,
 	struct ghost_ioc_create_queue cq = { .elems = 64,
 					     .flags = GHOST_QUEUE_F_DEFAULT };
 	struct ghost_ioc_agent ag = { .cpu = gt_agent_cpu };
+	struct ghost_ioc_assoc_queue aq = { .fd = e->qfd, .gtid = 0 };
+	struct ghost_ioc_queue_wakeup qw = { .fd = e->qfd };
 	char text[32];
 	int n;
 
@@ -375,6 +400,11 @@ static int expect_refused(struct gt_enclave *e, int tasks_fd, pid_t other,
 		return gt_fail("create queue: %s, want EPERM", strerror(errno));
 	if (!ioctl(e->ctl_fd, GHOST_IOC_DISCOVER) || errno != EPERM)
 		return gt_fail("discover: %s, want EPERM", strerror(errno));
+	if (!ioctl(e->ctl_fd, GHOST_IOC_ASSOC_QUEUE, &aq) || errno != EPERM)
+		return gt_fail("assoc queue: %s, want EPERM", strerror(errno));
+	if (!ioctl(e->ctl_fd, GHOST_IOC_CONFIG_QUEUE_WAKEUP, &qw) ||
+	    errno != EPERM)
+		return gt_fail("queue wakeup: %s, want EPERM", strerror(errno));
 	n = snprintf(text, sizeof(text), "%d", other);
 	if (write(tasks_fd, text, n) >= 0 || errno != EPERM)
 		return gt_fail("entering another process's thread: %s, want EPERM",

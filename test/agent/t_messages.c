@@ -11,6 +11,7 @@
 #include <linux/futex.h>
 #include <sys/ioctl.h>
 #include <sys/mman.h>
+#include <sys/resource.h>
 #include <sys/syscall.h>
 
 #include "ghost_test.h"
@@ -305,6 +306,59 @@ static int test_task_affinity_changed_on_setaffinity(void)
 	if (sched_setaffinity(w->tid, sizeof(set), &set))
 		return gt_fail("sched_setaffinity: %s", strerror(errno));
 	return expect_msg(&e, w, GHOST_MSG_TASK_AFFINITY_CHANGED, -2, NULL);
+}
+
+/* Is the last TASK_PRIORITY_CHANGED of @w for @nice, with its barrier? */
+static int expect_nice(struct gt_enclave *e, struct gt_worker *w, uint64_t a,
+		       int nice)
+{
+	struct gt_msg m;
+
+	if (gt_wait_msg(e, GHOST_MSG_TASK_PRIORITY_CHANGED, w->tid, 5000, &m))
+		return gt_fail("no TASK_PRIORITY_CHANGED for nice %d", nice);
+	if (m.u.prio.nice != nice)
+		return gt_fail("TASK_PRIORITY_CHANGED says nice %d, want %d",
+			       m.u.prio.nice, nice);
+	if (m.seqnum != gt_barrier(e, a))
+		return gt_fail("TASK_PRIORITY_CHANGED seqnum %u, barrier %u",
+			       m.seqnum, gt_barrier(e, a));
+	return 0;
+}
+
+static int test_task_priority_changed_on_nice(void)
+{
+	struct sched_attr {
+		uint32_t size, policy;
+		uint64_t flags;
+		int32_t nice;
+		uint32_t prio;
+		uint64_t runtime, deadline, period;
+	} attr = { .size = sizeof(attr), .nice = -3 };
+	struct gt_enclave e;
+	struct gt_worker *w = gt_workers(1);
+	uint64_t a;
+	int r;
+
+	if ((r = start_running(&e, w, &a)))
+		return r;
+	if (setpriority(PRIO_PROCESS, w->tid, 7))
+		return gt_fail("setpriority: %s", strerror(errno));
+	if ((r = expect_nice(&e, w, a, 7)))
+		return r;
+	if (syscall(SYS_sched_setattr, w->tid, &attr, 0))
+		return gt_fail("sched_setattr: %s", strerror(errno));
+	if ((r = expect_nice(&e, w, a, -3)))
+		return r;
+	/* The same value again is no change. */
+	gt_log_clear(&e);
+	if (setpriority(PRIO_PROCESS, w->tid, -3))
+		return gt_fail("setpriority: %s", strerror(errno));
+	if (!gt_wait_msg(&e, GHOST_MSG_TASK_PRIORITY_CHANGED, w->tid, 200,
+			 NULL))
+		return gt_fail("TASK_PRIORITY_CHANGED without a change");
+	if (!gt_worker_progresses(w, 5000))
+		return gt_fail("worker stopped running");
+	return 0;
 }
 
 static int test_task_on_cpu_with_send_on_cpu_flag(void)
@@ -691,6 +745,7 @@ static const struct gt_test tests[] = {
 	{ "task_departed_on_leave", test_task_departed_on_leave },
 	{ "task_affinity_changed_on_setaffinity",
 	  test_task_affinity_changed_on_setaffinity },
+	{ "task_priority_changed_on_nice", test_task_priority_changed_on_nice },
 	{ "task_on_cpu_with_send_on_cpu_flag",
 	  test_task_on_cpu_with_send_on_cpu_flag },
 	{ "cpu_busy_and_available_for_cfs_threads",

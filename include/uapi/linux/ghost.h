@@ -122,7 +122,8 @@ struct ghost_cpu_word {
 	__u32	flags;
 	__u64	gtid;		/* the ghost thread committed here, or 0 */
 	__u64	commit_time;
-	__u64	resv;
+	__u32	agent_seq;	/* bumped whenever this CPU's agent is woken */
+	__u32	resv;
 };
 
 #define GHOST_CPU_F_IN_ENCLAVE	(1U << 0)
@@ -178,6 +179,14 @@ enum ghost_msg_type {
 	GHOST_MSG_CPU_BUSY,
 };
 
+/*
+ * Routing.  A thread's messages go to the queue it is associated with
+ * (GHOST_IOC_ASSOC_QUEUE), else to the enclave's default queue.  CPU
+ * messages go to the queue of that CPU's agent, else to the default queue.
+ * Messages produced while there is no queue at all are not kept: an agent
+ * that attaches later rebuilds its view with GHOST_IOC_DISCOVER.
+ */
+
 /* Payload of every task message but TASK_NEW and TASK_WAKEUP. */
 struct ghost_msg_task {
 	__u64	gtid;
@@ -194,6 +203,14 @@ struct ghost_msg_task_new {
 	__s32	nice;
 	__u16	runnable;
 	__u16	resv[3];
+};
+
+/* TASK_PRIORITY_CHANGED: the thread's nice value changed. */
+struct ghost_msg_task_priority {
+	__u64	gtid;
+	__u64	runtime;
+	__s32	nice;
+	__u32	resv;
 };
 
 struct ghost_msg_task_wakeup {
@@ -220,13 +237,54 @@ struct ghost_ring {
 
 struct ghost_ioc_create_queue {
 	__u32	elems;		/* slots, a power of two <= GHOST_MAX_QUEUE_ELEMS */
-	__u32	flags;		/* GHOST_QUEUE_F_DEFAULT */
+	__u32	flags;		/* 0 or GHOST_QUEUE_F_DEFAULT */
 	__u64	mapsize;	/* out: bytes to mmap from the returned fd */
 	__u64	resv[2];
 };
 
-/* The enclave's default queue: gets every thread's and CPU's messages. */
+/*
+ * Make it the enclave's default queue (replacing the previous one), which
+ * gets the messages of every thread and CPU not associated elsewhere.
+ * Without it, the queue only gets what GHOST_IOC_ASSOC_QUEUE sends to it.
+ */
 #define GHOST_QUEUE_F_DEFAULT	(1U << 0)
+
+/*
+ * GHOST_IOC_ASSOC_QUEUE: from now on, the messages of thread @gtid go to
+ * the queue @fd (a queue of this enclave; -1: the default queue again).
+ * @barrier must be the thread's current barrier (ESTALE otherwise), so the
+ * agent moves a thread only with everything its old queue said about it
+ * consumed.  @gtid 0 is the calling agent: CPU messages of its CPU go to
+ * @fd, and GHOST_IOC_AGENT_WAIT waits on it; @barrier is then ignored.
+ * Errors: EBADF, EINVAL (not a queue of this enclave; flags or resv not
+ * 0), ENOENT (no such thread in the enclave), ESTALE, EPERM (neither an
+ * agent of the enclave nor CAP_SYS_NICE).
+ */
+struct ghost_ioc_assoc_queue {
+	__s32	fd;
+	__u32	barrier;
+	__u64	gtid;
+	__u32	flags;		/* must be 0 */
+	__u32	status;		/* out: GHOST_ASSOC_SF_* */
+	__u64	resv;
+};
+
+#define GHOST_ASSOC_SF_ALREADY	(1U << 0)	/* it was on that queue */
+
+/*
+ * GHOST_IOC_CONFIG_QUEUE_WAKEUP: the agents of the CPUs in the bitmap are
+ * woken (from GHOST_IOC_AGENT_WAIT, agent_seq bumped) whenever queue @fd
+ * gets a message, besides the agents that wait on @fd itself.  An empty
+ * bitmap (cpus_len 0) clears the list.  Errors as for ASSOC_QUEUE, and
+ * EINVAL for a CPU outside the enclave.
+ */
+struct ghost_ioc_queue_wakeup {
+	__s32	fd;
+	__u32	flags;		/* must be 0 */
+	__u64	cpus_ptr;	/* user pointer to a CPU bitmap */
+	__u32	cpus_len;	/* its size in bytes */
+	__u32	resv[3];
+};
 
 /*
  * Transactions
@@ -285,15 +343,22 @@ struct ghost_ioc_agent {
 };
 
 /*
- * Sleep until the default queue's head differs from @head (or a signal),
- * so a message produced after the agent looked is never missed:
- * -ESTALE at once when it already differs.
+ * Sleep until the head of the caller's queue differs from @head (or a
+ * signal), so a message produced after the agent looked is never missed:
+ * -ESTALE at once when it already differs.  The caller's queue is the one
+ * its agent is associated with, else the default queue.  With
+ * GHOST_WAIT_F_AGENT_SEQ, an agent also returns (-ESTALE at once) when its
+ * CPU word's agent_seq differs from @agent_seq: woken for another queue.
  */
 struct ghost_ioc_wait {
 	__u32	head;
 	__u32	timeout_ms;	/* 0: no timeout */
-	__u64	resv[2];
+	__u32	agent_seq;
+	__u32	flags;		/* 0 or GHOST_WAIT_F_AGENT_SEQ */
+	__u64	resv;
 };
+
+#define GHOST_WAIT_F_AGENT_SEQ	(1U << 0)
 
 /* Status word index of @gtid, and the free protocol. */
 struct ghost_ioc_sw {
@@ -309,5 +374,8 @@ struct ghost_ioc_sw {
 #define GHOST_IOC_SW_GET	_IOWR(GHOST_IOC_MAGIC, 6, struct ghost_ioc_sw)
 #define GHOST_IOC_SW_FREE	_IOW(GHOST_IOC_MAGIC, 7, struct ghost_ioc_sw)
 #define GHOST_IOC_DISCOVER	_IO(GHOST_IOC_MAGIC, 8)
+#define GHOST_IOC_ASSOC_QUEUE	_IOWR(GHOST_IOC_MAGIC, 9, struct ghost_ioc_assoc_queue)
+#define GHOST_IOC_CONFIG_QUEUE_WAKEUP \
+	_IOW(GHOST_IOC_MAGIC, 10, struct ghost_ioc_queue_wakeup)
 
 #endif /* _UAPI_LINUX_GHOST_H */

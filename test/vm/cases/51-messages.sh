@@ -69,6 +69,31 @@ test_task_affinity_changed_on_setaffinity()
 	agent_test t_messages task_affinity_changed_on_setaffinity
 }
 
+test_task_priority_changed_on_nice()
+{
+	agent_test t_messages task_priority_changed_on_nice
+}
+
+test_assoc_queue_routes_a_threads_messages()
+{
+	agent_test t_queues assoc_queue_routes_a_threads_messages
+}
+
+test_assoc_queue_errors()
+{
+	agent_test t_queues assoc_queue_errors
+}
+
+test_cpu_messages_go_to_the_agents_queue()
+{
+	agent_test t_queues cpu_messages_go_to_the_agents_queue
+}
+
+test_queue_wakeup_list_wakes_an_agent()
+{
+	agent_test t_queues queue_wakeup_list_wakes_an_agent
+}
+
 test_task_on_cpu_with_send_on_cpu_flag()
 {
 	agent_test t_messages task_on_cpu_with_send_on_cpu_flag
