@@ -152,6 +152,12 @@ install()
 
 main()
 {
+	# Run from make (make dkms-install, bench, demo, vm-check), the outer
+	# make's command-line variables reach the kernel's make through
+	# MAKEFLAGS: O=DIR there would build the module in the user-space
+	# build directory, against no kernel configuration.
+	unset MAKEFLAGS MFLAGS MAKELEVEL
+
 	case ${1:-} in
 	stage)
 		[[ $# -le 2 ]] || die "usage: $0 stage [DIR]"

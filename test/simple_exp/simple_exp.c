@@ -9,7 +9,10 @@
  * Run it inside an enclave with "ghostctl run ID -- simple_exp", or give
  * the enclave with -e ID: its worker threads then enter it themselves,
  * as ghOSt's GhostThread does.  Prints one line per test with its wall
- * time and exits 1 if any failed.
+ * time, then a summary with the total, and exits 1 if any failed.
+ *
+ * With -c the same work runs outside ghost, under the normal scheduler,
+ * without the checks: the baseline that `make bench` compares with.
  */
 #include <errno.h>
 #include <getopt.h>
@@ -36,6 +39,7 @@
 static unsigned int enclave_id;
 static struct ghost_cpuset enclave_cpus;
 static int scale = 1;
+static int cfs_baseline;	/* -c: no enclave, no checks */
 
 /* The first failure of the current test, reported by its threads. */
 static pthread_mutex_t fail_lock = PTHREAD_MUTEX_INITIALIZER;
@@ -114,6 +118,8 @@ static void check_ghost(const char *where)
 	int before, pinned = -1, after = -1, tries;
 	pid_t tid = gettid_();
 
+	if (cfs_baseline)
+		return;
 	atomic_fetch_add(&checks, 1);
 	if (!in_enclave(tid)) {
 		fail("thread %d not in enclave %u %s", tid, enclave_id, where);
@@ -142,8 +148,11 @@ static void check_ghost(const char *where)
 /* Worker threads of -e mode join the enclave themselves. */
 static void enter_ghost(void)
 {
-	int ret = ghost_task_enter(enclave_id, 0);
+	int ret;
 
+	if (cfs_baseline)
+		return;
+	ret = ghost_task_enter(enclave_id, 0);
 	/* EBUSY: already in it, inherited from a ghost parent. */
 	if (ret && ret != -EBUSY)
 		fail("thread %d cannot enter enclave %u: %s", gettid_(),
@@ -498,15 +507,18 @@ static int run_test(const struct test *t)
 	t->fn();
 	ms = (now_ns() - t0) / 1e6;
 	alarm(0);
-	if (!fail_msg[0] && !atomic_load(&checks))
+	if (!cfs_baseline && !fail_msg[0] && !atomic_load(&checks))
 		fail("no check ran");
 	if (fail_msg[0]) {
 		printf("simple_exp: %s: FAIL: %s (%.1f ms)\n", t->name,
 		       fail_msg, ms);
 		return 1;
 	}
-	printf("simple_exp: %s: pass (%.1f ms, %d checks)\n", t->name, ms,
-	       atomic_load(&checks));
+	if (cfs_baseline)
+		printf("simple_exp: %s: pass (%.1f ms)\n", t->name, ms);
+	else
+		printf("simple_exp: %s: pass (%.1f ms, %d checks)\n", t->name,
+		       ms, atomic_load(&checks));
 	fflush(stdout);
 	return 0;
 }
@@ -532,9 +544,11 @@ static void usage(FILE *f)
 	size_t i;
 
 	fprintf(f,
-		"usage: simple_exp [-e ID] [-t TEST]... [-n SCALE] [-l]\n"
+		"usage: simple_exp [-e ID | -c] [-t TEST]... [-n SCALE] [-l]\n"
 		"  -e ID     enclave to run in (default: the one simple_exp was\n"
 		"            started in with 'ghostctl run ID -- simple_exp')\n"
+		"  -c        CFS baseline: the same work outside ghost, under\n"
+		"            the normal scheduler, without the checks\n"
 		"  -t TEST   run only this test (may be repeated)\n"
 		"  -n SCALE  multiply every test's work by SCALE (default 1)\n"
 		"  -l        list the tests\n"
@@ -548,11 +562,15 @@ int main(int argc, char **argv)
 	const char *only[NR_TESTS + 1];
 	struct ghost_enclave_status st;
 	int nr_only = 0, failed = 0, passed = 0, c, ret;
+	uint64_t t0;
 	size_t i;
 	int j;
 
-	while ((c = getopt(argc, argv, "e:t:n:lh")) != -1) {
+	while ((c = getopt(argc, argv, "ce:t:n:lh")) != -1) {
 		switch (c) {
+		case 'c':
+			cfs_baseline = 1;
+			break;
 		case 'e':
 			if (ghost_enclave_id_parse(optarg, &enclave_id)) {
 				fprintf(stderr, "simple_exp: invalid enclave ID '%s'\n",
@@ -582,20 +600,37 @@ int main(int argc, char **argv)
 			return 2;
 		}
 	}
-	if (!enclave_id && find_enclave()) {
+	if (cfs_baseline) {
+		if (enclave_id) {
+			fprintf(stderr,
+				"simple_exp: -c and -e exclude each other\n");
+			return 2;
+		}
+		/* Started by 'ghostctl run', it would not be a baseline. */
+		if (!find_enclave()) {
+			fprintf(stderr,
+				"simple_exp: -c, but running in enclave %u\n",
+				enclave_id);
+			return 2;
+		}
+		printf("simple_exp: CFS baseline, outside ghost, no checks\n");
+	} else if (!enclave_id && find_enclave()) {
 		fprintf(stderr, "simple_exp: not in an enclave: give -e ID, or start it with 'ghostctl run ID -- simple_exp'\n");
 		return 2;
 	}
-	ret = ghost_enclave_status(enclave_id, &st);
-	if (ret) {
-		fprintf(stderr, "simple_exp: enclave %u: %s\n", enclave_id,
-			strerror(-ret));
-		return 2;
+	if (!cfs_baseline) {
+		ret = ghost_enclave_status(enclave_id, &st);
+		if (ret) {
+			fprintf(stderr, "simple_exp: enclave %u: %s\n",
+				enclave_id, strerror(-ret));
+			return 2;
+		}
+		enclave_cpus = st.cpus;
+		printf("simple_exp: enclave %u, main thread %s ghost\n",
+		       enclave_id, in_enclave(gettid_()) ? "in" : "outside");
 	}
-	enclave_cpus = st.cpus;
 	signal(SIGALRM, timeout);
-	printf("simple_exp: enclave %u, main thread %s ghost\n", enclave_id,
-	       in_enclave(gettid_()) ? "in" : "outside");
+	t0 = now_ns();
 
 	for (i = 0; i < NR_TESTS; i++) {
 		for (j = 0; j < nr_only; j++) {
@@ -618,6 +653,7 @@ int main(int argc, char **argv)
 			failed++;
 		}
 	}
-	printf("simple_exp: %d passed, %d failed\n", passed, failed);
+	printf("simple_exp: %d passed, %d failed in %.1f ms\n", passed, failed,
+	       (now_ns() - t0) / 1e6);
 	return failed ? 1 : 0;
 }

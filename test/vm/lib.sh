@@ -1,10 +1,11 @@
 # SPDX-License-Identifier: GPL-2.0
 # shellcheck shell=bash
 #
-# Host side of the VM tests, shared by run.sh and demo.sh: fetch a lane's
-# kernel, install ghost.ko with DKMS, pack the guest into an initramfs and
-# boot it under QEMU.  A debug lane's kernel (debug-kernel.sh) has no
-# headers package: ghost.ko is built against its build tree instead.
+# Host side of the VM tests, shared by run.sh, demo.sh and bench.sh:
+# fetch a lane's kernel, install ghost.ko with DKMS, pack the guest into an
+# initramfs and boot it under QEMU.  A debug lane's kernel
+# (debug-kernel.sh) has no headers package: ghost.ko is built against its
+# build tree instead.
 #
 # The guest is busybox plus real kmod, setpriv and capsh, the DKMS-built
 # ghost.ko with a depmod'ed /lib/modules/<kver>, and the repository's

@@ -1,0 +1,288 @@
+#!/bin/sh
+# SPDX-License-Identifier: GPL-2.0
+# shellcheck shell=dash
+#
+# The measurements of `make bench` (busybox sh, run by init with
+# ghostvm.mode=bench), in one boot, with ghost.ko loaded throughout:
+#
+#   1. simple_exp's wall time under CFS (simple_exp -c, pinned to the
+#      enclave's CPUs, no enclave), then under ghost-agent with
+#      fifo_per_cpu and with fifo_centralized on an enclave of those CPUs;
+#   2. the blackout of policy swaps back and forth between the two while
+#      simple_exp runs in the enclave in a loop;
+#   3. t_latency's table: commit to run, wakeup delivery and a CFS futex
+#      wake baseline.
+#
+# Progress goes to the console.  The raw results go to the results port,
+# one "bench: " line each, which test/vm/bench.sh turns into tables:
+#   bench: info KEY VALUE...
+#   bench: wall CONFIG RUN MS            CONFIG: cfs, fifo_per_cpu, ...
+#   bench: test CONFIG RUN TEST MS       one of simple_exp's tests
+#   bench: swap N FROM TO THREADS US
+#   bench: latency LINE                  a line of t_latency's table
+#   bench: fail WHAT                     something did not run
+# Nothing is judged here: only a step that could not run is reported.
+#
+# Kernel command line: ghostvm.bench_reps=N (runs per configuration, 5),
+# ghostvm.bench_swaps=N (50), ghostvm.bench_scale=N (simple_exp -n, 1),
+# ghostvm.bench_cpus=LIST (the enclave, default 1 to the last CPU).
+
+GHOST_DIR=${GHOST_DIR:-/ghost}
+results=${GHOST_RESULTS:-/dev/stdout}
+work=/tmp/bench
+# Longest a single simple_exp, swap or t_latency may take: a hang is
+# reported as such and the rest still runs.
+step_timeout=300
+
+reps=5
+swaps=50
+scale=1
+cpus=1-$(($(nproc) - 1))
+nfail=0
+
+out()
+{
+	echo "bench: $*" >>"$results"
+}
+
+say()
+{
+	echo "bench: $*"
+}
+
+failed()
+{
+	say "FAILED: $*"
+	out "fail $*"
+	nfail=$((nfail + 1))
+}
+
+# The last lines of FILE on one line, for a failure's reason.
+tail_of()
+{
+	tail -n "${2:-3}" "$1" 2>/dev/null | tr '\n' ' ' | sed 's/ *$//'
+}
+
+parse_cmdline()
+{
+	local arg
+
+	# shellcheck disable=SC2013 # words, not lines
+	for arg in $(cat /proc/cmdline); do
+		case $arg in
+		ghostvm.bench_reps=*) reps=${arg#*=} ;;
+		ghostvm.bench_swaps=*) swaps=${arg#*=} ;;
+		ghostvm.bench_scale=*) scale=${arg#*=} ;;
+		ghostvm.bench_cpus=*) cpus=${arg#*=} ;;
+		esac
+	done
+}
+
+# The milliseconds of simple_exp's summary line in FILE, if all passed.
+simple_exp_ms()
+{
+	sed -n 's/^simple_exp: [0-9]* passed, 0 failed in \([0-9.]*\) ms$/\1/p' "$1"
+}
+
+# wall_runs CONFIG CMD...: CMD (a simple_exp) reps times.
+wall_runs()
+{
+	local config=$1 i ms log name
+
+	shift
+	for i in $(seq 1 "$reps"); do
+		log=$work/$config.$i.log
+		timeout "$step_timeout" "$@" >"$log" 2>&1
+		ms=$(simple_exp_ms "$log")
+		if [ -z "$ms" ]; then
+			failed "simple_exp under $config, run $i: $(tail_of "$log")"
+			return 1
+		fi
+		say "simple_exp under $config, run $i/$reps: $ms ms"
+		out "wall $config $i $ms"
+		sed -n 's/^simple_exp: \([a-z]*\): pass (\([0-9.]*\) ms.*/\1 \2/p' \
+			"$log" | while read -r name ms; do
+			out "test $config $i $name $ms"
+		done
+	done
+}
+
+AGENT_PID=
+ENCLAVE=
+
+# start_agent POLICY WHAT: ghost-agent with POLICY on a new enclave of the
+# bench's CPUs, the runnable watchdog off (an emulated CPU may leave a
+# thread waiting for long, as in test/vm/cases/60-ghost-agent.sh).
+start_agent()
+{
+	local policy=$1 what=$2 i ready
+
+	ghost-agent --cpus "$cpus" --policy "$policy" \
+		>"$work/agent.out" 2>"$work/agent.err" &
+	AGENT_PID=$!
+	for i in $(seq 1 120); do
+		ready=$(sed -n 's/^ghost-agent: ready: enclave \([0-9]*\),.*/\1/p' \
+			"$work/agent.out")
+		[ -z "$ready" ] || break
+		if ! kill -0 "$AGENT_PID" 2>/dev/null; then
+			wait "$AGENT_PID"
+			failed "ghost-agent --policy $policy for $what exited $?:" \
+				"$(tail_of "$work/agent.err")"
+			AGENT_PID=
+			return 1
+		fi
+		sleep 0.5
+	done
+	if [ -z "$ready" ]; then
+		failed "ghost-agent --policy $policy for $what not ready" \
+			"after 60 s: $(tail_of "$work/agent.err")"
+		stop_agent
+		return 1
+	fi
+	ENCLAVE=$ready
+	if ! ghostctl enclave set "$ENCLAVE" --runnable-timeout 0 >/dev/null; then
+		failed "ghostctl enclave set $ENCLAVE --runnable-timeout 0"
+		stop_agent
+		return 1
+	fi
+	say "ghost-agent: $(head -n 1 "$work/agent.out" | sed 's/^ghost-agent: //')"
+}
+
+# SIGINT; the agent destroys the enclave it created and exits 0.  One
+# that hangs is killed after 30 s, and reported.
+stop_agent()
+{
+	local rc killer
+
+	[ -n "$AGENT_PID" ] || return 0
+	kill -INT "$AGENT_PID"
+	(sleep 30 && kill -KILL "$AGENT_PID" 2>/dev/null) &
+	killer=$!
+	wait "$AGENT_PID"
+	rc=$?
+	kill "$killer" 2>/dev/null
+	AGENT_PID=
+	if [ "$rc" -ne 0 ]; then
+		failed "ghost-agent exited $rc after SIGINT:" \
+			"$(tail_of "$work/agent.err")"
+		return 1
+	fi
+	# Anything the agent left (it should not) would skew what follows.
+	[ ! -d "/sys/fs/ghost/enclave_$ENCLAVE" ] ||
+		echo destroy >"/sys/fs/ghost/enclave_$ENCLAVE/ctl"
+}
+
+bench_wall()
+{
+	local policy
+
+	wall_runs cfs taskset -c "$cpus" simple_exp -c -n "$scale"
+	for policy in fifo_per_cpu fifo_centralized; do
+		start_agent "$policy" "simple_exp" || continue
+		wall_runs "$policy" ghostctl run "$ENCLAVE" -- simple_exp -n "$scale"
+		stop_agent
+	done
+}
+
+# simple_exp over and over in the enclave until $work/stop appears.
+swap_workload()
+{
+	local n=0
+
+	while [ ! -e "$work/stop" ]; do
+		n=$((n + 1))
+		if ! timeout "$step_timeout" ghostctl run "$ENCLAVE" -- \
+				simple_exp -n "$scale" >"$work/loop.log" 2>&1; then
+			cp "$work/loop.log" "$work/loop.failed"
+			return 1
+		fi
+	done
+	echo "$n" >"$work/loop.runs"
+}
+
+bench_swap()
+{
+	local i from=fifo_per_cpu to=fifo_centralized line v loop
+
+	start_agent "$from" "the swaps" || return 1
+	rm -f "$work/stop" "$work/loop.failed" "$work/loop.runs"
+	swap_workload &
+	loop=$!
+	# Let the workload's threads settle in the enclave.
+	sleep 1
+	for i in $(seq 1 "$swaps"); do
+		if ! line=$(timeout "$step_timeout" \
+				ghostctl policy swap "$ENCLAVE" "$to" 2>&1); then
+			failed "swap $i, $from -> $to: $line"
+			break
+		fi
+		# "enclave 1: policy P (MODEL), hand-over by H, N threads,
+		# blackout T us"
+		v=$(echo "$line" |
+			sed -n 's/.*, \([0-9]*\) threads, blackout \([0-9.]*\) us$/\1 \2/p')
+		if [ -z "$v" ]; then
+			failed "swap $i, $from -> $to: cannot parse '$line'"
+			break
+		fi
+		out "swap $i $from $to $v"
+		[ $((i % 10)) -ne 0 ] || say "swap $i/$swaps: $line"
+		line=$from
+		from=$to
+		to=$line
+		# Some work under each policy between two swaps.
+		sleep 0.2
+	done
+	: >"$work/stop"
+	wait "$loop"
+	if [ -e "$work/loop.failed" ]; then
+		failed "simple_exp during the swaps: $(tail_of "$work/loop.failed")"
+	else
+		say "simple_exp ran $(cat "$work/loop.runs") times during the swaps"
+		out "info swap_workload_runs $(cat "$work/loop.runs")"
+	fi
+	stop_agent
+}
+
+bench_latency()
+{
+	local rc line
+
+	GT_TEST_TIMEOUT=$step_timeout "$GHOST_DIR/build/test/agent/t_latency" table \
+		>"$work/latency.log" 2>&1
+	rc=$?
+	if [ "$rc" -ne 0 ]; then
+		failed "t_latency table exited $rc: $(tail_of "$work/latency.log")"
+		return 1
+	fi
+	sed -n '/^latency (us)/,$p' "$work/latency.log" | while IFS= read -r line; do
+		out "latency $line"
+	done
+	say "t_latency table done"
+}
+
+main()
+{
+	parse_cmdline
+	mkdir -p "$work"
+	out "info kernel $(uname -r)"
+	out "info vcpus $(nproc)"
+	out "info cpus $cpus"
+	out "info reps $reps"
+	out "info swaps $swaps"
+	out "info scale $scale"
+	out "info rt_runtime_us $(cat /proc/sys/kernel/sched_rt_runtime_us)"
+	say "Linux $(uname -r), $(nproc) vCPUs, enclave CPUs $cpus," \
+		"$reps runs each, $swaps swaps"
+
+	if ! /usr/sbin/modprobe ghost || ! mount -t ghost ghost /sys/fs/ghost; then
+		failed "loading ghost.ko"
+		return 1
+	fi
+	bench_wall
+	bench_swap
+	bench_latency
+	out "info end"
+	[ "$nfail" -eq 0 ]
+}
+
+main "$@"
