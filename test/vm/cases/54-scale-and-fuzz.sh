@@ -7,23 +7,6 @@
 # Each test runs the test of the same name in a program of test/agent/
 # (`PROGRAM --list` lists them).
 
-# agent_test PROGRAM TEST: in a clean ghost (loaded, mounted, no enclave
-# left over), run one test of a test/agent/ program; its exit status (0,
-# 1 or 77) is the verdict, its last line the reason.
-agent_test()
-{
-	local d
-
-	PATH=$PATH:$GHOST_DIR/build/test/agent
-	command -v "$1" >/dev/null ||
-		fail "$1 is not in the guest (build/test/agent not staged)"
-	ghost_load
-	for d in "$GHOST_FS"/enclave_*; do
-		[ ! -d "$d" ] || echo destroy >"$d/ctl"
-	done
-	"$@"
-}
-
 test_thousand_threads_scheduled_and_exited()
 {
 	agent_test t_many_threads thousand_threads_scheduled_and_exited
