@@ -49,6 +49,7 @@ struct ghost_enclave_file {
 struct ghost_queue {
 	struct kref ref;
 	const void *owner;		/* its enclave: compared, never used */
+	bool orphan;			/* no fd left: nobody reads it */
 	struct ghost_ring *ring;	/* vmalloc_user */
 	size_t size;
 	u32 nr_slots;

@@ -67,6 +67,11 @@ static long ghost_ioc_agent_attach(struct ghost_enclave *e, void __user *uarg)
 	return ghost_agent_attach(e, arg.cpu);
 }
 
+/*
+ * A new view of every thread for whoever reads the default queue: each
+ * goes back to the default queue (its old queue may belong to an agent
+ * that is leaving) and is announced there with TASK_NEW.
+ */
 static long ghost_ioc_discover(struct ghost_enclave *e)
 {
 	struct ghost_thread *gt;
@@ -75,8 +80,14 @@ static long ghost_ioc_discover(struct ghost_enclave *e)
 	if (!capable(CAP_SYS_NICE))
 		return -EPERM;
 	raw_spin_lock_irqsave(&e->lock, flags);
-	list_for_each_entry(gt, &e->threads, enode)
+	list_for_each_entry(gt, &e->threads, enode) {
+		if (gt->queue) {
+			/* The last put only queues work: fine here. */
+			ghost_queue_put(gt->queue);
+			gt->queue = NULL;
+		}
 		ghost_emit_task_new(e, gt);
+	}
 	raw_spin_unlock_irqrestore(&e->lock, flags);
 	return 0;
 }

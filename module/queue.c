@@ -132,7 +132,9 @@ void ghost_agent_wake_free(struct ghost_enclave *e)
 static struct ghost_queue *ghost_agent_queue(struct ghost_enclave *e,
 					     struct ghost_thread *agent)
 {
-	return agent->queue ?: e->queue;
+	struct ghost_queue *q = agent->queue;
+
+	return q && !READ_ONCE(q->orphan) ? q : e->queue;
 }
 
 /*
@@ -169,10 +171,13 @@ static void ghost_emit_to(struct ghost_enclave *e, struct ghost_queue *q,
 	ghost_wake_agents(e, q);
 }
 
+/* A thread's queue; once its agent closed it, the default queue. */
 static void ghost_emit(struct ghost_enclave *e, struct ghost_thread *gt,
 		       const void *msg, u16 len)
 {
-	ghost_emit_to(e, gt->queue ?: e->queue, msg, len);
+	struct ghost_queue *q = gt->queue;
+
+	ghost_emit_to(e, q && !READ_ONCE(q->orphan) ? q : e->queue, msg, len);
 }
 
 void ghost_emit_task(struct ghost_enclave *e, struct ghost_thread *gt,
@@ -271,9 +276,16 @@ static int ghost_queue_mmap(struct file *file, struct vm_area_struct *vma)
 	return remap_vmalloc_range(vma, q->ring, vma->vm_pgoff);
 }
 
+/*
+ * The last fd is gone, so is the agent that read it: threads associated
+ * with it fall back to the default queue, which a new agent reads.
+ */
 static int ghost_queue_release(struct inode *inode, struct file *file)
 {
-	ghost_queue_put(file->private_data);
+	struct ghost_queue *q = file->private_data;
+
+	WRITE_ONCE(q->orphan, true);
+	ghost_queue_put(q);
 	return 0;
 }
 

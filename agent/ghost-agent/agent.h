@@ -8,9 +8,15 @@
  *   swap.c      hot swap of the policy of a running agent
  *   control.c   the UNIX control socket (status, swap, handover)
  *
- * Locking: rt->lock serialises everything that touches the queue, the
+ * Locking: rt->lock serialises everything that touches the queues, the
  * transaction slots and the policy, i.e. one "round" of an agent, and the
  * swap.  Agents park on rt->park_cond while rt->paused is set.
+ *
+ * Queues: the default queue (rt->q) gets new threads, and is the one the
+ * agent of the global CPU waits on.  Every other per-CPU agent has a queue
+ * of its own (agent_thread->q) with its CPU's messages and those of the
+ * threads last committed to its CPU: a message wakes one agent, not all.
+ * A round drains every queue, whoever runs it.
  */
 #ifndef _GHOST_AGENT_AGENT_H
 #define _GHOST_AGENT_AGENT_H
@@ -26,6 +32,8 @@
 #define AGENT_NAME		"ghost-agent"
 #define AGENT_MAX_OPTS		32
 #define AGENT_QUEUE_ELEMS	65536
+#define AGENT_CPU_QUEUE_ELEMS	8192	/* each per-CPU agent's own */
+#define AGENT_DEFAULT_QID	1	/* rt->routes value of rt->q */
 #define AGENT_MAX_THREADS	16384
 #define AGENT_WAIT_MS		100	/* idle agents re-check flags */
 #define AGENT_IDLE_MS		1000	/* longest wait of a per-CPU agent */
@@ -50,6 +58,9 @@ struct agent_thread {
 	atomic_int retire;		/* leave: the model changed */
 	atomic_int done;		/* the thread is finished */
 	int err;			/* why attaching failed */
+	struct ghost_queue q;		/* its own queue, while has_q */
+	atomic_int has_q;		/* set once q is ready; cleared under lock */
+	uintptr_t qid;			/* > AGENT_DEFAULT_QID, unique */
 };
 
 struct stats {
@@ -59,6 +70,7 @@ struct stats {
 	atomic_uint_fast64_t bad_msgs;	/* too short for their type */
 	atomic_uint_fast64_t rounds;
 	atomic_uint_fast64_t overflows;	/* recoveries by rediscovery */
+	atomic_uint_fast64_t routes;	/* threads moved to another queue */
 };
 
 struct rt {
@@ -87,13 +99,18 @@ struct rt {
 	/* One round's requests (under lock). */
 	struct ghost_cpuset pending;
 	__u64 pending_gtid[GHOST_MAX_CPUS];
+	__u32 pending_barrier[GHOST_MAX_CPUS];
 	int nr_pending;
 	int retry;			/* a commit failed: go again soon */
-	unsigned int overflow_seen;
+	unsigned int overflow_seen;	/* of rt->q */
+	unsigned int cpu_overflow_seen[GHOST_MAX_CPUS];	/* agents' queues */
+	atomic_uint next_qid;
 	int commit_err;			/* last GHOST_IOC_COMMIT errno */
 
 	/* Threads the kernel told us about: gtid -> status word + 1. */
 	struct gp_table threads;
+	/* gtid -> qid of the queue it is associated with (unknown: none). */
+	struct gp_table routes;
 
 	struct stats st;
 	uint64_t start_ns;
@@ -121,6 +138,7 @@ void rt_stop_agents(struct rt *rt);
 void rt_pause(struct rt *rt);
 void rt_resume(struct rt *rt);
 int rt_drain(struct rt *rt);
+int rt_discover(struct rt *rt);
 int rt_nr_agents(struct rt *rt);
 void rt_apply_ticks(struct rt *rt, const struct ghost_policy_ops *ops);
 void rt_check_throttling(void);

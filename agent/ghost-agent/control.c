@@ -197,6 +197,7 @@ static void do_status(struct rt *rt, struct reply *r)
 	put(r, "commits %llu\n",
 	    (unsigned long long)atomic_load(&rt->st.commits));
 	put(r, "rounds %llu\n", (unsigned long long)atomic_load(&rt->st.rounds));
+	put(r, "routes %llu\n", (unsigned long long)atomic_load(&rt->st.routes));
 	put(r, "bad_msgs %llu\n",
 	    (unsigned long long)atomic_load(&rt->st.bad_msgs));
 	put(r, "overflow %u\n", ghost_queue_overflow(&rt->q));

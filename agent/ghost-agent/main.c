@@ -107,9 +107,11 @@ static const char help_text[] =
 "       decision is made.  On a machine dedicated to ghost, set\n"
 "       kernel.sched_rt_runtime_us to -1; the agent warns otherwise.\n"
 "\n"
-"       Agent threads wait with GHOST_IOC_AGENT_WAIT and are woken for\n"
-"       every message of the enclave; per-CPU policies therefore suit\n"
-"       enclaves of a few CPUs best.  The enclave's CPUs are read when the\n"
+"       Per-CPU agents wait with GHOST_IOC_AGENT_WAIT, each on a queue of\n"
+"       its own that gets its CPU's messages and those of the threads last\n"
+"       committed to its CPU; new threads arrive on the default queue of\n"
+"       the agent of the global CPU.  A message wakes one agent, which\n"
+"       decides for every CPU.  The enclave's CPUs are read when the\n"
 "       agent starts; restart it after changing them.\n"
 "\n"
 "CONTROL\n"
@@ -578,7 +580,7 @@ int main(int argc, char **argv)
 		ret = EXIT_FAIL;
 		goto out_stop;
 	}
-	ret = ghost_discover(&rt.enc);
+	ret = rt_discover(&rt);
 	if (ret)
 		fprintf(stderr, AGENT_NAME ": warning: discovery failed: %s\n",
 			strerror(-ret));

@@ -2,15 +2,16 @@
 /*
  * ghost-agent: agent threads and their loop.
  *
- * A round, always under rt->lock: drain the default queue into the
- * policy, let it decide (schedule()), commit what it asked for in one
- * group commit, and tell it the outcome of each slot.
+ * A round, always under rt->lock: drain every queue into the policy, let
+ * it decide (schedule()), commit what it asked for in one group commit,
+ * and tell it the outcome of each slot.  A thread committed to a CPU is
+ * then associated with the queue of that CPU's agent (see agent.h).
  *
  * Per-CPU policies get one agent thread per enclave CPU.  Each reads the
- * queue head, runs a round, and sleeps in GHOST_IOC_AGENT_WAIT until the
- * head moves past the value it read before draining, so no message is
- * missed.  All of them wake on every message; the first to take the lock
- * drains and decides for every CPU, the others find nothing to do.
+ * head of the queue it waits on, runs a round, and sleeps in
+ * GHOST_IOC_AGENT_WAIT until that head moves past the value it read before
+ * draining, so no message is missed.  A message wakes the agent whose
+ * queue it is in; that agent decides for every CPU.
  *
  * Centralized policies get one agent thread, on the global CPU, that runs
  * rounds back to back without ever sleeping.
@@ -80,6 +81,7 @@ static int host_run(struct ghost_policy_ctx *ctx, int cpu, __u64 gtid,
 		return ret;
 	ghost_cpuset_set(&rt->pending, cpu);
 	rt->pending_gtid[cpu] = gtid;
+	rt->pending_barrier[cpu] = barrier;
 	rt->nr_pending++;
 	return 0;
 }
@@ -139,6 +141,7 @@ static void track(struct rt *rt, const struct ghost_msg *m)
 	case GHOST_MSG_TASK_DEPARTED:
 		if (m->length < sizeof(*m) + sizeof(*t))
 			return;
+		gp_table_remove(&rt->routes, t->gtid);
 		v = gp_table_remove(&rt->threads, t->gtid);
 		if (v)
 			ghost_sw_free(&rt->enc, t->gtid,
@@ -147,37 +150,93 @@ static void track(struct rt *rt, const struct ghost_msg *m)
 	}
 }
 
-/* A full ring lost messages: ask the kernel to tell everything again. */
-static void check_overflow(struct rt *rt)
+/* TASK_NEW for every thread, on the default queue where they all are now. */
+int rt_discover(struct rt *rt)
 {
-	unsigned int ov = ghost_queue_overflow(&rt->q);
-
-	if (ov == rt->overflow_seen)
-		return;
-	fprintf(stderr, AGENT_NAME ": enclave %u: %u message(s) lost to a full queue; rediscovering threads\n",
-		rt->id, ov - rt->overflow_seen);
-	rt->overflow_seen = ov;
-	atomic_fetch_add(&rt->st.overflows, 1);
-	ghost_discover(&rt->enc);
+	gp_table_clear(&rt->routes);
+	return ghost_discover(&rt->enc);
 }
 
-int rt_drain(struct rt *rt)
+/* A full ring lost messages: ask the kernel to tell everything again. */
+static void check_overflow(struct rt *rt, struct ghost_queue *q,
+			   unsigned int *seen)
+{
+	unsigned int ov = ghost_queue_overflow(q);
+
+	if (ov == *seen)
+		return;
+	fprintf(stderr, AGENT_NAME ": enclave %u: %u message(s) lost to a full queue; rediscovering threads\n",
+		rt->id, ov - *seen);
+	*seen = ov;
+	atomic_fetch_add(&rt->st.overflows, 1);
+	rt_discover(rt);
+}
+
+static int drain_queue(struct rt *rt, struct ghost_queue *q,
+		       unsigned int *overflow_seen)
 {
 	struct instance *in = rt->pol;
 	const struct ghost_msg *m;
 	int n = 0;
 
-	while ((m = ghost_queue_peek(&rt->q))) {
+	while ((m = ghost_queue_peek(q))) {
 		track(rt, m);
 		if (ghost_policy_dispatch(in->ops, &in->ctx, m) < 0)
 			atomic_fetch_add(&rt->st.bad_msgs, 1);
-		ghost_queue_consume(&rt->q, m);
+		ghost_queue_consume(q, m);
 		n++;
 	}
-	check_overflow(rt);
+	check_overflow(rt, q, overflow_seen);
+	return n;
+}
+
+/*
+ * Every queue, the default one first.  A thread's messages are in one
+ * queue at a time (it moves only when the old one holds nothing newer
+ * than what the policy saw), so each thread's order is kept.
+ */
+int rt_drain(struct rt *rt)
+{
+	struct agent_thread *a;
+	int i, n;
+
+	n = drain_queue(rt, &rt->q, &rt->overflow_seen);
+	for (i = 0; i < rt->nr_ecpus; i++) {
+		a = &rt->agents[rt->ecpus[i]];
+		if (atomic_load_explicit(&a->has_q, memory_order_acquire))
+			n += drain_queue(rt, &a->q,
+					 &rt->cpu_overflow_seen[a->cpu]);
+	}
 	if (n)
 		atomic_fetch_add(&rt->st.msgs, n);
 	return n;
+}
+
+/*
+ * After a commit of @gtid to @cpu with @barrier: its messages go to the
+ * queue of that CPU's agent from now on.  @barrier is what the policy
+ * last saw, so the kernel refuses (ESTALE) while a newer message waits in
+ * the old queue; the move is then tried at the next commit.
+ */
+static void route(struct rt *rt, __u64 gtid, int cpu, __u32 barrier)
+{
+	struct agent_thread *a = &rt->agents[cpu];
+	struct ghost_queue *q = NULL;
+	uintptr_t qid = AGENT_DEFAULT_QID, cur;
+
+	if (atomic_load_explicit(&a->has_q, memory_order_acquire)) {
+		q = &a->q;
+		qid = a->qid;
+	}
+	cur = (uintptr_t)gp_table_find(&rt->routes, gtid);
+	/* Unknown is the default queue, or one nobody reads any more. */
+	if (cur == qid || (!cur && !q))
+		return;
+	if (ghost_queue_assoc(&rt->enc, q, gtid, barrier, NULL))
+		return;
+	gp_table_remove(&rt->routes, gtid);
+	gp_table_insert(&rt->routes, gtid, (void *)qid);
+	atomic_fetch_add(&rt->st.routes, 1);
 }
 
 /* Commit the slots the policy filled and report each outcome. */
@@ -203,8 +262,12 @@ static void commit(struct rt *rt)
 			state = GHOST_TXN_ABORTED;
 		else if (state == GHOST_TXN_READY)
 			state = ghost_txn_state(&rt->enc, cpu);
-		if (state == GHOST_TXN_COMPLETE)
+		if (state == GHOST_TXN_COMPLETE) {
 			atomic_fetch_add(&rt->st.commits, 1);
+			if (rt->pending_gtid[cpu] != GHOST_NULL_GTID)
+				route(rt, rt->pending_gtid[cpu], cpu,
+				      rt->pending_barrier[cpu]);
+		}
 		else if (state > 0 && state < GHOST_TXN_NR_STATES)
 			atomic_fetch_add(&rt->st.failed[state], 1);
 		if (state != GHOST_TXN_COMPLETE)
@@ -269,7 +332,8 @@ static int my_turn(struct rt *rt, struct agent_thread *a, int model)
 
 static void per_cpu_iteration(struct rt *rt, struct agent_thread *a)
 {
-	unsigned int head = ghost_queue_head(&rt->q);
+	unsigned int head = atomic_load(&a->has_q) ? ghost_queue_head(&a->q) :
+			    ghost_queue_head(&rt->q);
 	int again = 0, retries = 0, ret;
 
 	do {
@@ -331,6 +395,47 @@ static int attach(struct rt *rt, struct agent_thread *a)
 	}
 }
 
+/*
+ * A queue of the agent's own: its CPU's messages, and those of threads
+ * committed to its CPU.  Without one it waits on the default queue.
+ */
+static void open_queue(struct rt *rt, struct agent_thread *a)
+{
+	int ret;
+
+	ret = ghost_queue_create_extra(&rt->enc, AGENT_CPU_QUEUE_ELEMS, &a->q);
+	if (ret) {
+		fprintf(stderr, AGENT_NAME ": CPU %d: no queue of its own (%s); using the default queue\n",
+			a->cpu, strerror(-ret));
+		return;
+	}
+	ret = ghost_queue_assoc(&rt->enc, &a->q, 0, 0, NULL);
+	if (ret) {
+		fprintf(stderr, AGENT_NAME ": CPU %d: cannot use its queue (%s); using the default queue\n",
+			a->cpu, strerror(-ret));
+		ghost_queue_close(&a->q);
+		return;
+	}
+	a->qid = atomic_fetch_add(&rt->next_qid, 1) + AGENT_DEFAULT_QID + 1;
+	rt->cpu_overflow_seen[a->cpu] = ghost_queue_overflow(&a->q);
+	atomic_store_explicit(&a->has_q, 1, memory_order_release);
+}
+
+/*
+ * A retired agent's queue goes: threads associated with it fall back to
+ * the default queue.  Rounds read it under rt->lock.  When the process
+ * stops, its exit closes the queues (rt->lock may be held for good).
+ */
+static void close_queue(struct rt *rt, struct agent_thread *a)
+{
+	if (!atomic_load(&a->has_q) || atomic_load(&rt->stop))
+		return;
+	pthread_mutex_lock(&rt->lock);
+	atomic_store(&a->has_q, 0);
+	ghost_queue_close(&a->q);
+	pthread_mutex_unlock(&rt->lock);
+}
+
 static void *agent_main(void *arg)
 {
 	struct agent_thread *a = arg;
@@ -344,6 +449,8 @@ static void *agent_main(void *arg)
 		atomic_store(&a->attached, -1);
 		return NULL;
 	}
+	if (a->cpu != rt->global_cpu)
+		open_queue(rt, a);
 	atomic_store(&a->attached, 1);
 	sigemptyset(&set);
 	sigaddset(&set, SIGUSR1);
@@ -362,6 +469,7 @@ static void *agent_main(void *arg)
 		else
 			idle_iteration(rt, a);
 	}
+	close_queue(rt, a);
 	/* Exiting takes this thread out of the enclave's agents. */
 	atomic_store(&a->done, 1);
 	return NULL;
@@ -564,6 +672,11 @@ int rt_init(struct rt *rt)
 	ret = gp_table_init(&rt->threads, AGENT_MAX_THREADS);
 	if (ret)
 		return ret;
+	ret = gp_table_init(&rt->routes, AGENT_MAX_THREADS);
+	if (ret) {
+		gp_table_free(&rt->threads);
+		return ret;
+	}
 	atomic_store(&rt->paused, 1);
 	rt->start_ns = rt_now_ns();
 	return 0;
@@ -572,6 +685,7 @@ int rt_init(struct rt *rt)
 void rt_destroy(struct rt *rt)
 {
 	gp_table_free(&rt->threads);
+	gp_table_free(&rt->routes);
 	free(rt->state_buf);
 	rt->state_buf = NULL;
 }

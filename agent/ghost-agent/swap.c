@@ -78,7 +78,7 @@ static const char *hand_over(struct rt *rt, struct instance *old,
 		if (reinit(in))
 			return NULL;
 	}
-	ghost_discover(&rt->enc);
+	rt_discover(rt);
 	return "discover";
 }
 

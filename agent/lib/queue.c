@@ -41,8 +41,8 @@ int ghost_queue_init_mem(struct ghost_queue *q, void *mem, size_t size)
 	return 0;
 }
 
-int ghost_queue_create(struct ghost_enclave *e, unsigned int elems,
-		       struct ghost_queue *q)
+static int queue_create(struct ghost_enclave *e, unsigned int elems,
+			unsigned int flags, struct ghost_queue *q)
 {
 	struct ghost_ioc_create_queue arg;
 	void *p;
@@ -52,7 +52,7 @@ int ghost_queue_create(struct ghost_enclave *e, unsigned int elems,
 	q->fd = -1;
 	memset(&arg, 0, sizeof(arg));
 	arg.elems = elems;
-	arg.flags = GHOST_QUEUE_F_DEFAULT;
+	arg.flags = flags;
 	fd = ioctl(e->ctl_fd, GHOST_IOC_CREATE_QUEUE, &arg);
 	if (fd < 0)
 		return -errno;
@@ -71,6 +71,50 @@ int ghost_queue_create(struct ghost_enclave *e, unsigned int elems,
 	q->fd = fd;
 	q->map = p;
 	q->map_size = arg.mapsize;
+	return 0;
+}
+
+int ghost_queue_create(struct ghost_enclave *e, unsigned int elems,
+		       struct ghost_queue *q)
+{
+	return queue_create(e, elems, GHOST_QUEUE_F_DEFAULT, q);
+}
+
+int ghost_queue_create_extra(struct ghost_enclave *e, unsigned int elems,
+			     struct ghost_queue *q)
+{
+	return queue_create(e, elems, 0, q);
+}
+
+int ghost_queue_assoc(struct ghost_enclave *e, const struct ghost_queue *q,
+		      __u64 gtid, __u32 barrier, int *already)
+{
+	struct ghost_ioc_assoc_queue arg;
+
+	memset(&arg, 0, sizeof(arg));
+	arg.fd = q ? q->fd : -1;
+	arg.gtid = gtid;
+	arg.barrier = barrier;
+	if (ioctl(e->ctl_fd, GHOST_IOC_ASSOC_QUEUE, &arg) < 0)
+		return -errno;
+	if (already)
+		*already = !!(arg.status & GHOST_ASSOC_SF_ALREADY);
+	return 0;
+}
+
+int ghost_queue_set_wakeup(struct ghost_enclave *e, const struct ghost_queue *q,
+			   const struct ghost_cpuset *cpus)
+{
+	struct ghost_ioc_queue_wakeup arg;
+
+	memset(&arg, 0, sizeof(arg));
+	arg.fd = q->fd;
+	if (cpus) {
+		arg.cpus_ptr = (__u64)(unsigned long)cpus->bits;
+		arg.cpus_len = sizeof(cpus->bits);
+	}
+	if (ioctl(e->ctl_fd, GHOST_IOC_CONFIG_QUEUE_WAKEUP, &arg) < 0)
+		return -errno;
 	return 0;
 }
 

@@ -7,6 +7,7 @@
 #include <errno.h>
 #include <string.h>
 #include <sys/ioctl.h>
+#include <sys/mman.h>
 #include <unistd.h>
 
 #include "ghost_test.h"
@@ -118,6 +119,58 @@ static int test_assoc_queue_routes_a_threads_messages(void)
 	gt_drain(&q2);
 	if (gt_count_msgs(&q2, GHOST_MSG_TASK_PREEMPT, w->tid))
 		return gt_fail("TASK_PREEMPT still on the second queue");
+	return 0;
+}
+
+/*
+ * What moves a thread back to the default queue: its queue closed by its
+ * last fd (the agent that read it is gone), and GHOST_IOC_DISCOVER.
+ */
+static int test_threads_fall_back_to_the_default_queue(void)
+{
+	struct gt_enclave e, q2;
+	struct gt_worker *w = gt_workers(1);
+	int r, c1 = gt_cpu(0);
+	uint64_t a;
+
+	if ((r = gt_need_cpus(2)) || (r = gt_setup(&e, 0, 1)))
+		return r;
+	if (!(a = gt_start(&e, w, 0)))
+		return gt_fail("worker did not enter");
+
+	/* The queue's last fd closes. */
+	if (gt_queue_extra(&e, &q2, 64))
+		return gt_fail("cannot create a second queue");
+	if ((r = assoc(&e, q2.qfd, a, gt_barrier(&e, a), NULL)))
+		return gt_fail("assoc: %s", strerror(-r));
+	munmap(q2.ring, q2.ring_size);
+	close(q2.qfd);
+	gt_drain(&e);
+	gt_log_clear(&e);
+	if ((r = preempt_once(&e, w, a, c1)))
+		return r;
+	if (gt_wait_msg(&e, GHOST_MSG_TASK_PREEMPT, w->tid, 5000, NULL))
+		return gt_fail("closed queue: no TASK_PREEMPT on the default queue");
+
+	/* DISCOVER takes it back from a queue that is still open. */
+	if (gt_queue_extra(&e, &q2, 64))
+		return gt_fail("cannot create a third queue");
+	if ((r = assoc(&e, q2.qfd, a, gt_barrier(&e, a), NULL)))
+		return gt_fail("assoc: %s", strerror(-r));
+	gt_drain(&e);
+	gt_log_clear(&e);
+	if (ioctl(e.ctl_fd, GHOST_IOC_DISCOVER))
+		return gt_fail("discover: %s", strerror(errno));
+	if (gt_wait_msg(&e, GHOST_MSG_TASK_NEW, w->tid, 5000, NULL))
+		return gt_fail("no TASK_NEW on the default queue");
+	if ((r = preempt_once(&e, w, a, c1)))
+		return r;
+	if (gt_wait_msg(&e, GHOST_MSG_TASK_PREEMPT, w->tid, 5000, NULL))
+		return gt_fail("after discover: no TASK_PREEMPT on the default queue");
+	gt_drain(&q2);
+	if (q2.nr_log)
+		return gt_fail("%zu message(s) on the old queue after discover",
+			       q2.nr_log);
 	return 0;
 }
 
@@ -273,6 +326,8 @@ static int test_queue_wakeup_list_wakes_an_agent(void)
 static const struct gt_test tests[] = {
 	{ "assoc_queue_routes_a_threads_messages",
 	  test_assoc_queue_routes_a_threads_messages },
+	{ "threads_fall_back_to_the_default_queue",
+	  test_threads_fall_back_to_the_default_queue },
 	{ "assoc_queue_errors", test_assoc_queue_errors },
 	{ "cpu_messages_go_to_the_agents_queue",
 	  test_cpu_messages_go_to_the_agents_queue },

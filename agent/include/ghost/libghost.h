@@ -322,6 +322,27 @@ struct ghost_queue {
 int ghost_queue_create(struct ghost_enclave *e, unsigned int elems,
 		       struct ghost_queue *q);
 
+/*
+ * Create and map a queue that gets only what is associated with it
+ * (ghost_queue_assoc()), e.g. the queue of one agent.
+ */
+int ghost_queue_create_extra(struct ghost_enclave *e, unsigned int elems,
+			     struct ghost_queue *q);
+
+/*
+ * Send the messages of thread @gtid to @q (NULL: the default queue) from
+ * now on.  @barrier is the thread's barrier as last seen in a message:
+ * -ESTALE when the thread has news in its old queue.  @gtid 0 is the
+ * calling agent: its CPU's messages go to @q and its ghost_queue_wait()
+ * waits on @q.  *@already (may be NULL) says it was there already.
+ */
+int ghost_queue_assoc(struct ghost_enclave *e, const struct ghost_queue *q,
+		      __u64 gtid, __u32 barrier, int *already);
+
+/* Wake the agents of @cpus (NULL: none) whenever @q gets a message. */
+int ghost_queue_set_wakeup(struct ghost_enclave *e, const struct ghost_queue *q,
+			   const struct ghost_cpuset *cpus);
+
 /* Use @size bytes at @mem, laid out as struct ghost_ring, as a queue. */
 int ghost_queue_init_mem(struct ghost_queue *q, void *mem, size_t size);
 
@@ -361,8 +382,10 @@ static inline const void *ghost_msg_payload(const struct ghost_msg *m)
 const char *ghost_msg_type_name(unsigned int type);
 
 /*
- * Sleep until the enclave's default queue head differs from w->head
- * (GHOST_IOC_AGENT_WAIT).  0 when it moved, -ESTALE if it had already
+ * Sleep until the head of the caller's queue (its agent queue, else the
+ * default queue) differs from w->head (GHOST_IOC_AGENT_WAIT), or with
+ * GHOST_WAIT_F_AGENT_SEQ until the agent's agent_seq differs from
+ * w->agent_seq.  0 when it moved, -ESTALE if it had already
  * moved, -ETIMEDOUT after w->timeout_ms, -EINTR on a signal.  @w goes to
  * the kernel as is, so a signal handler may set w->head to a value the
  * head cannot have to make a wait that is about to start return at once.

@@ -11,6 +11,7 @@
 #include <errno.h>
 #include <stddef.h>
 #include <stdlib.h>
+#include <string.h>
 #include <linux/types.h>
 
 #define gp_container_of(ptr, type, member) \
@@ -113,6 +114,12 @@ static inline int gp_table_init(struct gp_table *t, unsigned int max)
 	t->nr = 0;
 	t->max = max;
 	return 0;
+}
+
+static inline void gp_table_clear(struct gp_table *t)
+{
+	memset(t->slots, 0, (t->mask + 1) * sizeof(*t->slots));
+	t->nr = 0;
 }
 
 static inline void gp_table_free(struct gp_table *t)

@@ -183,6 +183,8 @@ enum ghost_msg_type {
  * Routing.  A thread's messages go to the queue it is associated with
  * (GHOST_IOC_ASSOC_QUEUE), else to the enclave's default queue.  CPU
  * messages go to the queue of that CPU's agent, else to the default queue.
+ * Once every fd of a queue is closed, what was associated with it goes to
+ * the default queue.
  * Messages produced while there is no queue at all are not kept: an agent
  * that attaches later rebuilds its view with GHOST_IOC_DISCOVER.
  */
@@ -367,6 +369,11 @@ struct ghost_ioc_sw {
 	__u32	resv;
 };
 
+/*
+ * GHOST_IOC_DISCOVER: every thread of the enclave goes back to the default
+ * queue and is announced there again with TASK_NEW (current barrier,
+ * runnable or not): how a new agent learns what an old one knew.
+ */
 #define GHOST_IOC_CREATE_QUEUE	_IOWR(GHOST_IOC_MAGIC, 2, struct ghost_ioc_create_queue)
 #define GHOST_IOC_COMMIT	_IOWR(GHOST_IOC_MAGIC, 3, struct ghost_ioc_commit)
 #define GHOST_IOC_AGENT_ATTACH	_IOW(GHOST_IOC_MAGIC, 4, struct ghost_ioc_agent)

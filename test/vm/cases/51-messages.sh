@@ -62,6 +62,11 @@ test_assoc_queue_routes_a_threads_messages()
 	agent_test t_queues assoc_queue_routes_a_threads_messages
 }
 
+test_threads_fall_back_to_the_default_queue()
+{
+	agent_test t_queues threads_fall_back_to_the_default_queue
+}
+
 test_assoc_queue_errors()
 {
 	agent_test t_queues assoc_queue_errors
