@@ -1,0 +1,185 @@
+# SPDX-License-Identifier: GPL-2.0
+# shellcheck shell=dash
+#
+# Description: policy hot swap under load.  While ghost-agent schedules
+# mixed_load (threads that spin, sleep, yield, ping-pong on pipes and
+# futexes, and create children, each counting its work), its policy is
+# swapped again and again.  Every swap must succeed without losing a
+# thread, every thread must finish with exactly the work it was given, and
+# the module's audit must never catch a ghost thread running user code
+# without a commit.  The blackouts are printed, never judged: the guest
+# is emulated.
+#
+# The runnable watchdog is off: on a slow emulated CPU, a thread of a
+# 200-thread load may well wait longer than its timeout.
+
+# mixed_load of the test, started by start_load.
+LOAD_PID=
+# Worker threads of that load.
+LOAD_THREADS=
+
+# start_load ID THREADS ARGS...: mixed_load with THREADS workers and ARGS
+# in enclave ID, in the background, its output in load.log; returns once
+# all its workers run (they keep going until the file "stop" appears).
+start_load()
+{
+	local id=$1
+
+	LOAD_THREADS=$2
+	shift 2
+	rm -f stop tids.txt
+	ghostctl run "$id" -- mixed_load -n "$LOAD_THREADS" -w "$PWD/stop" \
+		-T "$PWD/tids.txt" "$@" >load.log 2>&1 &
+	LOAD_PID=$!
+	for _ in $(seq 1 120); do
+		[ -s tids.txt ] && return 0
+		kill -0 "$LOAD_PID" 2>/dev/null ||
+			fail "mixed_load exited early: $(tail -n 3 load.log)"
+		sleep 0.5
+	done
+	fail "mixed_load: workers not running after 60 s: $(tail -n 3 load.log)"
+}
+
+# finish_load: the load stops after its current round and must pass.
+finish_load()
+{
+	local rc
+
+	: >stop
+	wait "$LOAD_PID"
+	rc=$?
+	grep -v ': pass$' load.log
+	[ "$rc" -eq 0 ] || fail "mixed_load exited $rc: $(tail -n 1 load.log)"
+}
+
+# check_threads ID WHEN: the load runs and every worker is still in
+# enclave ID.
+check_threads()
+{
+	local id=$1 when=$2 missing nr
+
+	kill -0 "$LOAD_PID" 2>/dev/null ||
+		fail "mixed_load ended $when: $(tail -n 3 load.log)"
+	cat "$GHOST_FS/enclave_$id/tasks" >tasks.now
+	missing=$(grep -v -x -F -f tasks.now tids.txt | head -n 5 | tr '\n' ' ')
+	[ -z "$missing" ] ||
+		fail "workers not in enclave $id $when: $missing"
+	nr=$(status_key "$id" nr_tasks)
+	[ "${nr:-0}" -ge "$LOAD_THREADS" ] ||
+		fail "enclave $id has ${nr:-no} threads $when, want at least $LOAD_THREADS"
+}
+
+# swap_policy ID N POLICY [--rediscover]: the Nth swap of the test, to
+# POLICY; it must succeed, hand over the state as asked and keep every
+# thread.  Its blackout goes to blackouts.txt.
+swap_policy()
+{
+	local id=$1 n=$2 policy=$3 how=export json threads
+
+	shift 3
+	[ "${1:-}" != --rediscover ] || how=discover
+	ghostctl --json policy swap "$id" "$policy" "$@" >swap.json 2>&1 ||
+		fail "swap $n to $policy $*: $(cat swap.json)"
+	json=$(cat swap.json)
+	case $json in
+	*"\"policy\":\"$policy\""*"\"handover\":\"$how\""*) ;;
+	*) fail "swap $n to $policy $*: $json" ;;
+	esac
+	threads=$(echo "$json" | sed -n 's/.*"threads":\([0-9]*\).*/\1/p')
+	[ "${threads:-0}" -ge "$LOAD_THREADS" ] ||
+		fail "swap $n: the agent knows ${threads:-no} threads, want at least $LOAD_THREADS: $json"
+	echo "$json" | sed -n 's/.*"blackout_us":\([0-9.]*\).*/\1/p' \
+		>>blackouts.txt
+	check_threads "$id" "after swap $n to $policy"
+}
+
+# audit_on ID: the module's audit of enclave ID samples from now on.
+audit_on()
+{
+	gwrite "$GHOST_FS/enclave_$1/audit" 1 >/dev/null ||
+		fail "cannot turn the audit of enclave $1 on"
+}
+
+# status_key ID KEY: a value of enclave ID's status file.
+status_key()
+{
+	sed -n "s/^$2 //p" "$GHOST_FS/enclave_$1/status"
+}
+
+# check_audit ID: samples were taken, and none found a violation.
+check_audit()
+{
+	local id=$1 samples bad
+
+	samples=$(status_key "$id" audit_samples)
+	bad=$(status_key "$id" audit_violations)
+	echo "audit: $samples samples, ${bad:-?} violations"
+	[ "${samples:-0}" -gt 0 ] || fail "the audit took no sample"
+	[ "$bad" = 0 ] ||
+		fail "$bad audit samples found user code without a commit, last in thread $(status_key "$id" audit_last_violator)"
+}
+
+# The blackouts of blackouts.txt, their median and maximum.
+blackout_summary()
+{
+	echo "blackouts (us): $(tr '\n' ' ' <blackouts.txt)"
+	sort -n blackouts.txt | awk '
+		{ v[NR] = $1; if ($1 > max) max = $1 }
+		END {
+			m = NR % 2 ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2
+			printf "blackout over %d swaps: median %.1f us, max %.1f us\n", NR, m, max
+		}'
+}
+
+# 50 swaps back and forth between the two models, every fifth one with the
+# state rebuilt from the kernel, while 200 threads work.
+test_fifty_swaps_under_200_thread_load()
+{
+	local n policy
+
+	clean_ghost
+	start_agent a --cpus 0-1 --policy fifo_per_cpu
+	no_watchdog 1
+	audit_on 1
+	start_load 1 200
+	check_threads 1 "before the swaps"
+	for n in $(seq 1 50); do
+		if [ $((n % 2)) -eq 1 ]; then
+			policy=fifo_centralized
+		else
+			policy=fifo_per_cpu
+		fi
+		# Every fifth swap rebuilds the state from the kernel.
+		if [ $((n % 5)) -eq 0 ]; then
+			swap_policy 1 "$n" "$policy" --rediscover
+		else
+			swap_policy 1 "$n" "$policy"
+		fi
+	done
+	finish_load
+	check_audit 1
+	blackout_summary
+	kill -0 "$AGENT_PID" 2>/dev/null || fail "the agent died: $(cat a.err)"
+	stop_agent "$AGENT_PID"
+}
+
+# A swap to the policy already running (two instances of one .so live at
+# once), by export and by rediscovery, for each model.
+test_swap_to_same_policy_keeps_threads()
+{
+	clean_ghost
+	start_agent a --cpus 0-1 --policy fifo_per_cpu
+	no_watchdog 1
+	audit_on 1
+	start_load 1 40
+	swap_policy 1 1 fifo_per_cpu
+	swap_policy 1 2 fifo_per_cpu --rediscover
+	swap_policy 1 3 fifo_centralized
+	swap_policy 1 4 fifo_centralized
+	swap_policy 1 5 fifo_centralized --rediscover
+	swap_policy 1 6 fifo_per_cpu
+	finish_load
+	check_audit 1
+	blackout_summary
+	stop_agent "$AGENT_PID"
+}
