@@ -13,10 +13,13 @@
  * swap.  Agents park on rt->park_cond while rt->paused is set.
  *
  * Queues: the default queue (rt->q) gets new threads, and is the one the
- * agent of the global CPU waits on.  Every other per-CPU agent has a queue
- * of its own (agent_thread->q) with its CPU's messages and those of the
- * threads last committed to its CPU: a message wakes one agent, not all.
- * A round drains every queue, whoever runs it.
+ * agent of the global CPU waits on.  Every other CPU gets a queue of its
+ * own (rt->cpu_q) when its first per-CPU agent starts: its agent waits on
+ * it, and it has the CPU's messages and those of the threads last
+ * committed to the CPU, so a message wakes one agent, not all.  A CPU's
+ * queue lives as long as the process: under a centralized policy the
+ * spinning agent keeps draining it.  A round drains every queue, whoever
+ * runs it.
  */
 #ifndef _GHOST_AGENT_AGENT_H
 #define _GHOST_AGENT_AGENT_H
@@ -58,9 +61,15 @@ struct agent_thread {
 	atomic_int retire;		/* leave: the model changed */
 	atomic_int done;		/* the thread is finished */
 	int err;			/* why attaching failed */
-	struct ghost_queue q;		/* its own queue, while has_q */
-	atomic_int has_q;		/* set once q is ready; cleared under lock */
+	int own_q;			/* waits on rt->cpu_q[cpu] */
+};
+
+/* The queue of one CPU's agents (see above). */
+struct cpu_queue {
+	struct ghost_queue q;
+	atomic_int ready;		/* q is usable (release/acquire) */
 	uintptr_t qid;			/* > AGENT_DEFAULT_QID, unique */
+	unsigned int overflow_seen;
 };
 
 struct stats {
@@ -103,8 +112,7 @@ struct rt {
 	int nr_pending;
 	int retry;			/* a commit failed: go again soon */
 	unsigned int overflow_seen;	/* of rt->q */
-	unsigned int cpu_overflow_seen[GHOST_MAX_CPUS];	/* agents' queues */
-	atomic_uint next_qid;
+	struct cpu_queue cpu_q[GHOST_MAX_CPUS];	/* by CPU */
 	int commit_err;			/* last GHOST_IOC_COMMIT errno */
 
 	/* Threads the kernel told us about: gtid -> status word + 1. */

@@ -190,6 +190,14 @@ static int drain_queue(struct rt *rt, struct ghost_queue *q,
 	return n;
 }
 
+static struct cpu_queue *cpu_queue(struct rt *rt, int cpu)
+{
+	struct cpu_queue *cq = &rt->cpu_q[cpu];
+
+	return atomic_load_explicit(&cq->ready, memory_order_acquire) ? cq :
+	       NULL;
+}
+
 /*
  * Every queue, the default one first.  A thread's messages are in one
  * queue at a time (it moves only when the old one holds nothing newer
@@ -197,15 +205,14 @@ static int drain_queue(struct rt *rt, struct ghost_queue *q,
  */
 int rt_drain(struct rt *rt)
 {
-	struct agent_thread *a;
+	struct cpu_queue *cq;
 	int i, n;
 
 	n = drain_queue(rt, &rt->q, &rt->overflow_seen);
 	for (i = 0; i < rt->nr_ecpus; i++) {
-		a = &rt->agents[rt->ecpus[i]];
-		if (atomic_load_explicit(&a->has_q, memory_order_acquire))
-			n += drain_queue(rt, &a->q,
-					 &rt->cpu_overflow_seen[a->cpu]);
+		cq = cpu_queue(rt, rt->ecpus[i]);
+		if (cq)
+			n += drain_queue(rt, &cq->q, &cq->overflow_seen);
 	}
 	if (n)
 		atomic_fetch_add(&rt->st.msgs, n);
@@ -214,25 +221,21 @@ int rt_drain(struct rt *rt)
 
 /*
  * After a commit of @gtid to @cpu with @barrier: its messages go to the
- * queue of that CPU's agent from now on.  @barrier is what the policy
- * last saw, so the kernel refuses (ESTALE) while a newer message waits in
- * the old queue; the move is then tried at the next commit.
+ * queue of that CPU from now on.  @barrier is what the policy last saw,
+ * so the kernel refuses (ESTALE) while a newer message waits in the old
+ * queue; the move is then tried at the next commit.
  */
 static void route(struct rt *rt, __u64 gtid, int cpu, __u32 barrier)
 {
-	struct agent_thread *a = &rt->agents[cpu];
-	struct ghost_queue *q = NULL;
-	uintptr_t qid = AGENT_DEFAULT_QID, cur;
+	struct cpu_queue *cq = cpu_queue(rt, cpu);
+	uintptr_t qid = cq ? cq->qid : AGENT_DEFAULT_QID, cur;
 
-	if (atomic_load_explicit(&a->has_q, memory_order_acquire)) {
-		q = &a->q;
-		qid = a->qid;
-	}
 	cur = (uintptr_t)gp_table_find(&rt->routes, gtid);
 	/* Unknown is the default queue, or one nobody reads any more. */
-	if (cur == qid || (!cur && !q))
+	if (cur == qid || (!cur && !cq))
 		return;
-	if (ghost_queue_assoc(&rt->enc, q, gtid, barrier, NULL))
+	if (ghost_queue_assoc(&rt->enc, cq ? &cq->q : NULL, gtid, barrier,
+			      NULL))
 		return;
 	gp_table_remove(&rt->routes, gtid);
 	gp_table_insert(&rt->routes, gtid, (void *)qid);
@@ -332,8 +335,8 @@ static int my_turn(struct rt *rt, struct agent_thread *a, int model)
 
 static void per_cpu_iteration(struct rt *rt, struct agent_thread *a)
 {
-	unsigned int head = atomic_load(&a->has_q) ? ghost_queue_head(&a->q) :
-			    ghost_queue_head(&rt->q);
+	struct ghost_queue *q = a->own_q ? &rt->cpu_q[a->cpu].q : &rt->q;
+	unsigned int head = ghost_queue_head(q);
 	int again = 0, retries = 0, ret;
 
 	do {
@@ -396,44 +399,32 @@ static int attach(struct rt *rt, struct agent_thread *a)
 }
 
 /*
- * A queue of the agent's own: its CPU's messages, and those of threads
- * committed to its CPU.  Without one it waits on the default queue.
+ * The agent waits on its CPU's queue, made by the CPU's first agent:
+ * it gets the CPU's messages and those of threads committed to the CPU.
+ * Without one it waits on the default queue.
  */
-static void open_queue(struct rt *rt, struct agent_thread *a)
+static void use_cpu_queue(struct rt *rt, struct agent_thread *a)
 {
+	struct cpu_queue *cq = &rt->cpu_q[a->cpu];
 	int ret;
 
-	ret = ghost_queue_create_extra(&rt->enc, AGENT_CPU_QUEUE_ELEMS, &a->q);
-	if (ret) {
-		fprintf(stderr, AGENT_NAME ": CPU %d: no queue of its own (%s); using the default queue\n",
-			a->cpu, strerror(-ret));
-		return;
+	if (!atomic_load_explicit(&cq->ready, memory_order_acquire)) {
+		ret = ghost_queue_create_extra(&rt->enc, AGENT_CPU_QUEUE_ELEMS,
+					       &cq->q);
+		if (ret) {
+			fprintf(stderr, AGENT_NAME ": CPU %d: no queue of its own (%s); using the default queue\n",
+				a->cpu, strerror(-ret));
+			return;
+		}
+		cq->qid = a->cpu + AGENT_DEFAULT_QID + 1;
+		cq->overflow_seen = ghost_queue_overflow(&cq->q);
+		atomic_store_explicit(&cq->ready, 1, memory_order_release);
 	}
-	ret = ghost_queue_assoc(&rt->enc, &a->q, 0, 0, NULL);
-	if (ret) {
-		fprintf(stderr, AGENT_NAME ": CPU %d: cannot use its queue (%s); using the default queue\n",
+	ret = ghost_queue_assoc(&rt->enc, &cq->q, 0, 0, NULL);
+	a->own_q = !ret;
+	if (ret)
+		fprintf(stderr, AGENT_NAME ": CPU %d: cannot wait on its queue (%s); using the default queue\n",
 			a->cpu, strerror(-ret));
-		ghost_queue_close(&a->q);
-		return;
-	}
-	a->qid = atomic_fetch_add(&rt->next_qid, 1) + AGENT_DEFAULT_QID + 1;
-	rt->cpu_overflow_seen[a->cpu] = ghost_queue_overflow(&a->q);
-	atomic_store_explicit(&a->has_q, 1, memory_order_release);
-}
-
-/*
- * A retired agent's queue goes: threads associated with it fall back to
- * the default queue.  Rounds read it under rt->lock.  When the process
- * stops, its exit closes the queues (rt->lock may be held for good).
- */
-static void close_queue(struct rt *rt, struct agent_thread *a)
-{
-	if (!atomic_load(&a->has_q) || atomic_load(&rt->stop))
-		return;
-	pthread_mutex_lock(&rt->lock);
-	atomic_store(&a->has_q, 0);
-	ghost_queue_close(&a->q);
-	pthread_mutex_unlock(&rt->lock);
 }
 
 static void *agent_main(void *arg)
@@ -450,7 +441,7 @@ static void *agent_main(void *arg)
 		return NULL;
 	}
 	if (a->cpu != rt->global_cpu)
-		open_queue(rt, a);
+		use_cpu_queue(rt, a);
 	atomic_store(&a->attached, 1);
 	sigemptyset(&set);
 	sigaddset(&set, SIGUSR1);
@@ -469,7 +460,6 @@ static void *agent_main(void *arg)
 		else
 			idle_iteration(rt, a);
 	}
-	close_queue(rt, a);
 	/* Exiting takes this thread out of the enclave's agents. */
 	atomic_store(&a->done, 1);
 	return NULL;
@@ -684,6 +674,13 @@ int rt_init(struct rt *rt)
 
 void rt_destroy(struct rt *rt)
 {
+	int cpu;
+
+	for (cpu = 0; cpu < GHOST_MAX_CPUS; cpu++) {
+		if (atomic_load(&rt->cpu_q[cpu].ready))
+			ghost_queue_close(&rt->cpu_q[cpu].q);
+		atomic_store(&rt->cpu_q[cpu].ready, 0);
+	}
 	gp_table_free(&rt->threads);
 	gp_table_free(&rt->routes);
 	free(rt->state_buf);
