@@ -273,14 +273,29 @@ static void cfifo_task_gone(struct ghost_policy_ctx *ctx,
 		cfifo_forget(ctx, t);
 }
 
+/* A message moved @gtid's barrier. */
+static void cfifo_set_barrier(struct ghost_policy_ctx *ctx, __u64 gtid,
+			     __u32 barrier)
+{
+	struct cfifo_task *t = cfifo_find(ctx, gtid);
+
+	if (t)
+		t->barrier = barrier;
+}
+
 static void cfifo_task_barrier(struct ghost_policy_ctx *ctx,
 			       const struct ghost_msg *m,
 			       const struct ghost_msg_task *p)
 {
-	struct cfifo_task *t = cfifo_find(ctx, p->gtid);
+	cfifo_set_barrier(ctx, p->gtid, m->seqnum);
+}
 
-	if (t)
-		t->barrier = m->seqnum;
+/* FIFO ignores nice; only the barrier moves. */
+static void cfifo_task_priority(struct ghost_policy_ctx *ctx,
+				const struct ghost_msg *m,
+				const struct ghost_msg_task_priority *p)
+{
+	cfifo_set_barrier(ctx, p->gtid, m->seqnum);
 }
 
 /* Ask for @t on @cpu, replacing whatever runs there. */
@@ -589,7 +604,7 @@ GHOST_POLICY_DEFINE(fifo_centralized,
 	.task_departed		= cfifo_task_gone,
 	.task_affinity_changed	= cfifo_task_barrier,
 	.task_on_cpu		= cfifo_task_barrier,
-	.task_priority_changed	= cfifo_task_barrier,
+	.task_priority_changed	= cfifo_task_priority,
 	.schedule		= cfifo_schedule,
 	.commit_done		= cfifo_commit_done,
 	.export_state		= cfifo_export,

@@ -251,14 +251,29 @@ static void fifo_task_gone(struct ghost_policy_ctx *ctx,
 		fifo_forget(ctx, t);
 }
 
+/* A message moved @gtid's barrier. */
+static void fifo_set_barrier(struct ghost_policy_ctx *ctx, __u64 gtid,
+			    __u32 barrier)
+{
+	struct fifo_task *t = fifo_find(ctx, gtid);
+
+	if (t)
+		t->barrier = barrier;
+}
+
 static void fifo_task_barrier(struct ghost_policy_ctx *ctx,
 			      const struct ghost_msg *m,
 			      const struct ghost_msg_task *p)
 {
-	struct fifo_task *t = fifo_find(ctx, p->gtid);
+	fifo_set_barrier(ctx, p->gtid, m->seqnum);
+}
 
-	if (t)
-		t->barrier = m->seqnum;
+/* FIFO ignores nice; only the barrier moves. */
+static void fifo_task_priority(struct ghost_policy_ctx *ctx,
+			       const struct ghost_msg *m,
+			       const struct ghost_msg_task_priority *p)
+{
+	fifo_set_barrier(ctx, p->gtid, m->seqnum);
 }
 
 /* @cpu's thread gave it up: commit the head of its runqueue. */
@@ -478,7 +493,7 @@ GHOST_POLICY_DEFINE(fifo_per_cpu,
 	.task_departed		= fifo_task_gone,
 	.task_affinity_changed	= fifo_task_barrier,
 	.task_on_cpu		= fifo_task_barrier,
-	.task_priority_changed	= fifo_task_barrier,
+	.task_priority_changed	= fifo_task_priority,
 	.schedule		= fifo_schedule,
 	.commit_done		= fifo_commit_done,
 	.export_state		= fifo_export,

@@ -324,7 +324,7 @@ int ghost_policy_dispatch(const struct ghost_policy_ops *ops,
 	case GHOST_MSG_TASK_ON_CPU:
 		CALL(task_on_cpu, struct ghost_msg_task);
 	case GHOST_MSG_TASK_PRIORITY_CHANGED:
-		CALL(task_priority_changed, struct ghost_msg_task);
+		CALL(task_priority_changed, struct ghost_msg_task_priority);
 	case GHOST_MSG_CPU_TICK:
 		CALL(cpu_tick, struct ghost_msg_cpu);
 	case GHOST_MSG_CPU_AVAILABLE:

@@ -135,7 +135,7 @@ struct ghost_policy_ops {
 			    const struct ghost_msg_task *p);
 	void (*task_priority_changed)(struct ghost_policy_ctx *ctx,
 				      const struct ghost_msg *m,
-				      const struct ghost_msg_task *p);
+				      const struct ghost_msg_task_priority *p);
 	void (*cpu_tick)(struct ghost_policy_ctx *ctx, const struct ghost_msg *m,
 			 const struct ghost_msg_cpu *p);
 	void (*cpu_available)(struct ghost_policy_ctx *ctx,
