@@ -98,7 +98,7 @@ int ghostctl_task(const struct ghostctl_cmd *cmd)
 		jd = open_memstream(&done_buf, &done_len);
 		jf = open_memstream(&failed_buf, &failed_len);
 		if (!jd || !jf)
-			return ghostctl_fail(-ENOMEM, NULL, "ghostctl");
+			return ghostctl_fail(-ENOMEM, NULL, "cannot collect the results");
 	}
 	for (i = 0; i < cmd->nr_tids; i++) {
 		n = expand(cmd->tids[i], tids, MAX_THREADS);
@@ -209,7 +209,8 @@ int ghostctl_policy(const struct ghostctl_cmd *cmd)
 	/* The agent runs elsewhere: a relative path must become absolute. */
 	if (strchr(policy, '/')) {
 		if (!realpath(policy, path))
-			return ghostctl_fail(-errno, NULL, "policy %s", policy);
+			return ghostctl_fail(-errno, NULL, "cannot read policy %s",
+					     policy);
 		policy = path;
 	}
 	off = snprintf(req, sizeof(req), "swap\npolicy %s\n%s", policy,
@@ -218,7 +219,9 @@ int ghostctl_policy(const struct ghostctl_cmd *cmd)
 		off += snprintf(req + off, sizeof(req) - off, "opt %s\n",
 				cmd->opts[i]);
 	if (off >= sizeof(req))
-		return ghostctl_fail(-E2BIG, NULL, "policy swap");
+		return ghostctl_fail(-E2BIG, NULL,
+				     "cannot swap to %s: its name and options exceed %zu bytes",
+				     cmd->policy, sizeof(req));
 	ret = call_agent(cmd, req, reply, sizeof(reply), SWAP_MS);
 	if (ret)
 		return ret;

@@ -565,7 +565,8 @@ int ghostctl_parse(int argc, char *const argv[], struct ghostctl_cmd *cmd)
 void ghostctl_errmsg(char *buf, size_t len, const char *what, int err,
 		     const char *op)
 {
-	const char *hint = ghost_strerror_hint(err, op);
+	/* The hints explain ghostfs and agents, nothing else. */
+	const char *hint = op ? ghost_strerror_hint(err, op) : NULL;
 
 	if (err < 0)
 		err = -err;

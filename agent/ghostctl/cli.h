@@ -77,7 +77,11 @@ struct ghostctl_cmd {
  */
 int ghostctl_parse(int argc, char *const argv[], struct ghostctl_cmd *cmd);
 
-/* "<what>: <strerror> (<hint>)" for errno @err of ghostfs operation @op. */
+/*
+ * "<what>: <strerror> (<hint>)" for errno @err of ghostfs operation @op
+ * (see ghost_strerror_hint()); without a hint if @op is NULL, for what
+ * is not a ghostfs or agent operation.
+ */
 void ghostctl_errmsg(char *buf, size_t len, const char *what, int err,
 		     const char *op);
 

@@ -301,6 +301,10 @@ START_TEST(test_errmsg)
 	/* Positive errnos work too. */
 	ghostctl_errmsg(buf, sizeof(buf), "x", ENODEV, "cpulist");
 	ck_assert_str_eq(buf, "x: No such device (CPU absent or offline)");
+	/* No operation, no hint: ENOENT is not "no such enclave" here. */
+	ghostctl_errmsg(buf, sizeof(buf), "cannot read policy ./p.so", -ENOENT,
+			NULL);
+	ck_assert_str_eq(buf, "cannot read policy ./p.so: No such file or directory");
 }
 END_TEST
 
