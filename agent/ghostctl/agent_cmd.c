@@ -29,13 +29,14 @@ static int expand(pid_t pid, pid_t *tids, int max)
 
 struct task_result {
 	int done, failed;
+	int status;		/* exit status: 3 if one lacked a privilege */
 };
 
 static void task_one(const struct ghostctl_cmd *cmd, pid_t tid,
 		     struct task_result *r, FILE *json_done,
 		     FILE *json_failed)
 {
-	int add = cmd->action == GHOSTCTL_TASK_ADD, ret;
+	int add = cmd->action == GHOSTCTL_TASK_ADD, ret, status;
 	const char *hint;
 
 	ret = add ? ghost_task_enter(cmd->id, tid) :
@@ -50,14 +51,15 @@ static void task_one(const struct ghostctl_cmd *cmd, pid_t tid,
 		return;
 	}
 	hint = ghost_strerror_hint(ret, "task");
-	if (cmd->json) {
+	if (cmd->json)
 		fprintf(json_failed, "%s{\"tid\":%d,\"error\":\"%s%s%s\"}",
 			r->failed ? "," : "", (int)tid, strerror(-ret),
 			hint ? ": " : "", hint ? hint : "");
-	} else {
-		ghostctl_fail(ret, "task", "cannot move thread %d %s enclave %u",
-			      (int)tid, add ? "into" : "out of", cmd->id);
-	}
+	/* Errors go to stderr with --json too, as for every command. */
+	status = ghostctl_fail(ret, "task", "cannot move thread %d %s enclave %u",
+			       (int)tid, add ? "into" : "out of", cmd->id);
+	if (r->status != GHOSTCTL_EXIT_PERM)
+		r->status = status;
 	r->failed++;
 }
 
@@ -80,7 +82,7 @@ int ghostctl_task(const struct ghostctl_cmd *cmd)
 {
 	static pid_t tids[MAX_THREADS];
 	struct ghost_enclave_status st;
-	struct task_result r = { 0, 0 };
+	struct task_result r = { 0, 0, GHOSTCTL_EXIT_OK };
 	char *done_buf = NULL, *failed_buf = NULL;
 	size_t done_len = 0, failed_len = 0;
 	FILE *jd = NULL, *jf = NULL;
@@ -118,7 +120,7 @@ int ghostctl_task(const struct ghostctl_cmd *cmd)
 		free(done_buf);
 		free(failed_buf);
 	}
-	return r.failed ? GHOSTCTL_EXIT_FAIL : GHOSTCTL_EXIT_OK;
+	return r.status;
 }
 
 int ghostctl_run(const struct ghostctl_cmd *cmd)

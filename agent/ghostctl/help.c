@@ -16,8 +16,9 @@ _Static_assert(GHOST_MAX_ENCLAVE_ID == 2147483647U, "update the enclave help");
 "       1   the operation failed: the kernel refused it (the error says why)\n" \
 "       2   usage error: bad command line, such as a malformed CPU list;\n" \
 "           nothing was changed\n" \
-"       3   missing privilege: the command needs CAP_SYS_ADMIN (or root to\n" \
-"           load the module)\n" \
+"       3   missing privilege: CAP_SYS_ADMIN (enclave create, set and\n" \
+"           destroy), CAP_SYS_NICE (threads of other processes) or root (to\n" \
+"           load the module, or to reach an agent)\n" \
 "       4   the ghost module is not installed, cannot be loaded, or speaks\n" \
 "           another ABI version than ghostctl\n"
 
@@ -238,7 +239,9 @@ const char ghostctl_task_help[] =
 "\n"
 EXIT_STATUS_TEXT
 "\n"
-"       add and remove go on after a thread fails and exit 1 if any did.\n"
+"       add and remove go on after a thread fails and exit 1 if any did, 3\n"
+"       if one failed for want of CAP_SYS_NICE.  Each failure is a line on\n"
+"       standard error, with --json too.\n"
 "\n"
 "EXAMPLES\n"
 "       ghostctl task add 1 $(pidof memcached)\n"
