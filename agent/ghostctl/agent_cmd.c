@@ -177,6 +177,20 @@ int ghostctl_run(const struct ghostctl_cmd *cmd)
 	return WEXITSTATUS(status);
 }
 
+/*
+ * Whether enclave @id surely does not exist: ghostfs shows no such
+ * enclave, or the module is not even loaded.  Loaded but not mounted, no
+ * one can tell.
+ */
+static int no_enclave(unsigned int id)
+{
+	struct ghost_enclave_status st;
+
+	if (access(GHOST_FS_PATH "/version", F_OK))
+		return access("/sys/module/ghost", F_OK) != 0;
+	return ghost_enclave_status(id, &st) == -ENOENT;
+}
+
 /* Send @req to the agent of enclave @id; an exit status. */
 static int call_agent(const struct ghostctl_cmd *cmd, const char *req,
 		      char *reply, size_t len, int timeout_ms)
@@ -185,6 +199,9 @@ static int call_agent(const struct ghostctl_cmd *cmd, const char *req,
 	int ret;
 
 	ret = ghost_agent_call(cmd->id, req, reply, len, timeout_ms);
+	/* No socket, or a stale one: maybe there is no enclave either. */
+	if ((ret == -ENOENT || ret == -ECONNREFUSED) && no_enclave(cmd->id))
+		return ghostctl_fail(-ENOENT, "status", "enclave %u", cmd->id);
 	if (ret)
 		return ghostctl_fail(ret, "agent",
 				     "cannot reach the agent of enclave %u",

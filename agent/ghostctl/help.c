@@ -329,8 +329,9 @@ const char ghostctl_policy_help[] =
 "\n"
 EXIT_STATUS_TEXT
 "\n"
-"       1 also when no agent serves the enclave, or the new policy was\n"
-"       refused (the message says why; the old policy goes on).\n"
+"       1 also when there is no such enclave, no agent serves it, or the\n"
+"       new policy was refused (the message says why; the old policy goes\n"
+"       on).\n"
 "\n"
 "EXAMPLES\n"
 "       ghostctl policy swap 1 fifo_centralized --opt slice_us=1000\n"
@@ -358,7 +359,7 @@ const char ghostctl_status_help[] =
 "\n"
 EXIT_STATUS_TEXT
 "\n"
-"       1 also when no agent serves the enclave.\n"
+"       1 also when there is no such enclave or no agent serves it.\n"
 "\n"
 "EXAMPLES\n"
 "       ghostctl status 1\n"
