@@ -136,6 +136,13 @@ int ghostctl_run(const struct ghostctl_cmd *cmd)
 	ret = ghost_enclave_status(cmd->id, &st);
 	if (ret)
 		return ghostctl_fail(ret, "status", "enclave %u", cmd->id);
+	/* Before the thread enters: it could not fail until an agent ran it. */
+	ret = ghostctl_find_program(cmd->run_argv[0], getenv("PATH"));
+	if (ret) {
+		fprintf(stderr, "ghostctl: cannot execute %s: %s\n",
+			cmd->run_argv[0], strerror(-ret));
+		return GHOSTCTL_EXIT_NOEXEC;
+	}
 	if (!st.agent_online)
 		fprintf(stderr, "ghostctl: warning: no agent serves enclave %u: %s will not run until one does (start ghost-agent --enclave %u)\n",
 			cmd->id, cmd->run_argv[0], cmd->id);
@@ -163,7 +170,7 @@ int ghostctl_run(const struct ghostctl_cmd *cmd)
 		execvp(cmd->run_argv[0], cmd->run_argv);
 		fprintf(stderr, "ghostctl: cannot execute %s: %s\n",
 			cmd->run_argv[0], strerror(errno));
-		_exit(127);
+		_exit(GHOSTCTL_EXIT_NOEXEC);
 	}
 	while (waitpid(pid, &status, 0) < 0) {
 		if (errno != EINTR)

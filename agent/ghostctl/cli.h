@@ -22,6 +22,7 @@ enum ghostctl_exit {
 	GHOSTCTL_EXIT_USAGE	= 2,	/* bad command line */
 	GHOSTCTL_EXIT_PERM	= 3,	/* missing privilege */
 	GHOSTCTL_EXIT_MODULE	= 4,	/* module missing or ABI mismatch */
+	GHOSTCTL_EXIT_NOEXEC	= 127,	/* run: the program cannot be run */
 };
 
 enum ghostctl_action {
@@ -87,6 +88,14 @@ void ghostctl_errmsg(char *buf, size_t len, const char *what, int err,
 
 /* Exit status for a failed operation with errno @err. */
 int ghostctl_exit_code(int err);
+
+/*
+ * Whether execvp() would find a program @file to run, searching @path
+ * (the value of PATH; NULL: execvp's default) when @file has no '/'.
+ * Returns 0, or the errno execvp() would fail with: -ENOENT, -EACCES (a
+ * file that is not executable, or a directory), -ENOTDIR, ...  (program.c)
+ */
+int ghostctl_find_program(const char *file, const char *path);
 
 /* Help texts (help.c). */
 extern const char ghostctl_help[];
