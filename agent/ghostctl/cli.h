@@ -90,6 +90,15 @@ void ghostctl_errmsg(char *buf, size_t len, const char *what, int err,
 int ghostctl_exit_code(int err);
 
 /*
+ * Which CPUs of @want the enclaves @st[0..@n) other than enclave @self
+ * own, as "CPU 1 belongs to enclave 1, CPUs 2-3 belong to enclave 4",
+ * into @buf.  Returns 0, or -ENOENT if none of them owns one.
+ */
+int ghostctl_busy_cpus(char *buf, size_t len, const struct ghost_cpuset *want,
+		       const struct ghost_enclave_status *st, int n,
+		       unsigned int self);
+
+/*
  * Whether execvp() would find a program @file to run, searching @path
  * (the value of PATH; NULL: execvp's default) when @file has no '/'.
  * Returns 0, or the errno execvp() would fail with: -ENOENT, -EACCES (a

@@ -320,6 +320,43 @@ START_TEST(test_exit_codes)
 }
 END_TEST
 
+static void set_cpus(struct ghost_enclave_status *st, unsigned int id,
+		     const char *list)
+{
+	memset(st, 0, sizeof(*st));
+	st->id = id;
+	ck_assert_int_eq(ghost_cpulist_parse(list, &st->cpus), 0);
+}
+
+START_TEST(test_busy_cpus)
+{
+	struct ghost_enclave_status st[3];
+	struct ghost_cpuset want;
+	char buf[256];
+
+	set_cpus(&st[0], 1, "0-1");
+	set_cpus(&st[1], 2, "2");	/* the new enclave itself */
+	set_cpus(&st[2], 4, "3-5");
+	ck_assert_int_eq(ghost_cpulist_parse("1-4", &want), 0);
+	ck_assert_int_eq(ghostctl_busy_cpus(buf, sizeof(buf), &want, st, 3, 2),
+			 0);
+	ck_assert_str_eq(buf, "CPU 1 belongs to enclave 1, CPUs 3-4 belong to enclave 4");
+
+	/* Nobody else owns one (they left meanwhile). */
+	ck_assert_int_eq(ghost_cpulist_parse("2,6", &want), 0);
+	ck_assert_int_eq(ghostctl_busy_cpus(buf, sizeof(buf), &want, st, 3, 2),
+			 -ENOENT);
+	ck_assert_str_eq(buf, "");
+	ck_assert_int_eq(ghostctl_busy_cpus(buf, sizeof(buf), &want, st, 0, 2),
+			 -ENOENT);
+
+	/* A short buffer is cut, never overrun. */
+	ck_assert_int_eq(ghost_cpulist_parse("0-5", &want), 0);
+	ck_assert_int_eq(ghostctl_busy_cpus(buf, 12, &want, st, 3, 0), 0);
+	ck_assert_str_eq(buf, "CPUs 0-1 be");
+}
+END_TEST
+
 /* A scratch directory with an executable, a plain file and a directory. */
 static char prog_dir[64];
 
@@ -826,6 +863,7 @@ static Suite *cli_suite(void)
 	tcase_add_test(tc, test_errmsg);
 	tcase_add_test(tc, test_exit_codes);
 	tcase_add_test(tc, test_help_text);
+	tcase_add_test(tc, test_busy_cpus);
 	suite_add_tcase(s, tc);
 
 	tc = tcase_create("run");
