@@ -19,7 +19,8 @@ LIBGHOST_PIC_OBJS := $(LIBGHOST_SRCS:%.c=$(O)/pic/%.o)
 LIBGHOST_OBJS := $(LIBGHOST_SRCS:%.c=$(O)/%.o)
 
 # The side-effect free part of ghostctl, also unit-tested.
-GHOSTCTL_CLI_SRCS := $(addprefix agent/ghostctl/,cli.c help.c output.c)
+GHOSTCTL_CLI_SRCS := $(addprefix agent/ghostctl/,cli.c help.c output.c \
+		     program.c)
 GHOSTCTL_CLI_OBJS := $(GHOSTCTL_CLI_SRCS:%.c=$(O)/%.o)
 GHOSTCTL_SRCS := $(GHOSTCTL_CLI_SRCS) agent/ghostctl/agent_cmd.c \
 		 agent/ghostctl/enclave_cmd.c \

@@ -429,82 +429,54 @@ static void cfifo_commit_done(struct ghost_policy_ctx *ctx, int cpu,
 	}
 }
 
-static long cfifo_export(struct ghost_policy_ctx *ctx, void *buf, size_t len)
+static void cfifo_describe(const void *task, struct fifo_state_task *rec)
 {
-	struct cfifo *f = cfifo_of(ctx);
-	struct fifo_state_hdr *h = buf;
-	struct fifo_state_task *out;
-	unsigned int i, n = 0;
-	size_t need = fifo_state_size(f->tasks.nr);
+	const struct cfifo_task *t = task;
 
-	if (len < need)
-		return need;
-	out = (struct fifo_state_task *)(h + 1);
-	for (i = 0; i <= f->tasks.mask; i++) {
-		struct cfifo_task *t = f->tasks.slots[i].val;
-
-		if (!f->tasks.slots[i].key)
-			continue;
-		out[n].gtid = t->gtid;
-		out[n].barrier = t->barrier;
-		out[n].cpu = t->cpu;
-		out[n].order = t->order;
-		out[n].resv = 0;
-		out[n].resv2 = 0;
-		if (t->state == CFIFO_ONCPU)
-			out[n].kind = FIFO_STATE_ONCPU;
-		else if (t->state == CFIFO_BLOCKED)
-			out[n].kind = FIFO_STATE_BLOCKED;
-		else
-			out[n].kind = FIFO_STATE_QUEUED;
-		n++;
-	}
-	h->magic = FIFO_STATE_MAGIC;
-	h->nr_tasks = n;
-	h->resv = 0;
-	return fifo_state_size(n);
+	rec->gtid = t->gtid;
+	rec->barrier = t->barrier;
+	rec->cpu = t->cpu;
+	rec->order = t->order;
+	if (t->state == CFIFO_ONCPU)
+		rec->kind = FIFO_STATE_ONCPU;
+	else if (t->state == CFIFO_BLOCKED)
+		rec->kind = FIFO_STATE_BLOCKED;
+	else
+		rec->kind = FIFO_STATE_QUEUED;
 }
 
-static int cfifo_cmp_order(const void *a, const void *b)
+static long cfifo_export(struct ghost_policy_ctx *ctx, void *buf, size_t len)
 {
-	const struct fifo_state_task *x = *(const struct fifo_state_task **)a;
-	const struct fifo_state_task *y = *(const struct fifo_state_task **)b;
+	return fifo_state_export(&cfifo_of(ctx)->tasks, buf, len,
+				 cfifo_describe);
+}
 
-	return x->order < y->order ? -1 : x->order > y->order;
+static int cfifo_import_add(struct ghost_policy_ctx *ctx,
+			    const struct fifo_state_task *rec)
+{
+	struct cfifo_task *t = cfifo_alloc(ctx, rec->gtid, rec->barrier);
+
+	if (!t)
+		return -ENOMEM;
+	if (rec->kind == FIFO_STATE_ONCPU)
+		cfifo_set_oncpu(ctx, t, rec->cpu);
+	return 0;
+}
+
+static void cfifo_import_requeue(struct ghost_policy_ctx *ctx,
+				 const struct fifo_state_task *rec)
+{
+	struct cfifo_task *t = cfifo_find(ctx, rec->gtid);
+
+	if (t)
+		cfifo_enqueue(ctx, t, 0);
 }
 
 static int cfifo_import(struct ghost_policy_ctx *ctx, const void *buf,
 			size_t len)
 {
-	const struct fifo_state_hdr *h = buf;
-	const struct fifo_state_task *in, **queued;
-	struct cfifo_task *t;
-	unsigned int i, nq = 0;
-
-	if (len < sizeof(*h) || h->magic != FIFO_STATE_MAGIC ||
-	    len < fifo_state_size(h->nr_tasks))
-		return -EINVAL;
-	in = (const struct fifo_state_task *)(h + 1);
-	queued = calloc(h->nr_tasks + 1, sizeof(*queued));
-	if (!queued)
-		return -ENOMEM;
-	for (i = 0; i < h->nr_tasks; i++) {
-		t = cfifo_alloc(ctx, in[i].gtid, in[i].barrier);
-		if (!t)
-			continue;
-		if (in[i].kind == FIFO_STATE_ONCPU)
-			cfifo_set_oncpu(ctx, t, in[i].cpu);
-		else if (in[i].kind == FIFO_STATE_QUEUED)
-			queued[nq++] = &in[i];
-	}
-	qsort(queued, nq, sizeof(*queued), cfifo_cmp_order);
-	for (i = 0; i < nq; i++) {
-		t = cfifo_find(ctx, queued[i]->gtid);
-		if (t)
-			cfifo_enqueue(ctx, t, 0);
-	}
-	free(queued);
-	return 0;
+	return fifo_state_import(ctx, buf, len, cfifo_import_add,
+				 cfifo_import_requeue);
 }
 
 static int cfifo_parse(struct ghost_policy_ctx *ctx, const char *const opts[],

@@ -339,84 +339,55 @@ static void fifo_commit_done(struct ghost_policy_ctx *ctx, int cpu,
 	}
 }
 
-static long fifo_export(struct ghost_policy_ctx *ctx, void *buf, size_t len)
+static void fifo_describe(const void *task, struct fifo_state_task *rec)
 {
-	struct fifo *f = fifo_of(ctx);
-	unsigned int nr = f->tasks.nr, i, n = 0;
-	struct fifo_state_hdr *h = buf;
-	struct fifo_state_task *out;
-	size_t need = fifo_state_size(nr);
+	const struct fifo_task *t = task;
 
-	if (len < need)
-		return need;
-	out = (struct fifo_state_task *)(h + 1);
-	for (i = 0; i <= f->tasks.mask; i++) {
-		struct fifo_task *t = f->tasks.slots[i].val;
-
-		if (!f->tasks.slots[i].key)
-			continue;
-		out[n].gtid = t->gtid;
-		out[n].barrier = t->barrier;
-		out[n].cpu = t->cpu;
-		out[n].order = t->order;
-		out[n].resv = 0;
-		out[n].resv2 = 0;
-		if (t->state == FIFO_ONCPU)
-			out[n].kind = FIFO_STATE_ONCPU;
-		else if (t->state == FIFO_BLOCKED)
-			out[n].kind = FIFO_STATE_BLOCKED;
-		else
-			out[n].kind = FIFO_STATE_QUEUED;
-		n++;
-	}
-	h->magic = FIFO_STATE_MAGIC;
-	h->nr_tasks = n;
-	h->resv = 0;
-	return fifo_state_size(n);
+	rec->gtid = t->gtid;
+	rec->barrier = t->barrier;
+	rec->cpu = t->cpu;
+	rec->order = t->order;
+	if (t->state == FIFO_ONCPU)
+		rec->kind = FIFO_STATE_ONCPU;
+	else if (t->state == FIFO_BLOCKED)
+		rec->kind = FIFO_STATE_BLOCKED;
+	else
+		rec->kind = FIFO_STATE_QUEUED;
 }
 
-static int fifo_cmp_order(const void *a, const void *b)
+static long fifo_export(struct ghost_policy_ctx *ctx, void *buf, size_t len)
 {
-	const struct fifo_state_task *x = *(const struct fifo_state_task **)a;
-	const struct fifo_state_task *y = *(const struct fifo_state_task **)b;
+	return fifo_state_export(&fifo_of(ctx)->tasks, buf, len, fifo_describe);
+}
 
-	return x->order < y->order ? -1 : x->order > y->order;
+/* A thread keeps its CPU if this policy serves it. */
+static int fifo_import_add(struct ghost_policy_ctx *ctx,
+			   const struct fifo_state_task *rec)
+{
+	struct fifo_task *t = fifo_alloc(ctx, rec->gtid, rec->barrier);
+
+	if (!t)
+		return -ENOMEM;
+	t->cpu = fifo_cpu(fifo_of(ctx), rec->cpu) ? rec->cpu : -1;
+	if (rec->kind == FIFO_STATE_ONCPU)
+		fifo_set_oncpu(ctx, t, rec->cpu);
+	return 0;
+}
+
+static void fifo_import_requeue(struct ghost_policy_ctx *ctx,
+				const struct fifo_state_task *rec)
+{
+	struct fifo_task *t = fifo_find(ctx, rec->gtid);
+
+	if (t)
+		fifo_enqueue(ctx, t, 0);
 }
 
 static int fifo_import(struct ghost_policy_ctx *ctx, const void *buf,
 		       size_t len)
 {
-	const struct fifo_state_hdr *h = buf;
-	const struct fifo_state_task *in, **queued;
-	struct fifo_task *t;
-	unsigned int i, nq = 0;
-
-	if (len < sizeof(*h) || h->magic != FIFO_STATE_MAGIC ||
-	    len < fifo_state_size(h->nr_tasks))
-		return -EINVAL;
-	in = (const struct fifo_state_task *)(h + 1);
-	queued = calloc(h->nr_tasks + 1, sizeof(*queued));
-	if (!queued)
-		return -ENOMEM;
-	for (i = 0; i < h->nr_tasks; i++) {
-		t = fifo_alloc(ctx, in[i].gtid, in[i].barrier);
-		if (!t)
-			continue;
-		t->cpu = fifo_cpu(fifo_of(ctx), in[i].cpu) ? in[i].cpu : -1;
-		if (in[i].kind == FIFO_STATE_ONCPU)
-			fifo_set_oncpu(ctx, t, in[i].cpu);
-		else if (in[i].kind == FIFO_STATE_QUEUED)
-			queued[nq++] = &in[i];
-	}
-	/* One line across all CPUs before: keep everyone's place in it. */
-	qsort(queued, nq, sizeof(*queued), fifo_cmp_order);
-	for (i = 0; i < nq; i++) {
-		t = fifo_find(ctx, queued[i]->gtid);
-		if (t)
-			fifo_enqueue(ctx, t, 0);
-	}
-	free(queued);
-	return 0;
+	return fifo_state_import(ctx, buf, len, fifo_import_add,
+				 fifo_import_requeue);
 }
 
 static int fifo_init(struct ghost_policy_ctx *ctx, const char *const opts[])

@@ -29,13 +29,14 @@ static int expand(pid_t pid, pid_t *tids, int max)
 
 struct task_result {
 	int done, failed;
+	int status;		/* exit status: 3 if one lacked a privilege */
 };
 
 static void task_one(const struct ghostctl_cmd *cmd, pid_t tid,
 		     struct task_result *r, FILE *json_done,
 		     FILE *json_failed)
 {
-	int add = cmd->action == GHOSTCTL_TASK_ADD, ret;
+	int add = cmd->action == GHOSTCTL_TASK_ADD, ret, status;
 	const char *hint;
 
 	ret = add ? ghost_task_enter(cmd->id, tid) :
@@ -50,14 +51,15 @@ static void task_one(const struct ghostctl_cmd *cmd, pid_t tid,
 		return;
 	}
 	hint = ghost_strerror_hint(ret, "task");
-	if (cmd->json) {
+	if (cmd->json)
 		fprintf(json_failed, "%s{\"tid\":%d,\"error\":\"%s%s%s\"}",
 			r->failed ? "," : "", (int)tid, strerror(-ret),
 			hint ? ": " : "", hint ? hint : "");
-	} else {
-		ghostctl_fail(ret, "task", "cannot move thread %d %s enclave %u",
-			      (int)tid, add ? "into" : "out of", cmd->id);
-	}
+	/* Errors go to stderr with --json too, as for every command. */
+	status = ghostctl_fail(ret, "task", "cannot move thread %d %s enclave %u",
+			       (int)tid, add ? "into" : "out of", cmd->id);
+	if (r->status != GHOSTCTL_EXIT_PERM)
+		r->status = status;
 	r->failed++;
 }
 
@@ -80,7 +82,7 @@ int ghostctl_task(const struct ghostctl_cmd *cmd)
 {
 	static pid_t tids[MAX_THREADS];
 	struct ghost_enclave_status st;
-	struct task_result r = { 0, 0 };
+	struct task_result r = { 0, 0, GHOSTCTL_EXIT_OK };
 	char *done_buf = NULL, *failed_buf = NULL;
 	size_t done_len = 0, failed_len = 0;
 	FILE *jd = NULL, *jf = NULL;
@@ -98,7 +100,7 @@ int ghostctl_task(const struct ghostctl_cmd *cmd)
 		jd = open_memstream(&done_buf, &done_len);
 		jf = open_memstream(&failed_buf, &failed_len);
 		if (!jd || !jf)
-			return ghostctl_fail(-ENOMEM, NULL, "ghostctl");
+			return ghostctl_fail(-ENOMEM, NULL, "cannot collect the results");
 	}
 	for (i = 0; i < cmd->nr_tids; i++) {
 		n = expand(cmd->tids[i], tids, MAX_THREADS);
@@ -118,7 +120,7 @@ int ghostctl_task(const struct ghostctl_cmd *cmd)
 		free(done_buf);
 		free(failed_buf);
 	}
-	return r.failed ? GHOSTCTL_EXIT_FAIL : GHOSTCTL_EXIT_OK;
+	return r.status;
 }
 
 int ghostctl_run(const struct ghostctl_cmd *cmd)
@@ -134,6 +136,13 @@ int ghostctl_run(const struct ghostctl_cmd *cmd)
 	ret = ghost_enclave_status(cmd->id, &st);
 	if (ret)
 		return ghostctl_fail(ret, "status", "enclave %u", cmd->id);
+	/* Before the thread enters: it could not fail until an agent ran it. */
+	ret = ghostctl_find_program(cmd->run_argv[0], getenv("PATH"));
+	if (ret) {
+		fprintf(stderr, "ghostctl: cannot execute %s: %s\n",
+			cmd->run_argv[0], strerror(-ret));
+		return GHOSTCTL_EXIT_NOEXEC;
+	}
 	if (!st.agent_online)
 		fprintf(stderr, "ghostctl: warning: no agent serves enclave %u: %s will not run until one does (start ghost-agent --enclave %u)\n",
 			cmd->id, cmd->run_argv[0], cmd->id);
@@ -161,7 +170,7 @@ int ghostctl_run(const struct ghostctl_cmd *cmd)
 		execvp(cmd->run_argv[0], cmd->run_argv);
 		fprintf(stderr, "ghostctl: cannot execute %s: %s\n",
 			cmd->run_argv[0], strerror(errno));
-		_exit(127);
+		_exit(GHOSTCTL_EXIT_NOEXEC);
 	}
 	while (waitpid(pid, &status, 0) < 0) {
 		if (errno != EINTR)
@@ -175,6 +184,20 @@ int ghostctl_run(const struct ghostctl_cmd *cmd)
 	return WEXITSTATUS(status);
 }
 
+/*
+ * Whether enclave @id surely does not exist: ghostfs shows no such
+ * enclave, or the module is not even loaded.  Loaded but not mounted, no
+ * one can tell.
+ */
+static int no_enclave(unsigned int id)
+{
+	struct ghost_enclave_status st;
+
+	if (access(GHOST_FS_PATH "/version", F_OK))
+		return access("/sys/module/ghost", F_OK) != 0;
+	return ghost_enclave_status(id, &st) == -ENOENT;
+}
+
 /* Send @req to the agent of enclave @id; an exit status. */
 static int call_agent(const struct ghostctl_cmd *cmd, const char *req,
 		      char *reply, size_t len, int timeout_ms)
@@ -183,6 +206,9 @@ static int call_agent(const struct ghostctl_cmd *cmd, const char *req,
 	int ret;
 
 	ret = ghost_agent_call(cmd->id, req, reply, len, timeout_ms);
+	/* No socket, or a stale one: maybe there is no enclave either. */
+	if ((ret == -ENOENT || ret == -ECONNREFUSED) && no_enclave(cmd->id))
+		return ghostctl_fail(-ENOENT, "status", "enclave %u", cmd->id);
 	if (ret)
 		return ghostctl_fail(ret, "agent",
 				     "cannot reach the agent of enclave %u",
@@ -209,7 +235,8 @@ int ghostctl_policy(const struct ghostctl_cmd *cmd)
 	/* The agent runs elsewhere: a relative path must become absolute. */
 	if (strchr(policy, '/')) {
 		if (!realpath(policy, path))
-			return ghostctl_fail(-errno, NULL, "policy %s", policy);
+			return ghostctl_fail(-errno, NULL, "cannot read policy %s",
+					     policy);
 		policy = path;
 	}
 	off = snprintf(req, sizeof(req), "swap\npolicy %s\n%s", policy,
@@ -218,7 +245,9 @@ int ghostctl_policy(const struct ghostctl_cmd *cmd)
 		off += snprintf(req + off, sizeof(req) - off, "opt %s\n",
 				cmd->opts[i]);
 	if (off >= sizeof(req))
-		return ghostctl_fail(-E2BIG, NULL, "policy swap");
+		return ghostctl_fail(-E2BIG, NULL,
+				     "cannot swap to %s: its name and options exceed %zu bytes",
+				     cmd->policy, sizeof(req));
 	ret = call_agent(cmd, req, reply, sizeof(reply), SWAP_MS);
 	if (ret)
 		return ret;

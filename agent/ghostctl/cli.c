@@ -565,7 +565,8 @@ int ghostctl_parse(int argc, char *const argv[], struct ghostctl_cmd *cmd)
 void ghostctl_errmsg(char *buf, size_t len, const char *what, int err,
 		     const char *op)
 {
-	const char *hint = ghost_strerror_hint(err, op);
+	/* The hints explain ghostfs and agents, nothing else. */
+	const char *hint = op ? ghost_strerror_hint(err, op) : NULL;
 
 	if (err < 0)
 		err = -err;
@@ -586,4 +587,34 @@ int ghostctl_exit_code(int err)
 	default:
 		return GHOSTCTL_EXIT_FAIL;
 	}
+}
+
+int ghostctl_busy_cpus(char *buf, size_t len, const struct ghost_cpuset *want,
+		       const struct ghost_enclave_status *st, int n,
+		       unsigned int self)
+{
+	char list[GHOST_CPULIST_LEN];
+	struct ghost_cpuset both;
+	size_t off = 0;
+	int i, cpu, nr;
+
+	if (len)
+		buf[0] = '\0';
+	for (i = 0; i < n && off < len; i++) {
+		if (st[i].id == self)
+			continue;
+		ghost_cpuset_zero(&both);
+		for (cpu = ghost_cpuset_next(want, 0); cpu >= 0;
+		     cpu = ghost_cpuset_next(want, cpu + 1))
+			if (ghost_cpuset_test(&st[i].cpus, cpu))
+				ghost_cpuset_set(&both, cpu);
+		nr = ghost_cpuset_count(&both);
+		if (!nr || ghost_cpulist_format(&both, list, sizeof(list)) < 0)
+			continue;
+		off += snprintf(buf + off, len - off,
+				"%sCPU%s %s belong%s to enclave %u",
+				off ? ", " : "", nr > 1 ? "s" : "", list,
+				nr > 1 ? "" : "s", st[i].id);
+	}
+	return off ? 0 : -ENOENT;
 }

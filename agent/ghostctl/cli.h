@@ -22,6 +22,7 @@ enum ghostctl_exit {
 	GHOSTCTL_EXIT_USAGE	= 2,	/* bad command line */
 	GHOSTCTL_EXIT_PERM	= 3,	/* missing privilege */
 	GHOSTCTL_EXIT_MODULE	= 4,	/* module missing or ABI mismatch */
+	GHOSTCTL_EXIT_NOEXEC	= 127,	/* run: the program cannot be run */
 };
 
 enum ghostctl_action {
@@ -77,12 +78,33 @@ struct ghostctl_cmd {
  */
 int ghostctl_parse(int argc, char *const argv[], struct ghostctl_cmd *cmd);
 
-/* "<what>: <strerror> (<hint>)" for errno @err of ghostfs operation @op. */
+/*
+ * "<what>: <strerror> (<hint>)" for errno @err of ghostfs operation @op
+ * (see ghost_strerror_hint()); without a hint if @op is NULL, for what
+ * is not a ghostfs or agent operation.
+ */
 void ghostctl_errmsg(char *buf, size_t len, const char *what, int err,
 		     const char *op);
 
 /* Exit status for a failed operation with errno @err. */
 int ghostctl_exit_code(int err);
+
+/*
+ * Which CPUs of @want the enclaves @st[0..@n) other than enclave @self
+ * own, as "CPU 1 belongs to enclave 1, CPUs 2-3 belong to enclave 4",
+ * into @buf.  Returns 0, or -ENOENT if none of them owns one.
+ */
+int ghostctl_busy_cpus(char *buf, size_t len, const struct ghost_cpuset *want,
+		       const struct ghost_enclave_status *st, int n,
+		       unsigned int self);
+
+/*
+ * Whether execvp() would find a program @file to run, searching @path
+ * (the value of PATH; NULL: execvp's default) when @file has no '/'.
+ * Returns 0, or the errno execvp() would fail with: -ENOENT, -EACCES (a
+ * file that is not executable, or a directory), -ENOTDIR, ...  (program.c)
+ */
+int ghostctl_find_program(const char *file, const char *path);
 
 /* Help texts (help.c). */
 extern const char ghostctl_help[];

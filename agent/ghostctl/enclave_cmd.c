@@ -54,6 +54,31 @@ int ghostctl_prepare(const char *action)
 	return GHOSTCTL_EXIT_OK;
 }
 
+/*
+ * CPUs @cpus of the new enclave @id belong to other enclaves: say which
+ * and whose, so that one knows what to destroy or to leave out.
+ */
+static int busy_cpus(const struct ghostctl_cmd *cmd, const char *cpus,
+		     unsigned int id)
+{
+	static struct ghost_enclave_status st[GHOST_MAX_ENCLAVES];
+	static unsigned int ids[MAX_LISTED];
+	char why[MSG_LEN];
+	int i, n, nr = 0;
+
+	n = ghost_enclave_list(ids, MAX_LISTED);
+	for (i = 0; i < n && i < MAX_LISTED && nr < GHOST_MAX_ENCLAVES; i++)
+		if (!ghost_enclave_status(ids[i], &st[nr]))
+			nr++;
+	/* Gone meanwhile: the generic hint is all there is to say. */
+	if (ghostctl_busy_cpus(why, sizeof(why), &cmd->cpus, st, nr, id))
+		return ghostctl_fail(-EBUSY, "cpulist", "cannot set CPUs %s of enclave %u",
+				     cpus, id);
+	fprintf(stderr, "ghostctl: cannot set CPUs %s of enclave %u: %s (%s)\n",
+		cpus, id, strerror(EBUSY), why);
+	return ghostctl_exit_code(-EBUSY);
+}
+
 static int cmd_create(const struct ghostctl_cmd *cmd)
 {
 	struct ghost_enclave_status st = { .id = cmd->id, .cpus = cmd->cpus };
@@ -75,6 +100,8 @@ static int cmd_create(const struct ghostctl_cmd *cmd)
 	ret = ghost_enclave_set_cpus(st.id, &cmd->cpus);
 	if (ret) {
 		ghost_enclave_destroy(st.id);
+		if (ret == -EBUSY)
+			return busy_cpus(cmd, cpus, st.id);
 		return ghostctl_fail(ret, "cpulist", "cannot set CPUs %s of enclave %u",
 			    cpus, st.id);
 	}

@@ -16,8 +16,9 @@ _Static_assert(GHOST_MAX_ENCLAVE_ID == 2147483647U, "update the enclave help");
 "       1   the operation failed: the kernel refused it (the error says why)\n" \
 "       2   usage error: bad command line, such as a malformed CPU list;\n" \
 "           nothing was changed\n" \
-"       3   missing privilege: the command needs CAP_SYS_ADMIN (or root to\n" \
-"           load the module)\n" \
+"       3   missing privilege: CAP_SYS_ADMIN (enclave create, set and\n" \
+"           destroy), CAP_SYS_NICE (threads of other processes) or root (to\n" \
+"           load the module, or to reach an agent)\n" \
 "       4   the ghost module is not installed, cannot be loaded, or speaks\n" \
 "           another ABI version than ghostctl\n"
 
@@ -238,7 +239,9 @@ const char ghostctl_task_help[] =
 "\n"
 EXIT_STATUS_TEXT
 "\n"
-"       add and remove go on after a thread fails and exit 1 if any did.\n"
+"       add and remove go on after a thread fails and exit 1 if any did, 3\n"
+"       if one failed for want of CAP_SYS_NICE.  Each failure is a line on\n"
+"       standard error, with --json too.\n"
 "\n"
 "EXAMPLES\n"
 "       ghostctl task add 1 $(pidof memcached)\n"
@@ -270,8 +273,10 @@ const char ghostctl_run_help[] =
 "\n"
 "EXIT STATUS\n"
 "       COMMAND's exit status, or 128+N if a signal N killed it.  Before\n"
-"       COMMAND runs: 1 (the enclave refused the thread, or COMMAND could not\n"
-"       be executed: 127), 2 (usage error), 4 (the ghost module is missing).\n"
+"       COMMAND runs: 1 (no such enclave, or it refused the thread), 2 (usage\n"
+"       error), 4 (the ghost module is missing), 127 (COMMAND cannot be\n"
+"       executed: not found through PATH, or not executable; checked before\n"
+"       the thread enters the enclave, so nothing waits for an agent).\n"
 "\n"
 "EXAMPLES\n"
 "       ghostctl run 1 -- ./simple_exp\n"
@@ -326,8 +331,9 @@ const char ghostctl_policy_help[] =
 "\n"
 EXIT_STATUS_TEXT
 "\n"
-"       1 also when no agent serves the enclave, or the new policy was\n"
-"       refused (the message says why; the old policy goes on).\n"
+"       1 also when there is no such enclave, no agent serves it, or the\n"
+"       new policy was refused (the message says why; the old policy goes\n"
+"       on).\n"
 "\n"
 "EXAMPLES\n"
 "       ghostctl policy swap 1 fifo_centralized --opt slice_us=1000\n"
@@ -355,7 +361,7 @@ const char ghostctl_status_help[] =
 "\n"
 EXIT_STATUS_TEXT
 "\n"
-"       1 also when no agent serves the enclave.\n"
+"       1 also when there is no such enclave or no agent serves it.\n"
 "\n"
 "EXAMPLES\n"
 "       ghostctl status 1\n"

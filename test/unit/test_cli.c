@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include <check.h>
 
@@ -301,6 +302,10 @@ START_TEST(test_errmsg)
 	/* Positive errnos work too. */
 	ghostctl_errmsg(buf, sizeof(buf), "x", ENODEV, "cpulist");
 	ck_assert_str_eq(buf, "x: No such device (CPU absent or offline)");
+	/* No operation, no hint: ENOENT is not "no such enclave" here. */
+	ghostctl_errmsg(buf, sizeof(buf), "cannot read policy ./p.so", -ENOENT,
+			NULL);
+	ck_assert_str_eq(buf, "cannot read policy ./p.so: No such file or directory");
 }
 END_TEST
 
@@ -312,6 +317,110 @@ START_TEST(test_exit_codes)
 	ck_assert_int_eq(ghostctl_exit_code(-EBUSY), 1);
 	ck_assert_int_eq(ghostctl_exit_code(-EEXIST), 1);
 	ck_assert_int_eq(ghostctl_exit_code(EPERM), 3);
+}
+END_TEST
+
+static void set_cpus(struct ghost_enclave_status *st, unsigned int id,
+		     const char *list)
+{
+	memset(st, 0, sizeof(*st));
+	st->id = id;
+	ck_assert_int_eq(ghost_cpulist_parse(list, &st->cpus), 0);
+}
+
+START_TEST(test_busy_cpus)
+{
+	struct ghost_enclave_status st[3];
+	struct ghost_cpuset want;
+	char buf[256];
+
+	set_cpus(&st[0], 1, "0-1");
+	set_cpus(&st[1], 2, "2");	/* the new enclave itself */
+	set_cpus(&st[2], 4, "3-5");
+	ck_assert_int_eq(ghost_cpulist_parse("1-4", &want), 0);
+	ck_assert_int_eq(ghostctl_busy_cpus(buf, sizeof(buf), &want, st, 3, 2),
+			 0);
+	ck_assert_str_eq(buf, "CPU 1 belongs to enclave 1, CPUs 3-4 belong to enclave 4");
+
+	/* Nobody else owns one (they left meanwhile). */
+	ck_assert_int_eq(ghost_cpulist_parse("2,6", &want), 0);
+	ck_assert_int_eq(ghostctl_busy_cpus(buf, sizeof(buf), &want, st, 3, 2),
+			 -ENOENT);
+	ck_assert_str_eq(buf, "");
+	ck_assert_int_eq(ghostctl_busy_cpus(buf, sizeof(buf), &want, st, 0, 2),
+			 -ENOENT);
+
+	/* A short buffer is cut, never overrun. */
+	ck_assert_int_eq(ghost_cpulist_parse("0-5", &want), 0);
+	ck_assert_int_eq(ghostctl_busy_cpus(buf, 12, &want, st, 3, 0), 0);
+	ck_assert_str_eq(buf, "CPUs 0-1 be");
+}
+END_TEST
+
+/* A scratch directory with an executable, a plain file and a directory. */
+static char prog_dir[64];
+
+static void make_file(const char *name, mode_t mode)
+{
+	char path[128];
+	FILE *f;
+
+	snprintf(path, sizeof(path), "%s/%s", prog_dir, name);
+	f = fopen(path, "w");
+	ck_assert_ptr_nonnull(f);
+	fputs("#!/bin/sh\n", f);
+	fclose(f);
+	ck_assert_int_eq(chmod(path, mode), 0);
+}
+
+static void prog_setup(void)
+{
+	char path[128];
+
+	snprintf(prog_dir, sizeof(prog_dir), "/tmp/ghostctl-run.XXXXXX");
+	ck_assert_ptr_nonnull(mkdtemp(prog_dir));
+	make_file("tool", 0755);
+	make_file("plain", 0644);
+	snprintf(path, sizeof(path), "%s/dir", prog_dir);
+	ck_assert_int_eq(mkdir(path, 0755), 0);
+}
+
+static void prog_teardown(void)
+{
+	char cmd[128];
+
+	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", prog_dir);
+	if (system(cmd))
+		fprintf(stderr, "cannot remove %s\n", prog_dir);
+}
+
+START_TEST(test_find_program)
+{
+	char path[256], file[128];
+
+	/* Found through PATH: the first entry that has it wins. */
+	snprintf(path, sizeof(path), "/nonexistent:%s", prog_dir);
+	ck_assert_int_eq(ghostctl_find_program("tool", path), 0);
+	ck_assert_int_eq(ghostctl_find_program("nope", path), -ENOENT);
+	ck_assert_int_eq(ghostctl_find_program("", path), -ENOENT);
+	/* Only a file that may not run, or a directory: EACCES. */
+	ck_assert_int_eq(ghostctl_find_program("plain", path), -EACCES);
+	ck_assert_int_eq(ghostctl_find_program("dir", path), -EACCES);
+	/* An empty entry is the current directory. */
+	ck_assert_int_eq(ghostctl_find_program("tool", ":"), -ENOENT);
+	snprintf(path, sizeof(path), "%s::", prog_dir);
+	ck_assert_int_eq(ghostctl_find_program("tool", path), 0);
+	/* A name with a '/' is not searched for. */
+	snprintf(file, sizeof(file), "%s/tool", prog_dir);
+	ck_assert_int_eq(ghostctl_find_program(file, "/nonexistent"), 0);
+	snprintf(file, sizeof(file), "%s/plain", prog_dir);
+	ck_assert_int_eq(ghostctl_find_program(file, NULL), -EACCES);
+	snprintf(file, sizeof(file), "%s/nope", prog_dir);
+	ck_assert_int_eq(ghostctl_find_program(file, NULL), -ENOENT);
+	snprintf(file, sizeof(file), "%s/tool/x", prog_dir);
+	ck_assert_int_eq(ghostctl_find_program(file, NULL), -ENOTDIR);
+	/* Without PATH, execvp's default: sh is in /bin. */
+	ck_assert_int_eq(ghostctl_find_program("sh", NULL), 0);
 }
 END_TEST
 
@@ -754,6 +863,12 @@ static Suite *cli_suite(void)
 	tcase_add_test(tc, test_errmsg);
 	tcase_add_test(tc, test_exit_codes);
 	tcase_add_test(tc, test_help_text);
+	tcase_add_test(tc, test_busy_cpus);
+	suite_add_tcase(s, tc);
+
+	tc = tcase_create("run");
+	tcase_add_checked_fixture(tc, prog_setup, prog_teardown);
+	tcase_add_test(tc, test_find_program);
 	suite_add_tcase(s, tc);
 
 	tc = tcase_create("output");

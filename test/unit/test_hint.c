@@ -28,6 +28,8 @@ static const struct {
 	{ ENOMEM, "create", NULL },
 	{ EEXIST, "cpulist", NULL },
 	{ EBUSY, "destroy", "the enclave is still in use, e.g. by its agent" },
+	{ EPERM, "task", "another process's thread needs CAP_SYS_NICE" },
+	{ EACCES, "task", "only root may write the enclave's ctl, through which threads leave" },
 };
 
 START_TEST(test_hint_table)

@@ -4,8 +4,9 @@
 # Description: the agent runtime end to end.  ghost-agent with each
 # policy schedules simple_exp; a hot swap in the middle of a run keeps
 # every thread; a second agent process takes over; an agent killed with
-# -9 is replaced within the grace period; SIGINT gives the threads back to
-# the normal scheduler; ghostctl status and task commands.
+# -9 is replaced within the grace period, or, once it has passed, leaves
+# every thread as it was and a new agent starts afresh; SIGINT gives the
+# threads back to the normal scheduler; ghostctl status and task commands.
 #
 # The runnable watchdog is turned off in these tests: they are about the
 # agent, and a slow emulated CPU may leave a thread waiting for long.
@@ -131,6 +132,102 @@ test_agent_killed_and_restarted_within_grace()
 	# The new agent did not create enclave 1: it leaves it to the grace.
 	[ -d "$GHOST_FS/enclave_1" ] || fail "enclave 1 destroyed too early"
 	echo destroy >"$GHOST_FS/enclave_1/ctl"
+}
+
+# sched_of PID: for each thread of PID, "TID NICE RT_PRIORITY POLICY CPUS"
+# (fields 19, 40 and 41 of its stat, whose comm has no space; its
+# Cpus_allowed_list), in TID order.
+sched_of()
+{
+	local t
+
+	for t in /proc/"$1"/task/*; do
+		echo "${t##*/} $(cut -d' ' -f19,40,41 "$t/stat")" \
+			"$(sed -n 's/^Cpus_allowed_list:[[:space:]]*//p' "$t/status")"
+	done
+}
+
+# agent_enclave OUT: the enclave of the agent whose output is OUT.out.
+agent_enclave()
+{
+	sed -n 's/^ghost-agent: ready: enclave \([0-9]*\),.*/\1/p' "$1.out"
+}
+
+# An agent killed with -9 and not replaced within the grace period: the
+# module destroys the enclave and every thread is back in CFS with the
+# policy, nice value and CPU affinity it had when it entered.  A new
+# agent then starts afresh, on a new enclave none of them is in.
+test_agent_restart_after_grace_period()
+{
+	local param=/sys/module/ghost/parameters/agent_grace_ms grace
+	local sp before now id t
+
+	clean_ghost
+	grace=$(cat "$param")
+	# shellcheck disable=SC2064 # the value now
+	trap "echo $grace >$param" EXIT
+	echo 1000 >"$param"
+
+	# SCHED_BATCH at nice 5 on CPUs 0-1 (two), SCHED_OTHER at nice 2 on
+	# CPU 1, SCHED_IDLE on CPU 0; the main thread keeps the shell's.
+	sched_spin batch/5/0-1 batch/5/0-1 other/2/1 idle/0/0 >spin.out &
+	sp=$!
+	for _ in $(seq 1 60); do
+		grep -q '^ready' spin.out && break
+		sleep 0.5
+	done
+	grep -q '^ready' spin.out || fail "sched_spin not ready: $(cat spin.out)"
+	before=$(sched_of "$sp")
+	for t in " 5 0 3 0-1" " 2 0 0 1" " 0 0 5 0"; do
+		echo "$before" | grep -q "$t$" ||
+			fail "no thread with \"$t\": $before"
+	done
+
+	start_agent a --cpus 0-1 --policy fifo_per_cpu
+	id=$(agent_enclave a)
+	no_watchdog "$id"
+	expect_ok ghostctl task add "$id" "$sp" >/dev/null
+	# All five in the agent's hands: it placed them on its CPUs.
+	for _ in $(seq 1 120); do
+		ghostctl --json status "$id" | grep -q '"threads":5,' &&
+			[ "$(sched_of "$sp")" != "$before" ] && break
+		sleep 0.5
+	done
+	ghostctl --json status "$id" | grep -q '"threads":5,' ||
+		fail "the agent has not every thread: $(ghostctl status "$id")"
+	[ "$(sched_of "$sp")" != "$before" ] ||
+		fail "no thread was ever placed by the agent: $before"
+
+	kill -9 "$AGENT_PID"
+	wait "$AGENT_PID" 2>/dev/null
+	for _ in $(seq 1 120); do
+		[ -d "$GHOST_FS/enclave_$id" ] || break
+		sleep 0.5
+	done
+	[ ! -d "$GHOST_FS/enclave_$id" ] ||
+		fail "enclave $id outlived the grace period by 60 s"
+	test_klog | grep -q "enclave $id: no agent for 1000 ms; destroying it" ||
+		fail "enclave $id not destroyed by the grace period: $(test_klog | tail -3)"
+	now=$(sched_of "$sp")
+	[ "$now" = "$before" ] ||
+		fail "threads not restored: before: $(echo "$before" | tr '\n' ';') now: $(echo "$now" | tr '\n' ';')"
+
+	# A new agent: a new enclave, the old control socket cleared, no
+	# thread taken over.
+	start_agent b --cpus 0-1 --policy fifo_per_cpu
+	grep -q 'taking over' b.err && fail "the new agent took over: $(cat b.err)"
+	id=$(agent_enclave b)
+	[ -d "$GHOST_FS/enclave_$id" ] || fail "no enclave $id"
+	ghostctl --json status "$id" | grep -q '"threads":0,' ||
+		fail "the new agent has threads: $(ghostctl status "$id")"
+	[ -z "$(ghostctl task list "$id")" ] ||
+		fail "threads in the new enclave: $(ghostctl task list "$id")"
+	kill -0 "$sp" || fail "sched_spin died"
+	now=$(sched_of "$sp")
+	[ "$now" = "$before" ] ||
+		fail "threads changed under the new agent: $(echo "$now" | tr '\n' ';')"
+	stop_agent "$AGENT_PID"
+	kill "$sp"
 }
 
 test_sigint_returns_threads_to_cfs()
