@@ -224,54 +224,6 @@ taint_flags()
 	echo "$out"
 }
 
-# The ghost-agent of the test, started by start_agent.
-AGENT_PID=
-
-# start_agent OUT ARGS...: ghost-agent ARGS in the background, its output
-# in OUT.out/OUT.err; returns once it printed its readiness line.
-start_agent()
-{
-	local out=$1 _
-
-	shift
-	ghost-agent "$@" >"$out.out" 2>"$out.err" &
-	AGENT_PID=$!
-	for _ in $(seq 1 60); do
-		grep -q '^ghost-agent: ready: ' "$out.out" 2>/dev/null && return 0
-		kill -0 "$AGENT_PID" 2>/dev/null ||
-			fail "ghost-agent $* exited: $(cat "$out.err")"
-		sleep 0.5
-	done
-	fail "ghost-agent $* not ready after 30 s: $(cat "$out.err")"
-}
-
-# stop_agent PID: SIGINT, and it must exit 0.
-stop_agent()
-{
-	local rc
-
-	kill -INT "$1"
-	wait "$1"
-	rc=$?
-	[ "$rc" -eq 0 ] || fail "ghost-agent exited $rc after SIGINT"
-}
-
-# A loaded ghost with no enclave left over.
-clean_ghost()
-{
-	local d
-
-	ghost_load
-	for d in "$GHOST_FS"/enclave_*; do
-		[ ! -d "$d" ] || echo destroy >"$d/ctl"
-	done
-}
-
-no_watchdog()
-{
-	expect_ok ghostctl enclave set "$1" --runnable-timeout 0 >/dev/null
-}
-
 # agent_test PROGRAM TEST: in a clean ghost (loaded, mounted, no enclave
 # left over), run one test of a test/agent/ program; its exit status (0,
 # 1 or 77) is the verdict, its last line the reason.
