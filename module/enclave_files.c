@@ -211,7 +211,8 @@ static int region_show(struct ghost_enclave *e, struct seq_file *m)
 }
 
 const struct ghost_enclave_attr ghost_enclave_attrs[] = {
-	{ .name = "ctl", .mode = 0644, .show = ctl_show, .store = ctl_store,
+	/* Anyone may open it: "leave" of one's own threads needs nothing. */
+	{ .name = "ctl", .mode = 0666, .show = ctl_show, .store = ctl_store,
 	  .ioctl = ghost_enclave_ioctl, .own_privileges = true,
 	  .unlocked = true },
 	{ .name = "cpulist", .mode = 0644, .show = cpulist_show,

@@ -538,6 +538,8 @@ long ghost_agent_wait(struct ghost_enclave *e,
 	agent = ghost_current_agent(e);
 	if (!agent && arg.flags)
 		return -EINVAL;
+	if (!agent && !capable(CAP_SYS_NICE))
+		return -EPERM;
 
 	raw_spin_lock_irqsave(&e->lock, flags);
 	q = agent ? ghost_agent_queue(e, agent) : e->queue;

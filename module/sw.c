@@ -4,6 +4,7 @@
  * barrier, state, switch time and runtime, and every CPU's, without a
  * system call.  Written under e->lock; a word is complete before INUSE.
  */
+#include <linux/capability.h>
 #include <linux/mm.h>
 #include <linux/uaccess.h>
 #include <linux/vmalloc.h>
@@ -184,9 +185,14 @@ long ghost_sw_ioctl(struct ghost_enclave *e, unsigned int cmd,
 		return copy_to_user(uarg, &arg, sizeof(arg)) ? -EFAULT : 0;
 	}
 
-	/* GHOST_IOC_SW_FREE */
+	/* GHOST_IOC_SW_FREE: the agent's part of the protocol. */
 	if (arg.index >= GHOST_SW_WORDS)
 		return -EINVAL;
+	gt = ghost_current_agent(e);
+	if (gt)
+		ghost_thread_put(gt);
+	else if (!capable(CAP_SYS_NICE))
+		return -EPERM;
 	raw_spin_lock_irqsave(&e->lock, flags);
 	w = &ghost_words(e)[arg.index];
 	if (!(w->flags & GHOST_SW_F_CANFREE) ||

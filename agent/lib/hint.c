@@ -22,7 +22,7 @@ static const struct hint hints[] = {
 	{ ESRCH, "task", "no such thread" },
 	{ EBUSY, "task", "the thread is in an enclave already" },
 	{ EPERM, "task", "another process's thread needs CAP_SYS_NICE" },
-	{ EACCES, "task", "only root may write the enclave's ctl, through which threads leave" },
+	{ EACCES, "task", "this user may not write the enclave's tasks or ctl file" },
 	{ EINVAL, "task", "kernel threads and io workers cannot be scheduled by ghost" },
 	{ ENOENT, "agent", "no agent serves this enclave: start one with ghost-agent" },
 	{ ECONNREFUSED, "agent", "no agent serves this enclave: its control socket is stale" },

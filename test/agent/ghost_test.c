@@ -1043,6 +1043,13 @@ void gt_worker_main(struct gt_worker *w)
 		w->state = GT_W_FAILED;
 		return;
 	}
+	/* A process: setresuid() drops every capability of a uid 0 caller. */
+	if (w->uid && (setresgid(w->uid, w->uid, w->uid) ||
+		       setresuid(w->uid, w->uid, w->uid))) {
+		w->enter_errno = errno;
+		w->state = GT_W_FAILED;
+		return;
+	}
 	if (w->tasks_path[0]) {
 		__atomic_store_n(&w->state, GT_W_ENTERING, __ATOMIC_RELEASE);
 		fd = open(w->tasks_path, O_WRONLY);

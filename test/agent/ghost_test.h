@@ -212,6 +212,7 @@ struct gt_worker {
 	int policy;		/* SCHED_OTHER (0), SCHED_FIFO, ... */
 	int rt_prio;
 	int nice;
+	uid_t uid;		/* 0: stay root; else this uid, no capabilities */
 	uint64_t affinity;	/* 0: every online CPU */
 	uint64_t work;		/* GT_CMD_SPIN: exit after this many (0: never) */
 	void (*fn)(struct gt_worker *w);	/* body instead of the loop */
@@ -235,6 +236,7 @@ struct gt_worker {
 	volatile int sig_seen;
 	volatile int sig_cpu;
 	volatile pid_t forked;		/* GT_CMD_FORK: the child's pid */
+	volatile int fn_errno[4];	/* what ->fn wants to report */
 
 	/* What the worker saw when it finished (->work reached). */
 	volatile int end_policy;

@@ -4,6 +4,8 @@
  * affinity it entered with, or those its user set while it was in ghost.
  */
 #include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
 #include <sched.h>
 #include <string.h>
 #include <unistd.h>
@@ -242,6 +244,74 @@ static int test_leave_errors(void)
 	return 0;
 }
 
+/* Write @cmd to the ctl file next to @w's tasks file: 0 or errno. */
+static int ctl_write(struct gt_worker *w, const char *cmd)
+{
+	char path[sizeof(w->tasks_path)];
+	char *slash;
+	int fd, err = 0;
+
+	snprintf(path, sizeof(path), "%s", w->tasks_path);
+	slash = strrchr(path, '/');
+	if (!slash)
+		return EINVAL;
+	snprintf(slash + 1, sizeof(path) - (slash + 1 - path), "ctl");
+	fd = open(path, O_WRONLY);
+	if (fd < 0)
+		return errno;
+	if (write(fd, cmd, strlen(cmd)) < 0)
+		err = errno;
+	close(fd);
+	return err;
+}
+
+/* Body of an unprivileged worker: what it may and may not do. */
+static void leave_as_nobody(struct gt_worker *w)
+{
+	char cmd[32];
+
+	w->fn_errno[0] = ctl_write(w, "destroy");
+	snprintf(cmd, sizeof(cmd), "leave %d", getppid());
+	w->fn_errno[1] = ctl_write(w, cmd);
+	snprintf(cmd, sizeof(cmd), "leave %d", gettid());
+	w->fn_errno[2] = ctl_write(w, cmd);
+	w->end_policy = sched_getscheduler(0);
+}
+
+static int test_unprivileged_thread_leaves_by_itself(void)
+{
+	struct gt_enclave e;
+	struct gt_worker *w = gt_workers(1);
+	uint64_t a;
+	int r;
+
+	if ((r = gt_need_cpus(2)) || (r = gt_setup(&e, 0, 1)))
+		return r;
+	w->uid = 65534;
+	w->fn = leave_as_nobody;
+	if (!(a = gt_start(&e, w, 1)))
+		return gt_fail("nobody's worker did not enter");
+	if ((r = gt_commit(&e, a, gt_cpu(0))) != GHOST_TXN_COMPLETE)
+		return gt_fail("commit: %s", gt_txn_name(r));
+	if (gt_wait_msg(&e, GHOST_MSG_TASK_DEPARTED, w->tid, 5000, NULL))
+		return gt_fail("no TASK_DEPARTED (leave: %s)",
+			       strerror(w->fn_errno[2]));
+	if (gt_proc_wait(w->pid, 5000, NULL))
+		return gt_fail("the worker did not finish");
+	if (w->fn_errno[0] != EPERM)
+		return gt_fail("destroy by nobody: %s, want EPERM",
+			       strerror(w->fn_errno[0]));
+	if (w->fn_errno[1] != EPERM)
+		return gt_fail("nobody's leave of another process: %s, want EPERM",
+			       strerror(w->fn_errno[1]));
+	if (w->fn_errno[2])
+		return gt_fail("nobody's own leave: %s",
+			       strerror(w->fn_errno[2]));
+	if (!gt_enclave_exists(1))
+		return gt_fail("enclave destroyed by nobody");
+	return 0;
+}
+
 static const struct gt_test tests[] = {
 	{ "leave_restores_affinity_and_policy",
 	  test_leave_restores_affinity_and_policy },
@@ -254,6 +324,8 @@ static const struct gt_test tests[] = {
 	{ "user_setpriority_on_ghost_thread_kept_after_leave",
 	  test_user_setpriority_on_ghost_thread_kept_after_leave },
 	{ "leave_errors", test_leave_errors },
+	{ "unprivileged_thread_leaves_by_itself",
+	  test_unprivileged_thread_leaves_by_itself },
 	{ NULL, NULL },
 };
 

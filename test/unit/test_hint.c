@@ -29,7 +29,7 @@ static const struct {
 	{ EEXIST, "cpulist", NULL },
 	{ EBUSY, "destroy", "the enclave is still in use, e.g. by its agent" },
 	{ EPERM, "task", "another process's thread needs CAP_SYS_NICE" },
-	{ EACCES, "task", "only root may write the enclave's ctl, through which threads leave" },
+	{ EACCES, "task", "this user may not write the enclave's tasks or ctl file" },
 };
 
 START_TEST(test_hint_table)

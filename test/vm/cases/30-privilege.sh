@@ -25,7 +25,8 @@ expect_refused() {
 test_unprivileged_user_cannot_change_enclaves() {
 	privilege_setup
 	expect_refused as_nobody gwrite $G/ctl "create 2"
-	for f in ctl cpulist cpumask runnable_timeout deliver_ticks; do
+	expect_refused as_nobody gwrite $G/enclave_1/ctl destroy
+	for f in cpulist cpumask runnable_timeout deliver_ticks audit; do
 		expect_refused as_nobody gwrite $G/enclave_1/$f "1"
 	done
 	[ ! -e $G/enclave_2 ] || fail "enclave created by nobody"
@@ -38,7 +39,7 @@ test_root_without_capabilities_gets_eperm() {
 		fail "create by capless root not EPERM"
 	[ "$(as_root_nocaps gwrite $G/enclave_1/ctl destroy)" = EPERM ] ||
 		fail "destroy by capless root not EPERM"
-	for f in cpulist cpumask runnable_timeout deliver_ticks; do
+	for f in cpulist cpumask runnable_timeout deliver_ticks audit; do
 		[ "$(as_root_nocaps gwrite $G/enclave_1/$f 1)" = EPERM ] ||
 			fail "write of $f by capless root not EPERM"
 	done

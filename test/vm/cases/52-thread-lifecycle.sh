@@ -106,3 +106,8 @@ test_leave_errors()
 {
 	agent_test t_leave leave_errors
 }
+
+test_unprivileged_thread_leaves_by_itself()
+{
+	agent_test t_leave unprivileged_thread_leaves_by_itself
+}
