@@ -3,7 +3,9 @@
  * ghost-agent: the control socket, /run/ghost/agent-<id>.sock.
  *
  * Root only: the directory is 0700, the socket 0600, and a peer whose
- * uid is not ours is refused.  One request per connection: lines of
+ * uid is not ours is refused.  What changes the agent (swap loads code
+ * into it, handover stops it) also needs CAP_SYS_ADMIN in the peer's
+ * effective set: root without capabilities may only look.  One request per connection: lines of
  * text, the first the command, the others "key value" arguments; the
  * client then shuts down its side.  The reply is "key value" lines, the
  * first "status ok" or "status error", and on error "error <why>".
@@ -27,6 +29,7 @@
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
+#include <linux/capability.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/un.h>
@@ -371,20 +374,46 @@ static void send_reply(int fd, const struct reply *r)
 	}
 }
 
-static int peer_allowed(int fd)
+static int peer_cred(int fd, struct ucred *cred)
 {
-	struct ucred cred;
-	socklen_t len = sizeof(cred);
+	socklen_t len = sizeof(*cred);
 
-	if (getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &cred, &len))
+	return getsockopt(fd, SOL_SOCKET, SO_PEERCRED, cred, &len) ? -errno :
+	       0;
+}
+
+static int peer_allowed(const struct ucred *cred)
+{
+	return cred->uid == 0 || cred->uid == geteuid();
+}
+
+/* Does the connected process @pid have CAP_SYS_ADMIN (effective)? */
+static int peer_is_admin(pid_t pid)
+{
+	unsigned long long eff = 0;
+	char path[64], line[256];
+	int found = 0;
+	FILE *f;
+
+	snprintf(path, sizeof(path), "/proc/%d/status", (int)pid);
+	f = fopen(path, "re");
+	if (!f)
 		return 0;
-	return cred.uid == 0 || cred.uid == geteuid();
+	while (fgets(line, sizeof(line), f)) {
+		if (sscanf(line, "CapEff: %llx", &eff) == 1) {
+			found = 1;
+			break;
+		}
+	}
+	fclose(f);
+	return found && (eff >> CAP_SYS_ADMIN & 1);
 }
 
 void control_serve(struct rt *rt, int lfd)
 {
 	static char req[REQ_MAX];
 	static struct reply r;
+	struct ucred cred;
 	char *args, *cmd;
 	int fd;
 
@@ -392,7 +421,7 @@ void control_serve(struct rt *rt, int lfd)
 	if (fd < 0)
 		return;
 	r.len = 0;
-	if (!peer_allowed(fd)) {
+	if (peer_cred(fd, &cred) || !peer_allowed(&cred)) {
 		put(&r, "status error\nerror permission denied\n");
 	} else if (read_request(fd, req, sizeof(req))) {
 		put(&r, "status error\nerror malformed request\n");
@@ -401,6 +430,10 @@ void control_serve(struct rt *rt, int lfd)
 		cmd = strsep(&args, "\n");
 		if (!strcmp(cmd, "status"))
 			do_status(rt, &r);
+		else if ((!strcmp(cmd, "swap") || !strcmp(cmd, "handover")) &&
+			 !peer_is_admin(cred.pid))
+			put(&r, "status error\nerror %s needs CAP_SYS_ADMIN\n",
+			    cmd);
 		else if (!strcmp(cmd, "swap"))
 			do_swap(rt, args ? args : (char *)"", &r);
 		else if (!strcmp(cmd, "threads"))

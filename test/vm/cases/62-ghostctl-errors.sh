@@ -374,6 +374,10 @@ test_ghostctl_reports_missing_privilege()
 		as_nobody ghostctl status 1
 	expect_fail 3 "cannot reach the agent of enclave 1: .*root-only" \
 		as_nobody ghostctl policy swap 1 fifo_centralized
+	# Root without capabilities may look, not load code into the agent.
+	expect_ok as_root_nocaps ghostctl status 1 >/dev/null
+	expect_fail 1 "refused: swap needs CAP_SYS_ADMIN" \
+		as_root_nocaps ghostctl policy swap 1 fifo_centralized
 	ghostctl status 1 | grep -q 'policy fifo_per_cpu' ||
 		fail "the policy changed without privilege"
 	stop_agent "$AGENT_PID"
