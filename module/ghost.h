@@ -207,6 +207,7 @@ char *ghostfs_copy_write(const char __user *ubuf, size_t len);
 struct ghost_thread *ghost_thread_lookup(struct task_struct *p);
 struct ghost_thread *ghost_thread_find_gtid(struct ghost_enclave *e, u64 gtid);
 struct ghost_thread *ghost_current_agent(struct ghost_enclave *e);
+bool ghost_may_drive(struct ghost_enclave *e);
 void ghost_thread_put(struct ghost_thread *gt);
 int ghost_thread_enter(struct ghost_enclave *e, pid_t tid);
 int ghost_thread_leave(struct ghost_enclave *e, pid_t tid);

@@ -469,7 +469,6 @@ long ghost_queue_config_wakeup(struct ghost_enclave *e,
 			       struct ghost_ioc_queue_wakeup __user *uarg)
 {
 	struct ghost_ioc_queue_wakeup arg;
-	struct ghost_thread *self;
 	struct ghost_queue *q;
 	unsigned long *mask, flags;
 	int ret;
@@ -479,10 +478,7 @@ long ghost_queue_config_wakeup(struct ghost_enclave *e,
 	if (arg.flags || arg.resv[0] || arg.resv[1] || arg.resv[2] ||
 	    arg.fd == -1)
 		return -EINVAL;
-	self = ghost_current_agent(e);
-	if (self)
-		ghost_thread_put(self);
-	else if (!capable(CAP_SYS_NICE))
+	if (!ghost_may_drive(e))
 		return -EPERM;
 	mask = ghost_copy_cpu_bitmap(arg.cpus_ptr, arg.cpus_len, true);
 	if (IS_ERR(mask))

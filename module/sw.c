@@ -4,7 +4,6 @@
  * barrier, state, switch time and runtime, and every CPU's, without a
  * system call.  Written under e->lock; a word is complete before INUSE.
  */
-#include <linux/capability.h>
 #include <linux/mm.h>
 #include <linux/uaccess.h>
 #include <linux/vmalloc.h>
@@ -188,10 +187,7 @@ long ghost_sw_ioctl(struct ghost_enclave *e, unsigned int cmd,
 	/* GHOST_IOC_SW_FREE: the agent's part of the protocol. */
 	if (arg.index >= GHOST_SW_WORDS)
 		return -EINVAL;
-	gt = ghost_current_agent(e);
-	if (gt)
-		ghost_thread_put(gt);
-	else if (!capable(CAP_SYS_NICE))
+	if (!ghost_may_drive(e))
 		return -EPERM;
 	raw_spin_lock_irqsave(&e->lock, flags);
 	w = &ghost_words(e)[arg.index];

@@ -598,6 +598,17 @@ struct ghost_thread *ghost_current_agent(struct ghost_enclave *e)
 	return gt;
 }
 
+/* May the caller drive @e: one of its agents, or CAP_SYS_NICE? */
+bool ghost_may_drive(struct ghost_enclave *e)
+{
+	struct ghost_thread *agent = ghost_current_agent(e);
+
+	if (!agent)
+		return capable(CAP_SYS_NICE);
+	ghost_thread_put(agent);
+	return true;
+}
+
 /* The enclave thread with @gtid, with a reference, or NULL. */
 struct ghost_thread *ghost_thread_find_gtid(struct ghost_enclave *e, u64 gtid)
 {

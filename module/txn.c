@@ -7,7 +7,6 @@
  */
 #include <linux/bitmap.h>
 #include <linux/err.h>
-#include <linux/capability.h>
 #include <linux/mm.h>
 #include <linux/sched.h>
 #include <linux/slab.h>
@@ -151,15 +150,6 @@ static bool ghost_commit_slot(struct ghost_enclave *e, int cpu)
 	return status == GHOST_TXN_COMPLETE;
 }
 
-static bool ghost_is_agent_of(struct ghost_enclave *e)
-{
-	struct ghost_thread *agent = ghost_current_agent(e);
-
-	if (agent)
-		ghost_thread_put(agent);
-	return agent;
-}
-
 /* Remote CPUs first, the caller's own CPU last (group commit). */
 long ghost_txn_commit(struct ghost_enclave *e,
 		      struct ghost_ioc_commit __user *uarg)
@@ -177,7 +167,7 @@ long ghost_txn_commit(struct ghost_enclave *e,
 	if (!arg.cpus_len || arg.cpus_len > GHOST_MAX_WRITE)
 		return -EINVAL;
 	/* Agents commit; so may a privileged tool (NO_AGENT without one). */
-	if (!ghost_is_agent_of(e) && !capable(CAP_SYS_NICE))
+	if (!ghost_may_drive(e))
 		return -EPERM;
 
 	mask = ghost_copy_cpu_bitmap(arg.cpus_ptr, arg.cpus_len, false);
