@@ -68,6 +68,35 @@ static long ghost_ioc_agent_attach(struct ghost_enclave *e, void __user *uarg)
 }
 
 /*
+ * Take every thread of @e back to the default queue.  The references go
+ * after e->lock: a last put queues work, and the workqueue's lock must not
+ * nest inside e->lock (which nests inside runqueue locks).
+ */
+static void ghost_queues_reset(struct ghost_enclave *e)
+{
+	struct ghost_queue *batch[16];
+	struct ghost_thread *gt;
+	unsigned long flags;
+	unsigned int n, i;
+
+	do {
+		n = 0;
+		raw_spin_lock_irqsave(&e->lock, flags);
+		list_for_each_entry(gt, &e->threads, enode) {
+			if (!gt->queue)
+				continue;
+			batch[n++] = gt->queue;
+			gt->queue = NULL;
+			if (n == ARRAY_SIZE(batch))
+				break;
+		}
+		raw_spin_unlock_irqrestore(&e->lock, flags);
+		for (i = 0; i < n; i++)
+			ghost_queue_put(batch[i]);
+	} while (n == ARRAY_SIZE(batch));
+}
+
+/*
  * A new view of every thread for whoever reads the default queue: each
  * goes back to the default queue (its old queue may belong to an agent
  * that is leaving) and is announced there with TASK_NEW.
@@ -79,14 +108,12 @@ static long ghost_ioc_discover(struct ghost_enclave *e)
 
 	if (!capable(CAP_SYS_NICE))
 		return -EPERM;
+	ghost_queues_reset(e);
 	raw_spin_lock_irqsave(&e->lock, flags);
 	list_for_each_entry(gt, &e->threads, enode) {
-		if (gt->queue) {
-			/* The last put only queues work: fine here. */
-			ghost_queue_put(gt->queue);
-			gt->queue = NULL;
-		}
-		ghost_emit_task_new(e, gt);
+		/* Associated since the reset: the new agent's own doing. */
+		if (!gt->queue)
+			ghost_emit_task_new(e, gt);
 	}
 	raw_spin_unlock_irqrestore(&e->lock, flags);
 	return 0;
