@@ -40,6 +40,20 @@ struct ghost_thread *ghost_thread_lookup(struct task_struct *p)
 	return NULL;
 }
 
+/*
+ * Is @p in an enclave already?  Only @p enrols itself, so the answer
+ * holds until it does.
+ */
+static bool ghost_thread_enrolled(struct task_struct *p)
+{
+	bool ret;
+
+	rcu_read_lock();
+	ret = ghost_thread_lookup(p);
+	rcu_read_unlock();
+	return ret;
+}
+
 static void ghost_thread_free_rcu(struct rcu_head *rcu)
 {
 	struct ghost_thread *gt = container_of(rcu, struct ghost_thread, rcu);
@@ -142,6 +156,9 @@ static int ghost_thread_enrol(struct ghost_thread *gt, bool agent)
 	raw_spin_lock_irqsave(&e->lock, flags);
 	if (e->dead) {
 		err = -ENODEV;
+	} else if (ghost_thread_enrolled(current)) {
+		/* Two enters raced: the other one won. */
+		err = -EBUSY;
 	} else if (!agent) {
 		err = ghost_sw_alloc(e, gt);
 	}

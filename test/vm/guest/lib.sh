@@ -160,6 +160,12 @@ ghost_unload()
 		rmmod ghost 2>/dev/null && return 0
 		sleep 0.1
 	done
+	# Still in use: say by what before failing.
+	grep '^ghost ' /proc/modules >&2
+	ls "$GHOST_FS" 2>&1 >&2
+	ls -l /proc/[0-9]*/fd 2>/dev/null | grep -a 'ghost' >&2
+	grep -l ghost /proc/[0-9]*/maps 2>/dev/null >&2
+	ps -o pid,ppid,stat,comm >&2
 	expect_ok rmmod ghost
 }
 
