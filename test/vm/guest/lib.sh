@@ -163,7 +163,11 @@ ghost_unload()
 	# Still in use: say by what before failing.
 	grep '^ghost ' /proc/modules >&2
 	ls "$GHOST_FS" 2>&1 >&2
-	ls -l /proc/[0-9]*/fd 2>/dev/null | grep -a 'ghost' >&2
+	for _ in /proc/[0-9]*/fd/*; do
+		case $(readlink "$_" 2>/dev/null) in
+		*ghost*) echo "$_ -> $(readlink "$_")" >&2 ;;
+		esac
+	done
 	grep -l ghost /proc/[0-9]*/maps 2>/dev/null >&2
 	ps -o pid,ppid,stat,comm >&2
 	expect_ok rmmod ghost
