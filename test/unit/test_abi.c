@@ -42,6 +42,12 @@ static const struct layout layouts[] = {
 	SIZE(ghost_ioc_wait, 24),
 	OFFSET(ghost_ioc_wait, agent_seq, 8),
 	SIZE(ghost_ioc_sw, 16),
+	SIZE(ghost_dispatch_entry, 16),
+	SIZE(ghost_dispatch_list, 576),
+	OFFSET(ghost_dispatch_list, ent, 64),
+	SIZE(ghost_ioc_dispatch, 32),
+	SIZE(ghost_ioc_commit_wait, 56),
+	OFFSET(ghost_ioc_commit_wait, wait, 32),
 };
 
 START_TEST(test_layout)

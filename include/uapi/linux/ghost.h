@@ -29,6 +29,7 @@
  *                     pending) counts in status as audit_violations.
  *     sw              mmap read-only: status words (struct ghost_sw_region_header first)
  *     txn             mmap read/write: transaction slots, one per CPU
+ *     dispatch        mmap read/write: dispatch lists, one per CPU
  *
  * Errors of ctl "create": EEXIST (id taken), EINVAL (malformed command or
  * id 0), EPROTONOSUPPORT (ABI not spoken by this module), ENOSPC (already
@@ -173,6 +174,7 @@ enum ghost_msg_type {
 	GHOST_MSG_TASK_AFFINITY_CHANGED,
 	GHOST_MSG_TASK_ON_CPU,
 	GHOST_MSG_TASK_PRIORITY_CHANGED,
+	GHOST_MSG_TASK_LATCHED,		/* placed by the module (dispatch) */
 
 	GHOST_MSG_CPU_TICK		= 128,
 	GHOST_MSG_CPU_AVAILABLE		= 131,
@@ -362,6 +364,101 @@ struct ghost_ioc_wait {
 
 #define GHOST_WAIT_F_AGENT_SEQ	(1U << 0)
 
+/*
+ * Dispatch lists
+ * ==============
+ *
+ * The in-kernel fast path.  enclave_<id>/dispatch maps nr_cpu_ids struct
+ * ghost_dispatch_list, one per CPU, read-write: an ordered list of
+ * threads the agent has decided should run next on that CPU.  It is a
+ * single-producer ring: the agent writes entries at tail and publishes
+ * them with a release store of tail; the kernel consumes at head and
+ * publishes its progress with a release store of head.  Free-running
+ * __u32 counts, index = count & (GHOST_DISPATCH_SLOTS - 1); the agent
+ * never has more than GHOST_DISPATCH_SLOTS entries between head and tail
+ * (a list that claims more is dropped whole and counted in nr_bad).
+ *
+ * With GHOST_DL_F_ENABLE in flags, whenever the CPU's ghost thread blocks,
+ * yields, exits or loses its CPU other than to a commit, the module runs
+ * the next valid entry there itself, with no agent round trip: an entry is
+ * valid when its thread is in the enclave, runnable, and its barrier
+ * still equal to the entry's.  Invalid (stale) entries are skipped and
+ * counted in nr_stale.  The thread that runs gets GHOST_MSG_TASK_LATCHED
+ * (payload struct ghost_msg_task, cpu = the list's CPU) once head has moved
+ * past its entry.  An entry is a decision, like a commit: the thread runs
+ * user code only on that CPU.  A sched_yield() with no valid entry keeps
+ * the CPU and sends no message (there is nothing else to run).
+ *
+ * Entries published while the CPU has no ghost thread are not noticed by
+ * the kernel (it learns nothing from a store): the agent stores tail, then
+ * (full barrier) reads the CPU's word, and if its gtid is 0 it issues
+ * GHOST_IOC_DISPATCH for that CPU.  The kernel clears the CPU's thread,
+ * then (full barrier) reads tail: one of the two always sees the other.
+ *
+ * GHOST_DL_F_RUN_ON_WAKE: a thread last placed on this CPU (and still
+ * pinned to it) that wakes while the CPU has no ghost thread runs at once,
+ * under a new barrier, instead of parking for a decision: the agent gets
+ * TASK_WAKEUP followed by TASK_LATCHED.
+ *
+ * GHOST_DL_F_QUIET: messages that need no decision (what the module did
+ * by itself from this list or at a wakeup, and a block that leaves the CPU
+ * with an empty list) do not wake the CPU's agents; they wait in the queue
+ * for its next wakeup.  Agents are still woken when the fast path empties
+ * the list, for every other message, and when a queue is half full.
+ *
+ * All lists of an enclave are dropped (head = tail) when its last agent
+ * goes away and by GHOST_IOC_DISCOVER: they were the old agent's decisions.
+ */
+#define GHOST_DISPATCH_SLOTS	32
+
+struct ghost_dispatch_entry {
+	__u64	gtid;
+	__u32	barrier;
+	__u32	resv;
+};
+
+struct ghost_dispatch_list {
+	__u32	tail;		/* agent writes */
+	__u32	head;		/* kernel writes */
+	__u32	flags;		/* agent writes: GHOST_DL_F_* */
+	__u32	nr_taken;	/* kernel: entries that ran */
+	__u32	nr_stale;	/* kernel: entries skipped */
+	__u32	nr_bad;		/* kernel: lists dropped as malformed */
+	__u32	resv[10];
+	struct ghost_dispatch_entry ent[GHOST_DISPATCH_SLOTS];
+};
+
+#define GHOST_DL_F_ENABLE	(1U << 0)
+#define GHOST_DL_F_RUN_ON_WAKE	(1U << 1)
+#define GHOST_DL_F_QUIET	(1U << 2)
+#define GHOST_DL_F_ALL		(GHOST_DL_F_ENABLE | GHOST_DL_F_RUN_ON_WAKE | \
+				 GHOST_DL_F_QUIET)
+
+/*
+ * GHOST_IOC_DISPATCH: run the next valid entry of each CPU in the bitmap
+ * that has no ghost thread now (enabled lists only).  nr_dispatched: how
+ * many CPUs got a thread.  Errors: EINVAL, EPERM as for GHOST_IOC_COMMIT.
+ */
+struct ghost_ioc_dispatch {
+	__u64	cpus_ptr;
+	__u32	cpus_len;
+	__u32	flags;		/* must be 0 */
+	__u32	nr_dispatched;	/* out */
+	__u32	resv[3];
+};
+
+/*
+ * GHOST_IOC_COMMIT_WAIT: GHOST_IOC_COMMIT, then GHOST_IOC_AGENT_WAIT, in
+ * one call: a per-CPU agent hands its CPU to the thread it committed
+ * there and sleeps.  Returns what the wait returns (the commit's outcome
+ * is in the slots and nr_committed); a failed commit returns its error
+ * without waiting.
+ */
+struct ghost_ioc_commit_wait {
+	struct ghost_ioc_commit	commit;
+	struct ghost_ioc_wait	wait;
+};
+
 /* Status word index of @gtid, and the free protocol. */
 struct ghost_ioc_sw {
 	__u64	gtid;
@@ -384,5 +481,7 @@ struct ghost_ioc_sw {
 #define GHOST_IOC_ASSOC_QUEUE	_IOWR(GHOST_IOC_MAGIC, 9, struct ghost_ioc_assoc_queue)
 #define GHOST_IOC_CONFIG_QUEUE_WAKEUP \
 	_IOW(GHOST_IOC_MAGIC, 10, struct ghost_ioc_queue_wakeup)
+#define GHOST_IOC_DISPATCH	_IOWR(GHOST_IOC_MAGIC, 11, struct ghost_ioc_dispatch)
+#define GHOST_IOC_COMMIT_WAIT	_IOWR(GHOST_IOC_MAGIC, 12, struct ghost_ioc_commit_wait)
 
 #endif /* _UAPI_LINUX_GHOST_H */
