@@ -50,6 +50,7 @@ static void ghost_enclave_free(struct work_struct *work)
 	ghost_agent_wake_free(e);
 	if (e->queue)
 		ghost_queue_put(e->queue);
+	ghost_dispatch_free(e);
 	ghost_txn_free_region(e);
 	ghost_sw_free_region(e);
 	kfree(e->cpu_agent);
@@ -169,6 +170,13 @@ static struct ghost_enclave *ghost_enclave_alloc(void)
 		goto err;
 	}
 	if (ghost_agent_wake_init(e)) {
+		ghost_ticks_free(e);
+		ghost_txn_free_region(e);
+		ghost_sw_free_region(e);
+		goto err;
+	}
+	if (ghost_dispatch_init(e)) {
+		ghost_agent_wake_free(e);
 		ghost_ticks_free(e);
 		ghost_txn_free_region(e);
 		ghost_sw_free_region(e);

@@ -235,5 +235,7 @@ const struct ghost_enclave_attr ghost_enclave_attrs[] = {
 	  .mmap = ghost_sw_mmap },
 	{ .name = "txn", .mode = 0600, .show = region_show,
 	  .mmap = ghost_txn_mmap },
+	{ .name = "dispatch", .mode = 0600, .show = region_show,
+	  .mmap = ghost_dispatch_mmap },
 };
 const unsigned int ghost_nr_enclave_attrs = ARRAY_SIZE(ghost_enclave_attrs);

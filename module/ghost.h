@@ -90,6 +90,7 @@ enum {
 
 struct ghost_thread {
 	struct hlist_node hnode;	/* ghost_thread_hash, RCU */
+	struct hlist_node gnode;	/* ghost_gtid_hash, RCU */
 	struct list_head enode;		/* enclave->threads, under e->lock */
 	struct task_struct *task;	/* reference held */
 	struct ghost_enclave *e;	/* reference held */
@@ -100,6 +101,7 @@ struct ghost_thread {
 	wait_queue_head_t wq;		/* ghost_park() sleeps here */
 	enum ghost_thread_state state;	/* under e->lock */
 	int cpu;			/* committed CPU (agent: its CPU), or -1 */
+	int last_cpu;			/* last CPU it was placed on, or -1 */
 	int nice;			/* as last told to the agent */
 	u32 barrier;
 	u32 agent_seq;			/* agents: bumped by each wakeup */
@@ -107,7 +109,7 @@ struct ghost_thread {
 	u32 sw_index;
 	u64 gtid;
 	u64 parent_gtid;
-	u64 runnable_since;		/* ns, for the watchdog */
+	u64 runnable_since;		/* jiffies, for the watchdog */
 
 	/* What the thread gets back when it leaves. */
 	int saved_policy;
@@ -116,6 +118,14 @@ struct ghost_thread {
 	cpumask_var_t saved_mask;
 
 	struct rcu_head rcu;
+};
+
+/* The kernel's side of one CPU's dispatch list. */
+struct ghost_dispatch_cpu {
+	struct ghost_enclave *e;
+	int cpu;
+	u32 head;			/* the kernel's copy: never read back */
+	struct irq_work wake;		/* wakes the thread placed from a hook */
 };
 
 struct ghost_enclave {
@@ -150,6 +160,9 @@ struct ghost_enclave {
 	u32 sw_next;
 	struct ghost_txn *txn;			/* vmalloc_user */
 	size_t txn_size;
+	struct ghost_dispatch_list *dl;		/* vmalloc_user, per CPU */
+	size_t dl_size;
+	struct ghost_dispatch_cpu *dcpu;	/* per CPU, under lock */
 
 	struct ghost_tick *ticks;		/* per CPU: ticks and audit */
 	u64 audit_samples;			/* under lock */
@@ -206,6 +219,8 @@ char *ghostfs_copy_write(const char __user *ubuf, size_t len);
 /* thread.c */
 struct ghost_thread *ghost_thread_lookup(struct task_struct *p);
 struct ghost_thread *ghost_thread_find_gtid(struct ghost_enclave *e, u64 gtid);
+struct ghost_thread *ghost_thread_lookup_gtid(u64 gtid);
+bool ghost_thread_tryget(struct ghost_thread *gt);
 struct ghost_thread *ghost_current_agent(struct ghost_enclave *e);
 bool ghost_may_drive(struct ghost_enclave *e);
 void ghost_thread_put(struct ghost_thread *gt);
@@ -227,6 +242,9 @@ void ghost_cpu_set_busy(struct ghost_enclave *e, int cpu, bool busy);
 void ghost_queue_park(struct ghost_thread *gt);
 void ghost_park(struct ghost_thread *gt);
 void ghost_preempt_locked(struct ghost_enclave *e, struct ghost_thread *gt);
+void ghost_make_runnable(struct ghost_enclave *e, struct ghost_thread *gt);
+void ghost_place_locked(struct ghost_enclave *e, struct ghost_thread *gt,
+			int cpu);
 void ghost_release_cpu_locked(struct ghost_enclave *e, struct ghost_thread *gt);
 u64 ghost_runtime(struct ghost_thread *gt);
 
@@ -248,13 +266,15 @@ void ghost_agent_wake_free(struct ghost_enclave *e);
 void ghost_queue_put(struct ghost_queue *q);
 void ghost_emit_task(struct ghost_enclave *e, struct ghost_thread *gt,
 		     u16 type, int cpu);
+void ghost_emit_task_quiet(struct ghost_enclave *e, struct ghost_thread *gt,
+			   u16 type, int cpu, bool quiet);
 void ghost_emit_task_new(struct ghost_enclave *e, struct ghost_thread *gt);
 void ghost_emit_wakeup(struct ghost_enclave *e, struct ghost_thread *gt,
-		       int waker_cpu);
+		       int waker_cpu, bool quiet);
 void ghost_emit_cpu(struct ghost_enclave *e, u16 type, int cpu);
 void ghost_emit_priority(struct ghost_enclave *e, struct ghost_thread *gt);
 long ghost_agent_wait(struct ghost_enclave *e,
-		      struct ghost_ioc_wait __user *uarg);
+		      const struct ghost_ioc_wait *arg);
 
 /* sw.c: status words */
 int ghost_sw_init(struct ghost_enclave *e);
@@ -274,8 +294,23 @@ long ghost_sw_ioctl(struct ghost_enclave *e, unsigned int cmd,
 int ghost_txn_init(struct ghost_enclave *e);
 void ghost_txn_free_region(struct ghost_enclave *e);
 int ghost_txn_mmap(struct ghost_enclave *e, struct vm_area_struct *vma);
-long ghost_txn_commit(struct ghost_enclave *e,
-		      struct ghost_ioc_commit __user *uarg);
+long ghost_txn_commit(struct ghost_enclave *e, struct ghost_ioc_commit *arg);
+
+/* dispatch.c: the fast path */
+int ghost_dispatch_init(struct ghost_enclave *e);
+void ghost_dispatch_free(struct ghost_enclave *e);
+int ghost_dispatch_mmap(struct ghost_enclave *e, struct vm_area_struct *vma);
+u32 ghost_dispatch_flags(struct ghost_enclave *e, int cpu);
+void ghost_dispatch_drop_locked(struct ghost_enclave *e);
+bool ghost_dispatch_next_locked(struct ghost_enclave *e, int cpu);
+void ghost_dispatch_wake_cpu(struct ghost_enclave *e, int cpu);
+bool ghost_dispatch_yield_locked(struct ghost_enclave *e,
+				 struct ghost_thread *gt, int cpu);
+bool ghost_dispatch_run_on_wake_locked(struct ghost_enclave *e,
+				       struct ghost_thread *gt, int cpu,
+				       int waker_cpu);
+long ghost_dispatch_ioctl(struct ghost_enclave *e,
+			  struct ghost_ioc_dispatch __user *uarg);
 
 /* tick.c */
 int ghost_ticks_init(struct ghost_enclave *e);

@@ -99,7 +99,8 @@ static void ghost_queues_reset(struct ghost_enclave *e)
 /*
  * A new view of every thread for whoever reads the default queue: each
  * goes back to the default queue (its old queue may belong to an agent
- * that is leaving) and is announced there with TASK_NEW.
+ * that is leaving) and is announced there with TASK_NEW.  Every dispatch
+ * list is dropped.
  */
 static long ghost_ioc_discover(struct ghost_enclave *e)
 {
@@ -110,6 +111,8 @@ static long ghost_ioc_discover(struct ghost_enclave *e)
 		return -EPERM;
 	ghost_queues_reset(e);
 	raw_spin_lock_irqsave(&e->lock, flags);
+	/* The lists were decisions made on the old view. */
+	ghost_dispatch_drop_locked(e);
 	list_for_each_entry(gt, &e->threads, enode) {
 		/* Associated since the reset: the new agent's own doing. */
 		if (!gt->queue)
@@ -117,6 +120,50 @@ static long ghost_ioc_discover(struct ghost_enclave *e)
 	}
 	raw_spin_unlock_irqrestore(&e->lock, flags);
 	return 0;
+}
+
+static long ghost_ioc_commit(struct ghost_enclave *e,
+			     struct ghost_ioc_commit __user *uarg)
+{
+	struct ghost_ioc_commit arg;
+	long ret;
+
+	if (copy_from_user(&arg, uarg, sizeof(arg)))
+		return -EFAULT;
+	ret = ghost_txn_commit(e, &arg);
+	if (!ret && put_user(arg.nr_committed, &uarg->nr_committed))
+		ret = -EFAULT;
+	return ret;
+}
+
+static long ghost_ioc_agent_wait(struct ghost_enclave *e,
+				 struct ghost_ioc_wait __user *uarg)
+{
+	struct ghost_ioc_wait arg;
+
+	if (copy_from_user(&arg, uarg, sizeof(arg)))
+		return -EFAULT;
+	return ghost_agent_wait(e, &arg);
+}
+
+/* Commit, then wait: one system call for a per-CPU agent's round. */
+static long ghost_ioc_commit_wait(struct ghost_enclave *e,
+				  struct ghost_ioc_commit_wait __user *uarg)
+{
+	struct ghost_ioc_commit_wait arg;
+	long ret;
+
+	if (copy_from_user(&arg, uarg, sizeof(arg)))
+		return -EFAULT;
+	/* Both halves are checked before either acts. */
+	if ((arg.wait.flags & ~GHOST_WAIT_F_AGENT_SEQ) || arg.wait.resv)
+		return -EINVAL;
+	ret = ghost_txn_commit(e, &arg.commit);
+	if (ret)
+		return ret;
+	if (put_user(arg.commit.nr_committed, &uarg->commit.nr_committed))
+		return -EFAULT;
+	return ghost_agent_wait(e, &arg.wait);
 }
 
 long ghost_enclave_ioctl(struct ghost_enclave *e, struct file *file,
@@ -134,11 +181,15 @@ long ghost_enclave_ioctl(struct ghost_enclave *e, struct file *file,
 	case GHOST_IOC_CREATE_QUEUE:
 		return ghost_queue_create(e, uarg);
 	case GHOST_IOC_COMMIT:
-		return ghost_txn_commit(e, uarg);
+		return ghost_ioc_commit(e, uarg);
+	case GHOST_IOC_COMMIT_WAIT:
+		return ghost_ioc_commit_wait(e, uarg);
+	case GHOST_IOC_DISPATCH:
+		return ghost_dispatch_ioctl(e, uarg);
 	case GHOST_IOC_AGENT_ATTACH:
 		return ghost_ioc_agent_attach(e, uarg);
 	case GHOST_IOC_AGENT_WAIT:
-		return ghost_agent_wait(e, uarg);
+		return ghost_ioc_agent_wait(e, uarg);
 	case GHOST_IOC_SW_GET:
 	case GHOST_IOC_SW_FREE:
 		return ghost_sw_ioctl(e, cmd, uarg);

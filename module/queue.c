@@ -51,8 +51,11 @@ void ghost_queue_put(struct ghost_queue *q)
 	kref_put(&q->ref, ghost_queue_release_ref);
 }
 
-/* Append one message; e->lock held. */
-static void ghost_queue_push(struct ghost_queue *q, const void *msg, u16 len)
+/*
+ * Append one message; e->lock held.  Returns true when the reader must be
+ * woken even for a quiet message: the ring is half full or overflowed.
+ */
+static bool ghost_queue_push(struct ghost_queue *q, const void *msg, u16 len)
 {
 	struct ghost_ring *ring = q->ring;
 	u32 n = q->nr_slots, slots = DIV_ROUND_UP(len, 8);
@@ -64,8 +67,7 @@ static void ghost_queue_push(struct ghost_queue *q, const void *msg, u16 len)
 	/* A tail the agent moved past head counts as a full ring. */
 	if (used > n || used + pad + slots > n) {
 		WRITE_ONCE(ring->overflow, ++q->overflow);
-		irq_work_queue(&q->wake);
-		return;
+		return true;
 	}
 	if (pad) {
 		struct ghost_msg nop = { GHOST_MSG_NOP, pad * 8, 0 };
@@ -79,7 +81,8 @@ static void ghost_queue_push(struct ghost_queue *q, const void *msg, u16 len)
 	q->head = head;
 	/* The message is visible before the head that covers it. */
 	smp_store_release(&ring->head, head);
-	irq_work_queue(&q->wake);
+	/* Half full: whoever reads it must hear of it, quiet or not. */
+	return (head - tail) * 2 >= n;
 }
 
 static void ghost_agent_wake_fn(struct irq_work *work)
@@ -154,6 +157,9 @@ static void ghost_wake_agents(struct ghost_enclave *e, struct ghost_queue *q)
 			       !cpumask_test_cpu(cpu, q->wake_cpus)))
 			continue;
 		ghost_sw_cpu_agent_seq(e, cpu, ++agent->agent_seq);
+		/* A spinning agent sees agent_seq: no interrupt for it. */
+		if (!wq_has_sleeper(&e->agent_wq[cpu]))
+			continue;
 		cpumask_set_cpu(cpu, e->agent_wake);
 		any = true;
 	}
@@ -161,27 +167,35 @@ static void ghost_wake_agents(struct ghost_enclave *e, struct ghost_queue *q)
 		irq_work_queue(&e->agent_wake_work);
 }
 
-/* e->lock held. */
+/*
+ * e->lock held.  A @quiet message needs no decision (the fast path's own
+ * work): it waits in the ring for the agent's next wakeup.
+ */
 static void ghost_emit_to(struct ghost_enclave *e, struct ghost_queue *q,
-			  const void *msg, u16 len)
+			  const void *msg, u16 len, bool quiet)
 {
 	if (!q || e->dead)
 		return;
-	ghost_queue_push(q, msg, len);
+	if (!ghost_queue_push(q, msg, len) && quiet)
+		return;
+	/* Full barrier: pairs with a poller's queueing before its look. */
+	if (wq_has_sleeper(&q->wq))
+		irq_work_queue(&q->wake);
 	ghost_wake_agents(e, q);
 }
 
 /* A thread's queue; once its agent closed it, the default queue. */
 static void ghost_emit(struct ghost_enclave *e, struct ghost_thread *gt,
-		       const void *msg, u16 len)
+		       const void *msg, u16 len, bool quiet)
 {
 	struct ghost_queue *q = gt->queue;
 
-	ghost_emit_to(e, q && !READ_ONCE(q->orphan) ? q : e->queue, msg, len);
+	ghost_emit_to(e, q && !READ_ONCE(q->orphan) ? q : e->queue, msg, len,
+		      quiet);
 }
 
-void ghost_emit_task(struct ghost_enclave *e, struct ghost_thread *gt,
-		     u16 type, int cpu)
+void ghost_emit_task_quiet(struct ghost_enclave *e, struct ghost_thread *gt,
+			   u16 type, int cpu, bool quiet)
 {
 	struct {
 		struct ghost_msg h;
@@ -191,7 +205,13 @@ void ghost_emit_task(struct ghost_enclave *e, struct ghost_thread *gt,
 		.p = { gt->gtid, ghost_runtime(gt), cpu, 0 },
 	};
 
-	ghost_emit(e, gt, &m, sizeof(m));
+	ghost_emit(e, gt, &m, sizeof(m), quiet);
+}
+
+void ghost_emit_task(struct ghost_enclave *e, struct ghost_thread *gt,
+		     u16 type, int cpu)
+{
+	ghost_emit_task_quiet(e, gt, type, cpu, false);
 }
 
 void ghost_emit_task_new(struct ghost_enclave *e, struct ghost_thread *gt)
@@ -211,11 +231,11 @@ void ghost_emit_task_new(struct ghost_enclave *e, struct ghost_thread *gt)
 		},
 	};
 
-	ghost_emit(e, gt, &m, sizeof(m));
+	ghost_emit(e, gt, &m, sizeof(m), false);
 }
 
 void ghost_emit_wakeup(struct ghost_enclave *e, struct ghost_thread *gt,
-		       int waker_cpu)
+		       int waker_cpu, bool quiet)
 {
 	struct {
 		struct ghost_msg h;
@@ -225,7 +245,7 @@ void ghost_emit_wakeup(struct ghost_enclave *e, struct ghost_thread *gt,
 		.p = { gt->gtid, task_cpu(gt->task), waker_cpu },
 	};
 
-	ghost_emit(e, gt, &m, sizeof(m));
+	ghost_emit(e, gt, &m, sizeof(m), quiet);
 }
 
 void ghost_emit_priority(struct ghost_enclave *e, struct ghost_thread *gt)
@@ -238,7 +258,7 @@ void ghost_emit_priority(struct ghost_enclave *e, struct ghost_thread *gt)
 		.p = { gt->gtid, ghost_runtime(gt), gt->nice, 0 },
 	};
 
-	ghost_emit(e, gt, &m, sizeof(m));
+	ghost_emit(e, gt, &m, sizeof(m), false);
 }
 
 void ghost_emit_cpu(struct ghost_enclave *e, u16 type, int cpu)
@@ -253,7 +273,7 @@ void ghost_emit_cpu(struct ghost_enclave *e, u16 type, int cpu)
 	struct ghost_thread *agent = e->cpu_agent[cpu];
 
 	ghost_emit_to(e, agent ? ghost_agent_queue(e, agent) : e->queue,
-		      &m, sizeof(m));
+		      &m, sizeof(m), false);
 }
 
 static __poll_t ghost_queue_poll(struct file *file, poll_table *wait)
@@ -515,20 +535,18 @@ static bool ghost_agent_should_wake(struct ghost_enclave *e,
 /*
  * Sleep until the caller's queue has a message it has not seen, or (for an
  * agent) until it is woken for another queue: no wakeup is lost between
- * the caller's look at its queues and this call.
+ * the caller's look at its queues and this call.  @uarg is copied in.
  */
 long ghost_agent_wait(struct ghost_enclave *e,
-		      struct ghost_ioc_wait __user *uarg)
+		      const struct ghost_ioc_wait *uarg)
 {
+	struct ghost_ioc_wait arg = *uarg;
 	struct ghost_thread *agent;
-	struct ghost_ioc_wait arg;
 	struct ghost_queue *q;
 	wait_queue_head_t *wq;
 	unsigned long flags;
 	long ret, timeout;
 
-	if (copy_from_user(&arg, uarg, sizeof(arg)))
-		return -EFAULT;
 	if ((arg.flags & ~GHOST_WAIT_F_AGENT_SEQ) || arg.resv)
 		return -EINVAL;
 	agent = ghost_current_agent(e);

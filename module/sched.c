@@ -28,11 +28,23 @@ void ghost_release_cpu_locked(struct ghost_enclave *e, struct ghost_thread *gt)
 	gt->cpu = -1;
 }
 
-static void ghost_make_runnable(struct ghost_enclave *e, struct ghost_thread *gt)
+void ghost_make_runnable(struct ghost_enclave *e, struct ghost_thread *gt)
 {
 	gt->state = GT_RUNNABLE;
-	gt->runnable_since = ktime_get_mono_fast_ns();
+	gt->runnable_since = get_jiffies_64();
 	gt->barrier++;
+	ghost_sw_update(e, gt);
+}
+
+/* @gt runs on @cpu from now on: a commit or the fast path decided it. */
+void ghost_place_locked(struct ghost_enclave *e, struct ghost_thread *gt,
+			int cpu)
+{
+	gt->state = GT_RUNNING;
+	gt->cpu = cpu;
+	gt->last_cpu = cpu;
+	e->cpu_cur[cpu] = gt;
+	ghost_sw_cpu_update(e, cpu);
 	ghost_sw_update(e, gt);
 }
 
@@ -48,11 +60,17 @@ void ghost_preempt_locked(struct ghost_enclave *e, struct ghost_thread *gt)
 	ghost_queue_park(gt);
 }
 
-/* sched_out of a thread that blocked: rq lock held, irqs off. */
+/*
+ * sched_out of a thread that blocked: rq lock held, irqs off.  The CPU it
+ * held runs the next entry of its dispatch list, woken after the hook.
+ * With a quiet list the block needs no decision: the list says what runs
+ * next, and an empty one that nothing does.
+ */
 void ghost_sched_out(struct ghost_thread *gt, bool blocked)
 {
 	struct ghost_enclave *e = gt->e;
-	int cpu;
+	bool next = false, quiet;
+	int cpu, held = -1;
 
 	if (!blocked)
 		return;
@@ -61,17 +79,24 @@ void ghost_sched_out(struct ghost_thread *gt, bool blocked)
 	case GT_RUNNABLE:
 	case GT_COMMITTING:
 	case GT_RUNNING:
+		held = gt->state == GT_RUNNING ? gt->cpu : -1;
 		cpu = gt->cpu >= 0 ? gt->cpu : raw_smp_processor_id();
+		quiet = held >= 0 &&
+			(ghost_dispatch_flags(e, held) & GHOST_DL_F_QUIET);
 		ghost_release_cpu_locked(e, gt);
 		gt->state = GT_BLOCKED;
 		gt->barrier++;
 		ghost_sw_update(e, gt);
-		ghost_emit_task(e, gt, GHOST_MSG_TASK_BLOCKED, cpu);
+		ghost_emit_task_quiet(e, gt, GHOST_MSG_TASK_BLOCKED, cpu, quiet);
+		if (held >= 0)
+			next = ghost_dispatch_next_locked(e, held);
 		break;
 	default:
 		break;
 	}
 	raw_spin_unlock(&e->lock);
+	if (next)
+		ghost_dispatch_wake_cpu(e, held);
 }
 
 /* sched_wakeup of a thread; our own unparks are filtered by the caller. */
@@ -82,9 +107,11 @@ void ghost_sched_wakeup(struct ghost_thread *gt, int waker_cpu)
 	bool park = false;
 
 	raw_spin_lock_irqsave(&e->lock, flags);
-	if (gt->state == GT_BLOCKED) {
+	if (gt->state == GT_BLOCKED &&
+	    !ghost_dispatch_run_on_wake_locked(e, gt, task_cpu(gt->task),
+					       waker_cpu)) {
 		ghost_make_runnable(e, gt);
-		ghost_emit_wakeup(e, gt, waker_cpu);
+		ghost_emit_wakeup(e, gt, waker_cpu, false);
 		park = true;
 	}
 	raw_spin_unlock_irqrestore(&e->lock, flags);
@@ -92,22 +119,33 @@ void ghost_sched_wakeup(struct ghost_thread *gt, int waker_cpu)
 		ghost_queue_park(gt);
 }
 
-/* sched_yield() by a committed thread: it gives its CPU back. */
+/*
+ * sched_yield() by a committed thread: it gives its CPU back, or with an
+ * enabled dispatch list, to the list's next thread (if there is none it
+ * keeps the CPU, as under CFS with nothing else runnable).
+ */
 void ghost_sched_yield(struct ghost_thread *gt)
 {
 	struct ghost_enclave *e = gt->e;
+	bool next = false;
 	unsigned long flags;
-	int cpu;
+	int cpu = -1;
 
 	raw_spin_lock_irqsave(&e->lock, flags);
 	if (gt->state == GT_RUNNING) {
 		cpu = gt->cpu;
-		ghost_release_cpu_locked(e, gt);
-		ghost_make_runnable(e, gt);
-		ghost_emit_task(e, gt, GHOST_MSG_TASK_YIELD, cpu);
-		ghost_queue_park(gt);
+		if (ghost_dispatch_flags(e, cpu) & GHOST_DL_F_ENABLE) {
+			next = ghost_dispatch_yield_locked(e, gt, cpu);
+		} else {
+			ghost_release_cpu_locked(e, gt);
+			ghost_make_runnable(e, gt);
+			ghost_emit_task(e, gt, GHOST_MSG_TASK_YIELD, cpu);
+			ghost_queue_park(gt);
+		}
 	}
 	raw_spin_unlock_irqrestore(&e->lock, flags);
+	if (next)
+		ghost_dispatch_wake_cpu(e, cpu);
 }
 
 /*
@@ -119,10 +157,15 @@ void ghost_sched_affinity(struct ghost_thread *gt, bool done)
 {
 	struct ghost_enclave *e = gt->e;
 	unsigned long flags;
+	bool next = false;
+	int cpu = -1;
 
 	raw_spin_lock_irqsave(&e->lock, flags);
-	if (gt->state == GT_RUNNING)
+	if (gt->state == GT_RUNNING) {
+		cpu = gt->cpu;
 		ghost_preempt_locked(e, gt);
+		next = ghost_dispatch_next_locked(e, cpu);
+	}
 	if (done && gt->state != GT_GONE) {
 		cpumask_copy(gt->saved_mask, &gt->task->cpus_mask);
 		gt->barrier++;
@@ -130,6 +173,8 @@ void ghost_sched_affinity(struct ghost_thread *gt, bool done)
 		ghost_emit_task(e, gt, GHOST_MSG_TASK_AFFINITY_CHANGED, -1);
 	}
 	raw_spin_unlock_irqrestore(&e->lock, flags);
+	if (next)
+		ghost_dispatch_wake_cpu(e, cpu);
 }
 
 /*
@@ -175,17 +220,45 @@ static bool ghost_may_run(struct ghost_thread *gt)
 }
 
 /*
+ * Placed on a CPU it is not pinned to, or woken elsewhere: a commit that
+ * found it still on a CPU, or the fast path (which runs in interrupt
+ * context), left the pinning to the thread itself.  It moves there before
+ * it returns to user mode; if it cannot, it gives the CPU back.
+ */
+static void ghost_pin_self(struct ghost_thread *gt)
+{
+	struct ghost_enclave *e = gt->e;
+	unsigned long flags;
+	int cpu = READ_ONCE(gt->cpu);
+
+	if (READ_ONCE(gt->state) != GT_RUNNING || cpu < 0 ||
+	    test_bit(GT_F_DETACH, &gt->flags) || READ_ONCE(e->dead))
+		return;
+	if (current->nr_cpus_allowed == 1 &&
+	    cpumask_test_cpu(cpu, &current->cpus_mask) &&
+	    raw_smp_processor_id() == cpu)
+		return;
+	if (!set_cpus_allowed_ptr(current, cpumask_of(cpu)))
+		return;
+	raw_spin_lock_irqsave(&e->lock, flags);
+	if (gt->state == GT_RUNNING && gt->cpu == cpu)
+		ghost_preempt_locked(e, gt);
+	raw_spin_unlock_irqrestore(&e->lock, flags);
+}
+
+/*
  * Sleep until committed, in the thread's own context on its way to user
  * mode.  Killable so that kill -9 works, freezable so that suspend does;
  * other signals wait for the agent, as in ghOSt.
  */
 void ghost_park(struct ghost_thread *gt)
 {
-	if (ghost_may_run(gt))
-		return;
-	set_bit(GT_F_PARKED, &gt->flags);
-	smp_mb__after_atomic();
-	wait_event_state(gt->wq, ghost_may_run(gt),
-			 (TASK_KILLABLE | TASK_FREEZABLE));
-	clear_bit(GT_F_PARKED, &gt->flags);
+	if (!ghost_may_run(gt)) {
+		set_bit(GT_F_PARKED, &gt->flags);
+		smp_mb__after_atomic();
+		wait_event_state(gt->wq, ghost_may_run(gt),
+				 (TASK_KILLABLE | TASK_FREEZABLE));
+		clear_bit(GT_F_PARKED, &gt->flags);
+	}
+	ghost_pin_self(gt);
 }

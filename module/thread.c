@@ -11,6 +11,7 @@
 #include <linux/hashtable.h>
 #include <linux/module.h>
 #include <linux/pid.h>
+#include <linux/pid_namespace.h>
 #include <linux/sched/signal.h>
 #include <linux/sched/task.h>
 #include <linux/seq_file.h>
@@ -24,6 +25,8 @@
 #define GHOST_HASH_BITS	10
 
 static DEFINE_HASHTABLE(ghost_thread_hash, GHOST_HASH_BITS);
+/* By gtid: one identity, whatever pid namespace looks it up. */
+static DEFINE_HASHTABLE(ghost_gtid_hash, GHOST_HASH_BITS);
 /* Taken under e->lock, itself taken under runqueue locks. */
 static DEFINE_RAW_SPINLOCK(ghost_hash_lock);
 static atomic_t ghost_enrolments = ATOMIC_INIT(0);
@@ -35,6 +38,18 @@ struct ghost_thread *ghost_thread_lookup(struct task_struct *p)
 	hash_for_each_possible_rcu(ghost_thread_hash, gt, hnode,
 				   (unsigned long)p) {
 		if (gt->task == p)
+			return gt;
+	}
+	return NULL;
+}
+
+/* Under RCU; the thread may be gone (GT_F_ENROLLED clear) already. */
+struct ghost_thread *ghost_thread_lookup_gtid(u64 gtid)
+{
+	struct ghost_thread *gt;
+
+	hash_for_each_possible_rcu(ghost_gtid_hash, gt, gnode, gtid) {
+		if (gt->gtid == gtid)
 			return gt;
 	}
 	return NULL;
@@ -72,7 +87,7 @@ static void ghost_thread_get(struct ghost_thread *gt)
 }
 
 /* For RCU lookups: the last reference may be gone already. */
-static bool ghost_thread_tryget(struct ghost_thread *gt)
+bool ghost_thread_tryget(struct ghost_thread *gt)
 {
 	return refcount_inc_not_zero(&gt->ref);
 }
@@ -109,6 +124,7 @@ static struct ghost_thread *ghost_thread_alloc(struct ghost_enclave *e,
 	ghost_enclave_get(e);
 	gt->e = e;
 	gt->cpu = -1;
+	gt->last_cpu = -1;
 	init_waitqueue_head(&gt->wq);
 	INIT_LIST_HEAD(&gt->enode);
 	preempt_notifier_init(&gt->pn, &ghost_preempt_ops);
@@ -163,10 +179,11 @@ static int ghost_thread_enrol(struct ghost_thread *gt, bool agent)
 		err = ghost_sw_alloc(e, gt);
 	}
 	if (!err) {
-		gt->gtid = ((u64)task_pid_vnr(current) << 32) |
+		/* The tid of the initial namespace: one identity for all. */
+		gt->gtid = ((u64)task_pid_nr(current) << 32) |
 			   (u32)atomic_inc_return(&ghost_enrolments);
 		gt->state = GT_RUNNABLE;
-		gt->runnable_since = ktime_get_mono_fast_ns();
+		gt->runnable_since = get_jiffies_64();
 		gt->nice = task_nice(current);
 		if (agent)
 			set_bit(GT_F_AGENT, &gt->flags);
@@ -174,6 +191,7 @@ static int ghost_thread_enrol(struct ghost_thread *gt, bool agent)
 		raw_spin_lock(&ghost_hash_lock);
 		hash_add_rcu(ghost_thread_hash, &gt->hnode,
 			     (unsigned long)current);
+		hash_add_rcu(ghost_gtid_hash, &gt->gnode, gt->gtid);
 		raw_spin_unlock(&ghost_hash_lock);
 		set_bit(GT_F_ENROLLED, &gt->flags);
 		if (!agent) {
@@ -217,8 +235,10 @@ static void ghost_thread_unlink_locked(struct ghost_enclave *e,
 			if (e->cpu_cur[cpu])
 				ghost_preempt_locked(e, e->cpu_cur[cpu]);
 		}
+		ghost_dispatch_drop_locked(e);
 		return;
 	}
+	cpu = gt->state == GT_RUNNING ? gt->cpu : -1;
 	ghost_release_cpu_locked(e, gt);
 	gt->state = GT_GONE;
 	gt->barrier++;
@@ -227,6 +247,8 @@ static void ghost_thread_unlink_locked(struct ghost_enclave *e,
 	ghost_emit_task(e, gt, type, raw_smp_processor_id());
 	list_del_init(&gt->enode);
 	e->nr_threads--;
+	if (cpu >= 0 && ghost_dispatch_next_locked(e, cpu))
+		ghost_dispatch_wake_cpu(e, cpu);
 }
 
 static void ghost_thread_unhash(struct ghost_thread *gt)
@@ -235,6 +257,7 @@ static void ghost_thread_unhash(struct ghost_thread *gt)
 
 	raw_spin_lock_irqsave(&ghost_hash_lock, flags);
 	hash_del_rcu(&gt->hnode);
+	hash_del_rcu(&gt->gnode);
 	raw_spin_unlock_irqrestore(&ghost_hash_lock, flags);
 }
 
@@ -589,14 +612,20 @@ again:
 	kfree(all);
 }
 
+/* Tids as the reader's pid namespace sees them; others are not listed. */
 void ghost_thread_tasks_show(struct ghost_enclave *e, struct seq_file *m)
 {
+	struct pid_namespace *ns = task_active_pid_ns(current);
 	struct ghost_thread *gt;
 	unsigned long flags;
+	pid_t tid;
 
 	raw_spin_lock_irqsave(&e->lock, flags);
-	list_for_each_entry(gt, &e->threads, enode)
-		seq_printf(m, "%d\n", GHOST_GTID_TID(gt->gtid));
+	list_for_each_entry(gt, &e->threads, enode) {
+		tid = task_pid_nr_ns(gt->task, ns);
+		if (tid > 0)
+			seq_printf(m, "%d\n", tid);
+	}
 	raw_spin_unlock_irqrestore(&e->lock, flags);
 }
 
@@ -629,22 +658,16 @@ bool ghost_may_drive(struct ghost_enclave *e)
 /* The enclave thread with @gtid, with a reference, or NULL. */
 struct ghost_thread *ghost_thread_find_gtid(struct ghost_enclave *e, u64 gtid)
 {
-	struct ghost_thread *gt = NULL;
-	struct task_struct *p;
+	struct ghost_thread *gt;
 
 	if (GHOST_GTID_TID(gtid) <= 0)
 		return NULL;
-	p = ghost_get_task(GHOST_GTID_TID(gtid));
-	if (!p)
-		return NULL;
 	rcu_read_lock();
-	gt = ghost_thread_lookup(p);
+	gt = ghost_thread_lookup_gtid(gtid);
 	/* A thread that is gone keeps its hash entry for a moment. */
-	if (gt && (gt->gtid != gtid || gt->e != e ||
-		   !test_bit(GT_F_ENROLLED, &gt->flags) ||
+	if (gt && (gt->e != e || !test_bit(GT_F_ENROLLED, &gt->flags) ||
 		   !ghost_thread_tryget(gt)))
 		gt = NULL;
 	rcu_read_unlock();
-	put_task_struct(p);
 	return gt;
 }

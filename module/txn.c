@@ -59,6 +59,28 @@ static int ghost_commit_idle(struct ghost_enclave *e, int cpu)
 	return GHOST_TXN_COMPLETE;
 }
 
+/*
+ * Must the committer pin @p to @cpu before waking it?  Not when it is
+ * pinned there already, nor while it is still on a CPU on its way to park:
+ * set_cpus_allowed_ptr() would wait for the migration stopper, so the
+ * thread moves itself when it leaves its park (ghost_park()).
+ */
+static bool ghost_commit_must_pin(struct task_struct *p, int cpu)
+{
+	if (p->nr_cpus_allowed == 1 && cpumask_test_cpu(cpu, &p->cpus_mask))
+		return false;
+	return !READ_ONCE(p->on_cpu);
+}
+
+/* e->lock held; the thread sees SEND_ON_CPU before it can run. */
+static void ghost_commit_place(struct ghost_enclave *e,
+			       struct ghost_thread *gt, int cpu, u32 txn_flags)
+{
+	if (txn_flags & GHOST_TXN_F_SEND_ON_CPU)
+		set_bit(GT_F_SEND_ON_CPU, &gt->flags);
+	ghost_place_locked(e, gt, cpu);
+}
+
 static int ghost_commit_one(struct ghost_enclave *e, int cpu,
 			    struct ghost_txn *txn)
 {
@@ -68,12 +90,13 @@ static int ghost_commit_one(struct ghost_enclave *e, int cpu,
 	struct ghost_thread *gt, *prev;
 	unsigned long flags;
 	int status = 0, err;
+	bool pin = false;
 
 	if (txn_flags & ~GHOST_TXN_F_ALL)
 		return GHOST_TXN_INVALID_FLAGS;
 	if (!cpumask_test_cpu(cpu, e->cpus))
 		return GHOST_TXN_INVALID_CPU;
-	if (!cpu_online(cpu))
+	if (!cpu_active(cpu))
 		return GHOST_TXN_CPU_UNAVAIL;
 	if (!READ_ONCE(e->nr_agents))
 		return GHOST_TXN_NO_AGENT;
@@ -101,16 +124,22 @@ static int ghost_commit_one(struct ghost_enclave *e, int cpu,
 		prev = e->cpu_cur[cpu];
 		if (prev)
 			ghost_preempt_locked(e, prev);
-		gt->state = GT_COMMITTING;
-		gt->cpu = cpu;
-		e->cpu_cur[cpu] = gt;
-		ghost_sw_cpu_update(e, cpu);
+		pin = ghost_commit_must_pin(gt->task, cpu);
+		if (pin) {
+			gt->state = GT_COMMITTING;
+			gt->cpu = cpu;
+			e->cpu_cur[cpu] = gt;
+			ghost_sw_cpu_update(e, cpu);
+		} else {
+			ghost_commit_place(e, gt, cpu, txn_flags);
+			status = GHOST_TXN_COMPLETE;
+		}
 	}
 	raw_spin_unlock_irqrestore(&e->lock, flags);
-	if (status)
-		goto out;
+	if (!pin)
+		goto wake;
 
-	/* Still parked: it cannot run user code anywhere meanwhile. */
+	/* Asleep in its park: nothing to wait for, no user code meanwhile. */
 	err = set_cpus_allowed_ptr(gt->task, cpumask_of(cpu));
 
 	raw_spin_lock_irqsave(&e->lock, flags);
@@ -122,13 +151,11 @@ static int ghost_commit_one(struct ghost_enclave *e, int cpu,
 		gt->state = GT_RUNNABLE;
 		status = GHOST_TXN_CPU_UNAVAIL;
 	} else {
-		gt->state = GT_RUNNING;
-		if (txn_flags & GHOST_TXN_F_SEND_ON_CPU)
-			set_bit(GT_F_SEND_ON_CPU, &gt->flags);
-		ghost_sw_update(e, gt);
+		ghost_commit_place(e, gt, cpu, txn_flags);
 		status = GHOST_TXN_COMPLETE;
 	}
 	raw_spin_unlock_irqrestore(&e->lock, flags);
+wake:
 	if (status == GHOST_TXN_COMPLETE)
 		wake_up(&gt->wq);
 out:
@@ -150,27 +177,26 @@ static bool ghost_commit_slot(struct ghost_enclave *e, int cpu)
 	return status == GHOST_TXN_COMPLETE;
 }
 
-/* Remote CPUs first, the caller's own CPU last (group commit). */
-long ghost_txn_commit(struct ghost_enclave *e,
-		      struct ghost_ioc_commit __user *uarg)
+/*
+ * Remote CPUs first, the caller's own CPU last (group commit).  @arg is
+ * copied in already; nr_committed is filled in.
+ */
+long ghost_txn_commit(struct ghost_enclave *e, struct ghost_ioc_commit *arg)
 {
-	struct ghost_ioc_commit arg;
 	unsigned long *mask;
 	int cpu, self;
 	u32 done = 0;
 
-	if (copy_from_user(&arg, uarg, sizeof(arg)))
-		return -EFAULT;
-	if (arg.flags || arg.nr_committed || arg.resv[0] || arg.resv[1] ||
-	    arg.resv[2])
+	if (arg->flags || arg->nr_committed || arg->resv[0] || arg->resv[1] ||
+	    arg->resv[2])
 		return -EINVAL;
-	if (!arg.cpus_len || arg.cpus_len > GHOST_MAX_WRITE)
+	if (!arg->cpus_len || arg->cpus_len > GHOST_MAX_WRITE)
 		return -EINVAL;
 	/* Agents commit; so may a privileged tool (NO_AGENT without one). */
 	if (!ghost_may_drive(e))
 		return -EPERM;
 
-	mask = ghost_copy_cpu_bitmap(arg.cpus_ptr, arg.cpus_len, false);
+	mask = ghost_copy_cpu_bitmap(arg->cpus_ptr, arg->cpus_len, false);
 	if (IS_ERR(mask))
 		return PTR_ERR(mask);
 
@@ -182,6 +208,6 @@ long ghost_txn_commit(struct ghost_enclave *e,
 	if (self < nr_cpu_ids && test_bit(self, mask))
 		done += ghost_commit_slot(e, self);
 	kfree(mask);
-
-	return put_user(done, &uarg->nr_committed);
+	arg->nr_committed = done;
+	return 0;
 }

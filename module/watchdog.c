@@ -51,14 +51,14 @@ static void ghost_watchdog(struct work_struct *work)
 	struct ghost_enclave *e = container_of(to_delayed_work(work),
 					       struct ghost_enclave,
 					       watchdog_work);
-	u64 now = ktime_get_mono_fast_ns(), limit;
+	u64 now = get_jiffies_64(), limit;
 	struct task_struct *late = NULL;
 	char comm[TASK_COMM_LEN];
 	struct ghost_thread *gt;
 	unsigned long flags;
 	u64 waited = 0;
 
-	limit = (u64)READ_ONCE(e->runnable_timeout_ms) * NSEC_PER_MSEC;
+	limit = msecs_to_jiffies(READ_ONCE(e->runnable_timeout_ms));
 	raw_spin_lock_irqsave(&e->lock, flags);
 	list_for_each_entry(gt, &e->threads, enode) {
 		/* Signed: it may have become runnable after @now was read. */
@@ -82,7 +82,7 @@ static void ghost_watchdog(struct work_struct *work)
 	mutex_lock(&ghost_lock);
 	if (!e->dead) {
 		pr_warn("enclave %u: thread %d (%s) runnable for %llu ms without being scheduled (runnable_timeout %u ms); destroying the enclave\n",
-			e->id, task_pid_nr(late), comm, waited / NSEC_PER_MSEC,
+			e->id, task_pid_nr(late), comm, jiffies64_to_msecs(waited),
 			e->runnable_timeout_ms);
 		ghost_enclave_destroy(e, NULL);
 	}

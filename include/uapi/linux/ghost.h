@@ -94,8 +94,11 @@ struct ghost_enclave_info {
  * enclave's ctl, or when the enclave goes away; it then gets back the
  * scheduling policy, priority and CPU affinity it had when it entered.
  *
- * Every thread has a gtid (tid in the high 32 bits, an enrolment number in
- * the low 32) and a status word.  Its barrier counts state changes; each
+ * Every thread has a gtid (its tid in the initial pid namespace in the high
+ * 32 bits, an enrolment number in the low 32: one identity whatever pid
+ * namespace the thread, the writer of tasks or the agent is in) and a
+ * status word.  Reads of tasks list tids as the reader's namespace sees
+ * them, and leave out threads it cannot see.  Its barrier counts state changes; each
  * task message carries the new barrier and a commit must name the current
  * one, so an agent never acts on old information.
  */

@@ -1,0 +1,283 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Dispatch lists: the in-kernel fast path.  Per CPU, the agent publishes
+ * an ordered list of runnable threads in shared memory (see "Dispatch
+ * lists" in the uapi header); when the CPU's ghost thread blocks, yields,
+ * exits or loses its CPU other than to a commit, the module takes the next
+ * valid entry itself and runs it there, with no agent round trip.
+ *
+ * Entries are taken under e->lock, often in a scheduler hook with a
+ * runqueue lock held: the thread that was placed is woken from a per-CPU
+ * irq_work, never from the hook.
+ */
+#include <linux/mm.h>
+#include <linux/slab.h>
+#include <linux/uaccess.h>
+#include <linux/vmalloc.h>
+
+#include "ghost.h"
+
+/* Wake whatever is committed to the CPU: it may be parked. */
+static void ghost_dispatch_wake(struct irq_work *work)
+{
+	struct ghost_dispatch_cpu *dc = container_of(work,
+						     struct ghost_dispatch_cpu,
+						     wake);
+	struct ghost_enclave *e = dc->e;
+	struct ghost_thread *gt;
+	unsigned long flags;
+
+	raw_spin_lock_irqsave(&e->lock, flags);
+	gt = e->cpu_cur[dc->cpu];
+	if (gt && !ghost_thread_tryget(gt))
+		gt = NULL;
+	raw_spin_unlock_irqrestore(&e->lock, flags);
+	if (gt) {
+		wake_up(&gt->wq);
+		ghost_thread_put(gt);
+	}
+}
+
+int ghost_dispatch_init(struct ghost_enclave *e)
+{
+	unsigned int cpu;
+
+	e->dl_size = PAGE_ALIGN(nr_cpu_ids * sizeof(*e->dl));
+	e->dl = vmalloc_user(e->dl_size);
+	if (!e->dl)
+		return -ENOMEM;
+	e->dcpu = kcalloc(nr_cpu_ids, sizeof(*e->dcpu), GFP_KERNEL);
+	if (!e->dcpu) {
+		vfree(e->dl);
+		return -ENOMEM;
+	}
+	for (cpu = 0; cpu < nr_cpu_ids; cpu++) {
+		e->dcpu[cpu].e = e;
+		e->dcpu[cpu].cpu = cpu;
+		init_irq_work(&e->dcpu[cpu].wake, ghost_dispatch_wake);
+	}
+	return 0;
+}
+
+void ghost_dispatch_free(struct ghost_enclave *e)
+{
+	unsigned int cpu;
+
+	if (!e->dcpu)
+		return;
+	for (cpu = 0; cpu < nr_cpu_ids; cpu++)
+		irq_work_sync(&e->dcpu[cpu].wake);
+	kfree(e->dcpu);
+	vfree(e->dl);
+}
+
+int ghost_dispatch_mmap(struct ghost_enclave *e, struct vm_area_struct *vma)
+{
+	if (!(vma->vm_flags & VM_SHARED))
+		return -EINVAL;
+	if (vma->vm_end - vma->vm_start > e->dl_size)
+		return -EINVAL;
+	return remap_vmalloc_range(vma, e->dl, vma->vm_pgoff);
+}
+
+/* The agent's flags for @cpu's list, or 0 while they cannot apply. */
+u32 ghost_dispatch_flags(struct ghost_enclave *e, int cpu)
+{
+	if (cpu < 0 || cpu >= nr_cpu_ids || !cpumask_test_cpu(cpu, e->cpus) ||
+	    e->dead || !e->nr_agents)
+		return 0;
+	return READ_ONCE(e->dl[cpu].flags) & GHOST_DL_F_ALL;
+}
+
+static void ghost_dispatch_set_head(struct ghost_enclave *e, int cpu,
+				    u32 head)
+{
+	e->dcpu[cpu].head = head;
+	smp_store_release(&e->dl[cpu].head, head);
+}
+
+/* Forget every list: its entries were the decisions of agents now gone. */
+void ghost_dispatch_drop_locked(struct ghost_enclave *e)
+{
+	unsigned int cpu;
+
+	for (cpu = 0; cpu < nr_cpu_ids; cpu++)
+		ghost_dispatch_set_head(e, cpu,
+					smp_load_acquire(&e->dl[cpu].tail));
+}
+
+/* May the entry's thread run on @cpu now?  e->lock held. */
+static bool ghost_dispatch_valid(struct ghost_enclave *e,
+				 struct ghost_thread *gt, u32 barrier)
+{
+	return gt && gt->e == e && !test_bit(GT_F_AGENT, &gt->flags) &&
+	       test_bit(GT_F_ENROLLED, &gt->flags) &&
+	       gt->state == GT_RUNNABLE && gt->barrier == barrier;
+}
+
+/*
+ * Consume @cpu's list up to its first valid entry and return that thread
+ * (not placed yet), or NULL: the list is empty or held only stale entries.
+ * *@emptied tells whether nothing is left after it.  e->lock held.
+ */
+static struct ghost_thread *ghost_dispatch_take(struct ghost_enclave *e,
+						int cpu, bool *emptied)
+{
+	struct ghost_dispatch_list *l = &e->dl[cpu];
+	struct ghost_dispatch_entry *ent;
+	struct ghost_thread *gt = NULL;
+	u32 head = e->dcpu[cpu].head, tail, barrier;
+	u64 gtid;
+
+	/* The CPU's word was cleared before: pairs with the agent's kick. */
+	smp_mb();
+	tail = smp_load_acquire(&l->tail);
+	if (tail - head > GHOST_DISPATCH_SLOTS) {
+		WRITE_ONCE(l->nr_bad, READ_ONCE(l->nr_bad) + 1);
+		ghost_dispatch_set_head(e, cpu, tail);
+		*emptied = true;
+		return NULL;
+	}
+	rcu_read_lock();
+	while (head != tail) {
+		ent = &l->ent[head & (GHOST_DISPATCH_SLOTS - 1)];
+		gtid = READ_ONCE(ent->gtid);
+		barrier = READ_ONCE(ent->barrier);
+		head++;
+		gt = ghost_thread_lookup_gtid(gtid);
+		if (ghost_dispatch_valid(e, gt, barrier))
+			break;
+		WRITE_ONCE(l->nr_stale, READ_ONCE(l->nr_stale) + 1);
+		gt = NULL;
+	}
+	rcu_read_unlock();
+	ghost_dispatch_set_head(e, cpu, head);
+	*emptied = head == tail;
+	return gt;
+}
+
+/*
+ * Run @gt on @cpu as the module's own decision: TASK_LATCHED tells the
+ * agent, quietly unless the list ran empty.  e->lock held; the caller
+ * wakes it (ghost_dispatch_wake_cpu()), outside any scheduler lock.
+ */
+static void ghost_dispatch_place(struct ghost_enclave *e,
+				 struct ghost_thread *gt, int cpu, bool emptied)
+{
+	struct ghost_dispatch_list *l = &e->dl[cpu];
+	bool quiet = (READ_ONCE(l->flags) & GHOST_DL_F_QUIET) && !emptied;
+
+	ghost_place_locked(e, gt, cpu);
+	WRITE_ONCE(l->nr_taken, READ_ONCE(l->nr_taken) + 1);
+	ghost_emit_task_quiet(e, gt, GHOST_MSG_TASK_LATCHED, cpu, quiet);
+}
+
+/*
+ * @cpu has no ghost thread any more: run its next valid entry, if its
+ * list is enabled.  Returns whether a thread was placed (then wake it).
+ */
+bool ghost_dispatch_next_locked(struct ghost_enclave *e, int cpu)
+{
+	struct ghost_thread *gt;
+	bool emptied;
+
+	if (!(ghost_dispatch_flags(e, cpu) & GHOST_DL_F_ENABLE) ||
+	    e->cpu_cur[cpu] || !cpu_active(cpu))
+		return false;
+	gt = ghost_dispatch_take(e, cpu, &emptied);
+	if (!gt)
+		return false;
+	ghost_dispatch_place(e, gt, cpu, emptied);
+	return true;
+}
+
+/* From a hook: the wakeup of @cpu's new thread runs after the hook. */
+void ghost_dispatch_wake_cpu(struct ghost_enclave *e, int cpu)
+{
+	irq_work_queue(&e->dcpu[cpu].wake);
+}
+
+/*
+ * sched_yield() by @gt, running on @cpu with an enabled list: the next
+ * valid entry takes the CPU and @gt waits for a decision (TASK_YIELD),
+ * or, with nothing else to run, @gt keeps it.  Returns whether the CPU
+ * changed hands.  e->lock held.
+ */
+bool ghost_dispatch_yield_locked(struct ghost_enclave *e,
+				 struct ghost_thread *gt, int cpu)
+{
+	struct ghost_thread *next;
+	bool emptied, quiet;
+
+	if (!cpu_active(cpu))
+		return false;
+	next = ghost_dispatch_take(e, cpu, &emptied);
+	if (!next)
+		return false;
+	quiet = READ_ONCE(e->dl[cpu].flags) & GHOST_DL_F_QUIET;
+	ghost_release_cpu_locked(e, gt);
+	ghost_make_runnable(e, gt);
+	ghost_emit_task_quiet(e, gt, GHOST_MSG_TASK_YIELD, cpu,
+			      quiet && !emptied);
+	ghost_queue_park(gt);
+	ghost_dispatch_place(e, next, cpu, emptied);
+	return true;
+}
+
+/*
+ * A blocked @gt wakes up on @cpu: with RUN_ON_WAKE, and @cpu free and
+ * still the CPU it was last placed on (and pinned to), it runs at once
+ * under a new barrier instead of parking.  e->lock held.
+ */
+bool ghost_dispatch_run_on_wake_locked(struct ghost_enclave *e,
+				       struct ghost_thread *gt, int cpu,
+				       int waker_cpu)
+{
+	struct task_struct *p = gt->task;
+	bool quiet;
+
+	if (!(ghost_dispatch_flags(e, cpu) & GHOST_DL_F_RUN_ON_WAKE) ||
+	    gt->last_cpu != cpu || e->cpu_cur[cpu] || !cpu_active(cpu) ||
+	    test_bit(GT_F_DETACH, &gt->flags) || p->nr_cpus_allowed != 1 ||
+	    !cpumask_test_cpu(cpu, &p->cpus_mask))
+		return false;
+	quiet = READ_ONCE(e->dl[cpu].flags) & GHOST_DL_F_QUIET;
+	gt->barrier++;
+	ghost_emit_wakeup(e, gt, waker_cpu, quiet);
+	ghost_place_locked(e, gt, cpu);
+	ghost_emit_task_quiet(e, gt, GHOST_MSG_TASK_LATCHED, cpu, quiet);
+	return true;
+}
+
+/* GHOST_IOC_DISPATCH: lists published while their CPU had no thread. */
+long ghost_dispatch_ioctl(struct ghost_enclave *e,
+			  struct ghost_ioc_dispatch __user *uarg)
+{
+	struct ghost_ioc_dispatch arg;
+	unsigned long *mask, flags;
+	u32 done = 0;
+	bool placed;
+	int cpu;
+
+	if (copy_from_user(&arg, uarg, sizeof(arg)))
+		return -EFAULT;
+	if (arg.flags || arg.nr_dispatched || arg.resv[0] || arg.resv[1] ||
+	    arg.resv[2])
+		return -EINVAL;
+	if (!ghost_may_drive(e))
+		return -EPERM;
+	mask = ghost_copy_cpu_bitmap(arg.cpus_ptr, arg.cpus_len, false);
+	if (IS_ERR(mask))
+		return PTR_ERR(mask);
+	for_each_set_bit(cpu, mask, nr_cpu_ids) {
+		raw_spin_lock_irqsave(&e->lock, flags);
+		placed = ghost_dispatch_next_locked(e, cpu);
+		raw_spin_unlock_irqrestore(&e->lock, flags);
+		if (placed) {
+			ghost_dispatch_wake(&e->dcpu[cpu].wake);
+			done++;
+		}
+	}
+	kfree(mask);
+	return put_user(done, &uarg->nr_dispatched);
+}
