@@ -445,6 +445,8 @@ static int map_sw(struct gt_enclave *e)
 	}
 	if (e->sw)
 		munmap((void *)e->sw, e->sw_size);
+	if (e->dl)
+		munmap(e->dl, e->dl_size);
 	e->sw = h;
 	e->sw_size = size;
 	return 0;
@@ -473,10 +475,63 @@ static int map_txn(struct gt_enclave *e)
 	return 0;
 }
 
+static int map_dispatch(struct gt_enclave *e)
+{
+	char path[128];
+	void *p;
+	int fd;
+
+	snprintf(path, sizeof(path), "%s/dispatch", e->dir);
+	fd = open(path, O_RDWR | O_CLOEXEC);
+	if (fd < 0) {
+		fprintf(stderr, "open %s: %s\n", path, strerror(errno));
+		return -1;
+	}
+	e->dl_size = page_round(gt_nr_cpu_ids *
+				sizeof(struct ghost_dispatch_list));
+	p = mmap(NULL, e->dl_size, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+	close(fd);
+	if (p == MAP_FAILED) {
+		fprintf(stderr, "mmap dispatch: %s\n", strerror(errno));
+		return -1;
+	}
+	e->dl = p;
+	return 0;
+}
+
 int gt_enclave_map(struct gt_enclave *e)
 {
-	if (gt_queue_create(e, 16384) || map_txn(e) || map_sw(e))
+	if (gt_queue_create(e, 16384) || map_txn(e) || map_sw(e) ||
+	    map_dispatch(e))
 		return -1;
+	return 0;
+}
+
+/* Dispatch lists */
+
+void gt_dl_push(struct gt_enclave *e, int cpu, uint64_t gtid,
+		uint32_t barrier)
+{
+	struct ghost_dispatch_list *l = &e->dl[cpu];
+	uint32_t tail = l->tail;
+
+	l->ent[tail & (GHOST_DISPATCH_SLOTS - 1)].gtid = gtid;
+	l->ent[tail & (GHOST_DISPATCH_SLOTS - 1)].barrier = barrier;
+	__atomic_store_n(&l->tail, tail + 1, __ATOMIC_RELEASE);
+}
+
+int gt_dl_kick(struct gt_enclave *e, int cpu, uint32_t *nr)
+{
+	uint64_t mask = GT_CPU(cpu);
+	struct ghost_ioc_dispatch d = {
+		.cpus_ptr = (uintptr_t)&mask,
+		.cpus_len = sizeof(mask),
+	};
+
+	if (ioctl(e->ctl_fd, GHOST_IOC_DISPATCH, &d))
+		return -errno;
+	if (nr)
+		*nr = d.nr_dispatched;
 	return 0;
 }
 
@@ -488,6 +543,8 @@ void gt_enclave_close(struct gt_enclave *e)
 		munmap(e->txn, e->txn_size);
 	if (e->sw)
 		munmap((void *)e->sw, e->sw_size);
+	if (e->dl)
+		munmap(e->dl, e->dl_size);
 	if (e->qfd >= 0)
 		close(e->qfd);
 	if (e->ctl_fd >= 0)
@@ -698,11 +755,10 @@ const char *gt_msg_name(int type)
 		"TASK_DEAD", "TASK_BLOCKED", "TASK_WAKEUP", "TASK_NEW",
 		"TASK_PREEMPT", "TASK_YIELD", "TASK_DEPARTED",
 		"TASK_SWITCHTO", "TASK_AFFINITY_CHANGED", "TASK_ON_CPU",
-		"TASK_PRIORITY_CHANGED",
+		"TASK_PRIORITY_CHANGED", "TASK_LATCHED",
 	};
 
-	if (type >= GHOST_MSG_TASK_DEAD &&
-	    type <= GHOST_MSG_TASK_PRIORITY_CHANGED)
+	if (type >= GHOST_MSG_TASK_DEAD && type <= GHOST_MSG_TASK_LATCHED)
 		return task[type - GHOST_MSG_TASK_DEAD];
 	switch (type) {
 	case GHOST_MSG_NOP: return "NOP";

@@ -110,6 +110,8 @@ struct gt_enclave {
 	size_t txn_size;
 	const struct ghost_sw_region_header *sw;
 	size_t sw_size;
+	struct ghost_dispatch_list *dl;	/* per CPU */
+	size_t dl_size;
 	uint32_t tail;		/* our copy of ring->tail */
 	uint64_t overflow_seen;
 
@@ -185,6 +187,11 @@ int gt_commit(struct gt_enclave *e, uint64_t gtid, int cpu);
 int gt_commit_barrier(struct gt_enclave *e, uint64_t gtid, int cpu,
 		      uint32_t barrier);
 int gt_idle(struct gt_enclave *e, int cpu);
+
+/* Append to @cpu's dispatch list; GHOST_IOC_DISPATCH for @cpu. */
+void gt_dl_push(struct gt_enclave *e, int cpu, uint64_t gtid,
+		uint32_t barrier);
+int gt_dl_kick(struct gt_enclave *e, int cpu, uint32_t *nr);
 
 /* Workers: threads or processes that enter ghost, then obey ->cmd. */
 enum gt_cmd {

@@ -28,6 +28,7 @@ static const unsigned int ghost_cmds[] = {
 	GHOST_IOC_COMMIT, GHOST_IOC_AGENT_ATTACH, GHOST_IOC_AGENT_WAIT,
 	GHOST_IOC_SW_GET, GHOST_IOC_SW_FREE, GHOST_IOC_DISCOVER,
 	GHOST_IOC_ASSOC_QUEUE, GHOST_IOC_CONFIG_QUEUE_WAKEUP,
+	GHOST_IOC_DISPATCH, GHOST_IOC_COMMIT_WAIT,
 };
 #define NR_CMDS	(sizeof(ghost_cmds) / sizeof(ghost_cmds[0]))
 
@@ -167,6 +168,19 @@ static int fuzz(struct gt_enclave *e, long *calls, long *ok)
 					c->flags = c->nr_committed = c->resv[0] =
 					c->resv[1] = c->resv[2] = 0;
 			}
+			if (cmd == GHOST_IOC_DISPATCH ||
+			    cmd == GHOST_IOC_COMMIT_WAIT) {
+				struct ghost_ioc_dispatch *d = arg;
+
+				for (int k = 0; k < 8192; k++)
+					bitmap[k] = rnd();
+				d->cpus_ptr = rnd() % 4 ? (uintptr_t)bitmap :
+					      rnd_value();
+				d->cpus_len = rnd() % 3 ? rnd() % 64 : rnd_value();
+				if (rnd() % 2)
+					d->flags = d->nr_dispatched =
+					d->resv[0] = d->resv[1] = d->resv[2] = 0;
+			}
 			if (cmd == GHOST_IOC_AGENT_WAIT && rnd() % 2) {
 				struct ghost_ioc_wait *w = arg;
 
@@ -203,6 +217,18 @@ static int fuzz(struct gt_enclave *e, long *calls, long *ok)
 			e->txn[c].flags = rnd() % 4 ? 0 : rnd_value();
 			e->txn[c].state = rnd() % 3 ? GHOST_TXN_READY :
 					  (int)rnd_value();
+		}
+
+		/* Hostile dispatch lists for the fast path to chew on. */
+		if (e->dl && rnd() % 4 == 0) {
+			struct ghost_dispatch_list *l =
+				&e->dl[rnd() % gt_nr_cpu_ids];
+
+			l->ent[rnd() % GHOST_DISPATCH_SLOTS].gtid = rnd_value();
+			l->ent[rnd() % GHOST_DISPATCH_SLOTS].barrier = rnd_value();
+			l->flags = rnd_value();
+			l->tail = rnd() % 2 ? l->head + rnd() % 40 : rnd_value();
+			l->head = rnd() % 8 ? l->head : rnd_value();
 		}
 
 		errno = 0;
@@ -387,6 +413,14 @@ static int expect_refused(struct gt_enclave *e, int tasks_fd, pid_t other,
 	struct ghost_ioc_agent ag = { .cpu = gt_agent_cpu };
 	struct ghost_ioc_assoc_queue aq = { .fd = e->qfd, .gtid = 0 };
 	struct ghost_ioc_queue_wakeup qw = { .fd = e->qfd };
+	uint64_t mask = GT_CPU(gt_cpu(0));
+	struct ghost_ioc_dispatch dp = { .cpus_ptr = (uintptr_t)&mask,
+					 .cpus_len = sizeof(mask) };
+	struct ghost_ioc_commit_wait cw = {
+		.commit = { .cpus_ptr = (uintptr_t)&mask,
+			    .cpus_len = sizeof(mask) },
+		.wait = { .timeout_ms = 1 },
+	};
 	char text[32];
 	int n;
 
@@ -398,6 +432,11 @@ static int expect_refused(struct gt_enclave *e, int tasks_fd, pid_t other,
 	if (ioctl(e->ctl_fd, GHOST_IOC_CREATE_QUEUE, &cq) >= 0 ||
 	    errno != EPERM)
 		return gt_fail("create queue: %s, want EPERM", strerror(errno));
+	if (!ioctl(e->ctl_fd, GHOST_IOC_DISPATCH, &dp) || errno != EPERM)
+		return gt_fail("dispatch: %s, want EPERM", strerror(errno));
+	if (!ioctl(e->ctl_fd, GHOST_IOC_COMMIT_WAIT, &cw) || errno != EPERM)
+		return gt_fail("commit and wait: %s, want EPERM",
+			       strerror(errno));
 	if (!ioctl(e->ctl_fd, GHOST_IOC_DISCOVER) || errno != EPERM)
 		return gt_fail("discover: %s, want EPERM", strerror(errno));
 	if (!ioctl(e->ctl_fd, GHOST_IOC_ASSOC_QUEUE, &aq) || errno != EPERM)

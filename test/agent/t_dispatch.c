@@ -1,0 +1,538 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * The dispatch fast path: a CPU's list of next threads, which the module
+ * runs by itself when the CPU's thread blocks or yields.  The test is the
+ * agent and commits only the first thread: everything after that is the
+ * module's doing.  The audit runs throughout and must find nothing.
+ */
+#include <errno.h>
+#include <string.h>
+#include <sys/ioctl.h>
+
+#include "ghost_test.h"
+
+static int setup(struct gt_enclave *e, uint32_t flags)
+{
+	int r;
+
+	if ((r = gt_need_cpus(3)) || (r = gt_setup(e, 0, 1)))
+		return r;
+	if (gt_efile_write(e, "audit", "1"))
+		return gt_fail("cannot turn the audit on");
+	e->dl[gt_cpu(0)].flags = flags;
+	return 0;
+}
+
+static int audit_clean(struct gt_enclave *e)
+{
+	long v = gt_status(e, "audit_violations");
+
+	if (v != 0)
+		return gt_fail("audit_violations %ld", v);
+	return 0;
+}
+
+static int run_on(struct gt_enclave *e, struct gt_worker *w, uint64_t gtid,
+		  int cpu)
+{
+	int r = gt_commit(e, gtid, cpu);
+
+	if (r != GHOST_TXN_COMPLETE)
+		return gt_fail("commit of %d to CPU %d: %s", w->tid, cpu,
+			       gt_txn_name(r));
+	if (!gt_worker_progresses(w, 5000))
+		return gt_fail("%d does not run on CPU %d", w->tid, cpu);
+	return 0;
+}
+
+static void push(struct gt_enclave *e, int cpu, uint64_t gtid)
+{
+	gt_dl_push(e, cpu, gtid, gt_barrier(e, gtid));
+}
+
+/* @w runs, on @cpu only, and the agent heard TASK_LATCHED for it. */
+static int latched_on(struct gt_enclave *e, struct gt_worker *w, int cpu)
+{
+	struct gt_msg m;
+	uint64_t seen;
+
+	w->reset_seen = 1;
+	if (!gt_worker_progresses(w, 5000))
+		return gt_fail("%d does not run from the list", w->tid);
+	if (gt_wait_msg(e, GHOST_MSG_TASK_LATCHED, w->tid, 5000, &m))
+		return gt_fail("no TASK_LATCHED for %d", w->tid);
+	if (m.cpu != cpu)
+		return gt_fail("TASK_LATCHED cpu %d, want %d", m.cpu, cpu);
+	seen = gt_worker_cpus(w, 100);
+	if (seen != GT_CPU(cpu))
+		return gt_fail("%d ran on %#llx, its entry says CPU %d",
+			       w->tid, (unsigned long long)seen, cpu);
+	if (gt_cpu_word(e, cpu)->gtid != m.gtid)
+		return gt_fail("CPU word does not name %d", w->tid);
+	return 0;
+}
+
+static int test_list_runs_in_order_without_agent(void)
+{
+	struct gt_worker *w = gt_workers(3);
+	int r, c1 = gt_cpu(0);
+	struct ghost_dispatch_list *l;
+	struct gt_enclave e;
+	uint64_t g[3];
+
+	if ((r = setup(&e, GHOST_DL_F_ENABLE)))
+		return r;
+	l = &e.dl[c1];
+	for (int i = 0; i < 3; i++)
+		if (!(g[i] = gt_start(&e, &w[i], 0)))
+			return gt_fail("worker %d did not enter", i);
+	if ((r = run_on(&e, &w[0], g[0], c1)))
+		return r;
+	push(&e, c1, g[1]);
+	push(&e, c1, g[2]);
+	if (!gt_worker_frozen(&w[1], 100) || !gt_worker_frozen(&w[2], 100))
+		return gt_fail("a listed thread runs while the CPU is taken");
+
+	gt_worker_cmd(&w[0], GT_CMD_PIPE);
+	if ((r = latched_on(&e, &w[1], c1)))
+		return r;
+	if (!gt_worker_frozen(&w[2], 100))
+		return gt_fail("the second entry runs before its turn");
+	gt_worker_cmd(&w[1], GT_CMD_PIPE);
+	if ((r = latched_on(&e, &w[2], c1)))
+		return r;
+	if (l->head != 2 || l->nr_taken != 2 || l->nr_stale)
+		return gt_fail("head %u taken %u stale %u", l->head,
+			       l->nr_taken, l->nr_stale);
+	return audit_clean(&e);
+}
+
+static int test_stale_entries_are_skipped(void)
+{
+	struct gt_worker *w = gt_workers(2);
+	int r, c1 = gt_cpu(0);
+	struct ghost_dispatch_list *l;
+	struct gt_enclave e;
+	uint64_t a, b;
+
+	if ((r = setup(&e, GHOST_DL_F_ENABLE)))
+		return r;
+	l = &e.dl[c1];
+	if (!(a = gt_start(&e, &w[0], 0)) || !(b = gt_start(&e, &w[1], 0)))
+		return gt_fail("workers did not enter");
+	if ((r = run_on(&e, &w[0], a, c1)))
+		return r;
+	gt_dl_push(&e, c1, b, gt_barrier(&e, b) - 1);	/* old barrier */
+	gt_dl_push(&e, c1, (12345ULL << 32) | 7, 1);	/* no such thread */
+	push(&e, c1, a);				/* running already */
+	push(&e, c1, b);
+	gt_worker_cmd(&w[0], GT_CMD_PIPE);
+	if ((r = latched_on(&e, &w[1], c1)))
+		return r;
+	if (l->nr_stale != 3 || l->nr_taken != 1 || l->head != l->tail)
+		return gt_fail("stale %u taken %u head %u tail %u",
+			       l->nr_stale, l->nr_taken, l->head, l->tail);
+	return audit_clean(&e);
+}
+
+/*
+ * Threads last placed elsewhere, or never placed, run on their entry's
+ * CPU and nowhere else.
+ */
+static int test_entry_runs_only_on_its_cpu(void)
+{
+	struct gt_worker *w = gt_workers(3);
+	int r, c1 = gt_cpu(0), c2 = gt_cpu(1);
+	struct gt_enclave e;
+	uint64_t a, b, c;
+
+	if ((r = setup(&e, GHOST_DL_F_ENABLE)))
+		return r;
+	if (!(a = gt_start(&e, &w[0], 0)) || !(b = gt_start(&e, &w[1], 0)) ||
+	    !(c = gt_start(&e, &w[2], 0)))
+		return gt_fail("workers did not enter");
+	/* B last ran on c2, pinned there. */
+	if ((r = run_on(&e, &w[1], b, c2)))
+		return r;
+	if ((r = gt_idle(&e, c2)) != GHOST_TXN_COMPLETE)
+		return gt_fail("idle commit: %s", gt_txn_name(r));
+	if (gt_wait_msg(&e, GHOST_MSG_TASK_PREEMPT, w[1].tid, 5000, NULL))
+		return gt_fail("no TASK_PREEMPT for B");
+	if ((r = run_on(&e, &w[0], a, c1)))
+		return r;
+	push(&e, c1, b);
+	push(&e, c1, c);
+	gt_worker_cmd(&w[0], GT_CMD_PIPE);
+	if ((r = latched_on(&e, &w[1], c1)))
+		return r;
+	gt_worker_cmd(&w[1], GT_CMD_PIPE);
+	if ((r = latched_on(&e, &w[2], c1)))
+		return r;
+	return audit_clean(&e);
+}
+
+static int test_yield_hands_cpu_to_next_entry(void)
+{
+	struct gt_worker *w = gt_workers(2);
+	int r, c1 = gt_cpu(0);
+	struct gt_enclave e;
+	uint64_t a, b;
+
+	if ((r = setup(&e, GHOST_DL_F_ENABLE)))
+		return r;
+	if (!(a = gt_start(&e, &w[0], 0)) || !(b = gt_start(&e, &w[1], 0)))
+		return gt_fail("workers did not enter");
+	if ((r = run_on(&e, &w[0], a, c1)))
+		return r;
+	/* Nothing else to run: the yield keeps the CPU, silently. */
+	gt_worker_cmd(&w[0], GT_CMD_YIELD);
+	if (!gt_wait_for(w[0].cmd == GT_CMD_SPIN, 5000) ||
+	    !gt_worker_progresses(&w[0], 5000))
+		return gt_fail("a yield with an empty list stopped the thread");
+	if (!gt_wait_msg(&e, GHOST_MSG_TASK_YIELD, w[0].tid, 200, NULL))
+		return gt_fail("TASK_YIELD for a yield that kept the CPU");
+
+	push(&e, c1, b);
+	gt_worker_cmd(&w[0], GT_CMD_YIELD);
+	if ((r = latched_on(&e, &w[1], c1)))
+		return r;
+	if (gt_wait_msg(&e, GHOST_MSG_TASK_YIELD, w[0].tid, 5000, NULL))
+		return gt_fail("no TASK_YIELD for the thread that yielded");
+	if (!gt_worker_frozen(&w[0], 200))
+		return gt_fail("the yielding thread still runs");
+	return audit_clean(&e);
+}
+
+static int test_run_on_wake_without_commit(void)
+{
+	struct gt_worker *w = gt_workers(2);
+	int r, c1 = gt_cpu(0);
+	const volatile struct ghost_status_word *sw;
+	struct gt_enclave e;
+	struct gt_msg m;
+	uint64_t a, b;
+
+	if ((r = setup(&e, GHOST_DL_F_ENABLE | GHOST_DL_F_RUN_ON_WAKE)))
+		return r;
+	if (!(a = gt_start(&e, &w[0], 0)) || !(b = gt_start(&e, &w[1], 0)))
+		return gt_fail("workers did not enter");
+	if ((r = run_on(&e, &w[0], a, c1)))
+		return r;
+	gt_worker_cmd(&w[0], GT_CMD_PIPE);
+	if (gt_wait_msg(&e, GHOST_MSG_TASK_BLOCKED, w[0].tid, 5000, NULL))
+		return gt_fail("no TASK_BLOCKED");
+	gt_worker_poke(&w[0]);
+	if (gt_wait_msg(&e, GHOST_MSG_TASK_WAKEUP, w[0].tid, 5000, &m))
+		return gt_fail("no TASK_WAKEUP");
+	if ((r = latched_on(&e, &w[0], c1)))
+		return r;
+	sw = gt_sw_of(&e, a);
+	if (!sw || !(sw->flags & GHOST_SW_TASK_ONCPU))
+		return gt_fail("status word not on CPU: %#x", sw ? sw->flags : 0);
+
+	/* The CPU is taken when it wakes: it waits for a decision. */
+	gt_worker_cmd(&w[0], GT_CMD_PIPE);
+	if (gt_wait_msg(&e, GHOST_MSG_TASK_BLOCKED, w[0].tid, 5000, NULL))
+		return gt_fail("no second TASK_BLOCKED");
+	if ((r = run_on(&e, &w[1], b, c1)))
+		return r;
+	gt_log_clear(&e);
+	gt_worker_poke(&w[0]);
+	if (gt_wait_msg(&e, GHOST_MSG_TASK_WAKEUP, w[0].tid, 5000, NULL))
+		return gt_fail("no TASK_WAKEUP while the CPU is taken");
+	if (!gt_worker_frozen(&w[0], 200))
+		return gt_fail("woke onto a CPU that another thread holds");
+	if (!gt_wait_msg(&e, GHOST_MSG_TASK_LATCHED, w[0].tid, 100, NULL))
+		return gt_fail("TASK_LATCHED while the CPU is taken");
+	return audit_clean(&e);
+}
+
+/* A list published while its CPU is idle runs on GHOST_IOC_DISPATCH. */
+static int test_kick_runs_list_of_idle_cpu(void)
+{
+	struct gt_worker *w = gt_workers(1);
+	int r, c1 = gt_cpu(0);
+	struct gt_enclave e;
+	uint32_t nr = 99;
+	uint64_t a;
+
+	if ((r = setup(&e, GHOST_DL_F_ENABLE)))
+		return r;
+	if (!(a = gt_start(&e, w, 0)))
+		return gt_fail("worker did not enter");
+	push(&e, c1, a);
+	if (!gt_worker_frozen(w, 200))
+		return gt_fail("ran without a kick or a commit");
+	if (gt_cpu_word(&e, c1)->gtid)
+		return gt_fail("CPU word names a thread");
+	if ((r = gt_dl_kick(&e, c1, &nr)) || nr != 1)
+		return gt_fail("kick: %s, %u dispatched", strerror(-r), nr);
+	if ((r = latched_on(&e, w, c1)))
+		return r;
+	/* Taken CPU, empty list: nothing to do. */
+	if ((r = gt_dl_kick(&e, c1, &nr)) || nr)
+		return gt_fail("second kick: %s, %u dispatched", strerror(-r),
+			       nr);
+	return audit_clean(&e);
+}
+
+static int test_malformed_list_is_dropped(void)
+{
+	struct gt_worker *w = gt_workers(2);
+	int r, c1 = gt_cpu(0);
+	struct ghost_dispatch_list *l;
+	struct gt_enclave e;
+	uint32_t nr = 99;
+	uint64_t a, b;
+
+	if ((r = setup(&e, GHOST_DL_F_ENABLE)))
+		return r;
+	l = &e.dl[c1];
+	if (!(a = gt_start(&e, &w[0], 0)) || !(b = gt_start(&e, &w[1], 0)))
+		return gt_fail("workers did not enter");
+	push(&e, c1, b);
+	l->tail += 1000;
+	if ((r = gt_dl_kick(&e, c1, &nr)) || nr)
+		return gt_fail("kick: %s, %u dispatched", strerror(-r), nr);
+	if (l->nr_bad != 1 || l->head != l->tail)
+		return gt_fail("bad %u head %u tail %u", l->nr_bad, l->head,
+			       l->tail);
+	if (!gt_worker_frozen(&w[1], 200))
+		return gt_fail("ran from a malformed list");
+	/* Reserved flag bits are ignored; the list works again. */
+	l->flags = ~0U;
+	push(&e, c1, b);
+	if ((r = gt_dl_kick(&e, c1, &nr)) || nr != 1)
+		return gt_fail("kick: %s, %u dispatched", strerror(-r), nr);
+	if ((r = latched_on(&e, &w[1], c1)))
+		return r;
+	return audit_clean(&e);
+}
+
+static int test_discover_drops_lists(void)
+{
+	struct gt_worker *w = gt_workers(1);
+	int r, c1 = gt_cpu(0);
+	struct gt_enclave e;
+	uint32_t nr = 99;
+	uint64_t a;
+
+	if ((r = setup(&e, GHOST_DL_F_ENABLE)))
+		return r;
+	if (!(a = gt_start(&e, w, 0)))
+		return gt_fail("worker did not enter");
+	push(&e, c1, a);
+	if (ioctl(e.ctl_fd, GHOST_IOC_DISCOVER))
+		return gt_fail("DISCOVER: %s", strerror(errno));
+	if (e.dl[c1].head != e.dl[c1].tail)
+		return gt_fail("list kept across DISCOVER");
+	if ((r = gt_dl_kick(&e, c1, &nr)) || nr)
+		return gt_fail("kick: %s, %u dispatched", strerror(-r), nr);
+	return 0;
+}
+
+/* Blocks @arg's worker a while after the agent went to sleep. */
+static void *block_later(void *arg)
+{
+	gt_sleep_ms(200);
+	gt_worker_cmd(arg, GT_CMD_PIPE);
+	return NULL;
+}
+
+/*
+ * A quiet list: a block that the list answers wakes no agent; the agent
+ * finds the messages at its next look.
+ */
+static int test_quiet_list_wakes_no_agent(void)
+{
+	struct gt_worker *w = gt_workers(3);
+	int r, c1 = gt_cpu(0);
+	uint64_t g[3], t0, slept_ms;
+	struct gt_enclave e;
+	pthread_t t;
+	uint32_t head;
+
+	if ((r = setup(&e, GHOST_DL_F_ENABLE | GHOST_DL_F_QUIET)))
+		return r;
+	for (int i = 0; i < 3; i++)
+		if (!(g[i] = gt_start(&e, &w[i], 0)))
+			return gt_fail("worker %d did not enter", i);
+	if ((r = run_on(&e, &w[0], g[0], c1)))
+		return r;
+	push(&e, c1, g[1]);
+	push(&e, c1, g[2]);	/* still listed after B: not emptied */
+	gt_drain(&e);
+	head = __atomic_load_n(&e.ring->head, __ATOMIC_ACQUIRE);
+	if (pthread_create(&t, NULL, block_later, &w[0]))
+		return gt_fail("pthread_create");
+	t0 = gt_now_ns();
+	r = gt_agent_wait(&e, head, 1500);
+	slept_ms = (gt_now_ns() - t0) / 1000000;
+	pthread_join(t, NULL);
+	if (r == -ESTALE)
+		return gt_skip("the agent's wait began after the block");
+	/* At the timeout the moved head makes it return 0, not ETIMEDOUT. */
+	if ((r && r != -ETIMEDOUT) || slept_ms < 1400)
+		return gt_fail("agent wait: %s after %llu ms, want the 1500 ms timeout",
+			       r ? strerror(-r) : "woken",
+			       (unsigned long long)slept_ms);
+	if ((r = latched_on(&e, &w[1], c1)))
+		return r;
+	return audit_clean(&e);
+}
+
+struct agent_arg {
+	struct gt_enclave *e;
+	volatile int ret;
+	volatile int attached;
+	volatile int quit;
+};
+
+/* An agent thread: its exit is the enclave's last agent going away. */
+static void *agent_thread(void *p)
+{
+	struct agent_arg *a = p;
+
+	a->ret = gt_attach(a->e, gt_agent_cpu);
+	a->attached = 1;
+	while (!a->quit)
+		gt_sleep_ms(1);
+	return NULL;
+}
+
+/*
+ * The last agent goes away with threads listed: the lists are dropped
+ * (they were its decisions), nothing runs from them, and after the grace
+ * period every thread is back under CFS and runs.
+ */
+static int test_agent_exit_drops_lists_and_loses_no_thread(void)
+{
+	int grace = gt_param_get("agent_grace_ms"), r, c1 = gt_cpu(0);
+	struct gt_worker *w = gt_workers(3);
+	struct agent_arg a = { 0 };
+	struct ghost_dispatch_list *l;
+	struct gt_enclave e;
+	pthread_t t;
+	uint64_t g[3];
+
+	if ((r = gt_need_cpus(3)))
+		return r;
+	if (grace < 0 || gt_param_set("agent_grace_ms", 500))
+		return gt_skip("agent_grace_ms is not writable");
+	if ((r = gt_setup(&e, 0, 0)))
+		goto out;
+	l = &e.dl[c1];
+	l->flags = GHOST_DL_F_ENABLE;
+	a.e = &e;
+	if (pthread_create(&t, NULL, agent_thread, &a)) {
+		r = gt_fail("pthread_create");
+		goto out;
+	}
+	if (!gt_wait_for(a.attached, 5000) || a.ret) {
+		r = gt_fail("agent attach: %s", strerror(-a.ret));
+		goto out_agent;
+	}
+	for (int i = 0; i < 3; i++) {
+		if (!(g[i] = gt_start(&e, &w[i], 0))) {
+			r = gt_fail("worker %d did not enter", i);
+			goto out_agent;
+		}
+	}
+	if ((r = run_on(&e, &w[0], g[0], c1)))
+		goto out_agent;
+	push(&e, c1, g[1]);
+	push(&e, c1, g[2]);
+out_agent:
+	a.quit = 1;
+	pthread_join(t, NULL);
+	if (r)
+		goto out;
+	if (!gt_wait_for(l->head == l->tail, 5000)) {
+		r = gt_fail("list kept after the last agent left: head %u tail %u",
+			    l->head, l->tail);
+		goto out;
+	}
+	if (l->nr_taken) {
+		r = gt_fail("%u entries ran without an agent", l->nr_taken);
+		goto out;
+	}
+	if (!gt_wait_for(!gt_enclave_exists(1), 10000)) {
+		r = gt_fail("the enclave outlived the grace period");
+		goto out;
+	}
+	for (int i = 0; i < 3; i++) {
+		if (!gt_worker_progresses(&w[i], 5000)) {
+			r = gt_fail("worker %d is lost: it does not run", i);
+			goto out;
+		}
+	}
+out:
+	gt_param_set("agent_grace_ms", grace);
+	return r;
+}
+
+static int commit_wait(struct gt_enclave *e, int cpu, uint32_t wait_flags,
+		       uint32_t *nr)
+{
+	uint64_t mask = GT_CPU(cpu);
+	struct ghost_ioc_commit_wait cw = {
+		.commit = { .cpus_ptr = (uintptr_t)&mask,
+			    .cpus_len = sizeof(mask) },
+		.wait = { .head = e->ring->head, .timeout_ms = 50,
+			  .flags = wait_flags },
+	};
+	int r = ioctl(e->ctl_fd, GHOST_IOC_COMMIT_WAIT, &cw) ? -errno : 0;
+
+	*nr = cw.commit.nr_committed;
+	return r;
+}
+
+static int test_commit_wait_commits_then_waits(void)
+{
+	struct gt_worker *w = gt_workers(1);
+	int r, c1 = gt_cpu(0);
+	struct gt_enclave e;
+	uint32_t nr = 0;
+	uint64_t a;
+
+	if ((r = setup(&e, 0)))
+		return r;
+	if (!(a = gt_start(&e, w, 0)))
+		return gt_fail("worker did not enter");
+	gt_drain(&e);
+	gt_txn_set(&e, c1, a, gt_barrier(&e, a), 0);
+	r = commit_wait(&e, c1, 0x80, &nr);
+	if (r != -EINVAL || gt_txn_state(&e, c1) != GHOST_TXN_READY)
+		return gt_fail("bad wait flags: %s, slot %s", strerror(-r),
+			       gt_txn_name(gt_txn_state(&e, c1)));
+	r = commit_wait(&e, c1, 0, &nr);
+	if (r != -ETIMEDOUT || nr != 1)
+		return gt_fail("commit and wait: %s, %u committed",
+			       strerror(-r), nr);
+	if (gt_txn_state(&e, c1) != GHOST_TXN_COMPLETE)
+		return gt_fail("slot %s", gt_txn_name(gt_txn_state(&e, c1)));
+	if (!gt_worker_progresses(w, 5000))
+		return gt_fail("committed thread does not run");
+	return audit_clean(&e);
+}
+
+static const struct gt_test tests[] = {
+	{ "list_runs_in_order_without_agent",
+	  test_list_runs_in_order_without_agent },
+	{ "stale_entries_are_skipped", test_stale_entries_are_skipped },
+	{ "entry_runs_only_on_its_cpu", test_entry_runs_only_on_its_cpu },
+	{ "yield_hands_cpu_to_next_entry",
+	  test_yield_hands_cpu_to_next_entry },
+	{ "run_on_wake_without_commit", test_run_on_wake_without_commit },
+	{ "kick_runs_list_of_idle_cpu", test_kick_runs_list_of_idle_cpu },
+	{ "malformed_list_is_dropped", test_malformed_list_is_dropped },
+	{ "discover_drops_lists", test_discover_drops_lists },
+	{ "quiet_list_wakes_no_agent", test_quiet_list_wakes_no_agent },
+	{ "commit_wait_commits_then_waits",
+	  test_commit_wait_commits_then_waits },
+	{ "agent_exit_drops_lists_and_loses_no_thread",
+	  test_agent_exit_drops_lists_and_loses_no_thread },
+	{ NULL, NULL },
+};
+
+GT_MAIN(tests)
