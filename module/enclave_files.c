@@ -122,7 +122,10 @@ static int tasks_show(struct ghost_enclave *e, struct seq_file *m)
 	return 0;
 }
 
-/* A tid enters; 0 is the writer.  Others' threads need CAP_SYS_NICE. */
+/*
+ * A tid enters; 0 is the writer.  The write itself is a grant (see
+ * ghostfs_enclave_write()); others' threads also need CAP_SYS_NICE.
+ */
 static int tasks_store(struct ghost_enclave *e, char *buf)
 {
 	pid_t tid;
@@ -220,8 +223,10 @@ const struct ghost_enclave_attr ghost_enclave_attrs[] = {
 	{ .name = "cpumask", .mode = 0644, .show = cpumask_show,
 	  .store = cpumask_store },
 	{ .name = "status", .mode = 0444, .show = status_show },
-	{ .name = "tasks", .mode = 0666, .show = tasks_show,
-	  .store = tasks_store, .own_privileges = true, .unlocked = true },
+	/* Entering is a grant: CAP_SYS_NICE, or a delegated tasks file. */
+	{ .name = "tasks", .mode = 0644, .show = tasks_show,
+	  .store = tasks_store, .own_privileges = true, .delegable = true,
+	  .unlocked = true },
 	{ .name = "agent_online", .mode = 0444, .show = agent_online_show },
 	{ .name = "runnable_timeout", .mode = 0644,
 	  .show = runnable_timeout_show, .store = runnable_timeout_store },

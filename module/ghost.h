@@ -35,6 +35,11 @@ struct ghost_enclave_attr {
 	int (*mmap)(struct ghost_enclave *e, struct vm_area_struct *vma);
 	/* Stores that check privileges themselves (tasks). */
 	bool own_privileges;
+	/*
+	 * Writes need CAP_SYS_NICE, unless an administrator delegated the
+	 * file (chown/chmod, as cgroup v2 delegates a subtree).
+	 */
+	bool delegable;
 	/* Stores that run without ghost_lock (they may sleep long). */
 	bool unlocked;
 };

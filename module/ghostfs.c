@@ -44,6 +44,18 @@ static int ghostfs_enclave_open(struct inode *inode, struct file *file)
 	return single_open(file, ghostfs_enclave_show, inode->i_private);
 }
 
+/*
+ * Has an administrator handed @inode to someone: an owner or group other
+ * than root, or write for everyone?  Opening it for writing was then the
+ * permission check, as for a delegated cgroup v2 file.
+ */
+static bool ghostfs_delegated(const struct inode *inode)
+{
+	return !uid_eq(inode->i_uid, GLOBAL_ROOT_UID) ||
+	       !gid_eq(inode->i_gid, GLOBAL_ROOT_GID) ||
+	       (inode->i_mode & 0002);
+}
+
 static ssize_t ghostfs_enclave_write(struct file *file, const char __user *ubuf,
 				     size_t len, loff_t *ppos)
 {
@@ -54,6 +66,9 @@ static ssize_t ghostfs_enclave_write(struct file *file, const char __user *ubuf,
 	if (!f->attr->store)
 		return -EINVAL;
 	if (!f->attr->own_privileges && !capable(CAP_SYS_ADMIN))
+		return -EPERM;
+	if (f->attr->delegable && !capable(CAP_SYS_NICE) &&
+	    !ghostfs_delegated(file_inode(file)))
 		return -EPERM;
 	buf = ghostfs_copy_write(ubuf, len);
 	if (IS_ERR(buf))

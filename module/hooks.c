@@ -4,6 +4,8 @@
  * thread, the sched tracepoints (found by name: they are not exported), a
  * kprobe on sched_yield and kretprobes on affinity and priority changes.
  */
+#include <linux/capability.h>
+#include <linux/cred.h>
 #include <linux/kprobes.h>
 #include <linux/pid.h>
 #include <linux/tracepoint.h>
@@ -71,12 +73,15 @@ static void ghost_tp_switch(void *data, bool preempt, struct task_struct *prev,
 {
 	int cpu = raw_smp_processor_id();
 	struct ghost_enclave *e = ghost_cpu_owner(cpu);
+	struct ghost_thread *gt;
 	bool busy;
 
 	if (!e || !READ_ONCE(e->deliver_cpu_avail))
 		return;
 	rcu_read_lock();
-	busy = !is_idle_task(next) && !ghost_thread_lookup(next);
+	gt = ghost_thread_lookup(next);
+	busy = !is_idle_task(next) &&
+	       !(gt && test_bit(GT_F_ENROLLED, &gt->flags));
 	rcu_read_unlock();
 	ghost_cpu_set_busy(e, cpu, busy);
 }
@@ -130,6 +135,25 @@ static struct ghost_thread *ghost_aff_target(pid_t pid)
 	return p ? ghost_hook_thread(p) : NULL;
 }
 
+/*
+ * The permission sched_setaffinity() is about to check (same owner, or
+ * CAP_SYS_NICE over the target): a caller that will be refused must not
+ * take the target off its CPU.
+ */
+static bool ghost_aff_permitted(struct task_struct *p)
+{
+	const struct cred *cred = current_cred(), *pcred;
+	bool ok;
+
+	rcu_read_lock();
+	pcred = __task_cred(p);
+	ok = uid_eq(cred->euid, pcred->euid) ||
+	     uid_eq(cred->euid, pcred->uid) ||
+	     ns_capable_noaudit(pcred->user_ns, CAP_SYS_NICE);
+	rcu_read_unlock();
+	return ok;
+}
+
 static int ghost_krp_aff_entry(struct kretprobe_instance *ri,
 			       struct pt_regs *regs)
 {
@@ -139,7 +163,7 @@ static int ghost_krp_aff_entry(struct kretprobe_instance *ri,
 	call->pid = (pid_t)regs_get_kernel_argument(regs, 0);
 	rcu_read_lock();
 	gt = ghost_aff_target(call->pid);
-	if (gt)
+	if (gt && ghost_aff_permitted(gt->task))
 		ghost_sched_affinity(gt, false);
 	rcu_read_unlock();
 	return 0;
@@ -166,7 +190,6 @@ static struct kretprobe ghost_krp_aff = {
 	.entry_handler	= ghost_krp_aff_entry,
 	.handler	= ghost_krp_aff_ret,
 	.data_size	= sizeof(struct ghost_aff_call),
-	.maxactive	= 64,
 };
 
 /*
@@ -201,7 +224,6 @@ static struct kretprobe ghost_krp_nice = {
 	.entry_handler	= ghost_krp_prio_entry,
 	.handler	= ghost_krp_prio_ret,
 	.data_size	= sizeof(struct task_struct *),
-	.maxactive	= 64,
 };
 
 static struct kretprobe ghost_krp_setattr = {
@@ -209,7 +231,6 @@ static struct kretprobe ghost_krp_setattr = {
 	.entry_handler	= ghost_krp_prio_entry,
 	.handler	= ghost_krp_prio_ret,
 	.data_size	= sizeof(struct task_struct *),
-	.maxactive	= 64,
 };
 
 static struct kretprobe *ghost_krps[] = {
@@ -255,6 +276,11 @@ int ghost_hooks_init(void)
 {
 	unsigned int i;
 	int err;
+
+	/* One instance per call in flight: these calls may sleep. */
+	for (i = 0; i < ARRAY_SIZE(ghost_krps); i++)
+		ghost_krps[i]->maxactive = max_t(int, 64,
+						 4 * num_possible_cpus());
 
 	for_each_kernel_tracepoint(ghost_find_tp, NULL);
 	for (i = 0; i < ARRAY_SIZE(ghost_tps); i++) {

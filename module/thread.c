@@ -56,17 +56,36 @@ struct ghost_thread *ghost_thread_lookup_gtid(u64 gtid)
 }
 
 /*
- * Is @p in an enclave already?  Only @p enrols itself, so the answer
- * holds until it does.
+ * Claim @gt->task for @gt: a task has at most one ghost_thread, enrolled
+ * or pending (a join queued by a write to tasks or by fork), so a second
+ * enter of the same thread, into any enclave, gets EBUSY and allocates
+ * nothing more.  Hooks ignore an entry until it is enrolled.
  */
-static bool ghost_thread_enrolled(struct task_struct *p)
+static int ghost_thread_claim(struct ghost_thread *gt)
 {
-	bool ret;
+	unsigned long flags;
+	int err = 0;
 
-	rcu_read_lock();
-	ret = ghost_thread_lookup(p);
-	rcu_read_unlock();
-	return ret;
+	raw_spin_lock_irqsave(&ghost_hash_lock, flags);
+	if (ghost_thread_lookup(gt->task))
+		err = -EBUSY;
+	else
+		hash_add_rcu(ghost_thread_hash, &gt->hnode,
+			     (unsigned long)gt->task);
+	raw_spin_unlock_irqrestore(&ghost_hash_lock, flags);
+	return err;
+}
+
+static void ghost_thread_unhash(struct ghost_thread *gt)
+{
+	unsigned long flags;
+
+	raw_spin_lock_irqsave(&ghost_hash_lock, flags);
+	if (!hlist_unhashed(&gt->hnode))
+		hash_del_rcu(&gt->hnode);
+	if (!hlist_unhashed(&gt->gnode))
+		hash_del_rcu(&gt->gnode);
+	raw_spin_unlock_irqrestore(&ghost_hash_lock, flags);
 }
 
 static void ghost_thread_free_rcu(struct rcu_head *rcu)
@@ -125,6 +144,8 @@ static struct ghost_thread *ghost_thread_alloc(struct ghost_enclave *e,
 	gt->e = e;
 	gt->cpu = -1;
 	gt->last_cpu = -1;
+	INIT_HLIST_NODE(&gt->hnode);
+	INIT_HLIST_NODE(&gt->gnode);
 	init_waitqueue_head(&gt->wq);
 	INIT_LIST_HEAD(&gt->enode);
 	preempt_notifier_init(&gt->pn, &ghost_preempt_ops);
@@ -157,8 +178,9 @@ static void ghost_thread_restore_sched(struct ghost_thread *gt)
 }
 
 /*
- * Enrol current.  The thread is in the hash before its notifier fires, and
- * it is runnable: it parks before returning to user mode.
+ * Enrol current, claimed already (ghost_thread_claim()).  It is findable
+ * by gtid before its notifier fires, and it is runnable: it parks before
+ * returning to user mode.
  */
 static int ghost_thread_enrol(struct ghost_thread *gt, bool agent)
 {
@@ -172,9 +194,6 @@ static int ghost_thread_enrol(struct ghost_thread *gt, bool agent)
 	raw_spin_lock_irqsave(&e->lock, flags);
 	if (e->dead) {
 		err = -ENODEV;
-	} else if (ghost_thread_enrolled(current)) {
-		/* Two enters raced: the other one won. */
-		err = -EBUSY;
 	} else if (!agent) {
 		err = ghost_sw_alloc(e, gt);
 	}
@@ -189,8 +208,6 @@ static int ghost_thread_enrol(struct ghost_thread *gt, bool agent)
 			set_bit(GT_F_AGENT, &gt->flags);
 		/* Findable by its gtid before an agent can learn it. */
 		raw_spin_lock(&ghost_hash_lock);
-		hash_add_rcu(ghost_thread_hash, &gt->hnode,
-			     (unsigned long)current);
 		hash_add_rcu(ghost_gtid_hash, &gt->gnode, gt->gtid);
 		raw_spin_unlock(&ghost_hash_lock);
 		set_bit(GT_F_ENROLLED, &gt->flags);
@@ -251,16 +268,6 @@ static void ghost_thread_unlink_locked(struct ghost_enclave *e,
 		ghost_dispatch_wake_cpu(e, cpu);
 }
 
-static void ghost_thread_unhash(struct ghost_thread *gt)
-{
-	unsigned long flags;
-
-	raw_spin_lock_irqsave(&ghost_hash_lock, flags);
-	hash_del_rcu(&gt->hnode);
-	hash_del_rcu(&gt->gnode);
-	raw_spin_unlock_irqrestore(&ghost_hash_lock, flags);
-}
-
 /* Undo ghost_thread_enrol(), as the thread itself. */
 static bool ghost_thread_unenrol(struct ghost_thread *gt, u16 type)
 {
@@ -309,7 +316,8 @@ static void ghost_thread_work(struct callback_head *cb)
 		if ((current->flags & PF_EXITING) ||
 		    test_bit(GT_F_DETACH, &gt->flags) ||
 		    ghost_thread_enrol(gt, false)) {
-			/* Never enrolled: drop the enrolment reference. */
+			/* Never enrolled: drop the claim and its reference. */
+			ghost_thread_unhash(gt);
 			ghost_thread_put(gt);
 			goto out;
 		}
@@ -374,6 +382,13 @@ static struct task_struct *ghost_get_task(pid_t tid)
 	return p;
 }
 
+/* Drop a claim that never led to an enrolment. */
+static void ghost_thread_abandon(struct ghost_thread *gt)
+{
+	ghost_thread_unhash(gt);
+	ghost_thread_put(gt);
+}
+
 /* Write of <tid> to enclave_<id>/tasks. */
 int ghost_thread_enter(struct ghost_enclave *e, pid_t tid)
 {
@@ -389,27 +404,28 @@ int ghost_thread_enter(struct ghost_enclave *e, pid_t tid)
 	err = ghost_thread_check_target(p);
 	if (err)
 		goto out;
-	rcu_read_lock();
-	err = ghost_thread_lookup(p) ? -EBUSY : 0;
-	rcu_read_unlock();
-	if (err)
-		goto out;
 
 	err = -ENOMEM;
-	gt = ghost_thread_alloc(e, p, GFP_KERNEL);
+	gt = ghost_thread_alloc(e, p, GFP_KERNEL_ACCOUNT);
 	if (!gt)
 		goto out;
 	ghost_thread_save_sched(gt, p);
+	/* One pending or enrolled entry per thread: a second write is EBUSY. */
+	err = ghost_thread_claim(gt);
+	if (err) {
+		ghost_thread_put(gt);
+		goto out;
+	}
 	if (p == current) {
 		set_bit(GT_F_JOINED, &gt->flags);
 		err = ghost_thread_enrol(gt, false);
 		if (err)
-			ghost_thread_put(gt);
+			ghost_thread_abandon(gt);
 		else
 			ghost_queue_park(gt);
 	} else if (!ghost_thread_queue_work(gt, TWA_RESUME)) {
 		/* It enrols itself at its next return to user mode. */
-		ghost_thread_put(gt);
+		ghost_thread_abandon(gt);
 		err = -ESRCH;
 	} else {
 		err = 0;
@@ -471,15 +487,15 @@ int ghost_agent_attach(struct ghost_enclave *e, int cpu)
 		return -EPERM;
 	if (cpu < 0 || cpu >= nr_cpu_ids)
 		return -EINVAL;
-	rcu_read_lock();
-	err = ghost_thread_lookup(current) ? -EBUSY : 0;
-	rcu_read_unlock();
-	if (err)
-		return err;
 
-	gt = ghost_thread_alloc(e, current, GFP_KERNEL);
+	gt = ghost_thread_alloc(e, current, GFP_KERNEL_ACCOUNT);
 	if (!gt)
 		return -ENOMEM;
+	err = ghost_thread_claim(gt);
+	if (err) {
+		ghost_thread_put(gt);
+		return err;
+	}
 	set_bit(GT_F_JOINED, &gt->flags);
 	ghost_thread_save_sched(gt, current);
 
@@ -508,7 +524,7 @@ int ghost_agent_attach(struct ghost_enclave *e, int cpu)
 			e->nr_agents--;
 		}
 		raw_spin_unlock_irqrestore(&e->lock, flags);
-		ghost_thread_put(gt);
+		ghost_thread_abandon(gt);
 		return err;
 	}
 
@@ -533,11 +549,12 @@ void ghost_thread_fork(struct task_struct *parent, struct task_struct *child)
 	struct ghost_thread *pgt, *gt;
 
 	pgt = ghost_thread_lookup(parent);
-	if (!pgt || test_bit(GT_F_AGENT, &pgt->flags) || pgt->e->dead ||
+	if (!pgt || test_bit(GT_F_AGENT, &pgt->flags) ||
+	    !test_bit(GT_F_ENROLLED, &pgt->flags) || pgt->e->dead ||
 	    parent->sched_reset_on_fork || (child->flags & PF_KTHREAD))
 		return;
 
-	gt = ghost_thread_alloc(pgt->e, child, GFP_ATOMIC);
+	gt = ghost_thread_alloc(pgt->e, child, GFP_ATOMIC | __GFP_ACCOUNT);
 	if (!gt) {
 		pr_warn_ratelimited("no memory to enrol child %d of ghost thread %d\n",
 				    task_pid_nr(child), task_pid_nr(parent));
@@ -548,8 +565,10 @@ void ghost_thread_fork(struct task_struct *parent, struct task_struct *child)
 	gt->saved_nice = pgt->saved_nice;
 	cpumask_copy(gt->saved_mask, pgt->saved_mask);
 	gt->parent_gtid = pgt->gtid;
-	if (!ghost_thread_queue_work(gt, TWA_RESUME))
+	if (ghost_thread_claim(gt))
 		ghost_thread_put(gt);
+	else if (!ghost_thread_queue_work(gt, TWA_RESUME))
+		ghost_thread_abandon(gt);
 }
 
 /* sched_process_exit, as the exiting thread, preemption off. */

@@ -21,7 +21,8 @@ struct hint {
 static const struct hint hints[] = {
 	{ ESRCH, "task", "no such thread" },
 	{ EBUSY, "task", "the thread is in an enclave already" },
-	{ EPERM, "task", "another process's thread needs CAP_SYS_NICE" },
+	{ EPERM, "task",
+	  "moving a thread in needs CAP_SYS_NICE or a delegated tasks file, another process's thread CAP_SYS_NICE" },
 	{ EACCES, "task", "this user may not write the enclave's tasks or ctl file" },
 	{ EINVAL, "task", "kernel threads and io workers cannot be scheduled by ghost" },
 	{ ENOENT, "agent", "no agent serves this enclave: start one with ghost-agent" },

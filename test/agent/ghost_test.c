@@ -12,6 +12,7 @@
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
+#include <linux/capability.h>
 #include <linux/futex.h>
 #include <sys/ioctl.h>
 #include <sys/klog.h>
@@ -505,6 +506,25 @@ int gt_enclave_map(struct gt_enclave *e)
 	    map_dispatch(e))
 		return -1;
 	return 0;
+}
+
+/* Drop @caps (bit mask) from every set, bounding set included. */
+int gt_drop_caps(uint64_t caps)
+{
+	struct __user_cap_header_struct h = { _LINUX_CAPABILITY_VERSION_3, 0 };
+	struct __user_cap_data_struct d[2];
+
+	for (int c = 0; c < 64; c++)
+		if (caps & (1ULL << c))
+			prctl(PR_CAPBSET_DROP, c);
+	if (syscall(SYS_capget, &h, d))
+		return -1;
+	for (int i = 0; i < 2; i++) {
+		d[i].effective &= ~(uint32_t)(caps >> (32 * i));
+		d[i].permitted &= ~(uint32_t)(caps >> (32 * i));
+		d[i].inheritable &= ~(uint32_t)(caps >> (32 * i));
+	}
+	return syscall(SYS_capset, &h, d);
 }
 
 /* Dispatch lists */

@@ -274,6 +274,7 @@ int gt_proc_wait(pid_t pid, int timeout_ms, int *status);
 void gt_kill_children(void);
 uint64_t gt_affinity_of(pid_t tid);
 void gt_reset_sched(void);	/* SCHED_OTHER, nice 0, every online CPU */
+int gt_drop_caps(uint64_t caps);	/* bit mask of CAP_*: 0 or -1 */
 
 /* A FIFO round-robin agent loop over @cpus (never the caller's CPU). */
 struct gt_fifo_task {

@@ -383,25 +383,6 @@ static int test_random_writes_to_enclave_files(void)
 	return 0;
 }
 
-/* Drop @caps (bit mask) from every set, bounding set included. */
-static int drop_caps(uint64_t caps)
-{
-	struct __user_cap_header_struct h = { _LINUX_CAPABILITY_VERSION_3, 0 };
-	struct __user_cap_data_struct d[2];
-
-	for (int c = 0; c < 64; c++)
-		if (caps & (1ULL << c))
-			prctl(PR_CAPBSET_DROP, c);
-	if (syscall(SYS_capget, &h, d))
-		return -1;
-	for (int i = 0; i < 2; i++) {
-		d[i].effective &= ~(uint32_t)(caps >> (32 * i));
-		d[i].permitted &= ~(uint32_t)(caps >> (32 * i));
-		d[i].inheritable &= ~(uint32_t)(caps >> (32 * i));
-	}
-	return syscall(SYS_capset, &h, d);
-}
-
 #define CAP(c)	(1ULL << (c))
 
 /* Everything that needs a privilege fails with EPERM; run as the caller. */
@@ -481,12 +462,12 @@ static int run_unprivileged(int mode)
 		if (tasks_fd < 0)
 			_exit(gt_fail("open tasks: %s", strerror(errno)));
 		if (mode == 0) {
-			if (drop_caps(CAP(CAP_SYS_NICE)))
+			if (gt_drop_caps(CAP(CAP_SYS_NICE)))
 				_exit(gt_fail("capset: %s", strerror(errno)));
 			_exit(expect_refused(&e, tasks_fd, w[1].pid, 0));
 		}
 		if (mode == 1) {
-			if (drop_caps(CAP(CAP_SYS_NICE) | CAP(CAP_SYS_ADMIN)))
+			if (gt_drop_caps(CAP(CAP_SYS_NICE) | CAP(CAP_SYS_ADMIN)))
 				_exit(gt_fail("capset: %s", strerror(errno)));
 			_exit(expect_refused(&e, tasks_fd, w[1].pid, 1));
 		}

@@ -280,6 +280,7 @@ static void leave_as_nobody(struct gt_worker *w)
 
 static int test_unprivileged_thread_leaves_by_itself(void)
 {
+	char path[128];
 	struct gt_enclave e;
 	struct gt_worker *w = gt_workers(1);
 	uint64_t a;
@@ -287,6 +288,10 @@ static int test_unprivileged_thread_leaves_by_itself(void)
 
 	if ((r = gt_need_cpus(2)) || (r = gt_setup(&e, 0, 1)))
 		return r;
+	/* Entering is a grant: the enclave is delegated to nobody. */
+	snprintf(path, sizeof(path), "%s/tasks", e.dir);
+	if (chown(path, 65534, 65534))
+		return gt_fail("chown tasks: %s", strerror(errno));
 	w->uid = 65534;
 	w->fn = leave_as_nobody;
 	if (!(a = gt_start(&e, w, 1)))

@@ -3,6 +3,8 @@
  * Preemption: a commit takes a remote CPU away from the ghost thread
  * spinning there, whether it gives the CPU to another thread or to nobody.
  */
+#include <errno.h>
+#include <sched.h>
 #include <string.h>
 
 #include "ghost_test.h"
@@ -193,6 +195,57 @@ static int test_cpu_offline_takes_cpu_from_its_thread(void)
 	return 0;
 }
 
+/* Body: sched_setaffinity() on another user's thread, again and again. */
+static void setaffinity_as_nobody(struct gt_worker *w)
+{
+	cpu_set_t set;
+
+	CPU_ZERO(&set);
+	CPU_SET(gt_agent_cpu, &set);
+	for (int i = 0; i < 2000; i++) {
+		if (sched_setaffinity(w->child->tid, sizeof(set), &set) == 0) {
+			w->fn_errno[0] = -1;	/* it was allowed */
+			return;
+		}
+		if (errno != EPERM) {
+			w->fn_errno[0] = errno;
+			return;
+		}
+	}
+}
+
+/* A call the kernel refuses changes nothing: the thread keeps its CPU. */
+static int test_refused_setaffinity_does_not_preempt(void)
+{
+	struct gt_worker *w = gt_workers(2);
+	struct gt_enclave e;
+	uint64_t a;
+	int r, c1 = gt_cpu(0);
+
+	if ((r = gt_need_cpus(2)) || (r = gt_setup(&e, 0, 1)))
+		return r;
+	if (!(a = gt_start(&e, &w[0], 0)))
+		return gt_fail("worker did not enter");
+	if ((r = run_on(&e, &w[0], a, c1)))
+		return r;
+	w[1].uid = 65534;
+	w[1].fn = setaffinity_as_nobody;
+	w[1].child = &w[0];
+	if (gt_worker_proc(&w[1], NULL) < 0 ||
+	    gt_proc_wait(w[1].pid, 30000, NULL))
+		return gt_fail("the unprivileged caller did not finish");
+	if (w[1].fn_errno[0])
+		return gt_fail("nobody's sched_setaffinity: %s, want EPERM",
+			       w[1].fn_errno[0] < 0 ? "allowed" :
+			       strerror(w[1].fn_errno[0]));
+	if (!gt_wait_msg(&e, GHOST_MSG_TASK_PREEMPT, w[0].tid, 200, NULL))
+		return gt_fail("a refused call preempted the thread");
+	if (!gt_worker_progresses(&w[0], 1000) ||
+	    gt_cpu_word(&e, c1)->gtid != a)
+		return gt_fail("the thread lost its CPU");
+	return 0;
+}
+
 static const struct gt_test tests[] = {
 	{ "commit_of_other_thread_preempts_remote_spinner",
 	  test_commit_of_other_thread_preempts_remote_spinner },
@@ -204,6 +257,8 @@ static const struct gt_test tests[] = {
 	  test_agent_cpu_thread_runs_only_while_agent_sleeps },
 	{ "cpu_offline_takes_cpu_from_its_thread",
 	  test_cpu_offline_takes_cpu_from_its_thread },
+	{ "refused_setaffinity_does_not_preempt",
+	  test_refused_setaffinity_does_not_preempt },
 	{ NULL, NULL },
 };
 

@@ -28,7 +28,8 @@ static const struct {
 	{ ENOMEM, "create", NULL },
 	{ EEXIST, "cpulist", NULL },
 	{ EBUSY, "destroy", "the enclave is still in use, e.g. by its agent" },
-	{ EPERM, "task", "another process's thread needs CAP_SYS_NICE" },
+	{ EPERM, "task",
+	  "moving a thread in needs CAP_SYS_NICE or a delegated tasks file, another process's thread CAP_SYS_NICE" },
 	{ EACCES, "task", "this user may not write the enclave's tasks or ctl file" },
 };
 

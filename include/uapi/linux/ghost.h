@@ -18,7 +18,8 @@
  *     cpulist         read/write the enclave's CPUs as a list ("0-3,6")
  *     cpumask         read/write the same set as a hex mask ("4f")
  *     status          read: "key value" lines (see ghostctl enclave show)
- *     tasks           read: tids of the threads in the enclave
+ *     tasks           read: tids of the threads in the enclave; write a
+ *                     tid to enter it (see Threads)
  *     agent_online    read: 1 while an agent serves the enclave
  *     runnable_timeout read/write: watchdog in ms (0 = off)
  *     deliver_ticks   read/write: 0 or 1 (CPU_TICK messages)
@@ -88,8 +89,12 @@ struct ghost_enclave_info {
  * =======
  *
  * A thread enters an enclave when its tid is written to enclave_<id>/tasks
- * ("0" means the writer itself; another process's thread needs
- * CAP_SYS_NICE).  From then on it runs user code only on the CPU an agent
+ * ("0" means the writer itself).  Entering is a grant: the writer needs
+ * CAP_SYS_NICE, unless an administrator delegated the tasks file (root
+ * owned, mode 0644, by default: a chown to a user or group, or o+w, hands
+ * entering to whoever may open it for writing; EPERM otherwise).  Another
+ * process's thread always needs CAP_SYS_NICE.  Leaving by oneself needs
+ * nothing.  From then on it runs user code only on the CPU an agent
  * committed it to.  It leaves by exiting, by a write of "leave <tid>" to the
  * enclave's ctl, or when the enclave goes away; it then gets back the
  * scheduling policy, priority and CPU affinity it had when it entered.

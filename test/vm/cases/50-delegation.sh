@@ -136,3 +136,8 @@ test_commit_on_destroyed_enclave_enodev()
 {
 	agent_test t_txn_status commit_on_destroyed_enclave_enodev
 }
+
+test_refused_setaffinity_does_not_preempt()
+{
+	agent_test t_preempt refused_setaffinity_does_not_preempt
+}

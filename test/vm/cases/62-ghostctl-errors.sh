@@ -343,6 +343,15 @@ test_ghostctl_reports_missing_privilege()
 	sleep 1000 &
 	sp=$!
 	for who in as_nobody as_root_nocaps; do
+		# tasks is root's 0644: nobody cannot open it, capless root may
+		# open it but not enter without CAP_SYS_NICE.
+		if [ "$who" = as_nobody ]; then
+			why="Permission denied \(this user may not write the enclave's tasks or ctl file\)"
+			jwhy="Permission denied: this user may not write the enclave's tasks or ctl file"
+		else
+			why="Operation not permitted \(moving a thread in needs CAP_SYS_NICE or a delegated tasks file, another process's thread CAP_SYS_NICE\)"
+			jwhy="Operation not permitted: moving a thread in needs CAP_SYS_NICE or a delegated tasks file, another process's thread CAP_SYS_NICE"
+		fi
 		expect_fail 3 "enclave create needs CAP_SYS_ADMIN" \
 			"$who" ghostctl enclave create --cpus 1
 		expect_fail 3 "enclave create needs CAP_SYS_ADMIN" \
@@ -353,14 +362,14 @@ test_ghostctl_reports_missing_privilege()
 			"$who" ghostctl enclave destroy 1
 		expect_fail 3 "enclave destroy needs CAP_SYS_ADMIN" \
 			"$who" ghostctl enclave destroy --all
-		expect_fail 3 "cannot move thread $sp into enclave 1: Operation not permitted \(another process's thread needs CAP_SYS_NICE\)" \
+		expect_fail 3 "cannot move thread $sp into enclave 1: $why" \
 			"$who" ghostctl task add 1 "$sp"
-		why="Operation not permitted \(another process's thread needs CAP_SYS_NICE\)"
+		expect_fail_json 3 "thread $sp into enclave 1: " \
+			"\"failed\":\[\{\"tid\":$sp,\"error\":\"$jwhy\"" \
+			"$who" ghostctl --json task add 1 "$sp"
+		why="Operation not permitted \(moving a thread in needs CAP_SYS_NICE or a delegated tasks file, another process's thread CAP_SYS_NICE\)"
 		expect_fail 3 "cannot move thread $sp out of enclave 1: $why" \
 			"$who" ghostctl task remove 1 "$sp"
-		expect_fail_json 3 "thread $sp into enclave 1: .*CAP_SYS_NICE" \
-			"\"failed\":\[\{\"tid\":$sp,\"error\":\"Operation not permitted: another process's thread needs CAP_SYS_NICE\"" \
-			"$who" ghostctl --json task add 1 "$sp"
 	done
 	[ -d "$GHOST_FS/enclave_1" ] || fail "enclave 1 destroyed without privilege"
 	[ ! -d "$GHOST_FS/enclave_2" ] || fail "enclave 2 created without privilege"
@@ -517,6 +526,15 @@ test_ghostctl_reports_module_problems()
 	trap "rm -f $conf; umount /lib/modules/$kv 2>/dev/null" EXIT
 
 	for who in as_nobody as_root_nocaps; do
+		# tasks is root's 0644: nobody cannot open it, capless root may
+		# open it but not enter without CAP_SYS_NICE.
+		if [ "$who" = as_nobody ]; then
+			why="Permission denied \(this user may not write the enclave's tasks or ctl file\)"
+			jwhy="Permission denied: this user may not write the enclave's tasks or ctl file"
+		else
+			why="Operation not permitted \(moving a thread in needs CAP_SYS_NICE or a delegated tasks file, another process's thread CAP_SYS_NICE\)"
+			jwhy="Operation not permitted: moving a thread in needs CAP_SYS_NICE or a delegated tasks file, another process's thread CAP_SYS_NICE"
+		fi
 		expect_fail 3 "cannot load module ghost: Operation not permitted \(loading a module needs root, or CAP_SYS_MODULE\)" \
 			"$who" ghostctl enclave list
 		expect_fail 3 "cannot load module ghost: .*CAP_SYS_MODULE" \
@@ -545,6 +563,15 @@ test_ghostctl_reports_module_problems()
 
 	expect_ok umount "$GHOST_FS"
 	for who in as_nobody as_root_nocaps; do
+		# tasks is root's 0644: nobody cannot open it, capless root may
+		# open it but not enter without CAP_SYS_NICE.
+		if [ "$who" = as_nobody ]; then
+			why="Permission denied \(this user may not write the enclave's tasks or ctl file\)"
+			jwhy="Permission denied: this user may not write the enclave's tasks or ctl file"
+		else
+			why="Operation not permitted \(moving a thread in needs CAP_SYS_NICE or a delegated tasks file, another process's thread CAP_SYS_NICE\)"
+			jwhy="Operation not permitted: moving a thread in needs CAP_SYS_NICE or a delegated tasks file, another process's thread CAP_SYS_NICE"
+		fi
 		expect_fail 3 "cannot mount ghostfs on $GHOST_FS: Operation not permitted \(mounting needs CAP_SYS_ADMIN: run as root\)" \
 			"$who" ghostctl enclave list
 	done
