@@ -240,9 +240,13 @@ static int test_refused_setaffinity_does_not_preempt(void)
 			       strerror(w[1].fn_errno[0]));
 	if (!gt_wait_msg(&e, GHOST_MSG_TASK_PREEMPT, w[0].tid, 200, NULL))
 		return gt_fail("a refused call preempted the thread");
-	if (!gt_worker_progresses(&w[0], 1000) ||
-	    gt_cpu_word(&e, c1)->gtid != a)
-		return gt_fail("the thread lost its CPU");
+	if (!gt_worker_progresses(&w[0], 1000))
+		return gt_fail("the thread stopped (state %d, sw flags %#x)",
+			       w[0].state, gt_sw_of(&e, a) ?
+			       gt_sw_of(&e, a)->flags : 0);
+	if (gt_cpu_word(&e, c1)->gtid != a)
+		return gt_fail("CPU %d's word names %#llx, not the thread",
+			       c1, (unsigned long long)gt_cpu_word(&e, c1)->gtid);
 	return 0;
 }
 
