@@ -80,6 +80,7 @@ struct stats {
 	atomic_uint_fast64_t rounds;
 	atomic_uint_fast64_t overflows;	/* recoveries by rediscovery */
 	atomic_uint_fast64_t routes;	/* threads moved to another queue */
+	atomic_uint_fast64_t dispatched;	/* CPUs fed by GHOST_IOC_DISPATCH */
 };
 
 struct rt {
@@ -114,6 +115,8 @@ struct rt {
 	unsigned int overflow_seen;	/* of rt->q */
 	struct cpu_queue cpu_q[GHOST_MAX_CPUS];	/* by CPU */
 	int commit_err;			/* last GHOST_IOC_COMMIT errno */
+	struct ghost_cpuset dl_pushed;	/* lists pushed to this round */
+	int kick_err;			/* last GHOST_IOC_DISPATCH errno */
 
 	/* Threads the kernel told us about: gtid -> status word + 1. */
 	struct gp_table threads;
@@ -149,6 +152,7 @@ int rt_drain(struct rt *rt);
 int rt_discover(struct rt *rt);
 int rt_nr_agents(struct rt *rt);
 void rt_apply_ticks(struct rt *rt, const struct ghost_policy_ops *ops);
+void rt_apply_dispatch(struct rt *rt, struct instance *in);
 void rt_check_throttling(void);
 extern const struct ghost_policy_host rt_host;
 

@@ -86,6 +86,61 @@ static int host_run(struct ghost_policy_ctx *ctx, int cpu, __u64 gtid,
 	return 0;
 }
 
+/* A CPU the current policy places threads on. */
+static int policy_cpu(struct ghost_policy_ctx *ctx, int cpu)
+{
+	struct rt *rt = ctx_rt(ctx);
+
+	if (cpu < 0 || cpu >= GHOST_MAX_CPUS ||
+	    !ghost_cpuset_test(&rt->enc.cpus, cpu))
+		return 0;
+	return !(ctx->model == GHOST_POLICY_CENTRALIZED &&
+		 cpu == ctx->global_cpu);
+}
+
+/* Entries are kicked, if their CPU needs it, once schedule() returns. */
+static int host_dl_push(struct ghost_policy_ctx *ctx, int cpu, __u64 gtid,
+			__u32 barrier)
+{
+	struct rt *rt = ctx_rt(ctx);
+	int ret;
+
+	if (!policy_cpu(ctx, cpu))
+		return -EINVAL;
+	ret = ghost_dispatch_push(&rt->enc, cpu, gtid, barrier);
+	if (!ret)
+		ghost_cpuset_set(&rt->dl_pushed, cpu);
+	return ret;
+}
+
+static int host_dl_outstanding(struct ghost_policy_ctx *ctx, int cpu)
+{
+	if (!policy_cpu(ctx, cpu))
+		return -EINVAL;
+	return ghost_dispatch_outstanding(&ctx_rt(ctx)->enc, cpu);
+}
+
+static int host_dl_set_flags(struct ghost_policy_ctx *ctx, int cpu,
+			     __u32 flags)
+{
+	if (!policy_cpu(ctx, cpu))
+		return -EINVAL;
+	return ghost_dispatch_set_flags(&ctx_rt(ctx)->enc, cpu, flags);
+}
+
+static int host_dl_entries(struct ghost_policy_ctx *ctx, int cpu,
+			   struct ghost_dispatch_entry *out, int max)
+{
+	struct ghost_dispatch_list *dl;
+
+	if (!policy_cpu(ctx, cpu))
+		return -EINVAL;
+	dl = ghost_dispatch_list(&ctx_rt(ctx)->enc, cpu);
+	if (!dl)
+		return -EOPNOTSUPP;
+	return ghost_dl_entries(dl, out, max);
+}
+
 static __u64 host_now(struct ghost_policy_ctx *ctx)
 {
 	return rt_now_ns();
@@ -116,11 +171,36 @@ const struct ghost_policy_host rt_host = {
 	.task_cpu	= host_task_cpu,
 	.log		= host_log,
 	.error		= host_error,
+	.dl_push	= host_dl_push,
+	.dl_outstanding	= host_dl_outstanding,
+	.dl_set_flags	= host_dl_set_flags,
+	.dl_entries	= host_dl_entries,
 };
+
+/*
+ * The lists of the CPUs @in places threads on get its dispatch_flags,
+ * every other list none: a policy never inherits the fast path of the
+ * one before.  Called before @in makes its first decision.
+ */
+void rt_apply_dispatch(struct rt *rt, struct instance *in)
+{
+	__u32 flags;
+	int i, cpu;
+
+	if (!ghost_dispatch_available(&rt->enc))
+		return;
+	for (i = 0; i < rt->nr_ecpus; i++) {
+		cpu = rt->ecpus[i];
+		flags = policy_cpu(&in->ctx, cpu) ? in->ops->dispatch_flags : 0;
+		ghost_dispatch_set_flags(&rt->enc, cpu, flags);
+	}
+}
 
 /* ------------------------------------------------------------------ */
 /* Rounds                                                              */
 /* ------------------------------------------------------------------ */
+
+static void route(struct rt *rt, __u64 gtid, int cpu, __u32 barrier);
 
 /* Keep the thread table and recycle status words of gone threads. */
 static void track(struct rt *rt, const struct ghost_msg *m)
@@ -136,6 +216,13 @@ static void track(struct rt *rt, const struct ghost_msg *m)
 		gp_table_remove(&rt->threads, n->gtid);
 		gp_table_insert(&rt->threads, n->gtid,
 				(void *)(uintptr_t)(n->sw_index + 1));
+		break;
+	case GHOST_MSG_TASK_LATCHED:
+		/* Placed by the module: its messages follow it, as a commit's. */
+		if (m->length < sizeof(*m) + sizeof(*t) || t->cpu < 0 ||
+		    t->cpu >= GHOST_MAX_CPUS)
+			return;
+		route(rt, t->gtid, t->cpu, m->seqnum);
 		break;
 	case GHOST_MSG_TASK_DEAD:
 	case GHOST_MSG_TASK_DEPARTED:
@@ -283,6 +370,26 @@ static void commit(struct rt *rt)
 	rt->nr_pending = 0;
 }
 
+/*
+ * Entries published this round, for CPUs with no ghost thread: the
+ * module would not notice them by itself.  After the commits, so that a
+ * CPU that just got a thread is not kicked.
+ */
+static void kick(struct rt *rt)
+{
+	int ret;
+
+	ret = ghost_dispatch_kick(&rt->enc, &rt->dl_pushed);
+	if (ret > 0)
+		atomic_fetch_add(&rt->st.dispatched, ret);
+	else if (ret < 0 && ret != rt->kick_err)
+		fprintf(stderr, AGENT_NAME ": enclave %u: dispatch failed: %s\n",
+			rt->id, strerror(-ret));
+	if (ret < 0)
+		rt->kick_err = ret;
+	ghost_cpuset_zero(&rt->dl_pushed);
+}
+
 /* One round; rt->lock held.  Returns messages + commits seen. */
 static int round_locked(struct rt *rt)
 {
@@ -302,6 +409,8 @@ static int round_locked(struct rt *rt)
 	n += rt->nr_pending;
 	if (rt->nr_pending)
 		commit(rt);
+	if (ghost_cpuset_count(&rt->dl_pushed))
+		kick(rt);
 	atomic_fetch_add(&rt->st.rounds, 1);
 	return n;
 }
@@ -496,7 +605,7 @@ int rt_wait_attached(struct rt *rt, int cpu)
 	return v > 0 ? 0 : (a->err ? a->err : -EIO);
 }
 
-static void kick(struct agent_thread *a)
+static void kick_agent(struct agent_thread *a)
 {
 	if (a->started && !atomic_load(&a->done))
 		pthread_kill(a->th, SIGUSR1);
@@ -505,7 +614,7 @@ static void kick(struct agent_thread *a)
 /* Make @cpu's agent look at the state of things now, not at its next message. */
 void rt_kick_agent(struct rt *rt, int cpu)
 {
-	kick(&rt->agents[cpu]);
+	kick_agent(&rt->agents[cpu]);
 }
 
 void rt_retire_agent(struct rt *rt, int cpu)
@@ -518,7 +627,7 @@ void rt_retire_agent(struct rt *rt, int cpu)
 	pthread_mutex_lock(&rt->park_lock);
 	pthread_cond_broadcast(&rt->park_cond);
 	pthread_mutex_unlock(&rt->park_lock);
-	kick(a);
+	kick_agent(a);
 }
 
 /* Join the threads that finished. */
@@ -558,7 +667,7 @@ void rt_stop_agents(struct rt *rt)
 	pthread_cond_broadcast(&rt->park_cond);
 	pthread_mutex_unlock(&rt->park_lock);
 	for (cpu = 0; cpu < GHOST_MAX_CPUS; cpu++)
-		kick(&rt->agents[cpu]);
+		kick_agent(&rt->agents[cpu]);
 	for (cpu = 0; cpu < GHOST_MAX_CPUS; cpu++) {
 		if (rt->agents[cpu].started) {
 			pthread_join(rt->agents[cpu].th, NULL);

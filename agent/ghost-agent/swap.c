@@ -12,7 +12,10 @@
  *      one exports its state and the new one imports it.  Otherwise (or if
  *      that fails) the new policy starts empty and the kernel re-sends
  *      TASK_NEW for every thread (GHOST_IOC_DISCOVER).
- *   5. Install the new policy and resume: the blackout ends.
+ *   5. Give the dispatch lists the new policy's flags, install it and
+ *      resume: the blackout ends.  Entries the old policy published stay
+ *      (no DISCOVER after an export): the new one reads them and learns
+ *      from TASK_LATCHED which ran.
  *   6. Start or retire agent threads if the model changed, and free the
  *      old policy.  Agents that slept through the swap wake up into the
  *      new model at their next message.
@@ -155,6 +158,7 @@ int agent_swap(struct rt *rt, const char *name, char *const opts[],
 		return -EINVAL;
 	}
 	old_model = old->ops->model;
+	rt_apply_dispatch(rt, in);
 	rt->pol = in;
 	atomic_store(&rt->model, in->ops->model);
 	rt_resume(rt);
