@@ -7,7 +7,9 @@
  *      policy running.
  *   2. Quiesce: stop every round.  Threads keep running where they were
  *      committed; only decisions stop.  The blackout starts here.
- *   3. Drain the queue into the old policy, so it is up to date.
+ *   3. Tell the old policy the outcome of every commit it asked for
+ *      (an agent's commit of its own CPU that has not happened yet is
+ *      withdrawn), and drain the queue into it, so it is up to date.
  *   4. Hand over: if both policies name the same state format, the old
  *      one exports its state and the new one imports it.  Otherwise (or if
  *      that fails) the new policy starts empty and the kernel re-sends
@@ -146,6 +148,7 @@ int agent_swap(struct rt *rt, const char *name, char *const opts[],
 	t0 = rt_now_ns();
 	rt_pause(rt);
 	old = rt->pol;
+	rt_settle_inflight(rt, 1);
 	rt_drain(rt);
 	how = hand_over(rt, old, in, rediscover);
 	if (!how) {

@@ -84,8 +84,10 @@ int ghost_txn_commit(struct ghost_enclave *e, const struct ghost_cpuset *cpus)
 }
 
 /*
- * A module without GHOST_IOC_COMMIT_WAIT answers ENOTTY (unknown ioctl)
- * or EINVAL: then commit and wait in two calls, and remember it.
+ * A module without GHOST_IOC_COMMIT_WAIT answers ENOTTY (unknown ioctl):
+ * commit and wait in two calls from then on.  EINVAL (a module that
+ * refuses something in the combined call) gets the two calls this time
+ * only, which report the commit's own error if that is what it was.
  */
 int ghost_commit_wait(struct ghost_enclave *e, const struct ghost_cpuset *cpus,
 		      struct ghost_ioc_commit_wait *cw)
@@ -101,7 +103,8 @@ int ghost_commit_wait(struct ghost_enclave *e, const struct ghost_cpuset *cpus,
 		ret = -errno;
 		if (ret != -ENOTTY && ret != -EINVAL)
 			return ret;
-		e->no_commit_wait = 1;
+		if (ret == -ENOTTY)
+			e->no_commit_wait = 1;
 		memset(&cw->commit, 0, sizeof(cw->commit));
 		cw->commit.cpus_ptr = (__u64)(unsigned long)cpus->bits;
 		cw->commit.cpus_len = libghost_cpuset_len(cpus);
