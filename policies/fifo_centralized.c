@@ -96,7 +96,6 @@ struct cfifo {
 	__s64 back, front;
 	int depth;		/* dispatch_depth */
 	int commits;		/* no dispatch lists: decide by commits */
-	int flags_set;		/* dispatch_depth=0: lists turned off */
 };
 
 static struct cfifo *cfifo_of(struct ghost_policy_ctx *ctx)
@@ -465,18 +464,6 @@ static int cfifo_publish(struct ghost_policy_ctx *ctx)
 	return 0;
 }
 
-/* dispatch_depth=0: no list of ours is used, nor may wake threads. */
-static void cfifo_lists_off(struct ghost_policy_ctx *ctx)
-{
-	struct cfifo *f = cfifo_of(ctx);
-	int i;
-
-	f->flags_set = 1;
-	f->commits = 1;
-	for (i = 0; i < ctx->nr_cpus; i++)
-		ghost_policy_dl_set_flags(ctx, ctx->cpus[i], 0);
-}
-
 static void cfifo_schedule(struct ghost_policy_ctx *ctx, int unused)
 {
 	struct cfifo *f = cfifo_of(ctx);
@@ -484,8 +471,6 @@ static void cfifo_schedule(struct ghost_policy_ctx *ctx, int unused)
 	struct cfifo_task *t;
 	int i, cpu;
 
-	if (!f->depth && !f->flags_set)
-		cfifo_lists_off(ctx);
 
 	/* A thread left on the agent's CPU (hand-over): send it away. */
 	if (g && g->cur && !g->idling &&
@@ -722,6 +707,9 @@ static int cfifo_init(struct ghost_policy_ctx *ctx, const char *const opts[])
 	f->nr_cpu_ids = ctx->nr_cpu_ids;
 	f->slice_ns = slice_us * 1000;
 	f->depth = depth;
+	f->commits = !depth;
+	if (!depth)
+		ctx->dispatch_flags = 0;
 	gp_list_init(&f->rq);
 	f->cpu = calloc(ctx->nr_cpu_ids, sizeof(*f->cpu));
 	if (!f->cpu || gp_pool_init(&f->pool, sizeof(struct cfifo_task), max) ||

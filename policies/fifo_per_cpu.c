@@ -82,7 +82,6 @@ struct fifo {
 	int rr;			/* next index into ctx->cpus */
 	__s64 back, front;	/* order keys of the queue ends */
 	int depth;		/* dispatch_depth */
-	int flags_set;		/* dispatch_depth=0: lists turned off */
 };
 
 static struct fifo *fifo_of(struct ghost_policy_ctx *ctx)
@@ -377,19 +376,6 @@ static int fifo_publish(struct ghost_policy_ctx *ctx, struct fifo_cpu *c,
 	return 0;
 }
 
-/* dispatch_depth=0: no list of ours is used, nor may wake threads. */
-static void fifo_lists_off(struct ghost_policy_ctx *ctx)
-{
-	struct fifo *f = fifo_of(ctx);
-	int i;
-
-	f->flags_set = 1;
-	for (i = 0; i < ctx->nr_cpus; i++) {
-		ghost_policy_dl_set_flags(ctx, ctx->cpus[i], 0);
-		f->cpu[ctx->cpus[i]].commits = 1;
-	}
-}
-
 /*
  * @cpu's thread gave it up: commit the head of its runqueue.  With the
  * fast path, list the front of the runqueue instead.
@@ -400,8 +386,6 @@ static void fifo_schedule(struct ghost_policy_ctx *ctx, int cpu)
 	struct gp_list *n;
 	struct fifo_task *t;
 
-	if (!fifo_of(ctx)->depth && !fifo_of(ctx)->flags_set)
-		fifo_lists_off(ctx);
 	if (!c)
 		return;
 	if (!c->commits && fifo_publish(ctx, c, cpu))
@@ -602,9 +586,14 @@ static int fifo_init(struct ghost_policy_ctx *ctx, const char *const opts[])
 	for (i = 0; i < ctx->nr_cpu_ids; i++)
 		gp_list_init(&f->cpu[i].rq);
 	for (i = 0; i < ctx->nr_cpus; i++) {
-		if (ctx->cpus[i] >= 0 && ctx->cpus[i] < ctx->nr_cpu_ids)
+		if (ctx->cpus[i] >= 0 && ctx->cpus[i] < ctx->nr_cpu_ids) {
 			f->cpu[ctx->cpus[i]].served = 1;
+			f->cpu[ctx->cpus[i]].commits = !depth;
+		}
 	}
+	/* No lists: nothing may run by itself, every event wakes us. */
+	if (!depth)
+		ctx->dispatch_flags = 0;
 	ctx->priv = f;
 	return 0;
 }

@@ -190,7 +190,7 @@ const struct ghost_policy_host rt_host = {
 };
 
 /*
- * The lists of the CPUs @in places threads on get its dispatch_flags,
+ * The lists of the CPUs @in places threads on get its ctx.dispatch_flags,
  * every other list none: a policy never inherits the fast path of the
  * one before.  Called before @in makes its first decision.
  */
@@ -203,7 +203,8 @@ void rt_apply_dispatch(struct rt *rt, struct instance *in)
 		return;
 	for (i = 0; i < rt->nr_ecpus; i++) {
 		cpu = rt->ecpus[i];
-		flags = policy_cpu(&in->ctx, cpu) ? in->ops->dispatch_flags : 0;
+		flags = policy_cpu(&in->ctx, cpu) ?
+			in->ctx.dispatch_flags & GHOST_DL_F_ALL : 0;
 		ghost_dispatch_set_flags(&rt->enc, cpu, flags);
 	}
 }

@@ -156,7 +156,7 @@ static void apply_dispatch(struct sim *s)
 		return;
 	for (cpu = 0; cpu < SIM_MAX_CPUS; cpu++) {
 		s->dl[cpu].flags = sim_policy_cpu(&s->ctx, cpu) ?
-				   s->ops->dispatch_flags : 0;
+				   s->ctx.dispatch_flags : 0;
 	}
 }
 
@@ -237,6 +237,7 @@ static void setup_ctx(struct sim *s, int nr_cpus, int global_cpu)
 	ctx->cpu_node = s->cpu_node;
 	ctx->host = &sim_host;
 	ctx->host_data = s;
+	ctx->dispatch_flags = s->ops->dispatch_flags;
 }
 
 static void load(struct sim *s, const char *name)

@@ -342,6 +342,23 @@ START_TEST(test_fp_slice_commits_unlisted)
 }
 END_TEST
 
+/* dispatch_depth=0: no list is enabled, idle CPUs get commits. */
+START_TEST(test_fp_depth_zero_commits)
+{
+	static const char *const opts[] = { "dispatch_depth=0", NULL };
+	int i;
+
+	start(3, opts);
+	for (i = 0; i < 4; i++)
+		sim_new(&s, 1);
+	sim_settle(&s, 10);
+	ck_assert_int_eq(s.nr_log, 2);
+	for (i = 0; i < 3; i++)
+		ck_assert_uint_eq(s.dl[i].flags, 0);
+	ck_assert_int_eq(sim_listed(&s, 1) + sim_listed(&s, 2), 0);
+}
+END_TEST
+
 static Suite *cfifo_suite(void)
 {
 	Suite *suite = suite_create("fifo_centralized");
@@ -352,6 +369,7 @@ static Suite *cfifo_suite(void)
 	tcase_add_test(tc, test_fp_idle_cpus_fed_by_lists);
 	tcase_add_test(tc, test_fp_run_on_wake);
 	tcase_add_test(tc, test_fp_slice_commits_unlisted);
+	tcase_add_test(tc, test_fp_depth_zero_commits);
 	tcase_add_test(tc, test_never_on_global_cpu);
 	tcase_add_loop_test(tc, test_stream, 0, 5);
 	suite_add_tcase(suite, tc);

@@ -36,8 +36,9 @@
  * is on its way).
  *
  * Dispatch lists (the fast path, "Dispatch lists" in <linux/ghost.h>).
- * A policy that sets dispatch_flags gets them on each of its CPUs when it
- * is installed (the runtime clears them on every other CPU), and may
+ * A policy that sets dispatch_flags (or ctx->dispatch_flags in init) gets
+ * them on each of its CPUs when it is installed (the runtime clears them
+ * on every other CPU), and may
  * publish, per CPU, the threads that should run next there with
  * ghost_policy_dl_push(): when the CPU's thread blocks, yields or is
  * preempted, the module runs the next valid entry itself and the policy
@@ -109,7 +110,14 @@ struct ghost_policy_ctx {
 	const struct ghost_policy_host *host;
 	void *host_data;	/* the runtime's */
 	void *priv;		/* the policy's */
-	__u64 resv[4];
+	/*
+	 * GHOST_DL_F_* of the dispatch lists of cpus[]: ops->dispatch_flags
+	 * until init changes it (e.g. from an option); the runtime applies
+	 * it when the instance is installed.
+	 */
+	__u32 dispatch_flags;
+	__u32 resv0;
+	__u64 resv[3];
 };
 
 struct ghost_policy_ops {
