@@ -162,6 +162,7 @@ int rt_nr_agents(struct rt *rt);
 void rt_apply_ticks(struct rt *rt, const struct ghost_policy_ops *ops);
 void rt_apply_dispatch(struct rt *rt, struct instance *in);
 void rt_settle_inflight(struct rt *rt, int all);
+void rt_reset_slots(struct rt *rt);
 void rt_check_throttling(void);
 extern const struct ghost_policy_host rt_host;
 

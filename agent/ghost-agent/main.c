@@ -573,6 +573,7 @@ int main(int argc, char **argv)
 	ret = start_agents(&rt, sfd);
 	if (ret)
 		goto out_stop;
+	rt_reset_slots(&rt);
 	ret = ghost_queue_create(&rt.enc, AGENT_QUEUE_ELEMS, &rt.q);
 	if (ret) {
 		fprintf(stderr, AGENT_NAME ": cannot create the message queue: %s\n",

@@ -440,6 +440,21 @@ void rt_settle_inflight(struct rt *rt, int all)
 }
 
 /*
+ * Withdraw the READY slots a previous agent left when it died between
+ * its decision and its commit: nobody will commit them, and they would
+ * refuse every request for their CPU.  Rounds paused, old agents gone.
+ */
+void rt_reset_slots(struct rt *rt)
+{
+	int i;
+
+	for (i = 0; i < rt->nr_ecpus; i++) {
+		if (ghost_txn_state(&rt->enc, rt->ecpus[i]) == GHOST_TXN_READY)
+			ghost_txn_abort(&rt->enc, rt->ecpus[i]);
+	}
+}
+
+/*
  * Entries published this round, for CPUs with no ghost thread: the
  * module would not notice them by itself.  After the commits, so that a
  * CPU that just got a thread is not kicked.
