@@ -6,8 +6,10 @@
  * decision of which CPUs need GHOST_IOC_DISPATCH after a publish.
  */
 #include <errno.h>
+#include <fcntl.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include <check.h>
 
@@ -15,6 +17,7 @@
 #include <ghost/libghost.h>
 
 #include "internal.h"
+#include "fakefs.h"
 
 #define NR_CPUS		4
 
@@ -265,6 +268,92 @@ START_TEST(test_commit_wait_error)
 }
 END_TEST
 
+/* A regular file of @size bytes at @rel, starting with @head. */
+static void put_region(const char *rel, const void *head, size_t len,
+		       size_t size)
+{
+	int fd = open(fake_path(rel), O_CREAT | O_TRUNC | O_RDWR, 0600);
+
+	ck_assert_int_ge(fd, 0);
+	ck_assert_int_eq(ftruncate(fd, size), 0);
+	if (len)
+		ck_assert_int_eq(pwrite(fd, head, len, 0), (ssize_t)len);
+	close(fd);
+}
+
+/* enclave_1/ as the module lays it out, with or without dispatch lists. */
+static void fake_enclave(int with_dispatch)
+{
+	struct ghost_sw_region_header h;
+
+	memset(&h, 0, sizeof(h));
+	h.version = GHOST_VERSION;
+	h.nr_cpus = NR_CPUS;
+	h.nr_words = 1;
+	h.cpu_words_offset = 64;
+	h.words_offset = 64 + NR_CPUS * sizeof(struct ghost_cpu_word);
+	fake_mkdir("enclave_1");
+	fake_put("enclave_1/ctl", "1\n");
+	fake_put("enclave_1/cpulist", "0-3\n");
+	put_region("enclave_1/sw", &h, sizeof(h), 4096);
+	put_region("enclave_1/txn", NULL, 0, 4096);
+	if (with_dispatch)
+		put_region("enclave_1/dispatch", NULL, 0, 4096);
+}
+
+START_TEST(test_open_maps_dispatch)
+{
+	struct ghost_enclave oe;
+
+	fake_enclave(1);
+	ck_assert_int_eq(ghost_enclave_open(1, &oe), 0);
+	ck_assert_int_eq(ghost_dispatch_available(&oe), 1);
+	ck_assert_uint_eq(oe.nr_dl, NR_CPUS);
+	ck_assert_int_eq(oe.dl_err, 0);
+	ck_assert_int_eq(ghost_dispatch_push(&oe, 3, 5, 1), 0);
+	ck_assert_int_eq(ghost_dispatch_outstanding(&oe, 3), 1);
+	ghost_enclave_close(&oe);
+	ck_assert_ptr_null(oe.dl);
+}
+END_TEST
+
+/* A module older than the fast path: opening works, lists do not. */
+START_TEST(test_open_without_dispatch)
+{
+	struct ghost_enclave oe;
+
+	fake_enclave(0);
+	ck_assert_int_eq(ghost_enclave_open(1, &oe), 0);
+	ck_assert_int_eq(ghost_dispatch_available(&oe), 0);
+	ck_assert_int_eq(oe.dl_err, -ENOENT);
+	ck_assert_int_eq(ghost_dispatch_push(&oe, 0, 5, 1), -EOPNOTSUPP);
+	ghost_enclave_close(&oe);
+}
+END_TEST
+
+/*
+ * A ctl file that knows no ioctl (ENOTTY, as a module without
+ * COMMIT_WAIT): the combined call is given up for good and the commit
+ * is tried alone, whose error is returned without waiting.
+ */
+START_TEST(test_commit_wait_fallback)
+{
+	struct ghost_ioc_commit_wait cw;
+	struct ghost_enclave oe;
+	struct ghost_cpuset set;
+
+	fake_enclave(1);
+	ck_assert_int_eq(ghost_enclave_open(1, &oe), 0);
+	memset(&cw, 0, sizeof(cw));
+	ghost_cpuset_zero(&set);
+	ghost_cpuset_set(&set, 2);
+	ck_assert_int_eq(ghost_commit_wait(&oe, &set, &cw), -ENOTTY);
+	ck_assert_int_eq(oe.no_commit_wait, 1);
+	ck_assert_int_eq(ghost_commit_wait(&oe, &set, &cw), -ENOTTY);
+	ghost_enclave_close(&oe);
+}
+END_TEST
+
 static Suite *dispatch_suite(void)
 {
 	Suite *suite = suite_create("dispatch");
@@ -282,6 +371,13 @@ static Suite *dispatch_suite(void)
 	tcase_add_test(tc, test_kick_decision);
 	tcase_add_test(tc, test_kick_issues_ioctl_only_when_needed);
 	tcase_add_test(tc, test_commit_wait_error);
+	suite_add_tcase(suite, tc);
+
+	tc = tcase_create("open");
+	fake_fixtures(tc);
+	tcase_add_test(tc, test_open_maps_dispatch);
+	tcase_add_test(tc, test_open_without_dispatch);
+	tcase_add_test(tc, test_commit_wait_fallback);
 	suite_add_tcase(suite, tc);
 	return suite;
 }
