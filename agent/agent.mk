@@ -7,7 +7,7 @@ LIBGHOST_SONAME := libghost.so.0
 LIBGHOST_SONAME_FILE := libghost.so.0.1
 
 LIBGHOST_SRCS := $(addprefix agent/lib/,agent.c agent_sock.c caps.c cpulist.c \
-		 enclave.c file.c hint.c module.c policy.c queue.c status.c sw.c \
+		 dispatch.c enclave.c file.c hint.c module.c policy.c queue.c status.c sw.c \
 		 task.c topology.c txn.c version.c)
 LIBGHOST_MAP := agent/lib/libghost.map
 LIBGHOST_LIBS := -lnuma -lkmod -lcap -ldl

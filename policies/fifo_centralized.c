@@ -15,6 +15,20 @@
  * time slice, as ghOSt's centralized FIFO with --preemption_time_slice.
  * Without it, a thread runs until it blocks or yields.
  *
+ * Fast path.  The global runqueue stays the whole truth (it is what a
+ * hot swap hands over); its front is spread over the CPUs' dispatch
+ * lists, idle CPUs first, dispatch_depth threads per CPU, so that a CPU
+ * whose thread blocks or yields runs the next one without waiting for
+ * this agent, and a thread that wakes on its idle CPU runs at once
+ * (RUN_ON_WAKE).  TASK_LATCHED says which thread ran where: it leaves
+ * the runqueue then.  A listed thread that changes state makes its entry
+ * stale (the module skips it) and comes back with its message.  Idle CPUs
+ * get a thread by a list entry and a kick rather than by a commit, so a
+ * thread is decided once; commits remain for slices and for the global
+ * CPU.  The price: a listed thread is promised to its CPU, so it may wait
+ * behind that CPU's thread while another CPU goes idle (keep the depth
+ * small).  Without lists (an older module) it commits as before.
+ *
  * When it is good: many short requests over few CPUs, where a global
  * queue avoids the head-of-line blocking of per-CPU queues and the single
  * decision maker sees the whole enclave; the base of Shinjuku-like
@@ -27,7 +41,9 @@
  * priority, so the kernel's real-time throttling stops it for 50 ms of
  * every second unless kernel.sched_rt_runtime_us is -1.
  *
- * Options: slice_us=N (0: no slice, the default), max_tasks=N (8192).
+ * Options: slice_us=N (0: no slice, the default), max_tasks=N (8192),
+ * dispatch_depth=N (threads listed per CPU, 0..32, default 1; 0: commits
+ * only).
  */
 #include <errno.h>
 #include <stdlib.h>
@@ -39,6 +55,9 @@
 
 #define CFIFO_MAX_TASKS		8192
 #define CFIFO_MAX_SLICE_US	10000000UL
+#define CFIFO_DEPTH		1
+/* It spins: no wakeups to spare, nothing to keep quiet. */
+#define CFIFO_DL_FLAGS		(GHOST_DL_F_ENABLE | GHOST_DL_F_RUN_ON_WAKE)
 
 enum cfifo_task_state {
 	CFIFO_BLOCKED,
@@ -55,6 +74,7 @@ struct cfifo_task {
 	int cpu;		/* CFIFO_COMMITTING/ONCPU: where */
 	int sliced;		/* preempted by us for its slice: to the back */
 	__s64 order;
+	int listed_cpu;		/* its entry's list while valid, else -1 */
 };
 
 struct cfifo_cpu {
@@ -63,6 +83,7 @@ struct cfifo_cpu {
 	__u64 since;		/* when cur started, ns */
 	int served;
 	int idling;		/* an idle commit is pending */
+	int listed;		/* valid entries of ours in its list */
 };
 
 struct cfifo {
@@ -73,6 +94,8 @@ struct cfifo {
 	int nr_cpu_ids;
 	__u64 slice_ns;
 	__s64 back, front;
+	int depth;		/* dispatch_depth */
+	int commits;		/* no dispatch lists: decide by commits */
 };
 
 static struct cfifo *cfifo_of(struct ghost_policy_ctx *ctx)
@@ -111,14 +134,45 @@ static void cfifo_enqueue(struct ghost_policy_ctx *ctx, struct cfifo_task *t,
 	t->cpu = -1;
 }
 
+/* The first thread after @pos that no list holds (it may be committed). */
+static struct cfifo_task *cfifo_next_unlisted(struct ghost_policy_ctx *ctx,
+					      struct gp_list *pos)
+{
+	struct gp_list *rq = &cfifo_of(ctx)->rq;
+	struct cfifo_task *t;
+
+	for (pos = pos->next; pos != rq; pos = pos->next) {
+		t = gp_container_of(pos, struct cfifo_task, node);
+		if (t->listed_cpu < 0)
+			return t;
+	}
+	return NULL;
+}
+
 static struct cfifo_task *cfifo_dequeue(struct ghost_policy_ctx *ctx)
 {
-	struct gp_list *n = gp_list_first(&cfifo_of(ctx)->rq);
+	struct cfifo_task *t = cfifo_next_unlisted(ctx, &cfifo_of(ctx)->rq);
 
-	if (!n)
-		return NULL;
-	gp_list_del(n);
-	return gp_container_of(n, struct cfifo_task, node);
+	if (t)
+		gp_list_del(&t->node);
+	return t;
+}
+
+/* @t's barrier moves on: its entry, if any, is stale from now on. */
+static void cfifo_unlist(struct ghost_policy_ctx *ctx, struct cfifo_task *t)
+{
+	struct cfifo_cpu *c = cfifo_cpu(cfifo_of(ctx), t->listed_cpu);
+
+	if (c)
+		c->listed--;
+	t->listed_cpu = -1;
+}
+
+static void cfifo_new_barrier(struct ghost_policy_ctx *ctx,
+			      struct cfifo_task *t, __u32 barrier)
+{
+	cfifo_unlist(ctx, t);
+	t->barrier = barrier;
 }
 
 /* Take @t off the runqueue and its CPU. */
@@ -140,6 +194,7 @@ static void cfifo_forget(struct ghost_policy_ctx *ctx, struct cfifo_task *t)
 	struct cfifo *f = cfifo_of(ctx);
 	int i;
 
+	cfifo_unlist(ctx, t);
 	cfifo_detach(ctx, t);
 	/* A slice victim is remembered on the CPU it is leaving. */
 	for (i = 0; i < f->nr_cpu_ids; i++) {
@@ -165,6 +220,7 @@ static struct cfifo_task *cfifo_alloc(struct ghost_policy_ctx *ctx,
 	t->gtid = gtid;
 	t->barrier = barrier;
 	t->cpu = -1;
+	t->listed_cpu = -1;
 	t->state = CFIFO_BLOCKED;
 	gp_table_insert(&f->tasks, gtid, t);
 	return t;
@@ -213,7 +269,7 @@ static void cfifo_task_wakeup(struct ghost_policy_ctx *ctx,
 
 	if (!t)
 		return;
-	t->barrier = m->seqnum;
+	cfifo_new_barrier(ctx, t, m->seqnum);
 	cfifo_detach(ctx, t);
 	cfifo_enqueue(ctx, t, 0);
 }
@@ -226,7 +282,7 @@ static void cfifo_task_blocked(struct ghost_policy_ctx *ctx,
 
 	if (!t)
 		return;
-	t->barrier = m->seqnum;
+	cfifo_new_barrier(ctx, t, m->seqnum);
 	cfifo_detach(ctx, t);
 	t->state = CFIFO_BLOCKED;
 	t->sliced = 0;
@@ -242,7 +298,7 @@ static void cfifo_task_preempt(struct ghost_policy_ctx *ctx,
 
 	if (!t)
 		return;
-	t->barrier = m->seqnum;
+	cfifo_new_barrier(ctx, t, m->seqnum);
 	sliced = t->sliced;
 	t->sliced = 0;
 	cfifo_detach(ctx, t);
@@ -257,7 +313,7 @@ static void cfifo_task_yield(struct ghost_policy_ctx *ctx,
 
 	if (!t)
 		return;
-	t->barrier = m->seqnum;
+	cfifo_new_barrier(ctx, t, m->seqnum);
 	t->sliced = 0;
 	cfifo_detach(ctx, t);
 	cfifo_enqueue(ctx, t, 0);
@@ -280,7 +336,7 @@ static void cfifo_set_barrier(struct ghost_policy_ctx *ctx, __u64 gtid,
 	struct cfifo_task *t = cfifo_find(ctx, gtid);
 
 	if (t)
-		t->barrier = barrier;
+		cfifo_new_barrier(ctx, t, barrier);
 }
 
 static void cfifo_task_barrier(struct ghost_policy_ctx *ctx,
@@ -296,6 +352,34 @@ static void cfifo_task_priority(struct ghost_policy_ctx *ctx,
 				const struct ghost_msg_task_priority *p)
 {
 	cfifo_set_barrier(ctx, p->gtid, m->seqnum);
+}
+
+/*
+ * The module ran @p->gtid from @p->cpu's list (or at its wakeup): it is
+ * that CPU's thread now, off the runqueue.  It may be a thread we hold as
+ * runnable, one an earlier policy listed (hot swap), or one we do not
+ * know at all.
+ */
+static void cfifo_task_latched(struct ghost_policy_ctx *ctx,
+			       const struct ghost_msg *m,
+			       const struct ghost_msg_task *p)
+{
+	struct cfifo_task *t = cfifo_find(ctx, p->gtid);
+	struct cfifo_cpu *c = cfifo_cpu(cfifo_of(ctx), p->cpu);
+
+	if (!t)
+		t = cfifo_alloc(ctx, p->gtid, m->seqnum);
+	if (!t)
+		return;
+	cfifo_new_barrier(ctx, t, m->seqnum);
+	cfifo_detach(ctx, t);
+	t->sliced = 0;
+	t->state = CFIFO_ONCPU;
+	t->cpu = p->cpu;
+	if (c) {
+		c->cur = t;
+		c->since = ghost_policy_now(ctx);
+	}
 }
 
 /* Ask for @t on @cpu, replacing whatever runs there. */
@@ -328,6 +412,8 @@ static void cfifo_slice(struct ghost_policy_ctx *ctx, __u64 now)
 		    now - c->since < f->slice_ns)
 			continue;
 		t = cfifo_dequeue(ctx);
+		if (!t)
+			break;
 		prev->sliced = 1;
 		c->prev = prev;
 		if (cfifo_commit(ctx, c, cpu, t)) {
@@ -338,12 +424,53 @@ static void cfifo_slice(struct ghost_policy_ctx *ctx, __u64 now)
 	}
 }
 
+/*
+ * Spread the front of the runqueue over the lists: each pass gives every
+ * CPU with fewer than @lvl + 1 valid entries one more, idle CPUs before
+ * busy ones.  0, or -1 if there are no lists.
+ */
+static int cfifo_publish(struct ghost_policy_ctx *ctx)
+{
+	struct cfifo *f = cfifo_of(ctx);
+	struct gp_list *pos = &f->rq;
+	struct cfifo_task *t;
+	struct cfifo_cpu *c;
+	int idle, lvl, i, cpu, out;
+
+	for (idle = 1; idle >= 0; idle--) {
+		for (lvl = 0; lvl < f->depth; lvl++) {
+			for (i = 0; i < ctx->nr_cpus; i++) {
+				cpu = ctx->cpus[i];
+				c = &f->cpu[cpu];
+				if ((c->cur == NULL) != idle || c->listed > lvl)
+					continue;
+				out = ghost_policy_dl_outstanding(ctx, cpu);
+				if (out < 0)
+					return -1;
+				if (out >= GHOST_DISPATCH_SLOTS)
+					continue;
+				t = cfifo_next_unlisted(ctx, pos);
+				if (!t)
+					return 0;
+				if (ghost_policy_dl_push(ctx, cpu, t->gtid,
+							 t->barrier))
+					continue;
+				pos = &t->node;
+				t->listed_cpu = cpu;
+				c->listed++;
+			}
+		}
+	}
+	return 0;
+}
+
 static void cfifo_schedule(struct ghost_policy_ctx *ctx, int unused)
 {
 	struct cfifo *f = cfifo_of(ctx);
 	struct cfifo_cpu *g = cfifo_cpu(f, ctx->global_cpu);
 	struct cfifo_task *t;
 	int i, cpu;
+
 
 	/* A thread left on the agent's CPU (hand-over): send it away. */
 	if (g && g->cur && !g->idling &&
@@ -353,11 +480,17 @@ static void cfifo_schedule(struct ghost_policy_ctx *ctx, int unused)
 	if (f->slice_ns)
 		cfifo_slice(ctx, ghost_policy_now(ctx));
 
+	if (!f->commits && cfifo_publish(ctx))
+		f->commits = 1;
+	if (!f->commits)
+		return;
 	for (i = 0; i < ctx->nr_cpus && !gp_list_empty(&f->rq); i++) {
 		cpu = ctx->cpus[i];
 		if (f->cpu[cpu].cur)
 			continue;
 		t = cfifo_dequeue(ctx);
+		if (!t)
+			break;
 		cfifo_commit(ctx, &f->cpu[cpu], cpu, t);
 	}
 }
@@ -411,6 +544,7 @@ static void cfifo_commit_done(struct ghost_policy_ctx *ctx, int cpu,
 		c->prev = NULL;
 		if (t && t->state == CFIFO_COMMITTING) {
 			t->state = CFIFO_ONCPU;
+			c->cur = t;
 			c->since = ghost_policy_now(ctx);
 		}
 		return;
@@ -472,23 +606,56 @@ static void cfifo_import_requeue(struct ghost_policy_ctx *ctx,
 		cfifo_enqueue(ctx, t, 0);
 }
 
+/*
+ * Entries the previous policy listed are still there and may still run:
+ * take them as ours, so that no thread is listed twice or committed
+ * while listed.
+ */
+static void cfifo_adopt_lists(struct ghost_policy_ctx *ctx)
+{
+	struct ghost_dispatch_entry ent[GHOST_DISPATCH_SLOTS];
+	struct cfifo *f = cfifo_of(ctx);
+	struct cfifo_task *t;
+	int i, k, n, cpu;
+
+	for (i = 0; i < ctx->nr_cpus; i++) {
+		cpu = ctx->cpus[i];
+		n = ghost_policy_dl_entries(ctx, cpu, ent, GHOST_DISPATCH_SLOTS);
+		for (k = 0; k < n; k++) {
+			t = cfifo_find(ctx, ent[k].gtid);
+			if (!t || t->state != CFIFO_QUEUED ||
+			    t->barrier != ent[k].barrier || t->listed_cpu >= 0)
+				continue;
+			t->listed_cpu = cpu;
+			f->cpu[cpu].listed++;
+		}
+	}
+}
+
 static int cfifo_import(struct ghost_policy_ctx *ctx, const void *buf,
 			size_t len)
 {
-	return fifo_state_import(ctx, buf, len, cfifo_import_add,
-				 cfifo_import_requeue);
+	int ret = fifo_state_import(ctx, buf, len, cfifo_import_add,
+				    cfifo_import_requeue);
+
+	if (!ret)
+		cfifo_adopt_lists(ctx);
+	return ret;
 }
 
 static int cfifo_parse(struct ghost_policy_ctx *ctx, const char *const opts[],
-		       unsigned long *slice_us, unsigned long *max)
+		       unsigned long *slice_us, unsigned long *max,
+		       unsigned long *depth)
 {
-	static const char *const known[] = { "slice_us", "max_tasks", NULL };
+	static const char *const known[] = {
+		"slice_us", "max_tasks", "dispatch_depth", NULL
+	};
 	const char *bad = ghost_policy_opt_unknown(opts, known);
 	const char *v;
 	char *end;
 
 	if (bad) {
-		ghost_policy_log(ctx, "fifo_centralized: unknown option '%s' (known: slice_us, max_tasks)",
+		ghost_policy_log(ctx, "fifo_centralized: unknown option '%s' (known: slice_us, max_tasks, dispatch_depth)",
 				 bad);
 		return -EINVAL;
 	}
@@ -509,16 +676,25 @@ static int cfifo_parse(struct ghost_policy_ctx *ctx, const char *const opts[],
 			return -EINVAL;
 		}
 	}
+	v = ghost_policy_opt(opts, "dispatch_depth");
+	if (v) {
+		*depth = strtoul(v, &end, 10);
+		if (!*v || *end || *depth > GHOST_DISPATCH_SLOTS) {
+			ghost_policy_log(ctx, "fifo_centralized: dispatch_depth must be 0..%d",
+					 GHOST_DISPATCH_SLOTS);
+			return -EINVAL;
+		}
+	}
 	return 0;
 }
 
 static int cfifo_init(struct ghost_policy_ctx *ctx, const char *const opts[])
 {
-	unsigned long slice_us = 0, max = CFIFO_MAX_TASKS;
+	unsigned long slice_us = 0, max = CFIFO_MAX_TASKS, depth = CFIFO_DEPTH;
 	struct cfifo *f;
 	int i, ret;
 
-	ret = cfifo_parse(ctx, opts, &slice_us, &max);
+	ret = cfifo_parse(ctx, opts, &slice_us, &max, &depth);
 	if (ret)
 		return ret;
 	if (ctx->nr_cpus <= 0) {
@@ -530,6 +706,10 @@ static int cfifo_init(struct ghost_policy_ctx *ctx, const char *const opts[])
 		return -ENOMEM;
 	f->nr_cpu_ids = ctx->nr_cpu_ids;
 	f->slice_ns = slice_us * 1000;
+	f->depth = depth;
+	f->commits = !depth;
+	if (!depth)
+		ctx->dispatch_flags = 0;
 	gp_list_init(&f->rq);
 	f->cpu = calloc(ctx->nr_cpu_ids, sizeof(*f->cpu));
 	if (!f->cpu || gp_pool_init(&f->pool, sizeof(struct cfifo_task), max) ||
@@ -563,8 +743,10 @@ static void cfifo_fini(struct ghost_policy_ctx *ctx)
 GHOST_POLICY_DEFINE(fifo_centralized,
 	.model			= GHOST_POLICY_CENTRALIZED,
 	.state_format		= FIFO_STATE_FORMAT,
+	.dispatch_flags		= CFIFO_DL_FLAGS,
 	.help			= "slice_us=N   preempt a thread after N us while others wait (0: never)\n"
-				  "max_tasks=N  threads tracked at most (8192)\n",
+				  "max_tasks=N  threads tracked at most (8192)\n"
+				  "dispatch_depth=N  threads listed per CPU (1; 0: commits only)\n",
 	.init			= cfifo_init,
 	.fini			= cfifo_fini,
 	.task_new		= cfifo_task_new,
@@ -577,6 +759,7 @@ GHOST_POLICY_DEFINE(fifo_centralized,
 	.task_affinity_changed	= cfifo_task_barrier,
 	.task_on_cpu		= cfifo_task_barrier,
 	.task_priority_changed	= cfifo_task_priority,
+	.task_latched		= cfifo_task_latched,
 	.schedule		= cfifo_schedule,
 	.commit_done		= cfifo_commit_done,
 	.export_state		= cfifo_export,

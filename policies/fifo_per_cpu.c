@@ -13,6 +13,17 @@
  * The runtime runs one agent per CPU (GHOST_POLICY_PER_CPU) and calls
  * schedule() for each CPU after every batch of messages.
  *
+ * Fast path.  The runqueues stay the whole truth (they are what a hot
+ * swap hands over); the front of each CPU's runqueue is mirrored into
+ * that CPU's dispatch list, so when the running thread blocks or yields
+ * the module runs the next one without waiting for us, and a thread that
+ * wakes on its idle CPU runs at once (RUN_ON_WAKE).  TASK_LATCHED says
+ * which thread ran: it leaves the runqueue then.  A listed thread that
+ * changes state makes its entry stale (the module skips it) and comes
+ * back with its message; it is listed again under its new barrier.  With
+ * the lists on, this policy never commits: a thread is decided once, by
+ * its entry.  Without them (an older module) it commits as before.
+ *
  * When it is good: threads that block often and briefly (RPC handlers,
  * pipelines), where placement never changes and decisions are O(1).  It
  * is the smallest complete policy and the reference for writing others.
@@ -22,7 +33,9 @@
  * it blocks), and threads' own CPU affinity is not honoured (the kernel
  * pins a committed thread to the CPU chosen here).
  *
- * Options: max_tasks=N (threads it can track, default 8192).
+ * Options: max_tasks=N (threads it can track, default 8192),
+ * dispatch_depth=N (threads listed ahead per CPU, 0..32, default 32; 0
+ * turns the fast path off and decides by commits).
  */
 #include <errno.h>
 #include <stdlib.h>
@@ -33,6 +46,8 @@
 #include "fifo_state.h"
 
 #define FIFO_MAX_TASKS	8192
+#define FIFO_DL_FLAGS	(GHOST_DL_F_ENABLE | GHOST_DL_F_RUN_ON_WAKE | \
+			 GHOST_DL_F_QUIET)
 
 enum fifo_task_state {
 	FIFO_BLOCKED,
@@ -48,12 +63,15 @@ struct fifo_task {
 	int state;		/* enum fifo_task_state */
 	int cpu;		/* assigned CPU, -1 until first runnable */
 	__s64 order;		/* position in line, for hand-over */
+	int listed_cpu;		/* its entry's list while valid, else -1 */
 };
 
 struct fifo_cpu {
 	struct gp_list rq;
 	struct fifo_task *cur;	/* committing or running here */
 	int served;
+	int listed;		/* valid entries of ours in its list */
+	int commits;		/* no dispatch list: decide by commits */
 };
 
 struct fifo {
@@ -63,6 +81,7 @@ struct fifo {
 	int nr_cpu_ids;
 	int rr;			/* next index into ctx->cpus */
 	__s64 back, front;	/* order keys of the queue ends */
+	int depth;		/* dispatch_depth */
 };
 
 static struct fifo *fifo_of(struct ghost_policy_ctx *ctx)
@@ -114,6 +133,26 @@ static void fifo_enqueue(struct ghost_policy_ctx *ctx, struct fifo_task *t,
 	t->state = FIFO_QUEUED;
 }
 
+/*
+ * @t's barrier moves on (a message, or it ran): an entry of it still in
+ * a list is stale from now on, and the module will skip it.
+ */
+static void fifo_unlist(struct ghost_policy_ctx *ctx, struct fifo_task *t)
+{
+	struct fifo_cpu *c = fifo_cpu(fifo_of(ctx), t->listed_cpu);
+
+	if (c)
+		c->listed--;
+	t->listed_cpu = -1;
+}
+
+static void fifo_new_barrier(struct ghost_policy_ctx *ctx, struct fifo_task *t,
+			     __u32 barrier)
+{
+	fifo_unlist(ctx, t);
+	t->barrier = barrier;
+}
+
 /* Take @t off its runqueue and its CPU, whatever it was doing. */
 static void fifo_detach(struct ghost_policy_ctx *ctx, struct fifo_task *t)
 {
@@ -129,6 +168,7 @@ static void fifo_forget(struct ghost_policy_ctx *ctx, struct fifo_task *t)
 {
 	struct fifo *f = fifo_of(ctx);
 
+	fifo_unlist(ctx, t);
 	fifo_detach(ctx, t);
 	gp_table_remove(&f->tasks, t->gtid);
 	gp_pool_put(&f->pool, t);
@@ -149,6 +189,7 @@ static struct fifo_task *fifo_alloc(struct ghost_policy_ctx *ctx, __u64 gtid,
 	t->gtid = gtid;
 	t->barrier = barrier;
 	t->cpu = -1;
+	t->listed_cpu = -1;
 	t->state = FIFO_BLOCKED;
 	gp_table_insert(&f->tasks, gtid, t);
 	return t;
@@ -196,7 +237,7 @@ static void fifo_task_wakeup(struct ghost_policy_ctx *ctx,
 
 	if (!t)
 		return;
-	t->barrier = m->seqnum;
+	fifo_new_barrier(ctx, t, m->seqnum);
 	fifo_detach(ctx, t);
 	fifo_enqueue(ctx, t, 0);
 }
@@ -209,7 +250,7 @@ static void fifo_task_blocked(struct ghost_policy_ctx *ctx,
 
 	if (!t)
 		return;
-	t->barrier = m->seqnum;
+	fifo_new_barrier(ctx, t, m->seqnum);
 	fifo_detach(ctx, t);
 	t->state = FIFO_BLOCKED;
 }
@@ -223,7 +264,7 @@ static void fifo_task_preempt(struct ghost_policy_ctx *ctx,
 
 	if (!t)
 		return;
-	t->barrier = m->seqnum;
+	fifo_new_barrier(ctx, t, m->seqnum);
 	fifo_detach(ctx, t);
 	fifo_enqueue(ctx, t, 1);
 }
@@ -236,7 +277,7 @@ static void fifo_task_yield(struct ghost_policy_ctx *ctx,
 
 	if (!t)
 		return;
-	t->barrier = m->seqnum;
+	fifo_new_barrier(ctx, t, m->seqnum);
 	fifo_detach(ctx, t);
 	fifo_enqueue(ctx, t, 0);
 }
@@ -258,7 +299,7 @@ static void fifo_set_barrier(struct ghost_policy_ctx *ctx, __u64 gtid,
 	struct fifo_task *t = fifo_find(ctx, gtid);
 
 	if (t)
-		t->barrier = barrier;
+		fifo_new_barrier(ctx, t, barrier);
 }
 
 static void fifo_task_barrier(struct ghost_policy_ctx *ctx,
@@ -276,14 +317,80 @@ static void fifo_task_priority(struct ghost_policy_ctx *ctx,
 	fifo_set_barrier(ctx, p->gtid, m->seqnum);
 }
 
-/* @cpu's thread gave it up: commit the head of its runqueue. */
+/*
+ * The module ran @p->gtid from @p->cpu's list: it is that CPU's thread
+ * now, off the runqueue.  It may be a thread we hold as runnable, one an
+ * earlier policy listed (hot swap), or one we do not know at all.
+ */
+static void fifo_task_latched(struct ghost_policy_ctx *ctx,
+			      const struct ghost_msg *m,
+			      const struct ghost_msg_task *p)
+{
+	struct fifo_task *t = fifo_find(ctx, p->gtid);
+	struct fifo_cpu *c = fifo_cpu(fifo_of(ctx), p->cpu);
+
+	if (!t)
+		t = fifo_alloc(ctx, p->gtid, m->seqnum);
+	if (!t)
+		return;
+	fifo_new_barrier(ctx, t, m->seqnum);
+	fifo_detach(ctx, t);
+	t->cpu = p->cpu;
+	t->state = FIFO_ONCPU;
+	if (c)
+		c->cur = t;
+}
+
+/*
+ * Mirror the front of @cpu's runqueue into its list, up to the depth and
+ * the free slots.  Threads already listed there keep their entries (they
+ * cannot be moved); a thread that came to the front later is listed
+ * behind them.  0, or -1 if the CPU has no list.
+ */
+static int fifo_publish(struct ghost_policy_ctx *ctx, struct fifo_cpu *c,
+			int cpu)
+{
+	struct fifo *f = fifo_of(ctx);
+	int room, out = ghost_policy_dl_outstanding(ctx, cpu);
+	struct gp_list *n;
+	struct fifo_task *t;
+
+	if (out < 0)
+		return -1;
+	room = f->depth - c->listed;
+	if (room > GHOST_DISPATCH_SLOTS - out)
+		room = GHOST_DISPATCH_SLOTS - out;
+	gp_list_for_each(n, &c->rq) {
+		if (room <= 0)
+			break;
+		t = gp_container_of(n, struct fifo_task, node);
+		/* Listed here already, or (after a swap) elsewhere. */
+		if (t->listed_cpu >= 0)
+			continue;
+		if (ghost_policy_dl_push(ctx, cpu, t->gtid, t->barrier))
+			break;
+		t->listed_cpu = cpu;
+		c->listed++;
+		room--;
+	}
+	return 0;
+}
+
+/*
+ * @cpu's thread gave it up: commit the head of its runqueue.  With the
+ * fast path, list the front of the runqueue instead.
+ */
 static void fifo_schedule(struct ghost_policy_ctx *ctx, int cpu)
 {
 	struct fifo_cpu *c = fifo_cpu(fifo_of(ctx), cpu);
 	struct gp_list *n;
 	struct fifo_task *t;
 
-	if (!c || c->cur)
+	if (!c)
+		return;
+	if (!c->commits && fifo_publish(ctx, c, cpu))
+		c->commits = 1;
+	if (!c->commits || c->cur)
 		return;
 	n = gp_list_first(&c->rq);
 	if (!n)
@@ -312,6 +419,8 @@ static void fifo_commit_done(struct ghost_policy_ctx *ctx, int cpu,
 	}
 	if (state == GHOST_TXN_COMPLETE) {
 		t->state = FIFO_ONCPU;
+		if (c)
+			c->cur = t;
 		return;
 	}
 	fifo_detach(ctx, t);
@@ -383,25 +492,63 @@ static void fifo_import_requeue(struct ghost_policy_ctx *ctx,
 		fifo_enqueue(ctx, t, 0);
 }
 
+/*
+ * Entries the previous policy listed are still there and may still run:
+ * take them as ours, so that no thread is listed twice or committed
+ * while listed.  A thread listed on another CPU than the one it was
+ * given moves to that CPU's runqueue, where it will run.
+ */
+static void fifo_adopt_lists(struct ghost_policy_ctx *ctx)
+{
+	struct ghost_dispatch_entry ent[GHOST_DISPATCH_SLOTS];
+	struct fifo *f = fifo_of(ctx);
+	struct fifo_task *t;
+	int i, k, n, cpu;
+
+	for (i = 0; i < ctx->nr_cpus; i++) {
+		cpu = ctx->cpus[i];
+		n = ghost_policy_dl_entries(ctx, cpu, ent, GHOST_DISPATCH_SLOTS);
+		for (k = 0; k < n; k++) {
+			t = fifo_find(ctx, ent[k].gtid);
+			if (!t || t->state != FIFO_QUEUED ||
+			    t->barrier != ent[k].barrier || t->listed_cpu >= 0)
+				continue;
+			if (t->cpu != cpu) {
+				gp_list_del(&t->node);
+				t->cpu = cpu;
+				gp_list_add_tail(&f->cpu[cpu].rq, &t->node);
+			}
+			t->listed_cpu = cpu;
+			f->cpu[cpu].listed++;
+		}
+	}
+}
+
 static int fifo_import(struct ghost_policy_ctx *ctx, const void *buf,
 		       size_t len)
 {
-	return fifo_state_import(ctx, buf, len, fifo_import_add,
-				 fifo_import_requeue);
+	int ret = fifo_state_import(ctx, buf, len, fifo_import_add,
+				    fifo_import_requeue);
+
+	if (!ret)
+		fifo_adopt_lists(ctx);
+	return ret;
 }
 
 static int fifo_init(struct ghost_policy_ctx *ctx, const char *const opts[])
 {
-	static const char *const known[] = { "max_tasks", NULL };
+	static const char *const known[] = {
+		"max_tasks", "dispatch_depth", NULL
+	};
 	const char *bad = ghost_policy_opt_unknown(opts, known);
 	const char *v = ghost_policy_opt(opts, "max_tasks");
-	unsigned long max = FIFO_MAX_TASKS;
+	unsigned long max = FIFO_MAX_TASKS, depth = GHOST_DISPATCH_SLOTS;
 	struct fifo *f;
 	char *end;
 	int i;
 
 	if (bad) {
-		ghost_policy_log(ctx, "fifo_per_cpu: unknown option '%s' (known: max_tasks)",
+		ghost_policy_log(ctx, "fifo_per_cpu: unknown option '%s' (known: max_tasks, dispatch_depth)",
 				 bad);
 		return -EINVAL;
 	}
@@ -412,12 +559,22 @@ static int fifo_init(struct ghost_policy_ctx *ctx, const char *const opts[])
 			return -EINVAL;
 		}
 	}
+	v = ghost_policy_opt(opts, "dispatch_depth");
+	if (v) {
+		depth = strtoul(v, &end, 10);
+		if (!*v || *end || depth > GHOST_DISPATCH_SLOTS) {
+			ghost_policy_log(ctx, "fifo_per_cpu: dispatch_depth must be 0..%d",
+					 GHOST_DISPATCH_SLOTS);
+			return -EINVAL;
+		}
+	}
 	if (ctx->nr_cpus <= 0)
 		return -EINVAL;
 	f = calloc(1, sizeof(*f));
 	if (!f)
 		return -ENOMEM;
 	f->nr_cpu_ids = ctx->nr_cpu_ids;
+	f->depth = depth;
 	f->cpu = calloc(ctx->nr_cpu_ids, sizeof(*f->cpu));
 	if (!f->cpu || gp_pool_init(&f->pool, sizeof(struct fifo_task), max) ||
 	    gp_table_init(&f->tasks, max)) {
@@ -429,9 +586,14 @@ static int fifo_init(struct ghost_policy_ctx *ctx, const char *const opts[])
 	for (i = 0; i < ctx->nr_cpu_ids; i++)
 		gp_list_init(&f->cpu[i].rq);
 	for (i = 0; i < ctx->nr_cpus; i++) {
-		if (ctx->cpus[i] >= 0 && ctx->cpus[i] < ctx->nr_cpu_ids)
+		if (ctx->cpus[i] >= 0 && ctx->cpus[i] < ctx->nr_cpu_ids) {
 			f->cpu[ctx->cpus[i]].served = 1;
+			f->cpu[ctx->cpus[i]].commits = !depth;
+		}
 	}
+	/* No lists: nothing may run by itself, every event wakes us. */
+	if (!depth)
+		ctx->dispatch_flags = 0;
 	ctx->priv = f;
 	return 0;
 }
@@ -452,7 +614,9 @@ static void fifo_fini(struct ghost_policy_ctx *ctx)
 GHOST_POLICY_DEFINE(fifo_per_cpu,
 	.model			= GHOST_POLICY_PER_CPU,
 	.state_format		= FIFO_STATE_FORMAT,
-	.help			= "max_tasks=N  threads tracked at most (8192)\n",
+	.dispatch_flags		= FIFO_DL_FLAGS,
+	.help			= "max_tasks=N  threads tracked at most (8192)\n"
+				  "dispatch_depth=N  threads listed ahead per CPU (32; 0: commits only)\n",
 	.init			= fifo_init,
 	.fini			= fifo_fini,
 	.task_new		= fifo_task_new,
@@ -465,6 +629,7 @@ GHOST_POLICY_DEFINE(fifo_per_cpu,
 	.task_affinity_changed	= fifo_task_barrier,
 	.task_on_cpu		= fifo_task_barrier,
 	.task_priority_changed	= fifo_task_priority,
+	.task_latched		= fifo_task_latched,
 	.schedule		= fifo_schedule,
 	.commit_done		= fifo_commit_done,
 	.export_state		= fifo_export,

@@ -10,7 +10,11 @@
  *
  * Locking: rt->lock serialises everything that touches the queues, the
  * transaction slots and the policy, i.e. one "round" of an agent, and the
- * swap.  Agents park on rt->park_cond while rt->paused is set.
+ * swap.  Agents park on rt->park_cond while rt->paused is set.  One
+ * exception: a per-CPU agent commits the slot of its own CPU after the
+ * round, without the lock, as it goes to sleep; the slot is "in flight"
+ * (rt->inflight) until a round or the swap reports its outcome under the
+ * lock, and nobody else fills it meanwhile.
  *
  * Queues: the default queue (rt->q) gets new threads, and is the one the
  * agent of the global CPU waits on.  Every other CPU gets a queue of its
@@ -80,6 +84,7 @@ struct stats {
 	atomic_uint_fast64_t rounds;
 	atomic_uint_fast64_t overflows;	/* recoveries by rediscovery */
 	atomic_uint_fast64_t routes;	/* threads moved to another queue */
+	atomic_uint_fast64_t dispatched;	/* CPUs fed by GHOST_IOC_DISPATCH */
 };
 
 struct rt {
@@ -114,6 +119,12 @@ struct rt {
 	unsigned int overflow_seen;	/* of rt->q */
 	struct cpu_queue cpu_q[GHOST_MAX_CPUS];	/* by CPU */
 	int commit_err;			/* last GHOST_IOC_COMMIT errno */
+	struct ghost_cpuset dl_pushed;	/* lists pushed to this round */
+	/* Own-CPU commits an agent makes as it sleeps (under lock). */
+	struct ghost_cpuset inflight;
+	__u64 inflight_gtid[GHOST_MAX_CPUS];
+	__u32 inflight_barrier[GHOST_MAX_CPUS];
+	int kick_err;			/* last GHOST_IOC_DISPATCH errno */
 
 	/* Threads the kernel told us about: gtid -> status word + 1. */
 	struct gp_table threads;
@@ -149,6 +160,9 @@ int rt_drain(struct rt *rt);
 int rt_discover(struct rt *rt);
 int rt_nr_agents(struct rt *rt);
 void rt_apply_ticks(struct rt *rt, const struct ghost_policy_ops *ops);
+void rt_apply_dispatch(struct rt *rt, struct instance *in);
+void rt_settle_inflight(struct rt *rt, int all);
+void rt_reset_slots(struct rt *rt);
 void rt_check_throttling(void);
 extern const struct ghost_policy_host rt_host;
 

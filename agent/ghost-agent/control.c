@@ -201,6 +201,10 @@ static void do_status(struct rt *rt, struct reply *r)
 	    (unsigned long long)atomic_load(&rt->st.commits));
 	put(r, "rounds %llu\n", (unsigned long long)atomic_load(&rt->st.rounds));
 	put(r, "routes %llu\n", (unsigned long long)atomic_load(&rt->st.routes));
+	put(r, "dispatch_lists %s\n",
+	    ghost_dispatch_available(&rt->enc) ? "yes" : "no");
+	put(r, "dispatched %llu\n",
+	    (unsigned long long)atomic_load(&rt->st.dispatched));
 	put(r, "bad_msgs %llu\n",
 	    (unsigned long long)atomic_load(&rt->st.bad_msgs));
 	put(r, "overflow %u\n", ghost_queue_overflow(&rt->q));

@@ -60,6 +60,7 @@ static void setup_ctx(struct rt *rt, struct instance *in)
 	ctx->cpu_node = rt->cpu_node;
 	ctx->host = &rt_host;
 	ctx->host_data = rt;
+	ctx->dispatch_flags = in->ops->dispatch_flags;
 }
 
 struct instance *instance_load(struct rt *rt, const char *name,

@@ -573,6 +573,7 @@ int main(int argc, char **argv)
 	ret = start_agents(&rt, sfd);
 	if (ret)
 		goto out_stop;
+	rt_reset_slots(&rt);
 	ret = ghost_queue_create(&rt.enc, AGENT_QUEUE_ELEMS, &rt.q);
 	if (ret) {
 		fprintf(stderr, AGENT_NAME ": cannot create the message queue: %s\n",
@@ -585,6 +586,10 @@ int main(int argc, char **argv)
 		fprintf(stderr, AGENT_NAME ": warning: discovery failed: %s\n",
 			strerror(-ret));
 	rt_apply_ticks(&rt, rt.pol->ops);
+	rt_apply_dispatch(&rt, rt.pol);
+	if (!ghost_dispatch_available(&rt.enc))
+		fprintf(stderr, AGENT_NAME ": enclave %u: the module has no dispatch lists (%s): fast path unavailable, every decision is a commit\n",
+			rt.id, strerror(-rt.enc.dl_err));
 	if (rt.pol->ops->model == GHOST_POLICY_CENTRALIZED)
 		rt_check_throttling();
 	ret = control_open(&rt);

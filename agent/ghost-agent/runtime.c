@@ -11,7 +11,14 @@
  * head of the queue it waits on, runs a round, and sleeps in
  * GHOST_IOC_AGENT_WAIT until that head moves past the value it read before
  * draining, so no message is missed.  A message wakes the agent whose
- * queue it is in; that agent decides for every CPU.
+ * queue it is in; that agent decides for every CPU.  What the round
+ * committed to the agent's own CPU is committed by the agent as it goes
+ * to sleep (GHOST_IOC_COMMIT_WAIT), so the thread gets the CPU in the
+ * same call; its outcome reaches the policy at the next round, and until
+ * then the CPU takes no other request (rt->inflight).
+ *
+ * Threads a policy puts on dispatch lists are kicked after the round's
+ * commits when their CPU has no thread (ghost_dispatch_kick()).
  *
  * Centralized policies get one agent thread, on the global CPU, that runs
  * rounds back to back without ever sleeping.
@@ -35,8 +42,11 @@
 #define MAX_RETRIES	3
 #define PAUSE_SPIN_NS	2000000ULL
 
-/* The wait a per-CPU agent is in; SIGUSR1 makes it return at once. */
-static __thread struct ghost_ioc_wait agent_wait;
+/*
+ * The wait a per-CPU agent is in (alone, or after the commit of its own
+ * CPU); SIGUSR1 makes it return at once.
+ */
+static __thread struct ghost_ioc_commit_wait agent_cw;
 
 uint64_t rt_now_ns(void)
 {
@@ -49,7 +59,7 @@ uint64_t rt_now_ns(void)
 static void wake_handler(int sig)
 {
 	/* A head the kernel cannot have reached: the wait ends at once. */
-	agent_wait.head += 0x80000000U;
+	agent_cw.wait.head += 0x80000000U;
 }
 
 /* ------------------------------------------------------------------ */
@@ -74,7 +84,9 @@ static int host_run(struct ghost_policy_ctx *ctx, int cpu, __u64 gtid,
 	if (ctx->model == GHOST_POLICY_CENTRALIZED &&
 	    cpu == ctx->global_cpu && gtid != GHOST_NULL_GTID)
 		return -EINVAL;
-	if (ghost_cpuset_test(&rt->pending, cpu))
+	/* A request of this round, or one its agent is committing. */
+	if (ghost_cpuset_test(&rt->pending, cpu) ||
+	    ghost_cpuset_test(&rt->inflight, cpu))
 		return -EBUSY;
 	ret = ghost_txn_open(&rt->enc, cpu, gtid, barrier, 0);
 	if (ret)
@@ -84,6 +96,61 @@ static int host_run(struct ghost_policy_ctx *ctx, int cpu, __u64 gtid,
 	rt->pending_barrier[cpu] = barrier;
 	rt->nr_pending++;
 	return 0;
+}
+
+/* A CPU the current policy places threads on. */
+static int policy_cpu(struct ghost_policy_ctx *ctx, int cpu)
+{
+	struct rt *rt = ctx_rt(ctx);
+
+	if (cpu < 0 || cpu >= GHOST_MAX_CPUS ||
+	    !ghost_cpuset_test(&rt->enc.cpus, cpu))
+		return 0;
+	return !(ctx->model == GHOST_POLICY_CENTRALIZED &&
+		 cpu == ctx->global_cpu);
+}
+
+/* Entries are kicked, if their CPU needs it, once schedule() returns. */
+static int host_dl_push(struct ghost_policy_ctx *ctx, int cpu, __u64 gtid,
+			__u32 barrier)
+{
+	struct rt *rt = ctx_rt(ctx);
+	int ret;
+
+	if (!policy_cpu(ctx, cpu))
+		return -EINVAL;
+	ret = ghost_dispatch_push(&rt->enc, cpu, gtid, barrier);
+	if (!ret)
+		ghost_cpuset_set(&rt->dl_pushed, cpu);
+	return ret;
+}
+
+static int host_dl_outstanding(struct ghost_policy_ctx *ctx, int cpu)
+{
+	if (!policy_cpu(ctx, cpu))
+		return -EINVAL;
+	return ghost_dispatch_outstanding(&ctx_rt(ctx)->enc, cpu);
+}
+
+static int host_dl_set_flags(struct ghost_policy_ctx *ctx, int cpu,
+			     __u32 flags)
+{
+	if (!policy_cpu(ctx, cpu))
+		return -EINVAL;
+	return ghost_dispatch_set_flags(&ctx_rt(ctx)->enc, cpu, flags);
+}
+
+static int host_dl_entries(struct ghost_policy_ctx *ctx, int cpu,
+			   struct ghost_dispatch_entry *out, int max)
+{
+	struct ghost_dispatch_list *dl;
+
+	if (!policy_cpu(ctx, cpu))
+		return -EINVAL;
+	dl = ghost_dispatch_list(&ctx_rt(ctx)->enc, cpu);
+	if (!dl)
+		return -EOPNOTSUPP;
+	return ghost_dl_entries(dl, out, max);
 }
 
 static __u64 host_now(struct ghost_policy_ctx *ctx)
@@ -116,11 +183,37 @@ const struct ghost_policy_host rt_host = {
 	.task_cpu	= host_task_cpu,
 	.log		= host_log,
 	.error		= host_error,
+	.dl_push	= host_dl_push,
+	.dl_outstanding	= host_dl_outstanding,
+	.dl_set_flags	= host_dl_set_flags,
+	.dl_entries	= host_dl_entries,
 };
+
+/*
+ * The lists of the CPUs @in places threads on get its ctx.dispatch_flags,
+ * every other list none: a policy never inherits the fast path of the
+ * one before.  Called before @in makes its first decision.
+ */
+void rt_apply_dispatch(struct rt *rt, struct instance *in)
+{
+	__u32 flags;
+	int i, cpu;
+
+	if (!ghost_dispatch_available(&rt->enc))
+		return;
+	for (i = 0; i < rt->nr_ecpus; i++) {
+		cpu = rt->ecpus[i];
+		flags = policy_cpu(&in->ctx, cpu) ?
+			in->ctx.dispatch_flags & GHOST_DL_F_ALL : 0;
+		ghost_dispatch_set_flags(&rt->enc, cpu, flags);
+	}
+}
 
 /* ------------------------------------------------------------------ */
 /* Rounds                                                              */
 /* ------------------------------------------------------------------ */
+
+static void route(struct rt *rt, __u64 gtid, int cpu, __u32 barrier);
 
 /* Keep the thread table and recycle status words of gone threads. */
 static void track(struct rt *rt, const struct ghost_msg *m)
@@ -136,6 +229,13 @@ static void track(struct rt *rt, const struct ghost_msg *m)
 		gp_table_remove(&rt->threads, n->gtid);
 		gp_table_insert(&rt->threads, n->gtid,
 				(void *)(uintptr_t)(n->sw_index + 1));
+		break;
+	case GHOST_MSG_TASK_LATCHED:
+		/* Placed by the module: its messages follow it, as a commit's. */
+		if (m->length < sizeof(*m) + sizeof(*t) || t->cpu < 0 ||
+		    t->cpu >= GHOST_MAX_CPUS)
+			return;
+		route(rt, t->gtid, t->cpu, m->seqnum);
 		break;
 	case GHOST_MSG_TASK_DEAD:
 	case GHOST_MSG_TASK_DEPARTED:
@@ -242,13 +342,8 @@ static void route(struct rt *rt, __u64 gtid, int cpu, __u32 barrier)
 	atomic_fetch_add(&rt->st.routes, 1);
 }
 
-/* Commit the slots the policy filled and report each outcome. */
-static void commit(struct rt *rt)
+static void commit_error(struct rt *rt, int ret)
 {
-	struct instance *in = rt->pol;
-	int ret, cpu, state;
-
-	ret = ghost_txn_commit(&rt->enc, &rt->pending);
 	if (ret < 0 && ret != rt->commit_err) {
 		fprintf(stderr, AGENT_NAME ": enclave %u: commit failed: %s\n",
 			rt->id, strerror(-ret));
@@ -257,39 +352,141 @@ static void commit(struct rt *rt)
 	/* The enclave was destroyed under us. */
 	if (ret == -ENODEV)
 		atomic_store(&rt->stop, 1);
-	for (cpu = ghost_cpuset_next(&rt->pending, 0); cpu >= 0;
-	     cpu = ghost_cpuset_next(&rt->pending, cpu + 1)) {
-		state = ghost_txn_state(&rt->enc, cpu);
-		if (state == GHOST_TXN_READY &&
-		    !ghost_txn_abort(&rt->enc, cpu))
-			state = GHOST_TXN_ABORTED;
-		else if (state == GHOST_TXN_READY)
-			state = ghost_txn_state(&rt->enc, cpu);
-		if (state == GHOST_TXN_COMPLETE) {
-			atomic_fetch_add(&rt->st.commits, 1);
-			if (rt->pending_gtid[cpu] != GHOST_NULL_GTID)
-				route(rt, rt->pending_gtid[cpu], cpu,
-				      rt->pending_barrier[cpu]);
-		}
-		else if (state > 0 && state < GHOST_TXN_NR_STATES)
-			atomic_fetch_add(&rt->st.failed[state], 1);
-		if (state != GHOST_TXN_COMPLETE)
-			rt->retry = 1;
-		if (in->ops->commit_done)
-			in->ops->commit_done(&in->ctx, cpu,
-					     rt->pending_gtid[cpu], state);
-	}
-	ghost_cpuset_zero(&rt->pending);
-	rt->nr_pending = 0;
 }
 
-/* One round; rt->lock held.  Returns messages + commits seen. */
-static int round_locked(struct rt *rt)
+/* The final state of @cpu's committed slot; withdraw it if still READY. */
+static int slot_outcome(struct rt *rt, int cpu)
+{
+	int state = ghost_txn_state(&rt->enc, cpu);
+
+	if (state == GHOST_TXN_READY && !ghost_txn_abort(&rt->enc, cpu))
+		return GHOST_TXN_ABORTED;
+	/* The kernel claimed it meanwhile: its store of the outcome follows. */
+	while (state == GHOST_TXN_READY || state == -1) {
+		ghost_cpu_relax();
+		state = ghost_txn_state(&rt->enc, cpu);
+	}
+	return state;
+}
+
+/* Count, route and report the outcome of one request. */
+static void outcome(struct rt *rt, int cpu, __u64 gtid, __u32 barrier,
+		    int state)
 {
 	struct instance *in = rt->pol;
-	int n, i;
+
+	if (state == GHOST_TXN_COMPLETE) {
+		atomic_fetch_add(&rt->st.commits, 1);
+		if (gtid != GHOST_NULL_GTID)
+			route(rt, gtid, cpu, barrier);
+	} else if (state > 0 && state < GHOST_TXN_NR_STATES) {
+		atomic_fetch_add(&rt->st.failed[state], 1);
+	}
+	if (state != GHOST_TXN_COMPLETE)
+		rt->retry = 1;
+	if (in->ops->commit_done)
+		in->ops->commit_done(&in->ctx, cpu, gtid, state);
+}
+
+/*
+ * Commit the slots the policy filled and report each outcome.  The slot
+ * of @own (the calling per-CPU agent's CPU, or -1) is left READY for the
+ * agent to commit as it goes to sleep (GHOST_IOC_COMMIT_WAIT): it is in
+ * flight until rt_settle_inflight() reports it.  Returns 1 if it did so.
+ */
+static int commit(struct rt *rt, int own)
+{
+	int ret, cpu, deferred = 0;
+
+	if (own >= 0 && ghost_cpuset_test(&rt->pending, own)) {
+		ghost_cpuset_clear(&rt->pending, own);
+		ghost_cpuset_set(&rt->inflight, own);
+		rt->inflight_gtid[own] = rt->pending_gtid[own];
+		rt->inflight_barrier[own] = rt->pending_barrier[own];
+		deferred = 1;
+	}
+	if (ghost_cpuset_next(&rt->pending, 0) >= 0) {
+		ret = ghost_txn_commit(&rt->enc, &rt->pending);
+		commit_error(rt, ret);
+	}
+	for (cpu = ghost_cpuset_next(&rt->pending, 0); cpu >= 0;
+	     cpu = ghost_cpuset_next(&rt->pending, cpu + 1))
+		outcome(rt, cpu, rt->pending_gtid[cpu], rt->pending_barrier[cpu],
+			slot_outcome(rt, cpu));
+	ghost_cpuset_zero(&rt->pending);
+	rt->nr_pending = 0;
+	return deferred;
+}
+
+/*
+ * Report the commits agents made of their own CPU as they went to sleep.
+ * Those still READY are not committed yet: left in flight, unless @all
+ * (a swap), which withdraws them so that the policy that asked for them
+ * learns every outcome before it hands over.  rt->lock held.
+ */
+void rt_settle_inflight(struct rt *rt, int all)
+{
+	int cpu, state;
+
+	for (cpu = ghost_cpuset_next(&rt->inflight, 0); cpu >= 0;
+	     cpu = ghost_cpuset_next(&rt->inflight, cpu + 1)) {
+		state = ghost_txn_state(&rt->enc, cpu);
+		if (!all && (state == GHOST_TXN_READY || state == -1))
+			continue;
+		ghost_cpuset_clear(&rt->inflight, cpu);
+		outcome(rt, cpu, rt->inflight_gtid[cpu],
+			rt->inflight_barrier[cpu], slot_outcome(rt, cpu));
+	}
+}
+
+/*
+ * Withdraw the READY slots a previous agent left when it died between
+ * its decision and its commit: nobody will commit them, and they would
+ * refuse every request for their CPU.  Rounds paused, old agents gone.
+ */
+void rt_reset_slots(struct rt *rt)
+{
+	int i;
+
+	for (i = 0; i < rt->nr_ecpus; i++) {
+		if (ghost_txn_state(&rt->enc, rt->ecpus[i]) == GHOST_TXN_READY)
+			ghost_txn_abort(&rt->enc, rt->ecpus[i]);
+	}
+}
+
+/*
+ * Entries published this round, for CPUs with no ghost thread: the
+ * module would not notice them by itself.  After the commits, so that a
+ * CPU that just got a thread is not kicked.
+ */
+static void kick(struct rt *rt)
+{
+	int ret;
+
+	ret = ghost_dispatch_kick(&rt->enc, &rt->dl_pushed);
+	if (ret > 0)
+		atomic_fetch_add(&rt->st.dispatched, ret);
+	else if (ret < 0 && ret != rt->kick_err)
+		fprintf(stderr, AGENT_NAME ": enclave %u: dispatch failed: %s\n",
+			rt->id, strerror(-ret));
+	if (ret < 0)
+		rt->kick_err = ret;
+	ghost_cpuset_zero(&rt->dl_pushed);
+}
+
+/*
+ * One round; rt->lock held.  Returns messages + commits seen, and in
+ * *@own_commit whether the slot of @own is left for its agent to commit
+ * (see commit()).
+ */
+static int round_locked(struct rt *rt, int own, int *own_commit)
+{
+	struct instance *in = rt->pol;
+	int n, i, deferred = 0;
 
 	rt->retry = 0;
+	if (ghost_cpuset_next(&rt->inflight, 0) >= 0)
+		rt_settle_inflight(rt, 0);
 	n = rt_drain(rt);
 	if (in->ops->tick)
 		in->ops->tick(&in->ctx, rt_now_ns());
@@ -301,8 +498,12 @@ static int round_locked(struct rt *rt)
 	}
 	n += rt->nr_pending;
 	if (rt->nr_pending)
-		commit(rt);
+		deferred = commit(rt, own);
+	if (ghost_cpuset_count(&rt->dl_pushed))
+		kick(rt);
 	atomic_fetch_add(&rt->st.rounds, 1);
+	if (own_commit)
+		*own_commit = deferred;
 	return n;
 }
 
@@ -333,28 +534,58 @@ static int my_turn(struct rt *rt, struct agent_thread *a, int model)
 	return model == GHOST_POLICY_PER_CPU || a->cpu == rt->global_cpu;
 }
 
+/*
+ * The agent hands its CPU to the thread the round committed there and
+ * sleeps, in one call.  The outcome is reported at the next round.
+ */
+static int commit_own_and_wait(struct rt *rt, struct agent_thread *a)
+{
+	struct ghost_cpuset set;
+	int ret;
+
+	ghost_cpuset_zero(&set);
+	ghost_cpuset_set(&set, a->cpu);
+	ret = ghost_commit_wait(&rt->enc, &set, &agent_cw);
+	/*
+	 * Failed before committing: withdraw it; the next round reports it
+	 * aborted.  A swap may have withdrawn it already.
+	 */
+	if (ghost_txn_state(&rt->enc, a->cpu) == GHOST_TXN_READY)
+		ghost_txn_abort(&rt->enc, a->cpu);
+	return ret;
+}
+
 static void per_cpu_iteration(struct rt *rt, struct agent_thread *a)
 {
 	struct ghost_queue *q = a->own_q ? &rt->cpu_q[a->cpu].q : &rt->q;
 	unsigned int head = ghost_queue_head(q);
-	int again = 0, retries = 0, ret;
+	int again = 0, retries = 0, own = 0, ret;
 
 	do {
 		pthread_mutex_lock(&rt->lock);
 		if (my_turn(rt, a, GHOST_POLICY_PER_CPU)) {
-			round_locked(rt);
+			round_locked(rt, a->cpu, &own);
 			again = rt->retry;
 		} else {
 			again = 0;
 		}
 		pthread_mutex_unlock(&rt->lock);
-	} while (again && ++retries < MAX_RETRIES);
+	} while (again && !own && ++retries < MAX_RETRIES);
 
-	if (atomic_load(&rt->paused) || !should_run(rt, a))
+	agent_cw.wait.head = head;
+	agent_cw.wait.timeout_ms = again ? 1 : AGENT_IDLE_MS;
+	if (own && atomic_load(&rt->stop)) {
+		/* Leave no READY slot behind for the next agent. */
+		ghost_txn_abort(&rt->enc, a->cpu);
 		return;
-	agent_wait.head = head;
-	agent_wait.timeout_ms = again ? 1 : AGENT_IDLE_MS;
-	ret = ghost_queue_wait(&rt->enc, &agent_wait);
+	}
+	if (own) {
+		ret = commit_own_and_wait(rt, a);
+	} else {
+		if (atomic_load(&rt->paused) || !should_run(rt, a))
+			return;
+		ret = ghost_queue_wait(&rt->enc, &agent_cw.wait);
+	}
 	if (ret == -ENODEV || ret == -ENOENT) {
 		/* The enclave is gone, or has no queue any more. */
 		atomic_store(&rt->stop, 1);
@@ -367,7 +598,7 @@ static void centralized_iteration(struct rt *rt, struct agent_thread *a)
 
 	pthread_mutex_lock(&rt->lock);
 	if (my_turn(rt, a, GHOST_POLICY_CENTRALIZED))
-		n = round_locked(rt);
+		n = round_locked(rt, -1, NULL);
 	pthread_mutex_unlock(&rt->lock);
 	if (!n)
 		ghost_cpu_relax();
@@ -496,7 +727,7 @@ int rt_wait_attached(struct rt *rt, int cpu)
 	return v > 0 ? 0 : (a->err ? a->err : -EIO);
 }
 
-static void kick(struct agent_thread *a)
+static void kick_agent(struct agent_thread *a)
 {
 	if (a->started && !atomic_load(&a->done))
 		pthread_kill(a->th, SIGUSR1);
@@ -505,7 +736,7 @@ static void kick(struct agent_thread *a)
 /* Make @cpu's agent look at the state of things now, not at its next message. */
 void rt_kick_agent(struct rt *rt, int cpu)
 {
-	kick(&rt->agents[cpu]);
+	kick_agent(&rt->agents[cpu]);
 }
 
 void rt_retire_agent(struct rt *rt, int cpu)
@@ -518,7 +749,7 @@ void rt_retire_agent(struct rt *rt, int cpu)
 	pthread_mutex_lock(&rt->park_lock);
 	pthread_cond_broadcast(&rt->park_cond);
 	pthread_mutex_unlock(&rt->park_lock);
-	kick(a);
+	kick_agent(a);
 }
 
 /* Join the threads that finished. */
@@ -558,7 +789,7 @@ void rt_stop_agents(struct rt *rt)
 	pthread_cond_broadcast(&rt->park_cond);
 	pthread_mutex_unlock(&rt->park_lock);
 	for (cpu = 0; cpu < GHOST_MAX_CPUS; cpu++)
-		kick(&rt->agents[cpu]);
+		kick_agent(&rt->agents[cpu]);
 	for (cpu = 0; cpu < GHOST_MAX_CPUS; cpu++) {
 		if (rt->agents[cpu].started) {
 			pthread_join(rt->agents[cpu].th, NULL);

@@ -7,12 +7,17 @@
  *      policy running.
  *   2. Quiesce: stop every round.  Threads keep running where they were
  *      committed; only decisions stop.  The blackout starts here.
- *   3. Drain the queue into the old policy, so it is up to date.
+ *   3. Tell the old policy the outcome of every commit it asked for
+ *      (an agent's commit of its own CPU that has not happened yet is
+ *      withdrawn), and drain the queue into it, so it is up to date.
  *   4. Hand over: if both policies name the same state format, the old
  *      one exports its state and the new one imports it.  Otherwise (or if
  *      that fails) the new policy starts empty and the kernel re-sends
  *      TASK_NEW for every thread (GHOST_IOC_DISCOVER).
- *   5. Install the new policy and resume: the blackout ends.
+ *   5. Give the dispatch lists the new policy's flags, install it and
+ *      resume: the blackout ends.  Entries the old policy published stay
+ *      (no DISCOVER after an export): the new one reads them and learns
+ *      from TASK_LATCHED which ran.
  *   6. Start or retire agent threads if the model changed, and free the
  *      old policy.  Agents that slept through the swap wake up into the
  *      new model at their next message.
@@ -143,6 +148,7 @@ int agent_swap(struct rt *rt, const char *name, char *const opts[],
 	t0 = rt_now_ns();
 	rt_pause(rt);
 	old = rt->pol;
+	rt_settle_inflight(rt, 1);
 	rt_drain(rt);
 	how = hand_over(rt, old, in, rediscover);
 	if (!how) {
@@ -155,6 +161,7 @@ int agent_swap(struct rt *rt, const char *name, char *const opts[],
 		return -EINVAL;
 	}
 	old_model = old->ops->model;
+	rt_apply_dispatch(rt, in);
 	rt->pol = in;
 	atomic_store(&rt->model, in->ops->model);
 	rt_resume(rt);

@@ -142,6 +142,32 @@ static int map_txn(struct ghost_enclave *e, unsigned int id)
 	return 0;
 }
 
+/*
+ * The dispatch lists.  A module older than the fast path has no such
+ * file: not an error, the agent then decides everything by commits.
+ */
+static void map_dispatch(struct ghost_enclave *e, unsigned int id)
+{
+	size_t size = page_align(e->nr_cpu_words *
+				 sizeof(struct ghost_dispatch_list));
+	void *p;
+	int fd;
+
+	fd = open_file(id, "dispatch", O_RDWR);
+	if (fd < 0) {
+		e->dl_err = fd;
+		return;
+	}
+	p = mmap(NULL, size, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+	e->dl_err = p == MAP_FAILED ? -errno : 0;
+	close(fd);
+	if (p == MAP_FAILED)
+		return;
+	e->dl = p;
+	e->dl_size = size;
+	e->nr_dl = e->nr_cpu_words;
+}
+
 static int read_cpus(struct ghost_enclave *e, unsigned int id)
 {
 	char path[PATH_LEN], buf[GHOST_CPULIST_LEN];
@@ -173,6 +199,8 @@ int ghost_enclave_open(unsigned int id, struct ghost_enclave *e)
 	if (!ret)
 		ret = map_txn(e, id);
 	if (!ret)
+		map_dispatch(e, id);
+	if (!ret)
 		ret = read_cpus(e, id);
 	if (ret)
 		ghost_enclave_close(e);
@@ -186,6 +214,8 @@ void ghost_enclave_close(struct ghost_enclave *e)
 			munmap(e->txn, e->txn_size);
 		if (e->sw)
 			munmap((void *)e->sw, e->sw_size);
+		if (e->dl)
+			munmap(e->dl, e->dl_size);
 	}
 	if (e->ctl_fd >= 0)
 		close(e->ctl_fd);

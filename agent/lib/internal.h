@@ -55,4 +55,16 @@ void libghost_version_msg(const char *prog, const char *text, char *msg,
 /* Parse "enclave_<id>" (canonical decimal id); 0 or -EINVAL. */
 int libghost_enclave_dirname(const char *name, unsigned int *id);
 
+/* Bytes of @cpus up to its last CPU, in whole longs as the kernel reads. */
+unsigned int libghost_cpuset_len(const struct ghost_cpuset *cpus);
+
+/*
+ * Of @cpus, into @out, the CPUs whose enabled dispatch list has entries
+ * while the CPU has no ghost thread: those GHOST_IOC_DISPATCH must kick.
+ * Issues the full barrier of the protocol first.  Returns how many.
+ */
+int libghost_dispatch_to_kick(const struct ghost_enclave *e,
+			      const struct ghost_cpuset *cpus,
+			      struct ghost_cpuset *out);
+
 #endif /* _GHOST_LIB_INTERNAL_H */

@@ -87,6 +87,12 @@ int ghost_policy_validate(const struct ghost_policy_ops *ops, char *msg,
 			return -EINVAL;
 		}
 	}
+	if (ops->dispatch_flags & ~GHOST_DL_F_ALL) {
+		libghost_msg(msg, len,
+			     "policy %s asks for unknown dispatch flags %#x",
+			     name, ops->dispatch_flags & ~GHOST_DL_F_ALL);
+		return -EINVAL;
+	}
 	if (ops->state_format && (!ops->export_state || !ops->import_state)) {
 		libghost_msg(msg, len,
 			     "policy %s names state format %s but lacks export_state or import_state",
@@ -205,12 +211,39 @@ static void probe_error(struct ghost_policy_ctx *ctx, const char *reason)
 	fprintf(stderr, "policy failed: %s\n", reason);
 }
 
+static int probe_dl_push(struct ghost_policy_ctx *ctx, int cpu, __u64 gtid,
+			 __u32 barrier)
+{
+	return -ENOTCONN;
+}
+
+static int probe_dl_cpu(struct ghost_policy_ctx *ctx, int cpu)
+{
+	return -ENOTCONN;
+}
+
+static int probe_dl_set_flags(struct ghost_policy_ctx *ctx, int cpu,
+			      __u32 flags)
+{
+	return -ENOTCONN;
+}
+
+static int probe_dl_entries(struct ghost_policy_ctx *ctx, int cpu,
+			    struct ghost_dispatch_entry *out, int max)
+{
+	return -ENOTCONN;
+}
+
 static const struct ghost_policy_host probe_host = {
 	.run		= probe_run,
 	.now_ns		= probe_now,
 	.task_cpu	= probe_task_cpu,
 	.log		= probe_log,
 	.error		= probe_error,
+	.dl_push	= probe_dl_push,
+	.dl_outstanding	= probe_dl_cpu,
+	.dl_set_flags	= probe_dl_set_flags,
+	.dl_entries	= probe_dl_entries,
 };
 
 static void __attribute__((noreturn))
@@ -325,6 +358,8 @@ int ghost_policy_dispatch(const struct ghost_policy_ops *ops,
 		CALL(task_on_cpu, struct ghost_msg_task);
 	case GHOST_MSG_TASK_PRIORITY_CHANGED:
 		CALL(task_priority_changed, struct ghost_msg_task_priority);
+	case GHOST_MSG_TASK_LATCHED:
+		CALL(task_latched, struct ghost_msg_task);
 	case GHOST_MSG_CPU_TICK:
 		CALL(cpu_tick, struct ghost_msg_cpu);
 	case GHOST_MSG_CPU_AVAILABLE:

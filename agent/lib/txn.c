@@ -62,8 +62,7 @@ int ghost_txn_state(const struct ghost_enclave *e, int cpu)
 	return ghost_load_acquire(&txn->state);
 }
 
-/* Bytes of @cpus up to its last CPU, in whole longs as the kernel reads. */
-static unsigned int cpuset_len(const struct ghost_cpuset *cpus)
+unsigned int libghost_cpuset_len(const struct ghost_cpuset *cpus)
 {
 	int w;
 
@@ -78,10 +77,41 @@ int ghost_txn_commit(struct ghost_enclave *e, const struct ghost_cpuset *cpus)
 
 	memset(&arg, 0, sizeof(arg));
 	arg.cpus_ptr = (__u64)(unsigned long)cpus->bits;
-	arg.cpus_len = cpuset_len(cpus);
+	arg.cpus_len = libghost_cpuset_len(cpus);
 	if (ioctl(e->ctl_fd, GHOST_IOC_COMMIT, &arg) < 0)
 		return -errno;
 	return arg.nr_committed;
+}
+
+/*
+ * A module without GHOST_IOC_COMMIT_WAIT answers ENOTTY (unknown ioctl):
+ * commit and wait in two calls from then on.  EINVAL (a module that
+ * refuses something in the combined call) gets the two calls this time
+ * only, which report the commit's own error if that is what it was.
+ */
+int ghost_commit_wait(struct ghost_enclave *e, const struct ghost_cpuset *cpus,
+		      struct ghost_ioc_commit_wait *cw)
+{
+	int ret;
+
+	memset(&cw->commit, 0, sizeof(cw->commit));
+	cw->commit.cpus_ptr = (__u64)(unsigned long)cpus->bits;
+	cw->commit.cpus_len = libghost_cpuset_len(cpus);
+	if (!e->no_commit_wait) {
+		if (ioctl(e->ctl_fd, GHOST_IOC_COMMIT_WAIT, cw) == 0)
+			return 0;
+		ret = -errno;
+		if (ret != -ENOTTY && ret != -EINVAL)
+			return ret;
+		if (ret == -ENOTTY)
+			e->no_commit_wait = 1;
+		memset(&cw->commit, 0, sizeof(cw->commit));
+		cw->commit.cpus_ptr = (__u64)(unsigned long)cpus->bits;
+		cw->commit.cpus_len = libghost_cpuset_len(cpus);
+	}
+	if (ioctl(e->ctl_fd, GHOST_IOC_COMMIT, &cw->commit) < 0)
+		return -errno;
+	return ghost_queue_wait(e, &cw->wait);
 }
 
 int ghost_txn_commit_one(struct ghost_enclave *e, int cpu)

@@ -17,6 +17,8 @@
 #define GHOST_TEST_POLICY_DIR "build/policies"
 #endif
 
+int sim_lists = 1;
+
 static struct sim *sim_of(struct ghost_policy_ctx *ctx)
 {
 	return ctx->host_data;
@@ -41,6 +43,68 @@ static int sim_host_run(struct ghost_policy_ctx *ctx, int cpu, __u64 gtid,
 	s->req[cpu].gtid = gtid;
 	s->req[cpu].barrier = barrier;
 	return 0;
+}
+
+/* What ghost-agent's policy_cpu() allows. */
+static int sim_policy_cpu(struct ghost_policy_ctx *ctx, int cpu)
+{
+	struct sim *s = sim_of(ctx);
+
+	if (cpu < 0 || cpu >= SIM_MAX_CPUS || !s->enclave[cpu])
+		return 0;
+	return !(ctx->model == GHOST_POLICY_CENTRALIZED &&
+		 cpu == ctx->global_cpu);
+}
+
+static int sim_host_dl_push(struct ghost_policy_ctx *ctx, int cpu, __u64 gtid,
+			    __u32 barrier)
+{
+	struct sim *s = sim_of(ctx);
+	int ret;
+
+	if (s->no_lists)
+		return -EOPNOTSUPP;
+	if (!sim_policy_cpu(ctx, cpu))
+		return -EINVAL;
+	ret = ghost_dl_push(&s->dl[cpu], gtid, barrier);
+	if (!ret)
+		s->pushed[cpu] = 1;
+	return ret;
+}
+
+static int sim_host_dl_outstanding(struct ghost_policy_ctx *ctx, int cpu)
+{
+	struct sim *s = sim_of(ctx);
+
+	if (s->no_lists)
+		return -EOPNOTSUPP;
+	if (!sim_policy_cpu(ctx, cpu))
+		return -EINVAL;
+	return ghost_dl_outstanding(&s->dl[cpu]);
+}
+
+static int sim_host_dl_set_flags(struct ghost_policy_ctx *ctx, int cpu,
+				 __u32 flags)
+{
+	struct sim *s = sim_of(ctx);
+
+	if (s->no_lists)
+		return -EOPNOTSUPP;
+	if (!sim_policy_cpu(ctx, cpu))
+		return -EINVAL;
+	return ghost_dl_set_flags(&s->dl[cpu], flags);
+}
+
+static int sim_host_dl_entries(struct ghost_policy_ctx *ctx, int cpu,
+			       struct ghost_dispatch_entry *out, int max)
+{
+	struct sim *s = sim_of(ctx);
+
+	if (s->no_lists)
+		return -EOPNOTSUPP;
+	if (!sim_policy_cpu(ctx, cpu))
+		return -EINVAL;
+	return ghost_dl_entries(&s->dl[cpu], out, max);
 }
 
 static __u64 sim_host_now(struct ghost_policy_ctx *ctx)
@@ -77,7 +141,24 @@ static const struct ghost_policy_host sim_host = {
 	.task_cpu	= sim_host_task_cpu,
 	.log		= sim_host_log,
 	.error		= sim_host_error,
+	.dl_push	= sim_host_dl_push,
+	.dl_outstanding	= sim_host_dl_outstanding,
+	.dl_set_flags	= sim_host_dl_set_flags,
+	.dl_entries	= sim_host_dl_entries,
 };
+
+/* As ghost-agent's rt_apply_dispatch() when a policy is installed. */
+static void apply_dispatch(struct sim *s)
+{
+	int cpu;
+
+	if (s->no_lists)
+		return;
+	for (cpu = 0; cpu < SIM_MAX_CPUS; cpu++) {
+		s->dl[cpu].flags = sim_policy_cpu(&s->ctx, cpu) ?
+				   s->ctx.dispatch_flags : 0;
+	}
+}
 
 /* Append a message as ghost_queue_push() in the module does. */
 static void sim_push(struct sim *s, const void *msg, __u16 len)
@@ -156,6 +237,7 @@ static void setup_ctx(struct sim *s, int nr_cpus, int global_cpu)
 	ctx->cpu_node = s->cpu_node;
 	ctx->host = &sim_host;
 	ctx->host_data = s;
+	ctx->dispatch_flags = s->ops->dispatch_flags;
 }
 
 static void load(struct sim *s, const char *name)
@@ -174,9 +256,10 @@ int sim_init(struct sim *s, const char *name, int nr_cpus, int global_cpu,
 	size_t size = sizeof(struct ghost_ring) +
 		      SIM_RING_SLOTS * sizeof(struct ghost_msg);
 	struct ghost_ring *ring;
-	int cpu;
+	int cpu, ret;
 
 	memset(s, 0, sizeof(*s));
+	s->no_lists = !sim_lists;
 	ck_assert_int_le(nr_cpus, SIM_MAX_CPUS);
 	for (cpu = 0; cpu < SIM_MAX_CPUS; cpu++) {
 		s->cur[cpu] = -1;
@@ -189,7 +272,10 @@ int sim_init(struct sim *s, const char *name, int nr_cpus, int global_cpu,
 	s->now = 1000000000ULL;
 	load(s, name);
 	setup_ctx(s, nr_cpus, global_cpu);
-	return s->ops->init(&s->ctx, opts);
+	ret = s->ops->init(&s->ctx, opts);
+	if (!ret)
+		apply_dispatch(s);
+	return ret;
 }
 
 void sim_fini(struct sim *s)
@@ -209,8 +295,83 @@ int sim_new(struct sim *s, int runnable)
 	s->t[i].barrier = 1;
 	s->t[i].state = runnable ? SIM_RUNNABLE : SIM_BLOCKED;
 	s->t[i].cpu = -1;
+	s->t[i].last_cpu = -1;
 	emit_new(s, i);
 	return i;
+}
+
+/* A thread placed on @cpu, by a commit or by the module itself. */
+static void place(struct sim *s, int i, int cpu)
+{
+	s->t[i].state = SIM_RUNNING;
+	s->t[i].cpu = cpu;
+	s->t[i].last_cpu = cpu;
+	s->cur[cpu] = i;
+}
+
+static int find_gtid(const struct sim *s, __u64 gtid);
+
+/*
+ * The module's pick from @cpu's list: the first valid entry, stale ones
+ * skipped, head moved past what it looked at.  The thread index or -1.
+ */
+static int dl_next(struct sim *s, int cpu)
+{
+	struct ghost_dispatch_list *dl = &s->dl[cpu];
+	struct ghost_dispatch_entry *ent;
+	__u32 tail = __atomic_load_n(&dl->tail, __ATOMIC_ACQUIRE);
+	int i = -1;
+
+	if (!(dl->flags & GHOST_DL_F_ENABLE))
+		return -1;
+	if (tail - dl->head > GHOST_DISPATCH_SLOTS) {
+		dl->head = tail;
+		dl->nr_bad++;
+		s->nr_bad++;
+		return -1;
+	}
+	while (dl->head != tail) {
+		ent = &dl->ent[dl->head % GHOST_DISPATCH_SLOTS];
+		dl->head++;
+		i = find_gtid(s, ent->gtid);
+		if (i >= 0 && s->t[i].state == SIM_RUNNABLE &&
+		    s->t[i].barrier == ent->barrier)
+			break;
+		dl->nr_stale++;
+		s->nr_stale++;
+		i = -1;
+	}
+	__atomic_store_n(&dl->head, dl->head, __ATOMIC_RELEASE);
+	return i;
+}
+
+/* Run @i on @cpu from the list: TASK_LATCHED under a new barrier. */
+static void dl_run(struct sim *s, int i, int cpu)
+{
+	place(s, i, cpu);
+	s->t[i].barrier++;
+	s->dl[cpu].nr_taken++;
+	s->nr_latched++;
+	emit_task(s, i, GHOST_MSG_TASK_LATCHED, cpu);
+}
+
+/*
+ * @i leaves @cpu with message @type: the next entry of the list runs.
+ * With latched_first the LATCHED message comes first, as when the two
+ * threads' messages sit in different queues.
+ */
+static void leave_cpu(struct sim *s, int i, int cpu, __u16 type)
+{
+	int next = cpu >= 0 ? dl_next(s, cpu) : -1;
+
+	if (next >= 0 && s->latched_first) {
+		dl_run(s, next, cpu);
+		emit_task(s, i, type, cpu);
+		return;
+	}
+	emit_task(s, i, type, cpu);
+	if (next >= 0)
+		dl_run(s, next, cpu);
 }
 
 /* The thread leaves its CPU, as ghost_release_cpu_locked(). */
@@ -226,6 +387,8 @@ static int release_cpu(struct sim *s, int i)
 
 void sim_wakeup(struct sim *s, int i)
 {
+	int cpu = s->t[i].last_cpu;
+
 	ck_assert_int_eq(s->t[i].state, SIM_BLOCKED);
 	s->t[i].state = SIM_RUNNABLE;
 	s->t[i].barrier++;
@@ -240,29 +403,65 @@ void sim_wakeup(struct sim *s, int i)
 
 		sim_push(s, &m, sizeof(m));
 	}
+	/* Its CPU is free and lets it run at once: it does, then says so. */
+	if (cpu >= 0 && s->cur[cpu] < 0 &&
+	    (s->dl[cpu].flags & GHOST_DL_F_RUN_ON_WAKE)) {
+		place(s, i, cpu);
+		s->t[i].barrier++;
+		s->nr_run_on_wake++;
+		emit_task(s, i, GHOST_MSG_TASK_LATCHED, cpu);
+	}
 }
 
 void sim_block(struct sim *s, int i)
 {
-	int cpu;
+	int cpu, was_running = s->t[i].state == SIM_RUNNING;
 
 	ck_assert(s->t[i].state == SIM_RUNNING ||
 		  s->t[i].state == SIM_RUNNABLE);
 	cpu = release_cpu(s, i);
 	s->t[i].state = SIM_BLOCKED;
 	s->t[i].barrier++;
-	emit_task(s, i, GHOST_MSG_TASK_BLOCKED, cpu);
+	leave_cpu(s, i, was_running ? cpu : -1, GHOST_MSG_TASK_BLOCKED);
 }
 
+/* With no valid entry, an enabled list lets the yielder keep its CPU. */
 void sim_yield(struct sim *s, int i)
 {
-	int cpu;
+	int cpu = s->t[i].cpu, next;
 
 	ck_assert_int_eq(s->t[i].state, SIM_RUNNING);
+	if (s->dl[cpu].flags & GHOST_DL_F_ENABLE) {
+		next = dl_next(s, cpu);
+		if (next < 0)
+			return;
+		release_cpu(s, i);
+		s->t[i].state = SIM_RUNNABLE;
+		s->t[i].barrier++;
+		if (s->latched_first) {
+			dl_run(s, next, cpu);
+			emit_task(s, i, GHOST_MSG_TASK_YIELD, cpu);
+		} else {
+			emit_task(s, i, GHOST_MSG_TASK_YIELD, cpu);
+			dl_run(s, next, cpu);
+		}
+		return;
+	}
 	cpu = release_cpu(s, i);
 	s->t[i].state = SIM_RUNNABLE;
 	s->t[i].barrier++;
 	emit_task(s, i, GHOST_MSG_TASK_YIELD, cpu);
+}
+
+/* Lost its CPU to a commit: the list is not consumed. */
+static void preempt_by_commit(struct sim *s, int i)
+{
+	int cpu;
+
+	cpu = release_cpu(s, i);
+	s->t[i].state = SIM_RUNNABLE;
+	s->t[i].barrier++;
+	emit_task(s, i, GHOST_MSG_TASK_PREEMPT, cpu);
 }
 
 void sim_preempt(struct sim *s, int i)
@@ -273,18 +472,18 @@ void sim_preempt(struct sim *s, int i)
 	cpu = release_cpu(s, i);
 	s->t[i].state = SIM_RUNNABLE;
 	s->t[i].barrier++;
-	emit_task(s, i, GHOST_MSG_TASK_PREEMPT, cpu);
+	leave_cpu(s, i, cpu, GHOST_MSG_TASK_PREEMPT);
 }
 
 void sim_exit(struct sim *s, int i)
 {
-	int cpu;
+	int cpu, was_running = s->t[i].state == SIM_RUNNING;
 
 	ck_assert_int_ne(s->t[i].state, SIM_GONE);
 	cpu = release_cpu(s, i);
 	s->t[i].state = SIM_GONE;
 	s->t[i].barrier++;
-	emit_task(s, i, GHOST_MSG_TASK_DEAD, cpu);
+	leave_cpu(s, i, was_running ? cpu : -1, GHOST_MSG_TASK_DEAD);
 }
 
 void sim_tick(struct sim *s, int cpu)
@@ -321,6 +520,26 @@ static int find_gtid(const struct sim *s, __u64 gtid)
 	return -1;
 }
 
+int sim_is_listed(const struct sim *s, int i)
+{
+	const struct ghost_dispatch_list *dl;
+	__u32 k;
+	int cpu;
+
+	for (cpu = 0; cpu < SIM_MAX_CPUS; cpu++) {
+		dl = &s->dl[cpu];
+		if (!(dl->flags & GHOST_DL_F_ENABLE))
+			continue;
+		for (k = dl->head; k != dl->tail; k++) {
+			if (dl->ent[k % GHOST_DISPATCH_SLOTS].gtid == s->t[i].gtid &&
+			    dl->ent[k % GHOST_DISPATCH_SLOTS].barrier ==
+			    s->t[i].barrier)
+				return 1;
+		}
+	}
+	return 0;
+}
+
 /* The module's commit of one slot. */
 static int commit_one(struct sim *s, int cpu, __u64 gtid, __u32 barrier)
 {
@@ -328,7 +547,7 @@ static int commit_one(struct sim *s, int cpu, __u64 gtid, __u32 barrier)
 
 	if (gtid == GHOST_NULL_GTID) {
 		if (prev >= 0)
-			sim_preempt(s, prev);
+			preempt_by_commit(s, prev);
 		return GHOST_TXN_COMPLETE;
 	}
 	i = find_gtid(s, gtid);
@@ -344,12 +563,47 @@ static int commit_one(struct sim *s, int cpu, __u64 gtid, __u32 barrier)
 		return GHOST_TXN_TARGET_ONCPU;
 	if (s->t[i].state != SIM_RUNNABLE)
 		return GHOST_TXN_TARGET_NOT_RUNNABLE;
+	/* A decision taken twice: by a list entry and by this commit. */
+	if (sim_is_listed(s, i))
+		s->double_decisions++;
 	if (prev >= 0)
-		sim_preempt(s, prev);
-	s->t[i].state = SIM_RUNNING;
-	s->t[i].cpu = cpu;
-	s->cur[cpu] = i;
+		preempt_by_commit(s, prev);
+	place(s, i, cpu);
 	return GHOST_TXN_COMPLETE;
+}
+
+/* GHOST_IOC_DISPATCH for the CPUs pushed to that have no thread. */
+static int kick(struct sim *s)
+{
+	int cpu, i, n = 0;
+
+	for (cpu = 0; cpu < SIM_MAX_CPUS; cpu++) {
+		if (!s->pushed[cpu])
+			continue;
+		s->pushed[cpu] = 0;
+		n++;
+		if (s->cur[cpu] >= 0)
+			continue;
+		i = dl_next(s, cpu);
+		if (i >= 0) {
+			dl_run(s, i, cpu);
+			s->nr_kicks++;
+		}
+	}
+	return n;
+}
+
+int sim_listed(const struct sim *s, int cpu)
+{
+	return s->dl[cpu].tail - s->dl[cpu].head;
+}
+
+void sim_drop_lists(struct sim *s)
+{
+	int cpu;
+
+	for (cpu = 0; cpu < SIM_MAX_CPUS; cpu++)
+		s->dl[cpu].head = s->dl[cpu].tail;
 }
 
 int sim_round(struct sim *s)
@@ -385,7 +639,8 @@ int sim_round(struct sim *s)
 					    state);
 		n++;
 	}
-	return n;
+	/* Pushes count as work: settle until nothing new is decided. */
+	return n + kick(s);
 }
 
 void sim_settle(struct sim *s, int max)
@@ -443,6 +698,7 @@ int sim_swap(struct sim *s, const char *name, const char *const opts[])
 		s->ctx = new_ctx;
 	}
 	s->ops = s->lib.ops;
+	apply_dispatch(s);
 	if (ghost_policy_state_compatible(old, s->ops)) {
 		n = old->export_state(&old_ctx, buf, sizeof(buf));
 		ck_assert_int_gt(n, 0);
@@ -450,6 +706,7 @@ int sim_swap(struct sim *s, const char *name, const char *const opts[])
 		ck_assert_int_eq(s->ops->import_state(&s->ctx, buf, n), 0);
 		exported = 1;
 	} else {
+		sim_drop_lists(s);
 		discover(s);
 	}
 	if (old->fini)

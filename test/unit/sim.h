@@ -10,6 +10,13 @@
  * dispatch code, calls schedule(), and commits the policy's requests as
  * the module's GHOST_IOC_COMMIT would (barrier check, preempting the
  * thread on the CPU, ...), logging each commit and reporting it back.
+ *
+ * Dispatch lists are modelled as the module keeps them: when a CPU's
+ * thread blocks, yields, exits or is preempted by the kernel, its enabled
+ * list is consumed (stale entries skipped, TASK_LATCHED for the one that
+ * runs); a thread that wakes while its last CPU is free runs at once
+ * under RUN_ON_WAKE; entries published for a CPU without a thread are run
+ * by the kick the agent issues after its round.
  */
 #ifndef _GHOST_TEST_SIM_H
 #define _GHOST_TEST_SIM_H
@@ -35,6 +42,7 @@ struct sim_thread {
 	int state;		/* enum sim_state */
 	int cpu;		/* SIM_RUNNING: where */
 	int hidden;		/* commits fail TARGET_NOT_FOUND this often */
+	int last_cpu;		/* where it last ran (RUN_ON_WAKE), or -1 */
 };
 
 struct sim_commit {
@@ -75,7 +83,24 @@ struct sim {
 	char last_log[256];
 	/* Called once between schedule() and the commits, if set. */
 	void (*before_commit)(struct sim *s);
+
+	struct ghost_dispatch_list dl[SIM_MAX_CPUS];
+	int pushed[SIM_MAX_CPUS];	/* pushed to this round: kick */
+	int no_lists;			/* an older module: no dispatch lists */
+	int latched_first;		/* LATCHED overtakes the leaver's message */
+	int nr_latched;			/* threads run from a list */
+	int nr_run_on_wake;
+	int nr_stale;			/* entries skipped */
+	int nr_bad;			/* lists dropped as malformed */
+	int nr_kicks;			/* GHOST_IOC_DISPATCH that ran a thread */
+	int double_decisions;		/* commit of a thread validly listed */
 };
+
+/*
+ * 1 (the default): the module has dispatch lists.  0: an older module
+ * without them, so policies decide by commits.  Read by sim_init().
+ */
+extern int sim_lists;
 
 /*
  * Load the policy @name from the build's policies and set up a machine of
@@ -108,6 +133,13 @@ void sim_drain(struct sim *s);
 int sim_running(const struct sim *s, int cpu);
 /* CPU of thread @i if running, else -1. */
 int sim_cpu_of(const struct sim *s, int i);
+
+/* 1 if an enabled list holds a valid entry of thread @i. */
+int sim_is_listed(const struct sim *s, int i);
+/* Entries of @cpu's list not consumed yet. */
+int sim_listed(const struct sim *s, int cpu);
+/* The module drops every list (last agent gone, DISCOVER). */
+void sim_drop_lists(struct sim *s);
 
 /* Swap policies as ghost-agent does; returns 1 if state was exported. */
 int sim_swap(struct sim *s, const char *name, const char *const opts[]);

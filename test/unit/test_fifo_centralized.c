@@ -4,6 +4,8 @@
  * sim.h.  One global FIFO over every CPU but the global one (which never
  * gets a thread), preempted threads first, and with slice_us a thread
  * that used its slice while others wait goes to the back of the line.
+ * "schedule" and "slice" model a module without dispatch lists;
+ * "fast_path" one whose lists the policy feeds instead of committing.
  */
 #include <stdlib.h>
 #include <string.h>
@@ -23,9 +25,24 @@ static void start(int nr_cpus, const char *const opts[])
 	ck_assert_int_eq(s.ops->model, GHOST_POLICY_CENTRALIZED);
 }
 
+static void commits_only(void)
+{
+	sim_lists = 0;
+}
+
+static void fast_path(void)
+{
+	sim_lists = 1;
+}
+
 static void teardown(void)
 {
 	ck_assert_int_eq(s.global_violations, 0);
+	ck_assert_int_eq(s.double_decisions, 0);
+	ck_assert_int_eq(s.nr_bad, 0);
+	/* The agent's CPU has no list of its own. */
+	ck_assert_uint_eq(s.dl[GLOBAL].flags, 0);
+	ck_assert_uint_eq(s.dl[GLOBAL].tail, 0);
 	sim_fini(&s);
 }
 
@@ -239,12 +256,106 @@ START_TEST(test_stream)
 			      "commit %d: %s", i,
 			      ghost_txn_state_name(s.log[i].state));
 	}
-	/* Work conserving: a CPU idles only if nothing is runnable. */
+	/*
+	 * Work conserving: a CPU idles only if nothing is runnable, or (with
+	 * lists) what is runnable is promised to a busy CPU by its entry.
+	 */
 	idle = 0;
 	for (i = 1; i < 4; i++)
 		idle += sim_running(&s, i) < 0;
-	for (i = 0; idle && i < s.nr_threads; i++)
-		ck_assert_int_ne(s.t[i].state, SIM_RUNNABLE);
+	for (i = 0; idle && i < s.nr_threads; i++) {
+		if (sim_lists && s.t[i].state == SIM_RUNNABLE)
+			ck_assert(sim_is_listed(&s, i));
+		else
+			ck_assert_int_ne(s.t[i].state, SIM_RUNNABLE);
+	}
+}
+END_TEST
+
+/* Idle CPUs get threads by their lists and a kick, not by commits. */
+START_TEST(test_fp_idle_cpus_fed_by_lists)
+{
+	int t[5], i;
+
+	start(3, NULL);
+	for (i = 0; i < 5; i++)
+		t[i] = sim_new(&s, 1);
+	sim_settle(&s, 10);
+	ck_assert_int_eq(s.nr_log, 0);
+	ck_assert_int_eq(sim_running(&s, 1), t[0]);
+	ck_assert_int_eq(sim_running(&s, 2), t[1]);
+	/* One more listed per busy CPU (dispatch_depth 1). */
+	ck_assert_int_eq(sim_listed(&s, 1), 1);
+	ck_assert_int_eq(sim_listed(&s, 2), 1);
+	sim_block(&s, t[0]);
+	ck_assert_int_eq(sim_running(&s, 1), t[2]);
+	sim_yield(&s, t[1]);
+	ck_assert_int_eq(sim_running(&s, 2), t[3]);
+	sim_settle(&s, 10);
+	/* t[4] and then the yielder t[1], one per CPU. */
+	sim_block(&s, t[2]);
+	ck_assert_int_eq(sim_running(&s, 1), t[4]);
+	sim_block(&s, t[3]);
+	ck_assert_int_eq(sim_running(&s, 2), t[1]);
+	ck_assert_int_eq(s.nr_log, 0);
+}
+END_TEST
+
+/* A thread waking on its idle CPU runs there at once. */
+START_TEST(test_fp_run_on_wake)
+{
+	int a;
+
+	start(3, NULL);
+	a = sim_new(&s, 1);
+	sim_settle(&s, 10);
+	ck_assert_int_eq(sim_running(&s, 1), a);
+	sim_block(&s, a);
+	sim_settle(&s, 10);
+	sim_wakeup(&s, a);
+	ck_assert_int_eq(sim_running(&s, 1), a);
+	ck_assert_int_eq(s.nr_run_on_wake, 1);
+	ck_assert_int_eq(sim_round(&s), 0);
+}
+END_TEST
+
+/* A slice still preempts by commit, never with a listed thread. */
+START_TEST(test_fp_slice_commits_unlisted)
+{
+	static const char *const opts[] = { "slice_us=100", NULL };
+	int a, b, c;
+
+	start(2, opts);
+	a = sim_new(&s, 1);
+	b = sim_new(&s, 1);
+	c = sim_new(&s, 1);
+	sim_settle(&s, 10);
+	ck_assert_int_eq(sim_running(&s, 1), a);
+	ck_assert_int_eq(sim_listed(&s, 1), 1);
+	advance_us(200);
+	sim_settle(&s, 10);
+	/* b is listed: the slice gave the CPU to c. */
+	ck_assert_int_eq(sim_running(&s, 1), c);
+	ck_assert_int_eq(s.nr_log, 1);
+	sim_block(&s, c);
+	ck_assert_int_eq(sim_running(&s, 1), b);
+}
+END_TEST
+
+/* dispatch_depth=0: no list is enabled, idle CPUs get commits. */
+START_TEST(test_fp_depth_zero_commits)
+{
+	static const char *const opts[] = { "dispatch_depth=0", NULL };
+	int i;
+
+	start(3, opts);
+	for (i = 0; i < 4; i++)
+		sim_new(&s, 1);
+	sim_settle(&s, 10);
+	ck_assert_int_eq(s.nr_log, 2);
+	for (i = 0; i < 3; i++)
+		ck_assert_uint_eq(s.dl[i].flags, 0);
+	ck_assert_int_eq(sim_listed(&s, 1) + sim_listed(&s, 2), 0);
 }
 END_TEST
 
@@ -253,8 +364,18 @@ static Suite *cfifo_suite(void)
 	Suite *suite = suite_create("fifo_centralized");
 	TCase *tc;
 
+	tc = tcase_create("fast_path");
+	tcase_add_checked_fixture(tc, fast_path, teardown);
+	tcase_add_test(tc, test_fp_idle_cpus_fed_by_lists);
+	tcase_add_test(tc, test_fp_run_on_wake);
+	tcase_add_test(tc, test_fp_slice_commits_unlisted);
+	tcase_add_test(tc, test_fp_depth_zero_commits);
+	tcase_add_test(tc, test_never_on_global_cpu);
+	tcase_add_loop_test(tc, test_stream, 0, 5);
+	suite_add_tcase(suite, tc);
+
 	tc = tcase_create("schedule");
-	tcase_add_checked_fixture(tc, NULL, teardown);
+	tcase_add_checked_fixture(tc, commits_only, teardown);
 	tcase_add_test(tc, test_never_on_global_cpu);
 	tcase_add_test(tc, test_global_fifo_order);
 	tcase_add_test(tc, test_preempted_goes_to_front);
@@ -265,7 +386,7 @@ static Suite *cfifo_suite(void)
 	suite_add_tcase(suite, tc);
 
 	tc = tcase_create("slice");
-	tcase_add_checked_fixture(tc, NULL, teardown);
+	tcase_add_checked_fixture(tc, commits_only, teardown);
 	tcase_add_test(tc, test_slice_preempts_to_back);
 	tcase_add_test(tc, test_no_slice_when_nobody_waits);
 	suite_add_tcase(suite, tc);

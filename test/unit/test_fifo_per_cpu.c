@@ -4,13 +4,16 @@
  * sim.h.  It assigns CPUs round-robin at TASK_NEW or first wakeup, runs
  * each CPU's queue in FIFO order, puts preempted threads at the front and
  * yielding ones at the back, and commits to a CPU only once its thread
- * gave it up.
+ * gave it up.  The "commits" cases model a module without dispatch lists;
+ * the "fast_path" ones a module that runs the listed front of each CPU's
+ * queue by itself.
  */
 #include <stdlib.h>
 
 #include <check.h>
 
 #include "sim.h"
+#include "../../policies/fifo_state.h"
 
 static struct sim s;
 
@@ -20,8 +23,20 @@ static void start(int nr_cpus)
 	ck_assert_int_eq(s.ops->model, GHOST_POLICY_PER_CPU);
 }
 
+static void commits_only(void)
+{
+	sim_lists = 0;
+}
+
+static void fast_path(void)
+{
+	sim_lists = 1;
+}
+
 static void teardown(void)
 {
+	ck_assert_int_eq(s.double_decisions, 0);
+	ck_assert_int_eq(s.nr_bad, 0);
 	sim_fini(&s);
 }
 
@@ -267,7 +282,7 @@ START_TEST(test_stream)
 	 * keeps the CPU it last ran on, so that CPU must be busy.
 	 */
 	for (i = 0; i < s.nr_threads; i++) {
-		int cpu = last_cpu(s.t[i].gtid);
+		int cpu = sim_lists ? s.t[i].last_cpu : last_cpu(s.t[i].gtid);
 
 		if (s.t[i].state == SIM_RUNNABLE && cpu >= 0)
 			ck_assert_int_ge(sim_running(&s, cpu), 0);
@@ -277,13 +292,249 @@ START_TEST(test_stream)
 }
 END_TEST
 
+/* Ran from the list: each block hands the CPU on with no agent round. */
+START_TEST(test_fp_block_runs_next_without_agent)
+{
+	int a, b, c;
+
+	start(1);
+	a = sim_new(&s, 1);
+	b = sim_new(&s, 1);
+	c = sim_new(&s, 1);
+	sim_settle(&s, 10);
+	/* No commit at all: the idle CPU was kicked into its list. */
+	ck_assert_int_eq(s.nr_log, 0);
+	ck_assert_int_eq(s.nr_kicks, 1);
+	ck_assert_int_eq(sim_running(&s, 0), a);
+	ck_assert_int_eq(sim_listed(&s, 0), 2);
+	sim_block(&s, a);
+	ck_assert_int_eq(sim_running(&s, 0), b);
+	sim_block(&s, b);
+	ck_assert_int_eq(sim_running(&s, 0), c);
+	ck_assert_int_eq(s.nr_latched, 3);
+	sim_settle(&s, 10);
+	ck_assert_int_eq(s.nr_log, 0);
+	/* a comes back to the back of the line. */
+	sim_wakeup(&s, a);
+	sim_settle(&s, 10);
+	sim_block(&s, c);
+	ck_assert_int_eq(sim_running(&s, 0), a);
+}
+END_TEST
+
+/* A yield with nothing listed keeps the CPU and says nothing. */
+START_TEST(test_fp_lone_yield_keeps_cpu)
+{
+	int a, b;
+
+	start(1);
+	a = sim_new(&s, 1);
+	sim_settle(&s, 10);
+	sim_yield(&s, a);
+	ck_assert_int_eq(sim_running(&s, 0), a);
+	ck_assert_ptr_null(ghost_queue_peek(&s.q));
+	b = sim_new(&s, 1);
+	sim_settle(&s, 10);
+	sim_yield(&s, a);
+	ck_assert_int_eq(sim_running(&s, 0), b);
+	sim_settle(&s, 10);
+	sim_block(&s, b);
+	ck_assert_int_eq(sim_running(&s, 0), a);
+}
+END_TEST
+
+/*
+ * A listed thread that blocks and wakes again before its turn: its old
+ * entry is skipped, it is listed again and runs under its new barrier.
+ */
+START_TEST(test_fp_stale_entry_skipped)
+{
+	int a, b, c;
+
+	start(1);
+	a = sim_new(&s, 1);
+	b = sim_new(&s, 1);
+	c = sim_new(&s, 1);
+	sim_settle(&s, 10);
+	ck_assert_int_eq(sim_listed(&s, 0), 2);
+	sim_block(&s, b);
+	sim_wakeup(&s, b);
+	sim_block(&s, a);
+	/* b's entry was stale: c ran. */
+	ck_assert_int_eq(s.nr_stale, 1);
+	ck_assert_int_eq(sim_running(&s, 0), c);
+	sim_settle(&s, 10);
+	sim_block(&s, c);
+	ck_assert_int_eq(sim_running(&s, 0), b);
+	sim_settle(&s, 10);
+	ck_assert_int_eq(s.nr_log, 0);
+}
+END_TEST
+
+/* A thread that wakes on its idle CPU runs at once; the policy follows. */
+START_TEST(test_fp_run_on_wake)
+{
+	int a, b;
+
+	start(2);
+	a = sim_new(&s, 1);
+	b = sim_new(&s, 1);
+	sim_settle(&s, 10);
+	ck_assert_int_eq(sim_running(&s, 1), b);
+	sim_block(&s, b);
+	sim_settle(&s, 10);
+	ck_assert_int_eq(sim_running(&s, 1), -1);
+	sim_wakeup(&s, b);
+	ck_assert_int_eq(sim_running(&s, 1), b);
+	ck_assert_int_eq(s.nr_run_on_wake, 1);
+	/* Nothing for the policy to do but take note. */
+	ck_assert_int_eq(sim_round(&s), 0);
+	sim_new(&s, 1);
+	sim_new(&s, 1);
+	sim_settle(&s, 10);
+	/* The policy knew b was on CPU 1: it listed, it did not commit. */
+	ck_assert_int_eq(s.nr_log, 0);
+	ck_assert_int_eq(sim_running(&s, 0), a);
+	ck_assert_int_eq(sim_running(&s, 1), b);
+}
+END_TEST
+
+/* Older module: the same policy decides by commits. */
+START_TEST(test_fp_without_lists_commits)
+{
+	int a;
+
+	sim_lists = 0;
+	start(1);
+	a = sim_new(&s, 1);
+	sim_new(&s, 1);
+	sim_settle(&s, 10);
+	ck_assert_int_eq(s.nr_log, 1);
+	ck_assert_int_eq(sim_running(&s, 0), a);
+	ck_assert_int_eq(sim_listed(&s, 0), 0);
+}
+END_TEST
+
+/* dispatch_depth=0 turns the lists off, and their flags with them. */
+START_TEST(test_fp_depth_zero_commits)
+{
+	static const char *const opts[] = { "dispatch_depth=0", NULL };
+	int a;
+
+	ck_assert_int_eq(sim_init(&s, "fifo_per_cpu", 2, -1, opts), 0);
+	a = sim_new(&s, 1);
+	sim_settle(&s, 10);
+	ck_assert_int_eq(s.nr_log, 1);
+	ck_assert_int_eq(sim_cpu_of(&s, a), 0);
+	ck_assert_uint_eq(s.dl[0].flags, 0);
+	ck_assert_uint_eq(s.dl[1].flags, 0);
+	sim_block(&s, a);
+	sim_settle(&s, 10);
+	sim_wakeup(&s, a);
+	ck_assert_int_eq(s.nr_run_on_wake, 0);
+}
+END_TEST
+
+/* More runnable threads than slots: the list refills as it drains. */
+START_TEST(test_fp_more_threads_than_slots)
+{
+	int ran[64] = { 0 }, i, k, t;
+
+	start(1);
+	for (i = 0; i < 60; i++)
+		sim_new(&s, 1);
+	sim_settle(&s, 10);
+	ck_assert_int_le(sim_listed(&s, 0), GHOST_DISPATCH_SLOTS);
+	for (k = 0; k < 60; k++) {
+		t = sim_running(&s, 0);
+		ck_assert_int_ge(t, 0);
+		ran[t]++;
+		sim_block(&s, t);
+		if (sim_running(&s, 0) < 0)
+			sim_settle(&s, 10);
+	}
+	for (i = 0; i < 60; i++)
+		ck_assert_int_eq(ran[i], 1);
+}
+END_TEST
+
+/*
+ * The LATCHED of the next thread may be read before the message of the
+ * one that left (they sit in different queues): nobody is lost.
+ */
+START_TEST(test_fp_latched_before_leaver)
+{
+	int a, b, c;
+
+	start(1);
+	s.latched_first = 1;
+	a = sim_new(&s, 1);
+	b = sim_new(&s, 1);
+	c = sim_new(&s, 1);
+	sim_settle(&s, 10);
+	sim_block(&s, a);
+	sim_settle(&s, 10);
+	ck_assert_int_eq(sim_running(&s, 0), b);
+	sim_yield(&s, b);
+	sim_settle(&s, 10);
+	ck_assert_int_eq(sim_running(&s, 0), c);
+	sim_block(&s, c);
+	sim_settle(&s, 10);
+	ck_assert_int_eq(sim_running(&s, 0), b);
+	sim_wakeup(&s, a);
+	sim_block(&s, b);
+	sim_settle(&s, 10);
+	ck_assert_int_eq(sim_running(&s, 0), a);
+}
+END_TEST
+
+/* A LATCHED for a thread the policy never heard of: it takes it in. */
+START_TEST(test_fp_latched_unknown_thread)
+{
+	struct {
+		struct ghost_msg h;
+		struct ghost_msg_task p;
+	} m = {
+		.h = { GHOST_MSG_TASK_LATCHED, sizeof(m), 7 },
+		.p = { 0xabcdULL << 32, 0, 1, 0 },
+	};
+	static char buf[4096];
+	const struct fifo_state_hdr *h = (const void *)buf;
+	const struct fifo_state_task *t = (const void *)(h + 1);
+	long n;
+
+	start(2);
+	ck_assert_int_eq(ghost_policy_dispatch(s.ops, &s.ctx, &m.h), 1);
+	n = s.ops->export_state(&s.ctx, buf, sizeof(buf));
+	ck_assert_int_eq(n, fifo_state_size(1));
+	ck_assert_uint_eq(t->gtid, m.p.gtid);
+	ck_assert_uint_eq(t->barrier, 7);
+	ck_assert_int_eq(t->kind, FIFO_STATE_ONCPU);
+	ck_assert_int_eq(t->cpu, 1);
+}
+END_TEST
+
 static Suite *fifo_suite(void)
 {
 	Suite *suite = suite_create("fifo_per_cpu");
 	TCase *tc;
 
-	tc = tcase_create("schedule");
-	tcase_add_checked_fixture(tc, NULL, teardown);
+	tc = tcase_create("fast_path");
+	tcase_add_checked_fixture(tc, fast_path, teardown);
+	tcase_add_test(tc, test_fp_block_runs_next_without_agent);
+	tcase_add_test(tc, test_fp_lone_yield_keeps_cpu);
+	tcase_add_test(tc, test_fp_stale_entry_skipped);
+	tcase_add_test(tc, test_fp_run_on_wake);
+	tcase_add_test(tc, test_fp_without_lists_commits);
+	tcase_add_test(tc, test_fp_depth_zero_commits);
+	tcase_add_test(tc, test_fp_more_threads_than_slots);
+	tcase_add_test(tc, test_fp_latched_before_leaver);
+	tcase_add_test(tc, test_fp_latched_unknown_thread);
+	tcase_add_loop_test(tc, test_stream, 0, 5);
+	suite_add_tcase(suite, tc);
+
+	tc = tcase_create("commits");
+	tcase_add_checked_fixture(tc, commits_only, teardown);
 	tcase_add_test(tc, test_round_robin_assignment);
 	tcase_add_test(tc, test_fifo_order);
 	tcase_add_test(tc, test_no_commit_while_cpu_busy);

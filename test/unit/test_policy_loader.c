@@ -64,8 +64,33 @@ static void dummy_error(struct ghost_policy_ctx *ctx, const char *reason)
 {
 }
 
+static int dummy_dl_push(struct ghost_policy_ctx *ctx, int cpu, __u64 gtid,
+			 __u32 barrier)
+{
+	return -EOPNOTSUPP;
+}
+
+static int dummy_dl_outstanding(struct ghost_policy_ctx *ctx, int cpu)
+{
+	return -EOPNOTSUPP;
+}
+
+static int dummy_dl_set_flags(struct ghost_policy_ctx *ctx, int cpu,
+			      __u32 flags)
+{
+	return -EOPNOTSUPP;
+}
+
+static int dummy_dl_entries(struct ghost_policy_ctx *ctx, int cpu,
+			    struct ghost_dispatch_entry *out, int max)
+{
+	return -EOPNOTSUPP;
+}
+
 static const struct ghost_policy_host dummy_host = {
 	dummy_run, dummy_now, dummy_task_cpu, dummy_log, dummy_error,
+	dummy_dl_push, dummy_dl_outstanding, dummy_dl_set_flags,
+	dummy_dl_entries,
 };
 
 static int cpus[] = { 0, 1 };
@@ -120,7 +145,7 @@ END_TEST
 
 START_TEST(test_wrong_abi_refused)
 {
-	expect_refused("wrong_abi", -ELIBBAD, "policy ABI version 2, but this agent speaks version 1");
+	expect_refused("wrong_abi", -ELIBBAD, "policy ABI version 3, but this agent speaks version 2");
 }
 END_TEST
 
@@ -273,6 +298,8 @@ START_TEST(test_dispatch)
 	ck_assert_int_eq(ghost_policy_dispatch(lib.ops, &ctx, &m.h), 1);
 	m.h.type = GHOST_MSG_TASK_DEPARTED;
 	ck_assert_int_eq(ghost_policy_dispatch(lib.ops, &ctx, &m.h), 1);
+	m.h.type = GHOST_MSG_TASK_LATCHED;
+	ck_assert_int_eq(ghost_policy_dispatch(lib.ops, &ctx, &m.h), 1);
 	/* Optional callbacks it lacks, unknown types: not delivered. */
 	m.h.type = GHOST_MSG_TASK_AFFINITY_CHANGED;
 	ck_assert_int_eq(ghost_policy_dispatch(lib.ops, &ctx, &m.h), 0);
@@ -292,6 +319,7 @@ START_TEST(test_dispatch)
 	ck_assert_int_eq(counts(&ctx)->yield, 1);
 	ck_assert_int_eq(counts(&ctx)->dead, 1);
 	ck_assert_int_eq(counts(&ctx)->departed, 1);
+	ck_assert_int_eq(counts(&ctx)->latched, 1);
 	lib.ops->fini(&ctx);
 	ghost_policy_close(&lib);
 }

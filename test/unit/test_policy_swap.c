@@ -4,7 +4,10 @@
  * kernel model of sim.h.  Policies with the same state format hand their
  * threads over (export/import); others rediscover them from TASK_NEW.
  * Either way no thread is lost, and a centralized policy moves a thread
- * off its global CPU rather than leave it there.
+ * off its global CPU rather than leave it there.  With dispatch lists
+ * ("fast_path"), entries the old policy listed may still run after the
+ * swap: the new one adopts them, learns from TASK_LATCHED, and never
+ * decides a listed thread a second time.
  */
 #include <stdlib.h>
 #include <string.h>
@@ -20,9 +23,21 @@
 
 static struct sim s;
 
+static void commits_only(void)
+{
+	sim_lists = 0;
+}
+
+static void fast_path(void)
+{
+	sim_lists = 1;
+}
+
 static void teardown(void)
 {
 	ck_assert_int_eq(s.global_violations, 0);
+	ck_assert_int_eq(s.double_decisions, 0);
+	ck_assert_int_eq(s.nr_bad, 0);
 	sim_fini(&s);
 }
 
@@ -147,6 +162,8 @@ START_TEST(test_swaps_in_stream)
 	int i, k, t;
 
 	ck_assert_int_eq(sim_init(&s, "fifo_per_cpu", 4, -1, NULL), 0);
+	/* Half the runs read LATCHED before the leaver's message. */
+	s.latched_first = _i % 2;
 	for (i = 0; i < 24; i++)
 		sim_new(&s, i % 2);
 	srand(_i + 11);
@@ -169,13 +186,117 @@ START_TEST(test_swaps_in_stream)
 }
 END_TEST
 
+/* The new instance takes the old one's entries as its own. */
+START_TEST(test_fp_same_policy_adopts_entries)
+{
+	int i, before[2], listed[2];
+
+	ck_assert_int_eq(sim_init(&s, "fifo_per_cpu", 2, -1, NULL), 0);
+	for (i = 0; i < 8; i++)
+		sim_new(&s, 1);
+	sim_settle(&s, 10);
+	for (i = 0; i < 2; i++) {
+		before[i] = sim_running(&s, i);
+		listed[i] = sim_listed(&s, i);
+		ck_assert_int_eq(listed[i], 3);
+	}
+	ck_assert_int_eq(sim_swap(&s, "fifo_per_cpu", NULL), 1);
+	sim_settle(&s, 10);
+	/* Nothing listed twice, nothing committed. */
+	for (i = 0; i < 2; i++) {
+		ck_assert_int_eq(sim_running(&s, i), before[i]);
+		ck_assert_int_eq(sim_listed(&s, i), listed[i]);
+	}
+	ck_assert_int_eq(s.nr_log, 0);
+	/* The old entries run now, under the new policy. */
+	sim_block(&s, before[0]);
+	ck_assert_int_ge(sim_running(&s, 0), 0);
+	sim_settle(&s, 10);
+	check_none_lost();
+}
+END_TEST
+
+/* Entries consumed between the old policy's last look and the hand-over. */
+START_TEST(test_fp_latched_during_swap)
+{
+	int i, run;
+
+	ck_assert_int_eq(sim_init(&s, "fifo_per_cpu", 2, -1, NULL), 0);
+	for (i = 0; i < 6; i++)
+		sim_new(&s, 1);
+	sim_settle(&s, 10);
+	run = sim_running(&s, 1);
+	ck_assert_int_eq(sim_swap(&s, "fifo_centralized", NULL), 1);
+	/* The old CPU 1 list runs its next thread: LATCHED to the new one. */
+	sim_block(&s, run);
+	ck_assert_int_ge(sim_running(&s, 1), 0);
+	sim_settle(&s, 10);
+	check_none_lost();
+}
+END_TEST
+
+/*
+ * Threads the centralized policy listed stay promised to their CPUs:
+ * they run there, under the per-CPU policy, and nobody is lost.
+ */
+START_TEST(test_fp_centralized_to_per_cpu)
+{
+	int i, t[6];
+
+	ck_assert_int_eq(sim_init(&s, "fifo_centralized", 4, 0, NULL), 0);
+	for (i = 0; i < 6; i++)
+		t[i] = sim_new(&s, 1);
+	sim_settle(&s, 10);
+	ck_assert_int_eq(sim_swap(&s, "fifo_per_cpu", NULL), 1);
+	sim_settle(&s, 10);
+	for (i = 1; i < 4; i++)
+		ck_assert_int_eq(sim_running(&s, i), t[i - 1]);
+	/* The next in line were listed on CPUs 1 and 2: they run there. */
+	sim_block(&s, t[0]);
+	ck_assert_int_eq(sim_running(&s, 1), t[3]);
+	sim_block(&s, t[1]);
+	ck_assert_int_eq(sim_running(&s, 2), t[4]);
+	check_none_lost();
+}
+END_TEST
+
+/* A hand-over by discovery drops the lists with the old decisions. */
+START_TEST(test_fp_rediscover_drops_lists)
+{
+	int i;
+
+	ck_assert_int_eq(sim_init(&s, "fifo_per_cpu", 2, -1, NULL), 0);
+	for (i = 0; i < 7; i++)
+		sim_new(&s, 1);
+	sim_settle(&s, 10);
+	ck_assert_int_gt(sim_listed(&s, 0), 0);
+	ck_assert_int_eq(sim_swap(&s, GHOST_TEST_PLUGIN_DIR "/good.so", NULL),
+			 0);
+	ck_assert_int_eq(sim_listed(&s, 0), 0);
+	ck_assert_int_eq(sim_listed(&s, 1), 0);
+	/* The good plugin asks for no fast path: the flags are off. */
+	ck_assert_uint_eq(s.dl[0].flags, 0);
+	ck_assert_uint_eq(s.dl[1].flags, 0);
+}
+END_TEST
+
 static Suite *swap_suite(void)
 {
 	Suite *suite = suite_create("policy_swap");
 	TCase *tc;
 
+	tc = tcase_create("fast_path");
+	tcase_add_checked_fixture(tc, fast_path, teardown);
+	tcase_add_test(tc, test_fp_same_policy_adopts_entries);
+	tcase_add_test(tc, test_fp_latched_during_swap);
+	tcase_add_test(tc, test_fp_rediscover_drops_lists);
+	tcase_add_test(tc, test_fp_centralized_to_per_cpu);
+	tcase_add_test(tc, test_same_policy_swap);
+	tcase_add_loop_test(tc, test_swaps_in_stream, 0, 10);
+	suite_add_tcase(suite, tc);
+
 	tc = tcase_create("hand_over");
-	tcase_add_checked_fixture(tc, NULL, teardown);
+	tcase_add_checked_fixture(tc, commits_only, teardown);
 	tcase_add_test(tc, test_per_cpu_to_centralized_hands_over);
 	tcase_add_test(tc, test_centralized_to_per_cpu_hands_over);
 	tcase_add_test(tc, test_same_policy_swap);

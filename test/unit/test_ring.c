@@ -199,7 +199,9 @@ START_TEST(test_msg_helpers)
 			 "TASK_PRIORITY_CHANGED");
 	ck_assert_str_eq(ghost_msg_type_name(GHOST_MSG_CPU_TICK), "CPU_TICK");
 	ck_assert_str_eq(ghost_msg_type_name(GHOST_MSG_CPU_BUSY), "CPU_BUSY");
-	ck_assert_str_eq(ghost_msg_type_name(75), "UNKNOWN");
+	ck_assert_str_eq(ghost_msg_type_name(GHOST_MSG_TASK_LATCHED),
+			 "TASK_LATCHED");
+	ck_assert_str_eq(ghost_msg_type_name(76), "UNKNOWN");
 	ck_assert_str_eq(ghost_msg_type_name(130), "UNKNOWN");
 }
 END_TEST

@@ -266,12 +266,20 @@ struct ghost_enclave {
 	unsigned int nr_words;
 	struct ghost_cpuset cpus;	/* the enclave's CPUs when opened */
 	int mapped;			/* 1: unmap the regions on close */
+	struct ghost_dispatch_list *dl;	/* one per CPU number, or NULL */
+	unsigned int nr_dl;
+	size_t dl_size;
+	int dl_err;			/* why dl is NULL (0: not tried) */
+	int no_commit_wait;		/* the module lacks COMMIT_WAIT */
 };
 
 /*
  * Open enclave @id for an agent: its ctl read-write, the transaction
- * region read-write and the status words read-only.  Needs CAP_SYS_NICE
- * for what follows (queues, attach, commits) and root for the txn file.
+ * region and the dispatch lists read-write and the status words
+ * read-only.  Needs CAP_SYS_NICE for what follows (queues, attach,
+ * commits) and root for the txn file.  A module without dispatch lists
+ * (older than the fast path) is no error: e->dl stays NULL, e->dl_err
+ * says why, and the ghost_dispatch_*() calls return -EOPNOTSUPP.
  */
 int ghost_enclave_open(unsigned int id, struct ghost_enclave *e);
 void ghost_enclave_close(struct ghost_enclave *e);
@@ -433,8 +441,96 @@ int ghost_txn_commit(struct ghost_enclave *e, const struct ghost_cpuset *cpus);
 /* Commit the slot of @cpu alone: its final state, or -errno. */
 int ghost_txn_commit_one(struct ghost_enclave *e, int cpu);
 
+/*
+ * Commit the READY slots of @cpus, then wait as ghost_queue_wait() does
+ * with cw->wait, in one call (GHOST_IOC_COMMIT_WAIT): a per-CPU agent
+ * hands its CPU to the thread it committed there and sleeps.  The caller
+ * fills cw->wait and keeps @cw where a signal handler can reach it (as
+ * for ghost_queue_wait()); cw->commit is filled here.  Returns what the
+ * wait returns; cw->commit.nr_committed and each slot's state tell the
+ * commit's outcome.  A failed commit returns its error without waiting.
+ * On a module without the call (ENOTTY) it commits and waits in two
+ * calls, from then on for @e; after EINVAL, for this call only.
+ */
+int ghost_commit_wait(struct ghost_enclave *e, const struct ghost_cpuset *cpus,
+		      struct ghost_ioc_commit_wait *cw);
+
 /* "complete", "target_stale", ...; "ready", "unused" or "unknown". */
 const char *ghost_txn_state_name(int state);
+
+/* ------------------------------------------------------------------ */
+/* Agents: dispatch lists (the in-kernel fast path)                    */
+/* ------------------------------------------------------------------ */
+
+/*
+ * Per CPU, an ordered list of decisions the module takes by itself when
+ * the CPU's ghost thread blocks, yields, exits or is preempted (see
+ * "Dispatch lists" in <linux/ghost.h>).  The agent appends at tail; only
+ * the kernel moves head, so the agent can neither remove nor reorder an
+ * entry once published.  An entry it no longer wants is made harmless by
+ * the thread's barrier moving on (every message moves it): the kernel
+ * skips it as stale.  The kernel drops whole lists (head = tail) when the
+ * enclave's last agent leaves and at GHOST_IOC_DISCOVER; a hot swap in
+ * one process keeps them, so the next policy reads the outstanding entries
+ * (ghost_dl_entries()) and learns their fate from TASK_LATCHED or the
+ * threads' next messages.  One writer per list: callers serialise pushes
+ * to the same CPU.
+ */
+
+/* 1 if @e has the dispatch region mapped, else 0. */
+int ghost_dispatch_available(const struct ghost_enclave *e);
+
+/* The list of @cpu, or NULL (no region or no such CPU). */
+struct ghost_dispatch_list *ghost_dispatch_list(const struct ghost_enclave *e,
+						int cpu);
+
+/*
+ * Set @cpu's GHOST_DL_F_* flags (store-release).  -EINVAL for unknown
+ * flags or CPU, -EOPNOTSUPP without dispatch lists.
+ */
+int ghost_dispatch_set_flags(struct ghost_enclave *e, int cpu, __u32 flags);
+
+/*
+ * Append "run @gtid if its barrier is still @barrier" to @cpu's list and
+ * publish it (store-release of tail).  -ENOSPC while GHOST_DISPATCH_SLOTS
+ * entries are outstanding, -EINVAL for gtid 0 or a bad CPU, -EOPNOTSUPP
+ * without dispatch lists.  Call ghost_dispatch_kick() after a batch.
+ */
+int ghost_dispatch_push(struct ghost_enclave *e, int cpu, __u64 gtid,
+			__u32 barrier);
+
+/* Entries of @cpu's list the kernel has not consumed yet, or -errno. */
+int ghost_dispatch_outstanding(const struct ghost_enclave *e, int cpu);
+
+/*
+ * After pushing to the lists of @cpus: a full barrier, then for each of
+ * them whose list is enabled and not empty, the CPU word; the CPUs that
+ * have no ghost thread would not notice the entries, so they get one
+ * GHOST_IOC_DISPATCH.  Returns how many CPUs got a thread from it (0 when
+ * none needed the call), or -errno.
+ */
+int ghost_dispatch_kick(struct ghost_enclave *e,
+			const struct ghost_cpuset *cpus);
+int ghost_dispatch_kick_one(struct ghost_enclave *e, int cpu);
+
+/* The same on one list in memory (tests, tools, the agent's own view). */
+int ghost_dl_push(struct ghost_dispatch_list *dl, __u64 gtid, __u32 barrier);
+int ghost_dl_outstanding(const struct ghost_dispatch_list *dl);
+int ghost_dl_set_flags(struct ghost_dispatch_list *dl, __u32 flags);
+
+/*
+ * Copy up to @max outstanding entries, oldest first, into @out; returns
+ * how many.  A snapshot: the kernel may consume some meanwhile.
+ */
+int ghost_dl_entries(const struct ghost_dispatch_list *dl,
+		     struct ghost_dispatch_entry *out, int max);
+
+/*
+ * Use @size bytes at @mem, laid out as the module's dispatch region, as
+ * @e's lists (after ghost_enclave_init_mem()).
+ */
+int ghost_enclave_init_dispatch_mem(struct ghost_enclave *e, void *mem,
+				    size_t size);
 
 /* ------------------------------------------------------------------ */
 /* Agents: status words                                                */

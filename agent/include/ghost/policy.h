@@ -12,7 +12,9 @@
  *   task_*(ctx, msg, payload)  one call per message from the kernel
  *   cpu_*(ctx, msg, payload)
  *   schedule(ctx, cpu)         after each batch of messages: decide what
- *                              runs where by calling ghost_policy_run()
+ *                              runs where by calling ghost_policy_run(),
+ *                              or publish what runs next by
+ *                              ghost_policy_dl_push()
  *   commit_done(ctx, cpu, ...) the outcome of every ghost_policy_run()
  *   export_state / import_state  hand-over to the next policy (hot swap)
  *   fini(ctx)                  once, last
@@ -32,6 +34,24 @@
  * msg->seqnum; ghost_policy_run() must pass the last one seen, or the
  * kernel refuses the commit with GHOST_TXN_TARGET_STALE (a newer message
  * is on its way).
+ *
+ * Dispatch lists (the fast path, "Dispatch lists" in <linux/ghost.h>).
+ * A policy that sets dispatch_flags (or ctx->dispatch_flags in init) gets
+ * them on each of its CPUs when it is installed (the runtime clears them
+ * on every other CPU), and may
+ * publish, per CPU, the threads that should run next there with
+ * ghost_policy_dl_push(): when the CPU's thread blocks, yields or is
+ * preempted, the module runs the next valid entry itself and the policy
+ * learns it from task_latched().  The runtime kicks a CPU that has no
+ * thread after schedule() returns.  An entry cannot be taken back: it
+ * goes stale when the thread's barrier moves (a message is then on its
+ * way) and the module skips it.  So a policy must never commit a thread
+ * it has published with its current barrier, and a thread runs at most
+ * once from its entries.  Without dispatch lists (an older module) the
+ * ghost_policy_dl_*() calls return -EOPNOTSUPP: decide by commits.
+ * Entries outlive a hot swap within one agent process; the new policy
+ * reads them with ghost_policy_dl_entries() and may get TASK_LATCHED for
+ * threads it holds as runnable, or does not know.
  */
 #ifndef _GHOST_POLICY_H
 #define _GHOST_POLICY_H
@@ -47,7 +67,7 @@ extern "C" {
 #endif
 
 /* Bumped on any incompatible change of the structures below. */
-#define GHOST_POLICY_ABI_VERSION	1
+#define GHOST_POLICY_ABI_VERSION	2
 #define GHOST_POLICY_SYMBOL		"ghost_policy"
 
 enum ghost_policy_model {
@@ -68,6 +88,13 @@ struct ghost_policy_host {
 	int (*task_cpu)(struct ghost_policy_ctx *ctx, __u64 gtid);
 	void (*log)(struct ghost_policy_ctx *ctx, const char *msg);
 	void (*error)(struct ghost_policy_ctx *ctx, const char *reason);
+	int (*dl_push)(struct ghost_policy_ctx *ctx, int cpu, __u64 gtid,
+		       __u32 barrier);
+	int (*dl_outstanding)(struct ghost_policy_ctx *ctx, int cpu);
+	int (*dl_set_flags)(struct ghost_policy_ctx *ctx, int cpu,
+			    __u32 flags);
+	int (*dl_entries)(struct ghost_policy_ctx *ctx, int cpu,
+			  struct ghost_dispatch_entry *out, int max);
 };
 
 /* One policy instance, as the runtime sets it up before init(). */
@@ -83,7 +110,14 @@ struct ghost_policy_ctx {
 	const struct ghost_policy_host *host;
 	void *host_data;	/* the runtime's */
 	void *priv;		/* the policy's */
-	__u64 resv[4];
+	/*
+	 * GHOST_DL_F_* of the dispatch lists of cpus[]: ops->dispatch_flags
+	 * until init changes it (e.g. from an option); the runtime applies
+	 * it when the instance is installed.
+	 */
+	__u32 dispatch_flags;
+	__u32 resv0;
+	__u64 resv[3];
 };
 
 struct ghost_policy_ops {
@@ -99,6 +133,9 @@ struct ghost_policy_ops {
 	 */
 	const char *state_format;
 	const char *help;	/* one line per --opt, or NULL */
+	/* GHOST_DL_F_* for the dispatch list of each of ctx->cpus. */
+	__u32 dispatch_flags;
+	__u32 resv;
 
 	/* Required. 0 or a negative errno (the agent then refuses it). */
 	int (*init)(struct ghost_policy_ctx *ctx, const char *const opts[]);
@@ -136,6 +173,10 @@ struct ghost_policy_ops {
 	void (*task_priority_changed)(struct ghost_policy_ctx *ctx,
 				      const struct ghost_msg *m,
 				      const struct ghost_msg_task_priority *p);
+	/* The module ran @p->gtid on @p->cpu from that CPU's dispatch list. */
+	void (*task_latched)(struct ghost_policy_ctx *ctx,
+			     const struct ghost_msg *m,
+			     const struct ghost_msg_task *p);
 	void (*cpu_tick)(struct ghost_policy_ctx *ctx, const struct ghost_msg *m,
 			 const struct ghost_msg_cpu *p);
 	void (*cpu_available)(struct ghost_policy_ctx *ctx,
@@ -206,6 +247,40 @@ static inline int ghost_policy_task_cpu(struct ghost_policy_ctx *ctx,
 					__u64 gtid)
 {
 	return ctx->host->task_cpu(ctx, gtid);
+}
+
+/*
+ * Append "run @gtid (barrier @barrier) next" to @cpu's dispatch list.
+ * -ENOSPC when GHOST_DISPATCH_SLOTS entries are outstanding, -EINVAL if
+ * the runtime does not serve @cpu, -EOPNOTSUPP without dispatch lists.
+ */
+static inline int ghost_policy_dl_push(struct ghost_policy_ctx *ctx, int cpu,
+				       __u64 gtid, __u32 barrier)
+{
+	return ctx->host->dl_push(ctx, cpu, gtid, barrier);
+}
+
+/* Entries of @cpu's list the module has not consumed yet, or -errno. */
+static inline int ghost_policy_dl_outstanding(struct ghost_policy_ctx *ctx,
+					      int cpu)
+{
+	return ctx->host->dl_outstanding(ctx, cpu);
+}
+
+/* Change @cpu's GHOST_DL_F_* flags from what dispatch_flags set. */
+static inline int ghost_policy_dl_set_flags(struct ghost_policy_ctx *ctx,
+					    int cpu, __u32 flags)
+{
+	return ctx->host->dl_set_flags(ctx, cpu, flags);
+}
+
+/* Up to @max outstanding entries of @cpu's list, oldest first. */
+static inline int ghost_policy_dl_entries(struct ghost_policy_ctx *ctx,
+					  int cpu,
+					  struct ghost_dispatch_entry *out,
+					  int max)
+{
+	return ctx->host->dl_entries(ctx, cpu, out, max);
 }
 
 static inline void ghost_policy_log(struct ghost_policy_ctx *ctx,

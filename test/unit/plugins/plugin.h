@@ -12,6 +12,7 @@
 /* What the good plugin saw; the test reads it through ctx->priv. */
 struct plugin_counts {
 	int init, task_new, wakeup, blocked, preempt, yield, dead, departed;
+	int latched;
 	int schedule, commit_done;
 	const char *opt_x;
 };
@@ -64,6 +65,7 @@ PLUGIN_TASK_CB(plugin_task_preempt, preempt)
 PLUGIN_TASK_CB(plugin_task_yield, yield)
 PLUGIN_TASK_CB(plugin_task_dead, dead)
 PLUGIN_TASK_CB(plugin_task_departed, departed)
+PLUGIN_TASK_CB(plugin_task_latched, latched)
 
 static inline void plugin_schedule(struct ghost_policy_ctx *ctx, int cpu)
 {
@@ -86,6 +88,7 @@ static inline void plugin_commit_done(struct ghost_policy_ctx *ctx, int cpu,
 	.task_yield	= plugin_task_yield,				\
 	.task_dead	= plugin_task_dead,				\
 	.task_departed	= plugin_task_departed,				\
+	.task_latched	= plugin_task_latched,				\
 	.schedule	= plugin_schedule,				\
 	.commit_done	= plugin_commit_done
 
