@@ -91,7 +91,9 @@ enum {
 	GT_F_AGENT,		/* an agent, not a scheduled thread */
 	GT_F_JOINED,		/* the enrolment was attempted */
 	GT_F_SEND_ON_CPU,	/* TASK_ON_CPU at the next sched_in */
+	GT_F_PINNING,		/* moving itself to its CPU (ghost_park()) */
 };
+
 
 struct ghost_thread {
 	struct hlist_node hnode;	/* ghost_thread_hash, RCU */
@@ -124,6 +126,17 @@ struct ghost_thread {
 
 	struct rcu_head rcu;
 };
+
+/*
+ * Asleep or switched out inside the module (parked, or waiting for the
+ * migration stopper while it moves itself): hooks do not take that for
+ * the thread blocking or waking.
+ */
+static inline bool ghost_thread_in_module(const struct ghost_thread *gt)
+{
+	return test_bit(GT_F_PARKED, &gt->flags) ||
+	       test_bit(GT_F_PINNING, &gt->flags);
+}
 
 /* The kernel's side of one CPU's dispatch list. */
 struct ghost_dispatch_cpu {
@@ -221,21 +234,39 @@ int ghostfs_add_enclave(struct ghost_enclave *e);
 void ghostfs_remove_enclave(struct ghost_enclave *e);
 char *ghostfs_copy_write(const char __user *ubuf, size_t len);
 
-/* thread.c */
+/* thread.c: lookup and lifetime */
 struct ghost_thread *ghost_thread_lookup(struct task_struct *p);
+struct ghost_thread *ghost_thread_alloc(struct ghost_enclave *e,
+					struct task_struct *p, gfp_t gfp);
+int ghost_thread_claim(struct ghost_thread *gt);
+void ghost_thread_hash_gtid(struct ghost_thread *gt);
+void ghost_thread_unhash(struct ghost_thread *gt);
+void ghost_thread_abandon(struct ghost_thread *gt);
+void ghost_thread_get(struct ghost_thread *gt);
+void ghost_thread_save_sched(struct ghost_thread *gt, struct task_struct *p);
+void ghost_thread_restore_sched(struct ghost_thread *gt);
 struct ghost_thread *ghost_thread_find_gtid(struct ghost_enclave *e, u64 gtid);
 struct ghost_thread *ghost_thread_lookup_gtid(u64 gtid);
 bool ghost_thread_tryget(struct ghost_thread *gt);
 struct ghost_thread *ghost_current_agent(struct ghost_enclave *e);
 bool ghost_may_drive(struct ghost_enclave *e);
 void ghost_thread_put(struct ghost_thread *gt);
-int ghost_thread_enter(struct ghost_enclave *e, pid_t tid);
-int ghost_thread_leave(struct ghost_enclave *e, pid_t tid);
-int ghost_agent_attach(struct ghost_enclave *e, int cpu);
+
+/* enrol.c: joining and leaving, in the thread's own context */
+int ghost_thread_enrol(struct ghost_thread *gt, bool agent);
+void ghost_thread_depart(struct ghost_thread *gt);
+bool ghost_thread_queue_work(struct ghost_thread *gt, int notify);
 void ghost_thread_fork(struct task_struct *parent, struct task_struct *child);
 void ghost_thread_exit_hook(struct task_struct *p);
 void ghost_thread_detach_all(struct ghost_enclave *e);
+
+/* enter.c: requests to move threads */
+int ghost_thread_enter(struct ghost_enclave *e, pid_t tid);
+int ghost_thread_leave(struct ghost_enclave *e, pid_t tid);
 void ghost_thread_tasks_show(struct ghost_enclave *e, struct seq_file *m);
+
+/* agent.c */
+int ghost_agent_attach(struct ghost_enclave *e, int cpu);
 
 /* sched.c: state changes driven by hooks and commits (e->lock held). */
 void ghost_sched_out(struct ghost_thread *gt, bool blocked);

@@ -20,7 +20,8 @@ static void ghost_pn_sched_in(struct preempt_notifier *pn, int cpu)
 
 	raw_spin_lock_irqsave(&gt->e->lock, flags);
 	ghost_sw_switch_in(gt->e, gt);
-	if (gt->state == GT_RUNNING &&
+	/* Not while it moves itself: on its CPU, then. */
+	if (gt->state == GT_RUNNING && !test_bit(GT_F_PINNING, &gt->flags) &&
 	    test_and_clear_bit(GT_F_SEND_ON_CPU, &gt->flags))
 		ghost_emit_task(gt->e, gt, GHOST_MSG_TASK_ON_CPU, cpu);
 	raw_spin_unlock_irqrestore(&gt->e->lock, flags);
@@ -31,8 +32,8 @@ static void ghost_pn_sched_out(struct preempt_notifier *pn,
 {
 	struct ghost_thread *gt = container_of(pn, struct ghost_thread, pn);
 
-	/* Sleeping in ghost_park() is not blocking. */
-	if (test_bit(GT_F_PARKED, &gt->flags))
+	/* Sleeping in ghost_park(), or moving itself, is not blocking. */
+	if (ghost_thread_in_module(gt))
 		return;
 	ghost_sched_out(gt, ghost_task_blocked(current));
 }
@@ -58,7 +59,7 @@ static void ghost_tp_wakeup(void *data, struct task_struct *p)
 
 	rcu_read_lock();
 	gt = ghost_hook_thread(p);
-	if (gt && !test_bit(GT_F_PARKED, &gt->flags))
+	if (gt && !ghost_thread_in_module(gt))
 		ghost_sched_wakeup(gt, raw_smp_processor_id());
 	rcu_read_unlock();
 }

@@ -229,7 +229,7 @@ static void ghost_pin_self(struct ghost_thread *gt)
 {
 	struct ghost_enclave *e = gt->e;
 	unsigned long flags;
-	int cpu = READ_ONCE(gt->cpu);
+	int cpu = READ_ONCE(gt->cpu), err;
 
 	if (READ_ONCE(gt->state) != GT_RUNNING || cpu < 0 ||
 	    test_bit(GT_F_DETACH, &gt->flags) || READ_ONCE(e->dead))
@@ -238,7 +238,11 @@ static void ghost_pin_self(struct ghost_thread *gt)
 	    cpumask_test_cpu(cpu, &current->cpus_mask) &&
 	    raw_smp_processor_id() == cpu)
 		return;
-	if (!set_cpus_allowed_ptr(current, cpumask_of(cpu)))
+	/* It may sleep for the migration stopper: that is no block. */
+	set_bit(GT_F_PINNING, &gt->flags);
+	err = set_cpus_allowed_ptr(current, cpumask_of(cpu));
+	clear_bit(GT_F_PINNING, &gt->flags);
+	if (!err)
 		return;
 	raw_spin_lock_irqsave(&e->lock, flags);
 	if (gt->state == GT_RUNNING && gt->cpu == cpu)
