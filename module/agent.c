@@ -1,0 +1,100 @@
+// SPDX-License-Identifier: GPL-2.0
+/* Agents: a thread becomes the agent of one enclave CPU. */
+#include <linux/capability.h>
+#include <uapi/linux/sched/types.h>
+
+#include "ghost.h"
+
+/* The calling thread becomes the agent of @cpu. */
+int ghost_agent_attach(struct ghost_enclave *e, int cpu)
+{
+	struct sched_attr attr = {
+		.size		= sizeof(attr),
+		.sched_policy	= SCHED_FIFO,
+		.sched_priority	= MAX_RT_PRIO - 1,
+	};
+	struct ghost_thread *gt;
+	unsigned long flags;
+	int err;
+
+	if (!capable(CAP_SYS_NICE))
+		return -EPERM;
+	if (cpu < 0 || cpu >= nr_cpu_ids)
+		return -EINVAL;
+
+	gt = ghost_thread_alloc(e, current, GFP_KERNEL_ACCOUNT);
+	if (!gt)
+		return -ENOMEM;
+	err = ghost_thread_claim(gt);
+	if (err) {
+		ghost_thread_put(gt);
+		return err;
+	}
+	set_bit(GT_F_JOINED, &gt->flags);
+	ghost_thread_save_sched(gt, current);
+
+	mutex_lock(&ghost_lock);
+	raw_spin_lock_irqsave(&e->lock, flags);
+	if (e->dead)
+		err = -ENODEV;
+	else if (!cpumask_test_cpu(cpu, e->cpus))
+		err = -EINVAL;
+	else if (e->cpu_agent[cpu])
+		err = -EBUSY;
+	if (!err) {
+		e->cpu_agent[cpu] = gt;
+		e->nr_agents++;
+		gt->cpu = cpu;
+		ghost_sw_cpu_update(e, cpu);
+	}
+	raw_spin_unlock_irqrestore(&e->lock, flags);
+	mutex_unlock(&ghost_lock);
+	if (!err)
+		err = ghost_thread_enrol(gt, true);
+	if (err) {
+		raw_spin_lock_irqsave(&e->lock, flags);
+		if (e->cpu_agent[cpu] == gt) {
+			e->cpu_agent[cpu] = NULL;
+			e->nr_agents--;
+		}
+		raw_spin_unlock_irqrestore(&e->lock, flags);
+		ghost_thread_abandon(gt);
+		return err;
+	}
+
+	err = set_cpus_allowed_ptr(current, cpumask_of(cpu));
+	if (!err)
+		err = sched_setattr_nocheck(current, &attr);
+	if (err) {
+		ghost_thread_depart(gt);
+		return err;
+	}
+	ghost_agent_found(e);
+	return 0;
+}
+
+/* The calling thread if it is an agent of @e, with a reference, or NULL. */
+struct ghost_thread *ghost_current_agent(struct ghost_enclave *e)
+{
+	struct ghost_thread *gt;
+
+	rcu_read_lock();
+	gt = ghost_thread_lookup(current);
+	if (gt && (gt->e != e || !test_bit(GT_F_AGENT, &gt->flags) ||
+		   !test_bit(GT_F_ENROLLED, &gt->flags) ||
+		   !ghost_thread_tryget(gt)))
+		gt = NULL;
+	rcu_read_unlock();
+	return gt;
+}
+
+/* May the caller drive @e: one of its agents, or CAP_SYS_NICE? */
+bool ghost_may_drive(struct ghost_enclave *e)
+{
+	struct ghost_thread *agent = ghost_current_agent(e);
+
+	if (!agent)
+		return capable(CAP_SYS_NICE);
+	ghost_thread_put(agent);
+	return true;
+}

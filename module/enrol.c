@@ -1,0 +1,282 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Enrolment: a thread joins and leaves an enclave in its own context.
+ *
+ * A thread's preempt notifier can only be added or removed by the thread
+ * itself, so every enrolment and every departure runs in the thread's own
+ * context: directly when it writes its own tid, otherwise from a task_work
+ * that it runs at its next return to user mode.  Children of ghost threads
+ * join the same way; teardown asks every thread to leave.
+ */
+#include <linux/sched/signal.h>
+#include <linux/slab.h>
+#include <linux/task_work.h>
+
+#include "compat.h"
+#include "ghost.h"
+
+/*
+ * Enrol current, claimed already (ghost_thread_claim()).  It is findable
+ * by gtid before its notifier fires, and it is runnable: it parks before
+ * returning to user mode.
+ */
+int ghost_thread_enrol(struct ghost_thread *gt, bool agent)
+{
+	struct ghost_enclave *e = gt->e;
+	unsigned long flags;
+	int err = 0;
+
+	if (current->flags & (PF_EXITING | PF_KTHREAD))
+		return -ESRCH;
+
+	raw_spin_lock_irqsave(&e->lock, flags);
+	if (e->dead) {
+		err = -ENODEV;
+	} else if (!agent) {
+		err = ghost_sw_alloc(e, gt);
+	}
+	if (!err) {
+		gt->state = GT_RUNNABLE;
+		gt->runnable_since = get_jiffies_64();
+		gt->nice = task_nice(current);
+		if (agent)
+			set_bit(GT_F_AGENT, &gt->flags);
+		/* Findable by its gtid before an agent can learn it. */
+		ghost_thread_hash_gtid(gt);
+		set_bit(GT_F_ENROLLED, &gt->flags);
+		if (!agent) {
+			list_add_tail(&gt->enode, &e->threads);
+			e->nr_threads++;
+			gt->barrier++;
+			ghost_sw_update(e, gt);
+			ghost_emit_task_new(e, gt);
+		}
+	}
+	raw_spin_unlock_irqrestore(&e->lock, flags);
+	if (err)
+		return err;
+
+	if (!agent) {
+		preempt_disable();
+		preempt_notifier_register(&gt->pn);
+		preempt_enable();
+		ghost_watchdog_start(e);
+	}
+	return 0;
+}
+
+/*
+ * Take @gt out of its enclave's state, e->lock held: a thread is gone
+ * (@type TASK_DEAD or TASK_DEPARTED), an agent gives up its CPU.  Without
+ * agents, committed threads park until a new agent decides for them.
+ */
+static void ghost_thread_unlink_locked(struct ghost_enclave *e,
+				       struct ghost_thread *gt, u16 type)
+{
+	int cpu;
+
+	if (test_bit(GT_F_AGENT, &gt->flags)) {
+		if (gt->cpu >= 0 && e->cpu_agent[gt->cpu] == gt)
+			e->cpu_agent[gt->cpu] = NULL;
+		ghost_sw_cpu_update(e, gt->cpu);
+		if (--e->nr_agents)
+			return;
+		for (cpu = 0; cpu < nr_cpu_ids; cpu++) {
+			if (e->cpu_cur[cpu])
+				ghost_preempt_locked(e, e->cpu_cur[cpu]);
+		}
+		ghost_dispatch_drop_locked(e);
+		return;
+	}
+	cpu = gt->state == GT_RUNNING ? gt->cpu : -1;
+	ghost_release_cpu_locked(e, gt);
+	gt->state = GT_GONE;
+	gt->barrier++;
+	/* The word first: an agent that reads the message sees it current. */
+	ghost_sw_release(e, gt);
+	ghost_emit_task(e, gt, type, raw_smp_processor_id());
+	list_del_init(&gt->enode);
+	e->nr_threads--;
+	if (cpu >= 0 && ghost_dispatch_next_locked(e, cpu))
+		ghost_dispatch_wake_cpu(e, cpu);
+}
+
+/* Undo ghost_thread_enrol(), as the thread itself. */
+static bool ghost_thread_unenrol(struct ghost_thread *gt, u16 type)
+{
+	struct ghost_enclave *e = gt->e;
+	bool agent = test_bit(GT_F_AGENT, &gt->flags);
+	unsigned long flags;
+
+	if (!test_and_clear_bit(GT_F_ENROLLED, &gt->flags))
+		return false;
+	if (!agent) {
+		preempt_disable();
+		preempt_notifier_unregister(&gt->pn);
+		preempt_enable();
+	}
+	raw_spin_lock_irqsave(&e->lock, flags);
+	ghost_thread_unlink_locked(e, gt, type);
+	raw_spin_unlock_irqrestore(&e->lock, flags);
+	ghost_thread_unhash(gt);
+
+	if (agent && !READ_ONCE(e->nr_agents))
+		ghost_agent_lost(e);
+	wake_up_all(&e->detach_wq);
+	return true;
+}
+
+/* Leave the enclave and get the old scheduling back (current only). */
+void ghost_thread_depart(struct ghost_thread *gt)
+{
+	if (!ghost_thread_unenrol(gt, GHOST_MSG_TASK_DEPARTED))
+		return;
+	ghost_thread_restore_sched(gt);
+	ghost_thread_put(gt);	/* the enrolment's reference */
+}
+
+/*
+ * The one task_work of a thread: join (not enrolled yet), detach, or park.
+ * Runs in the thread's context at its return to user mode, or in do_exit().
+ */
+static void ghost_thread_work(struct callback_head *cb)
+{
+	struct ghost_thread *gt = container_of(cb, struct ghost_thread, work);
+
+	clear_bit(GT_F_WORK_QUEUED, &gt->flags);
+	if (!test_and_set_bit(GT_F_JOINED, &gt->flags)) {
+		/* A join: the first time this ghost_thread runs. */
+		if ((current->flags & PF_EXITING) ||
+		    test_bit(GT_F_DETACH, &gt->flags) ||
+		    ghost_thread_enrol(gt, false)) {
+			/* Never enrolled: drop the claim and its reference. */
+			ghost_thread_unhash(gt);
+			ghost_thread_put(gt);
+			goto out;
+		}
+	}
+	if (current->flags & PF_EXITING)
+		goto out;
+	if (!test_bit(GT_F_DETACH, &gt->flags))
+		ghost_park(gt);
+	if (test_bit(GT_F_DETACH, &gt->flags))
+		ghost_thread_depart(gt);
+out:
+	ghost_thread_put(gt);	/* the queued work's reference */
+}
+
+/*
+ * Queue the thread's work once.  TWA_RESUME is safe under scheduler locks;
+ * TWA_SIGNAL also interrupts a sleep and is used for teardown only.
+ */
+bool ghost_thread_queue_work(struct ghost_thread *gt, int notify)
+{
+	if (test_and_set_bit(GT_F_WORK_QUEUED, &gt->flags))
+		return true;
+	ghost_thread_get(gt);
+	init_task_work(&gt->work, ghost_thread_work);
+	if (task_work_add(gt->task, &gt->work, notify)) {
+		/* Exiting: it will never run the work. */
+		clear_bit(GT_F_WORK_QUEUED, &gt->flags);
+		ghost_thread_put(gt);
+		return false;
+	}
+	return true;
+}
+
+void ghost_queue_park(struct ghost_thread *gt)
+{
+	ghost_thread_queue_work(gt, TWA_RESUME);
+}
+
+/*
+ * sched_process_fork: a ghost thread's child joins the same enclave at its
+ * first return to user mode, before it runs any user code.  Opt out with
+ * SCHED_RESET_ON_FORK on the parent.
+ */
+void ghost_thread_fork(struct task_struct *parent, struct task_struct *child)
+{
+	struct ghost_thread *pgt, *gt;
+
+	pgt = ghost_thread_lookup(parent);
+	if (!pgt || test_bit(GT_F_AGENT, &pgt->flags) ||
+	    !test_bit(GT_F_ENROLLED, &pgt->flags) || pgt->e->dead ||
+	    parent->sched_reset_on_fork || (child->flags & PF_KTHREAD))
+		return;
+
+	gt = ghost_thread_alloc(pgt->e, child, GFP_ATOMIC | __GFP_ACCOUNT);
+	if (!gt) {
+		pr_warn_ratelimited("no memory to enrol child %d of ghost thread %d\n",
+				    task_pid_nr(child), task_pid_nr(parent));
+		return;
+	}
+	gt->saved_policy = pgt->saved_policy;
+	gt->saved_rt_priority = pgt->saved_rt_priority;
+	gt->saved_nice = pgt->saved_nice;
+	cpumask_copy(gt->saved_mask, pgt->saved_mask);
+	gt->parent_gtid = pgt->gtid;
+	if (ghost_thread_claim(gt))
+		ghost_thread_put(gt);
+	else if (!ghost_thread_queue_work(gt, TWA_RESUME))
+		ghost_thread_abandon(gt);
+}
+
+/* sched_process_exit, as the exiting thread, preemption off. */
+void ghost_thread_exit_hook(struct task_struct *p)
+{
+	struct ghost_thread *gt = ghost_thread_lookup(p);
+
+	if (gt && ghost_thread_unenrol(gt, GHOST_MSG_TASK_DEAD))
+		ghost_thread_put(gt);	/* the enrolment's reference */
+}
+
+/*
+ * Enclave teardown: every thread leaves by itself.  Parked ones are woken;
+ * the others run their detach work at their next return to user mode, and
+ * a sleep is interrupted (TWA_SIGNAL; syscalls restart).
+ */
+void ghost_thread_detach_all(struct ghost_enclave *e)
+{
+	struct ghost_thread *gt, **all;
+	unsigned long flags;
+	unsigned int n = 0, i, max;
+
+again:
+	raw_spin_lock_irqsave(&e->lock, flags);
+	max = e->nr_threads + e->nr_agents;
+	raw_spin_unlock_irqrestore(&e->lock, flags);
+	all = kcalloc(max + 1, sizeof(*all), GFP_KERNEL);
+	if (!all)
+		return;
+
+	raw_spin_lock_irqsave(&e->lock, flags);
+	if (e->nr_threads + e->nr_agents > max) {
+		raw_spin_unlock_irqrestore(&e->lock, flags);
+		kfree(all);
+		goto again;
+	}
+	list_for_each_entry(gt, &e->threads, enode) {
+		ghost_thread_get(gt);
+		all[n++] = gt;
+	}
+	for (i = 0; i < nr_cpu_ids; i++) {
+		gt = e->cpu_agent[i];
+		if (gt) {
+			ghost_thread_get(gt);
+			all[n++] = gt;
+		}
+	}
+	raw_spin_unlock_irqrestore(&e->lock, flags);
+
+	for (i = 0; i < n; i++) {
+		gt = all[i];
+		set_bit(GT_F_DETACH, &gt->flags);
+		if (gt->task == current)
+			ghost_thread_depart(gt);
+		else if (!test_bit(GT_F_PARKED, &gt->flags))
+			ghost_thread_queue_work(gt, TWA_SIGNAL);
+		wake_up_all(&gt->wq);
+		ghost_thread_put(gt);
+	}
+	kfree(all);
+}

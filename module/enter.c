@@ -1,0 +1,139 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Requests to move threads: a tid written to an enclave's tasks file,
+ * "leave <tid>" on its ctl, and the tasks listing.
+ */
+#include <linux/pid.h>
+#include <linux/pid_namespace.h>
+#include <linux/sched/signal.h>
+#include <linux/sched/task.h>
+#include <linux/seq_file.h>
+#include <linux/task_work.h>
+
+#include "compat.h"
+#include "ghost.h"
+
+static int ghost_thread_check_target(struct task_struct *p)
+{
+	if (p->flags & (PF_KTHREAD | PF_EXITING | GHOST_PF_WORKER))
+		return -EINVAL;
+	if (!same_thread_group(p, current) && !capable(CAP_SYS_NICE))
+		return -EPERM;
+	return 0;
+}
+
+static struct task_struct *ghost_get_task(pid_t tid)
+{
+	struct task_struct *p;
+	struct pid *pid;
+
+	if (!tid) {
+		get_task_struct(current);
+		return current;
+	}
+	pid = find_get_pid(tid);
+	if (!pid)
+		return NULL;
+	p = get_pid_task(pid, PIDTYPE_PID);
+	put_pid(pid);
+	return p;
+}
+
+/* Write of <tid> to enclave_<id>/tasks. */
+int ghost_thread_enter(struct ghost_enclave *e, pid_t tid)
+{
+	struct ghost_thread *gt;
+	struct task_struct *p;
+	int err;
+
+	if (tid < 0)
+		return -EINVAL;
+	p = ghost_get_task(tid);
+	if (!p)
+		return -ESRCH;
+	err = ghost_thread_check_target(p);
+	if (err)
+		goto out;
+
+	err = -ENOMEM;
+	gt = ghost_thread_alloc(e, p, GFP_KERNEL_ACCOUNT);
+	if (!gt)
+		goto out;
+	ghost_thread_save_sched(gt, p);
+	/* One pending or enrolled entry per thread: a second write is EBUSY. */
+	err = ghost_thread_claim(gt);
+	if (err) {
+		ghost_thread_put(gt);
+		goto out;
+	}
+	if (p == current) {
+		set_bit(GT_F_JOINED, &gt->flags);
+		err = ghost_thread_enrol(gt, false);
+		if (err)
+			ghost_thread_abandon(gt);
+		else
+			ghost_queue_park(gt);
+	} else if (!ghost_thread_queue_work(gt, TWA_RESUME)) {
+		/* It enrols itself at its next return to user mode. */
+		ghost_thread_abandon(gt);
+		err = -ESRCH;
+	} else {
+		err = 0;
+	}
+out:
+	put_task_struct(p);
+	return err;
+}
+
+/* "leave <tid>" on the enclave's ctl. */
+int ghost_thread_leave(struct ghost_enclave *e, pid_t tid)
+{
+	struct ghost_thread *gt;
+	struct task_struct *p;
+	int err = 0;
+
+	p = ghost_get_task(tid);
+	if (!p)
+		return -ESRCH;
+	if (!same_thread_group(p, current) && !capable(CAP_SYS_NICE)) {
+		err = -EPERM;
+		goto out;
+	}
+	rcu_read_lock();
+	gt = ghost_thread_lookup(p);
+	if (!gt || gt->e != e || test_bit(GT_F_AGENT, &gt->flags) ||
+	    !ghost_thread_tryget(gt))
+		err = -ESRCH;
+	rcu_read_unlock();
+	if (err)
+		goto out;
+
+	set_bit(GT_F_DETACH, &gt->flags);
+	if (p == current) {
+		ghost_thread_depart(gt);
+	} else {
+		ghost_thread_queue_work(gt, TWA_SIGNAL);
+		wake_up_all(&gt->wq);
+	}
+	ghost_thread_put(gt);
+out:
+	put_task_struct(p);
+	return err;
+}
+
+/* Tids as the reader's pid namespace sees them; others are not listed. */
+void ghost_thread_tasks_show(struct ghost_enclave *e, struct seq_file *m)
+{
+	struct pid_namespace *ns = task_active_pid_ns(current);
+	struct ghost_thread *gt;
+	unsigned long flags;
+	pid_t tid;
+
+	raw_spin_lock_irqsave(&e->lock, flags);
+	list_for_each_entry(gt, &e->threads, enode) {
+		tid = task_pid_nr_ns(gt->task, ns);
+		if (tid > 0)
+			seq_printf(m, "%d\n", tid);
+	}
+	raw_spin_unlock_irqrestore(&e->lock, flags);
+}
