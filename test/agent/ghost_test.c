@@ -446,66 +446,43 @@ static int map_sw(struct gt_enclave *e)
 	}
 	if (e->sw)
 		munmap((void *)e->sw, e->sw_size);
-	if (e->dl)
-		munmap(e->dl, e->dl_size);
 	e->sw = h;
 	e->sw_size = size;
 	return 0;
 }
 
-static int map_txn(struct gt_enclave *e)
+/* Map enclave file @name read-write: one @size-byte entry per CPU. */
+static void *map_rw(struct gt_enclave *e, const char *name, size_t size,
+		    size_t *len)
 {
 	char path[128];
 	void *p;
 	int fd;
 
-	snprintf(path, sizeof(path), "%s/txn", e->dir);
+	snprintf(path, sizeof(path), "%s/%s", e->dir, name);
 	fd = open(path, O_RDWR | O_CLOEXEC);
 	if (fd < 0) {
 		fprintf(stderr, "open %s: %s\n", path, strerror(errno));
-		return -1;
+		return NULL;
 	}
-	e->txn_size = page_round(gt_nr_cpu_ids * sizeof(struct ghost_txn));
-	p = mmap(NULL, e->txn_size, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+	*len = page_round(gt_nr_cpu_ids * size);
+	p = mmap(NULL, *len, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
 	close(fd);
 	if (p == MAP_FAILED) {
-		fprintf(stderr, "mmap txn: %s\n", strerror(errno));
-		return -1;
+		fprintf(stderr, "mmap %s: %s\n", name, strerror(errno));
+		return NULL;
 	}
-	e->txn = p;
-	return 0;
-}
-
-static int map_dispatch(struct gt_enclave *e)
-{
-	char path[128];
-	void *p;
-	int fd;
-
-	snprintf(path, sizeof(path), "%s/dispatch", e->dir);
-	fd = open(path, O_RDWR | O_CLOEXEC);
-	if (fd < 0) {
-		fprintf(stderr, "open %s: %s\n", path, strerror(errno));
-		return -1;
-	}
-	e->dl_size = page_round(gt_nr_cpu_ids *
-				sizeof(struct ghost_dispatch_list));
-	p = mmap(NULL, e->dl_size, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
-	close(fd);
-	if (p == MAP_FAILED) {
-		fprintf(stderr, "mmap dispatch: %s\n", strerror(errno));
-		return -1;
-	}
-	e->dl = p;
-	return 0;
+	return p;
 }
 
 int gt_enclave_map(struct gt_enclave *e)
 {
-	if (gt_queue_create(e, 16384) || map_txn(e) || map_sw(e) ||
-	    map_dispatch(e))
+	if (gt_queue_create(e, 16384) || map_sw(e))
 		return -1;
-	return 0;
+	e->txn = map_rw(e, "txn", sizeof(struct ghost_txn), &e->txn_size);
+	e->dl = map_rw(e, "dispatch", sizeof(struct ghost_dispatch_list),
+		       &e->dl_size);
+	return e->txn && e->dl ? 0 : -1;
 }
 
 /* Drop @caps (bit mask) from every set, bounding set included. */
@@ -525,6 +502,20 @@ int gt_drop_caps(uint64_t caps)
 		d[i].inheritable &= ~(uint32_t)(caps >> (32 * i));
 	}
 	return syscall(SYS_capset, &h, d);
+}
+
+/* Commit @w (@gtid) to @cpu and see it run there: 0 or GT_FAIL. */
+int gt_run_on(struct gt_enclave *e, struct gt_worker *w, uint64_t gtid,
+	      int cpu)
+{
+	int r = gt_commit(e, gtid, cpu);
+
+	if (r != GHOST_TXN_COMPLETE)
+		return gt_fail("commit of %d to CPU %d: %s", w->tid, cpu,
+			       gt_txn_name(r));
+	if (!gt_worker_progresses(w, 5000))
+		return gt_fail("%d does not run on CPU %d", w->tid, cpu);
+	return 0;
 }
 
 /* Dispatch lists */

@@ -264,6 +264,8 @@ int gt_worker_entering(struct gt_worker *w, int timeout_ms);
 /* Start @w as a thread (or process) in @e; its gtid from TASK_NEW, or 0. */
 uint64_t gt_start(struct gt_enclave *e, struct gt_worker *w, int proc);
 void gt_worker_cmd(struct gt_worker *w, int cmd);
+int gt_run_on(struct gt_enclave *e, struct gt_worker *w, uint64_t gtid,
+	      int cpu);	/* commit and see it run: 0 or GT_FAIL */
 int gt_worker_poke(struct gt_worker *w);	/* one byte into its pipe */
 int gt_worker_progresses(struct gt_worker *w, int timeout_ms);
 int gt_worker_frozen(struct gt_worker *w, int ms);

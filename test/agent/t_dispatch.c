@@ -32,19 +32,6 @@ static int audit_clean(struct gt_enclave *e)
 	return 0;
 }
 
-static int run_on(struct gt_enclave *e, struct gt_worker *w, uint64_t gtid,
-		  int cpu)
-{
-	int r = gt_commit(e, gtid, cpu);
-
-	if (r != GHOST_TXN_COMPLETE)
-		return gt_fail("commit of %d to CPU %d: %s", w->tid, cpu,
-			       gt_txn_name(r));
-	if (!gt_worker_progresses(w, 5000))
-		return gt_fail("%d does not run on CPU %d", w->tid, cpu);
-	return 0;
-}
-
 static void push(struct gt_enclave *e, int cpu, uint64_t gtid)
 {
 	gt_dl_push(e, cpu, gtid, gt_barrier(e, gtid));
@@ -86,7 +73,7 @@ static int test_list_runs_in_order_without_agent(void)
 	for (int i = 0; i < 3; i++)
 		if (!(g[i] = gt_start(&e, &w[i], 0)))
 			return gt_fail("worker %d did not enter", i);
-	if ((r = run_on(&e, &w[0], g[0], c1)))
+	if ((r = gt_run_on(&e, &w[0], g[0], c1)))
 		return r;
 	push(&e, c1, g[1]);
 	push(&e, c1, g[2]);
@@ -120,7 +107,7 @@ static int test_stale_entries_are_skipped(void)
 	l = &e.dl[c1];
 	if (!(a = gt_start(&e, &w[0], 0)) || !(b = gt_start(&e, &w[1], 0)))
 		return gt_fail("workers did not enter");
-	if ((r = run_on(&e, &w[0], a, c1)))
+	if ((r = gt_run_on(&e, &w[0], a, c1)))
 		return r;
 	gt_dl_push(&e, c1, b, gt_barrier(&e, b) - 1);	/* old barrier */
 	gt_dl_push(&e, c1, (12345ULL << 32) | 7, 1);	/* no such thread */
@@ -152,13 +139,13 @@ static int test_entry_runs_only_on_its_cpu(void)
 	    !(c = gt_start(&e, &w[2], 0)))
 		return gt_fail("workers did not enter");
 	/* B last ran on c2, pinned there. */
-	if ((r = run_on(&e, &w[1], b, c2)))
+	if ((r = gt_run_on(&e, &w[1], b, c2)))
 		return r;
 	if ((r = gt_idle(&e, c2)) != GHOST_TXN_COMPLETE)
 		return gt_fail("idle commit: %s", gt_txn_name(r));
 	if (gt_wait_msg(&e, GHOST_MSG_TASK_PREEMPT, w[1].tid, 5000, NULL))
 		return gt_fail("no TASK_PREEMPT for B");
-	if ((r = run_on(&e, &w[0], a, c1)))
+	if ((r = gt_run_on(&e, &w[0], a, c1)))
 		return r;
 	push(&e, c1, b);
 	push(&e, c1, c);
@@ -182,7 +169,7 @@ static int test_yield_hands_cpu_to_next_entry(void)
 		return r;
 	if (!(a = gt_start(&e, &w[0], 0)) || !(b = gt_start(&e, &w[1], 0)))
 		return gt_fail("workers did not enter");
-	if ((r = run_on(&e, &w[0], a, c1)))
+	if ((r = gt_run_on(&e, &w[0], a, c1)))
 		return r;
 	/* Nothing else to run: the yield keeps the CPU, silently. */
 	gt_worker_cmd(&w[0], GT_CMD_YIELD);
@@ -216,7 +203,7 @@ static int test_run_on_wake_without_commit(void)
 		return r;
 	if (!(a = gt_start(&e, &w[0], 0)) || !(b = gt_start(&e, &w[1], 0)))
 		return gt_fail("workers did not enter");
-	if ((r = run_on(&e, &w[0], a, c1)))
+	if ((r = gt_run_on(&e, &w[0], a, c1)))
 		return r;
 	gt_worker_cmd(&w[0], GT_CMD_PIPE);
 	if (gt_wait_msg(&e, GHOST_MSG_TASK_BLOCKED, w[0].tid, 5000, NULL))
@@ -234,7 +221,7 @@ static int test_run_on_wake_without_commit(void)
 	gt_worker_cmd(&w[0], GT_CMD_PIPE);
 	if (gt_wait_msg(&e, GHOST_MSG_TASK_BLOCKED, w[0].tid, 5000, NULL))
 		return gt_fail("no second TASK_BLOCKED");
-	if ((r = run_on(&e, &w[1], b, c1)))
+	if ((r = gt_run_on(&e, &w[1], b, c1)))
 		return r;
 	gt_log_clear(&e);
 	gt_worker_poke(&w[0]);
@@ -357,7 +344,7 @@ static int test_quiet_list_wakes_no_agent(void)
 	for (int i = 0; i < 3; i++)
 		if (!(g[i] = gt_start(&e, &w[i], 0)))
 			return gt_fail("worker %d did not enter", i);
-	if ((r = run_on(&e, &w[0], g[0], c1)))
+	if ((r = gt_run_on(&e, &w[0], g[0], c1)))
 		return r;
 	push(&e, c1, g[1]);
 	push(&e, c1, g[2]);	/* still listed after B: not emptied */
@@ -438,7 +425,7 @@ static int test_agent_exit_drops_lists_and_loses_no_thread(void)
 			goto out_agent;
 		}
 	}
-	if ((r = run_on(&e, &w[0], g[0], c1)))
+	if ((r = gt_run_on(&e, &w[0], g[0], c1)))
 		goto out_agent;
 	push(&e, c1, g[1]);
 	push(&e, c1, g[2]);

@@ -9,19 +9,6 @@
 
 #include "ghost_test.h"
 
-static int run_on(struct gt_enclave *e, struct gt_worker *w, uint64_t gtid,
-		  int cpu)
-{
-	int r = gt_commit(e, gtid, cpu);
-
-	if (r != GHOST_TXN_COMPLETE)
-		return gt_fail("commit of %d to CPU %d: %s", w->tid, cpu,
-			       gt_txn_name(r));
-	if (!gt_worker_progresses(w, 5000))
-		return gt_fail("%d does not run on CPU %d", w->tid, cpu);
-	return 0;
-}
-
 static int expect_preempted(struct gt_enclave *e, struct gt_worker *w,
 			    uint64_t gtid, int cpu)
 {
@@ -54,7 +41,7 @@ static int test_commit_of_other_thread_preempts_remote_spinner(void)
 		return r;
 	if (!(a = gt_start(&e, &w[0], 0)) || !(b = gt_start(&e, &w[1], 0)))
 		return gt_fail("workers did not enter");
-	if ((r = run_on(&e, &w[0], a, c1)) || (r = run_on(&e, &w[1], b, c1)))
+	if ((r = gt_run_on(&e, &w[0], a, c1)) || (r = gt_run_on(&e, &w[1], b, c1)))
 		return r;
 	if ((r = expect_preempted(&e, &w[0], a, c1)))
 		return r;
@@ -78,7 +65,7 @@ static int test_idle_commit_stops_remote_spinner(void)
 		return r;
 	if (!(a = gt_start(&e, w, 0)))
 		return gt_fail("worker did not enter");
-	if ((r = run_on(&e, w, a, c1)))
+	if ((r = gt_run_on(&e, w, a, c1)))
 		return r;
 	r = gt_idle(&e, c1);
 	if (r != GHOST_TXN_COMPLETE)
@@ -111,8 +98,8 @@ static int test_preempted_thread_recommitted_elsewhere(void)
 	for (int i = 0; i < 10; i++) {
 		int ca = i & 1 ? c2 : c1, cb = i & 1 ? c1 : c2;
 
-		if ((r = run_on(&e, &w[0], a, ca)) ||
-		    (r = run_on(&e, &w[1], b, cb)))
+		if ((r = gt_run_on(&e, &w[0], a, ca)) ||
+		    (r = gt_run_on(&e, &w[1], b, cb)))
 			return r;
 		if ((r = gt_idle(&e, ca)) != GHOST_TXN_COMPLETE ||
 		    (r = gt_idle(&e, cb)) != GHOST_TXN_COMPLETE)
@@ -123,7 +110,7 @@ static int test_preempted_thread_recommitted_elsewhere(void)
 				NULL))
 			return gt_fail("round %d: no TASK_PREEMPT", i);
 	}
-	if ((r = run_on(&e, &w[0], a, c2)))
+	if ((r = gt_run_on(&e, &w[0], a, c2)))
 		return r;
 	mask = gt_worker_cpus(&w[0], 100);
 	if (mask != GT_CPU(c2))
@@ -180,7 +167,7 @@ static int test_cpu_offline_takes_cpu_from_its_thread(void)
 		return r;
 	if (!(a = gt_start(&e, w, 0)))
 		return gt_fail("worker did not enter");
-	if ((r = run_on(&e, w, a, c)))
+	if ((r = gt_run_on(&e, w, a, c)))
 		return r;
 	if ((r = set_online(c, 0)))
 		return gt_skip("cannot offline CPU %d: %s", c, strerror(-r));
@@ -202,6 +189,8 @@ static void setaffinity_as_nobody(struct gt_worker *w)
 
 	CPU_ZERO(&set);
 	CPU_SET(gt_agent_cpu, &set);
+	while (!__atomic_load_n(&w->futex, __ATOMIC_ACQUIRE))
+		gt_sleep_ms(1);
 	for (int i = 0; i < 2000; i++) {
 		if (sched_setaffinity(w->child->tid, sizeof(set), &set) == 0) {
 			w->fn_errno[0] = -1;	/* it was allowed */
@@ -226,13 +215,19 @@ static int test_refused_setaffinity_does_not_preempt(void)
 		return r;
 	if (!(a = gt_start(&e, &w[0], 0)))
 		return gt_fail("worker did not enter");
-	if ((r = run_on(&e, &w[0], a, c1)))
-		return r;
+	/*
+	 * Forked first: a fork write-protects the thread's pages, and the
+	 * faults that follow may block it (a real block, then a wakeup).
+	 */
 	w[1].uid = 65534;
 	w[1].fn = setaffinity_as_nobody;
 	w[1].child = &w[0];
-	if (gt_worker_proc(&w[1], NULL) < 0 ||
-	    gt_proc_wait(w[1].pid, 30000, NULL))
+	if (gt_worker_proc(&w[1], NULL) < 0)
+		return gt_fail("fork");
+	if ((r = gt_run_on(&e, &w[0], a, c1)))
+		return r;
+	__atomic_store_n(&w[1].futex, 1, __ATOMIC_RELEASE);
+	if (gt_proc_wait(w[1].pid, 30000, NULL))
 		return gt_fail("the unprivileged caller did not finish");
 	if (w[1].fn_errno[0])
 		return gt_fail("nobody's sched_setaffinity: %s, want EPERM",
