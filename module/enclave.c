@@ -93,13 +93,17 @@ static void ghost_set_owner(int cpu, struct ghost_enclave *e)
 	raw_spin_unlock_irqrestore(&ghost_owner_lock, flags);
 }
 
+/* e->cpus changes under e->lock: commits and the fast path test it there. */
 static void ghost_enclave_release_cpus(struct ghost_enclave *e)
 {
+	unsigned long flags;
 	int cpu;
 
 	for_each_cpu(cpu, e->cpus)
 		ghost_set_owner(cpu, NULL);
+	raw_spin_lock_irqsave(&e->lock, flags);
 	cpumask_clear(e->cpus);
+	raw_spin_unlock_irqrestore(&e->lock, flags);
 }
 
 /*
@@ -319,23 +323,25 @@ int ghost_enclave_set_cpus(struct ghost_enclave *e, const struct cpumask *cpus)
 			err = -EBUSY;
 	}
 	if (!err) {
+		/*
+		 * One section: no commit can place a thread on a CPU between
+		 * its leaving the set and its thread being taken off it.
+		 */
 		for_each_cpu(cpu, e->cpus) {
 			if (!cpumask_test_cpu(cpu, cpus) && e->cpu_cur[cpu])
 				ghost_preempt_locked(e, e->cpu_cur[cpu]);
+			if (!cpumask_test_cpu(cpu, cpus))
+				ghost_set_owner(cpu, NULL);
 		}
+		cpumask_copy(e->cpus, cpus);
+		for (cpu = 0; cpu < nr_cpu_ids; cpu++)
+			ghost_sw_cpu_update(e, cpu);
 	}
 	raw_spin_unlock_irqrestore(&e->lock, flags);
 	if (err)
 		return err;
-
-	ghost_enclave_release_cpus(e);
 	for_each_cpu(cpu, cpus)
 		ghost_set_owner(cpu, e);
-	cpumask_copy(e->cpus, cpus);
-	raw_spin_lock_irqsave(&e->lock, flags);
-	for (cpu = 0; cpu < nr_cpu_ids; cpu++)
-		ghost_sw_cpu_update(e, cpu);
-	raw_spin_unlock_irqrestore(&e->lock, flags);
 	ghost_ticks_update(e);
 	return 0;
 }

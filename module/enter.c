@@ -7,6 +7,7 @@
 #include <linux/pid_namespace.h>
 #include <linux/sched/signal.h>
 #include <linux/sched/task.h>
+#include <linux/mm.h>
 #include <linux/seq_file.h>
 #include <linux/task_work.h>
 
@@ -121,19 +122,42 @@ out:
 	return err;
 }
 
-/* Tids as the reader's pid namespace sees them; others are not listed. */
+/*
+ * Tids as the reader's pid namespace sees them; others are not listed.
+ * The lock is held only to take a reference on each task: the text is
+ * made after it, so a large enclave does not keep interrupts off.
+ */
 void ghost_thread_tasks_show(struct ghost_enclave *e, struct seq_file *m)
 {
 	struct pid_namespace *ns = task_active_pid_ns(current);
+	struct task_struct **tasks;
 	struct ghost_thread *gt;
+	unsigned int max, n = 0, i;
 	unsigned long flags;
 	pid_t tid;
 
+again:
+	max = READ_ONCE(e->nr_threads);
+	tasks = kvmalloc_array(max + 1, sizeof(*tasks), GFP_KERNEL);
+	if (!tasks)
+		return;
 	raw_spin_lock_irqsave(&e->lock, flags);
+	if (e->nr_threads > max + 1) {
+		raw_spin_unlock_irqrestore(&e->lock, flags);
+		kvfree(tasks);
+		goto again;
+	}
 	list_for_each_entry(gt, &e->threads, enode) {
-		tid = task_pid_nr_ns(gt->task, ns);
-		if (tid > 0)
-			seq_printf(m, "%d\n", tid);
+		get_task_struct(gt->task);
+		tasks[n++] = gt->task;
 	}
 	raw_spin_unlock_irqrestore(&e->lock, flags);
+
+	for (i = 0; i < n; i++) {
+		tid = task_pid_nr_ns(tasks[i], ns);
+		if (tid > 0)
+			seq_printf(m, "%d\n", tid);
+		put_task_struct(tasks[i]);
+	}
+	kvfree(tasks);
 }

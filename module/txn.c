@@ -112,7 +112,9 @@ static int ghost_commit_one(struct ghost_enclave *e, int cpu,
 	}
 
 	raw_spin_lock_irqsave(&e->lock, flags);
-	if (gt->state == GT_GONE)
+	if (!cpumask_test_cpu(cpu, e->cpus))
+		status = GHOST_TXN_INVALID_CPU;	/* a cpulist write raced */
+	else if (gt->state == GT_GONE)
 		status = GHOST_TXN_TARGET_NOT_FOUND;
 	else if (gt->barrier != barrier)
 		status = GHOST_TXN_TARGET_STALE;
@@ -146,6 +148,10 @@ static int ghost_commit_one(struct ghost_enclave *e, int cpu,
 	if (gt->state != GT_COMMITTING || gt->cpu != cpu) {
 		/* It blocked, left or died while being placed. */
 		status = GHOST_TXN_TARGET_STALE;
+	} else if (!cpumask_test_cpu(cpu, e->cpus)) {
+		ghost_release_cpu_locked(e, gt);
+		gt->state = GT_RUNNABLE;
+		status = GHOST_TXN_INVALID_CPU;
 	} else if (err) {
 		ghost_release_cpu_locked(e, gt);
 		gt->state = GT_RUNNABLE;

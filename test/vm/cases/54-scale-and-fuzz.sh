@@ -61,3 +61,8 @@ test_latency_table()
 {
 	agent_test t_latency table
 }
+
+test_commit_racing_cpulist_never_lands_outside()
+{
+	agent_test t_cpulist_race commit_racing_cpulist_never_lands_outside
+}
