@@ -278,11 +278,45 @@ void ghost_enclave_destroy(struct ghost_enclave *e, const char *why)
 }
 
 /* Wait, killably and at most @ms, until every thread has left. */
+/*
+ * Has every thread that can run left?  Blocked ones leave when they wake,
+ * without user code in between: nobody need wait for them.
+ */
+static bool ghost_enclave_settled(struct ghost_enclave *e)
+{
+	struct ghost_thread *gt;
+	unsigned long flags;
+	bool settled;
+
+	raw_spin_lock_irqsave(&e->lock, flags);
+	settled = !e->nr_agents;
+	list_for_each_entry(gt, &e->threads, enode) {
+		if (!settled || gt->state != GT_BLOCKED) {
+			settled = false;
+			break;
+		}
+	}
+	raw_spin_unlock_irqrestore(&e->lock, flags);
+	return settled;
+}
+
+/*
+ * Wait up to @ms for ghost_enclave_settled().  Departures wake detach_wq;
+ * a thread that blocks instead cannot wake anyone from its hook, so the
+ * condition is looked at again every few ms too.
+ */
 bool ghost_enclave_wait_empty(struct ghost_enclave *e, unsigned int ms)
 {
-	return wait_event_killable_timeout(e->detach_wq,
-			!READ_ONCE(e->nr_threads) && !READ_ONCE(e->nr_agents),
-			msecs_to_jiffies(ms)) > 0;
+	unsigned long end = jiffies + msecs_to_jiffies(ms);
+	long ret;
+
+	do {
+		ret = wait_event_killable_timeout(e->detach_wq,
+				ghost_enclave_settled(e), msecs_to_jiffies(10));
+		if (ret)
+			return ret > 0;
+	} while (time_before(jiffies, end));
+	return ghost_enclave_settled(e);
 }
 
 void ghost_enclave_destroy_all(void)

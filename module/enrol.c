@@ -166,8 +166,10 @@ out:
 }
 
 /*
- * Queue the thread's work once.  TWA_RESUME is safe under scheduler locks;
- * TWA_SIGNAL also interrupts a sleep and is used for teardown only.
+ * Queue the thread's work once, to run at its next return to user mode
+ * (TWA_RESUME kicks a thread in user mode, and is safe under scheduler
+ * locks).  Never TWA_SIGNAL: that interrupts what the thread sleeps in,
+ * and a call such as epoll_wait() would return a spurious EINTR.
  */
 bool ghost_thread_queue_work(struct ghost_thread *gt, int notify)
 {
@@ -206,8 +208,13 @@ void ghost_thread_fork(struct task_struct *parent, struct task_struct *child)
 
 	gt = ghost_thread_alloc(pgt->e, child, GFP_ATOMIC | __GFP_ACCOUNT);
 	if (!gt) {
-		pr_warn_ratelimited("no memory to enrol child %d of ghost thread %d\n",
+		/*
+		 * It must not run unmanaged, and a fork cannot fail from
+		 * here: the child dies before its first user instruction.
+		 */
+		pr_warn_ratelimited("no memory to enrol child %d of ghost thread %d: killing the child\n",
 				    task_pid_nr(child), task_pid_nr(parent));
+		send_sig(SIGKILL, child, 1);
 		return;
 	}
 	gt->saved_policy = pgt->saved_policy;
@@ -232,8 +239,9 @@ void ghost_thread_exit_hook(struct task_struct *p)
 
 /*
  * Enclave teardown: every thread leaves by itself.  Parked ones are woken;
- * the others run their detach work at their next return to user mode, and
- * a sleep is interrupted (TWA_SIGNAL; syscalls restart).
+ * the others run their detach work at their next return to user mode: at
+ * once if they run, when they wake if they are blocked (their sleep is
+ * not interrupted).
  */
 void ghost_thread_detach_all(struct ghost_enclave *e)
 {
@@ -274,7 +282,7 @@ again:
 		if (gt->task == current)
 			ghost_thread_depart(gt);
 		else if (!test_bit(GT_F_PARKED, &gt->flags))
-			ghost_thread_queue_work(gt, TWA_SIGNAL);
+			ghost_thread_queue_work(gt, TWA_RESUME);
 		wake_up_all(&gt->wq);
 		ghost_thread_put(gt);
 	}

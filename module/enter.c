@@ -113,7 +113,7 @@ int ghost_thread_leave(struct ghost_enclave *e, pid_t tid)
 	if (p == current) {
 		ghost_thread_depart(gt);
 	} else {
-		ghost_thread_queue_work(gt, TWA_SIGNAL);
+		ghost_thread_queue_work(gt, TWA_RESUME);
 		wake_up_all(&gt->wq);
 	}
 	ghost_thread_put(gt);

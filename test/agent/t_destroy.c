@@ -8,6 +8,7 @@
 #include <sched.h>
 #include <string.h>
 #include <unistd.h>
+#include <sys/epoll.h>
 #include <sys/ioctl.h>
 #include <sys/mount.h>
 #include <sys/resource.h>
@@ -193,6 +194,69 @@ static int test_rmmod_refused_while_enclave_alive(void)
 	return 0;
 }
 
+/* Body: sleep in epoll_wait() on a pipe nobody writes, 3 s at most. */
+static void epoll_wait_body(struct gt_worker *w)
+{
+	struct epoll_event ev = { .events = EPOLLIN }, out;
+	int ep = epoll_create1(0), p[2];
+
+	if (ep < 0 || pipe(p) || epoll_ctl(ep, EPOLL_CTL_ADD, p[0], &ev)) {
+		w->fn_errno[0] = errno;
+		w->fn_errno[1] = 1;
+		return;
+	}
+	__atomic_store_n(&w->futex, 1, __ATOMIC_RELEASE);
+	w->fn_errno[0] = epoll_wait(ep, &out, 1, 3000) < 0 ? errno : 0;
+	__atomic_store_n(&w->fn_errno[1], 1, __ATOMIC_RELEASE);
+}
+
+/*
+ * Leaving, by destroy or by "leave", does not interrupt what a thread
+ * sleeps in: no spurious EINTR from a call that is not restarted.
+ */
+static int sleeper_not_interrupted(int by_destroy)
+{
+	struct gt_worker *w = gt_workers(1);
+	struct gt_enclave e;
+	uint64_t a;
+	int r;
+
+	if ((r = gt_need_cpus(2)) || (r = gt_setup(&e, 0, 1)))
+		return r;
+	w->fn = epoll_wait_body;
+	if (!(a = gt_start(&e, w, 1)))
+		return gt_fail("worker did not enter");
+	if ((r = gt_commit(&e, a, gt_cpu(0))) != GHOST_TXN_COMPLETE)
+		return gt_fail("commit: %s", gt_txn_name(r));
+	if (!gt_wait_for(w->futex, 5000) ||
+	    gt_wait_msg(&e, GHOST_MSG_TASK_BLOCKED, w->tid, 5000, NULL))
+		return gt_fail("the worker did not go to sleep in epoll_wait()");
+	r = by_destroy ? gt_efile_write(&e, "ctl", "destroy") :
+			 gt_leave(&e, w->tid);
+	if (r)
+		return gt_fail("%s: %s", by_destroy ? "destroy" : "leave",
+			       strerror(-r));
+	if (!gt_wait_for(w->fn_errno[1], 10000))
+		return gt_fail("epoll_wait() never returned");
+	if (w->fn_errno[0])
+		return gt_fail("epoll_wait() failed with %s after %s",
+			       strerror(w->fn_errno[0]),
+			       by_destroy ? "destroy" : "leave");
+	if (gt_proc_wait(w->pid, 5000, NULL))
+		return gt_fail("the worker did not finish");
+	return 0;
+}
+
+static int test_destroy_does_not_interrupt_epoll_wait(void)
+{
+	return sleeper_not_interrupted(1);
+}
+
+static int test_leave_does_not_interrupt_epoll_wait(void)
+{
+	return sleeper_not_interrupted(0);
+}
+
 static const struct gt_test tests[] = {
 	{ "destroy_with_running_parked_and_blocked_threads",
 	  test_destroy_with_running_parked_and_blocked_threads },
@@ -202,6 +266,10 @@ static const struct gt_test tests[] = {
 	  test_open_files_of_destroyed_enclave_enodev },
 	{ "rmmod_refused_while_enclave_alive",
 	  test_rmmod_refused_while_enclave_alive },
+	{ "destroy_does_not_interrupt_epoll_wait",
+	  test_destroy_does_not_interrupt_epoll_wait },
+	{ "leave_does_not_interrupt_epoll_wait",
+	  test_leave_does_not_interrupt_epoll_wait },
 	{ NULL, NULL },
 };
 

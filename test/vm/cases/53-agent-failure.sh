@@ -81,3 +81,13 @@ test_rmmod_refused_while_enclave_alive()
 {
 	agent_test t_destroy rmmod_refused_while_enclave_alive
 }
+
+test_destroy_does_not_interrupt_epoll_wait()
+{
+	agent_test t_destroy destroy_does_not_interrupt_epoll_wait
+}
+
+test_leave_does_not_interrupt_epoll_wait()
+{
+	agent_test t_destroy leave_does_not_interrupt_epoll_wait
+}
