@@ -59,6 +59,8 @@ int ghost_agent_attach(struct ghost_enclave *e, int cpu)
 		}
 		raw_spin_unlock_irqrestore(&e->lock, flags);
 		ghost_thread_abandon(gt);
+		/* A destroy may be waiting for the agents to go. */
+		wake_up_all(&e->detach_wq);
 		return err;
 	}
 

@@ -243,6 +243,51 @@ void ghost_thread_exit_hook(struct task_struct *p)
  * once if they run, when they wake if they are blocked (their sleep is
  * not interrupted).
  */
+/* Ask @gt to leave; a reference is held. */
+static void ghost_thread_detach(struct ghost_thread *gt)
+{
+	set_bit(GT_F_DETACH, &gt->flags);
+	if (gt->task == current)
+		ghost_thread_depart(gt);
+	else if (!test_bit(GT_F_PARKED, &gt->flags))
+		ghost_thread_queue_work(gt, TWA_RESUME);
+	wake_up_all(&gt->wq);
+}
+
+/*
+ * Without memory for the list: one thread at a time, each found under
+ * the lock as one not asked yet (wakeups must happen outside it).
+ */
+static void ghost_thread_detach_one_by_one(struct ghost_enclave *e)
+{
+	struct ghost_thread *gt, *found;
+	unsigned long flags;
+	unsigned int i;
+
+	do {
+		found = NULL;
+		raw_spin_lock_irqsave(&e->lock, flags);
+		list_for_each_entry(gt, &e->threads, enode) {
+			if (!test_and_set_bit(GT_F_DETACH, &gt->flags)) {
+				found = gt;
+				break;
+			}
+		}
+		for (i = 0; !found && i < nr_cpu_ids; i++) {
+			gt = e->cpu_agent[i];
+			if (gt && !test_and_set_bit(GT_F_DETACH, &gt->flags))
+				found = gt;
+		}
+		if (found)
+			ghost_thread_get(found);
+		raw_spin_unlock_irqrestore(&e->lock, flags);
+		if (found) {
+			ghost_thread_detach(found);
+			ghost_thread_put(found);
+		}
+	} while (found);
+}
+
 void ghost_thread_detach_all(struct ghost_enclave *e)
 {
 	struct ghost_thread *gt, **all;
@@ -254,8 +299,10 @@ again:
 	max = e->nr_threads + e->nr_agents;
 	raw_spin_unlock_irqrestore(&e->lock, flags);
 	all = kcalloc(max + 1, sizeof(*all), GFP_KERNEL);
-	if (!all)
+	if (!all) {
+		ghost_thread_detach_one_by_one(e);
 		return;
+	}
 
 	raw_spin_lock_irqsave(&e->lock, flags);
 	if (e->nr_threads + e->nr_agents > max) {
@@ -277,14 +324,8 @@ again:
 	raw_spin_unlock_irqrestore(&e->lock, flags);
 
 	for (i = 0; i < n; i++) {
-		gt = all[i];
-		set_bit(GT_F_DETACH, &gt->flags);
-		if (gt->task == current)
-			ghost_thread_depart(gt);
-		else if (!test_bit(GT_F_PARKED, &gt->flags))
-			ghost_thread_queue_work(gt, TWA_RESUME);
-		wake_up_all(&gt->wq);
-		ghost_thread_put(gt);
+		ghost_thread_detach(all[i]);
+		ghost_thread_put(all[i]);
 	}
 	kfree(all);
 }
