@@ -74,6 +74,7 @@ include test/vm/vm.mk
 include test/agent/agent.mk
 include policies/policies.mk
 include test/simple_exp/simple_exp.mk
+include test/bench/bench.mk
 
 user: $(USER_TARGETS)
 
