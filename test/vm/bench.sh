@@ -111,6 +111,7 @@ boot_retrying()
 # lines), dmesg.log.
 split_results()
 {
+	[[ -e $dir/results.log ]] || : >"$dir/results.log"
 	tr -d '\r' <"$dir/results.log" >"$dir/results.txt"
 	sed -n '/^ghost-vm: dmesg-begin/,/^ghost-vm: dmesg-end/p' \
 		"$dir/results.txt" >"$dir/dmesg.log"
