@@ -25,6 +25,7 @@ int main(int argc, char **argv)
 	const char *name = NULL;
 	struct bench_series s;
 	uint64_t ran_on = 0;
+	char cpus[256];
 
 	while ((c = getopt(argc, argv, "s:c:")) != -1) {
 		switch (c) {
@@ -63,7 +64,12 @@ int main(int argc, char **argv)
 			ran_on |= 1ULL << c;
 	}
 	bench_info(name, "batch", "%d", BATCH);
-	bench_info(name, "cpus", "%#llx", (unsigned long long)ran_on);
+	cpus[0] = 0;
+	for (c = 0, i = 0; c < 64; c++)
+		if (ran_on & (1ULL << c))
+			i += snprintf(cpus + i, sizeof(cpus) - i, "%s%d",
+				      i ? "," : "", c);
+	bench_info(name, "cpus", "%s", cpus);
 	bench_series_print(&s);
 	return 0;
 }
