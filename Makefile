@@ -50,16 +50,19 @@ help:
 	@echo '                and on a lockdep build of Debian 6.1 (lane 6.1-debug)'
 	@echo '  check         deps + unit + vm-check (what CI runs)'
 	@echo '  demo          boot a stock kernel in QEMU and walk through ghost'
-	@echo '  bench         boot one stock kernel in QEMU and measure ghost against'
-	@echo '                CFS: simple_exp, policy hot-swap blackout, latency'
-	@echo '                (tables in $(O)/bench/; not part of check)'
+	@echo '  bench         boot one stock kernel in QEMU (multi-threaded TCG) and'
+	@echo '                measure ghost against CFS in the same boot: latency'
+	@echo '                microbenchmarks, ping-pong, sched_yield, group commit,'
+	@echo '                simple_exp, policy hot-swap blackout ($(O)/bench/report.md,'
+	@echo '                plots and every sample; not part of check)'
 	@echo '  clean         remove build outputs'
 	@echo 'Variables: KVER, KDIR, O, V=1 (verbose), WERROR=1, PREFIX, DESTDIR,'
 	@echo '  GHOST_CACHE (VM image cache, default /var/cache/ghost-vm),'
 	@echo '  GHOST_KERNELS (VM lanes, default "6.1 6.12 6.1-debug"),'
 	@echo '  GHOST_SKIP_DEBUG=1 (leave out the 6.1-debug lane: quick local runs),'
 	@echo '  GHOST_BENCH_LANE (bench kernel, default 6.1), GHOST_BENCH_REPS (5),'
-	@echo '  GHOST_BENCH_SWAPS (50), GHOST_BENCH_SCALE (1), GHOST_BENCH_CPUS (README)'
+	@echo '  GHOST_BENCH_SWAPS (50), GHOST_BENCH_SCALE (1), GHOST_BENCH_SAMPLES (1000),'
+	@echo '  GHOST_BENCH_CPUS, GHOST_BENCH_RT_RUNTIME, GHOST_BENCH_BOOTS (README)'
 
 module:
 	@if [ ! -d "$(KDIR)" ]; then \
@@ -74,6 +77,7 @@ include test/vm/vm.mk
 include test/agent/agent.mk
 include policies/policies.mk
 include test/simple_exp/simple_exp.mk
+include test/bench/bench.mk
 
 user: $(USER_TARGETS)
 
@@ -102,7 +106,7 @@ demo: deps
 
 # Only the bench's lane: its headers, not those of every test lane.
 bench:
-	$(Q)GHOST_KERNELS="$${GHOST_BENCH_LANE:-6.1}" ./scripts/install-deps.sh
+	$(Q)GHOST_KERNELS="$${GHOST_BENCH_LANE:-6.1}" ./scripts/install-deps.sh --bench
 	$(Q)$(MAKE) --no-print-directory user
 	$(Q)./test/vm/bench.sh
 

@@ -6,6 +6,8 @@
 # VM tests put in their initramfs, plus the headers of the kernels of the
 # VM lanes (GHOST_KERNELS, see test/vm/kernels.sh), or for a debug lane
 # the kernel sources and what building them takes (test/vm/debug-kernel.sh).
+# With --bench, also what `make bench` alone needs (gnuplot for its plots):
+# `make check` does not need it.
 #
 # Idempotent and silent when everything is there; `apt-get update` runs
 # only when something is missing.
@@ -24,6 +26,9 @@ packages=(
 	kmod dkms				# module install
 	qemu-system-x86 busybox-static cpio zstd xz-utils	# VM tests
 	util-linux libcap2-bin file		# setpriv, capsh, ELF checks
+)
+bench_packages=(
+	gnuplot-nox				# make bench's plots
 )
 
 msg()
@@ -73,6 +78,14 @@ main()
 {
 	local todo
 
+	case ${1:-} in
+	--bench) packages+=("${bench_packages[@]}") ;;
+	"") ;;
+	*)
+		msg "usage: $0 [--bench]"
+		return 2
+		;;
+	esac
 	find_missing
 	[[ ${#todo[@]} -eq 0 ]] && return 0
 

@@ -5,38 +5,48 @@
 # The measurements of `make bench` (busybox sh, run by init with
 # ghostvm.mode=bench), in one boot, with ghost.ko loaded throughout:
 #
-#   1. simple_exp's wall time under CFS (simple_exp -c, pinned to the
-#      enclave's CPUs, no enclave), then under ghost-agent with
-#      fifo_per_cpu and with fifo_centralized on an enclave of those CPUs;
-#   2. the blackout of policy swaps back and forth between the two while
-#      simple_exp runs in the enclave in a loop;
-#   3. t_latency's table: commit to run, wakeup delivery and a CFS futex
-#      wake baseline.
+#   1. the microbenchmarks of test/bench against an enclave of every CPU
+#      (no ghost-agent): futex wake to run under CFS, remote commit to
+#      run, wakeup to message seen (agent asleep, agent spinning), group
+#      commit of 1..N CPUs, the null ioctl next to getppid();
+#   2. pipe and futex ping-pong and a sched_yield() loop under CFS (pinned
+#      to enclave CPUs), then under ghost-agent with fifo_per_cpu and
+#      with fifo_centralized, on an enclave of the bench's CPUs;
+#   3. simple_exp's wall time under CFS (simple_exp -c, pinned to those
+#      CPUs), under each policy (simple_exp -x: the same work), and under
+#      CFS on the CPUs fifo_centralized leaves to threads;
+#   4. the blackout of policy swaps back and forth between the two while
+#      simple_exp runs in the enclave in a loop.
 #
 # Progress goes to the console.  The raw results go to the results port,
 # one "bench: " line each, which test/vm/bench.sh turns into tables:
 #   bench: info KEY VALUE...
+#   bench: sample SERIES NS...           raw samples of a microbenchmark
+#   bench: series SERIES KEY VALUE...    what a series ran on
 #   bench: wall CONFIG RUN MS            CONFIG: cfs, fifo_per_cpu, ...
 #   bench: test CONFIG RUN TEST MS       one of simple_exp's tests
 #   bench: swap N FROM TO THREADS US
-#   bench: latency LINE                  a line of t_latency's table
 #   bench: fail WHAT                     something did not run
 # Nothing is judged here: only a step that could not run is reported.
 #
 # Kernel command line: ghostvm.bench_reps=N (runs per configuration, 5),
 # ghostvm.bench_swaps=N (50), ghostvm.bench_scale=N (simple_exp -n, 1),
-# ghostvm.bench_cpus=LIST (the enclave, default 1 to the last CPU).
+# ghostvm.bench_cpus=LIST (the enclave, default 1 to the last CPU),
+# ghostvm.bench_samples=N (samples per microbenchmark series, 1000),
+# ghostvm.bench_rt_runtime=US (kernel.sched_rt_runtime_us, default kept).
 
 GHOST_DIR=${GHOST_DIR:-/ghost}
 results=${GHOST_RESULTS:-/dev/stdout}
 work=/tmp/bench
-# Longest a single simple_exp, swap or t_latency may take: a hang is
+# Longest a single simple_exp, swap or microbenchmark may take: a hang is
 # reported as such and the rest still runs.
 step_timeout=300
 
 reps=5
 swaps=50
 scale=1
+samples=1000
+rt_runtime=
 cpus=1-$(($(nproc) - 1))
 nfail=0
 
@@ -74,6 +84,8 @@ parse_cmdline()
 		ghostvm.bench_swaps=*) swaps=${arg#*=} ;;
 		ghostvm.bench_scale=*) scale=${arg#*=} ;;
 		ghostvm.bench_cpus=*) cpus=${arg#*=} ;;
+		ghostvm.bench_samples=*) samples=${arg#*=} ;;
+		ghostvm.bench_rt_runtime=*) rt_runtime=${arg#*=} ;;
 		esac
 	done
 }
@@ -109,6 +121,7 @@ wall_runs()
 
 AGENT_PID=
 ENCLAVE=
+global_opt=
 
 # start_agent POLICY WHAT: ghost-agent with POLICY on a new enclave of the
 # bench's CPUs, the runnable watchdog off (an emulated CPU may leave a
@@ -117,7 +130,8 @@ start_agent()
 {
 	local policy=$1 what=$2 i ready
 
-	ghost-agent --cpus "$cpus" --policy "$policy" \
+	# shellcheck disable=SC2086 # empty or two words
+	ghost-agent --cpus "$cpus" --policy "$policy" $global_opt \
 		>"$work/agent.out" 2>"$work/agent.err" &
 	AGENT_PID=$!
 	for i in $(seq 1 120); do
@@ -172,16 +186,104 @@ stop_agent()
 		echo destroy >"/sys/fs/ghost/enclave_$ENCLAVE/ctl"
 }
 
-bench_wall()
+# The CPUs of a list like 1-3,5, one a line.
+cpu_list()
 {
-	local policy
+	echo "$1" | tr ',' '\n' | awk -F- '{
+		for (c = $1; c <= ($2 == "" ? $1 : $2); c++) print c }'
+}
 
-	wall_runs cfs taskset -c "$cpus" simple_exp -c -n "$scale"
-	for policy in fifo_per_cpu fifo_centralized; do
-		start_agent "$policy" "simple_exp" || continue
-		wall_runs "$policy" ghostctl run "$ENCLAVE" -- simple_exp -n "$scale"
-		stop_agent
+# bench_prog WHAT CMD...: a microbenchmark program; its samples and
+# series information go to the results port, its summaries to the console.
+bench_prog()
+{
+	local what=$1 log rc name
+
+	shift
+	log=$work/prog.log
+	BENCH_SAMPLES=$samples GT_TEST_TIMEOUT=$step_timeout \
+		timeout "$step_timeout" "$@" >"$log" 2>&1
+	rc=$?
+	sed -n 's/^sample /sample /p; s/^info /series /p' "$log" |
+		while IFS= read -r line; do
+			out "$line"
+		done
+	sed -n 's/^summary \([^ ]*\) \([^ ]*\) \([^ ]*\) \([^ ]*\) \(.*\)/\1: n \2, median \3 ns, p99 \4 ns, max \5 ns/p' \
+		"$log" | while IFS= read -r line; do
+			say "$line"
+		done
+	if [ "$rc" -ne 0 ]; then
+		failed "$what exited $rc: $(tail_of "$log")"
+		return 1
+	fi
+	# A program that printed nothing measured nothing.
+	name=$(sed -n 's/^summary \([^ ]*\) 0 .*/\1/p' "$log" | head -n 1)
+	if ! grep -q '^summary ' "$log" || [ -n "$name" ]; then
+		failed "$what: no samples${name:+ for $name}"
+		return 1
+	fi
+}
+
+# Against an enclave of every CPU, driven by the programs themselves.
+bench_micro()
+{
+	local b=$GHOST_DIR/build/test/bench
+
+	bench_prog "futex wake to run" "$b/futex_wake" cfs
+	bench_prog "remote commit to run" "$b/commit_to_run" remote
+	bench_prog "wakeup to message, agent in AGENT_WAIT" \
+		"$b/wakeup_to_msg" wait
+	bench_prog "wakeup to message, spinning agent" "$b/wakeup_to_msg" spin
+	bench_prog "group commit" "$b/group_commit" scaling
+	bench_prog "null ioctl" "$b/null_ioctl" compare
+}
+
+# bench_loops CONFIG [CMD...]: ping-pong and yield loops under CONFIG, in
+# CMD (ghostctl run ...) or, for CFS, pinned to the first enclave CPUs.
+bench_loops()
+{
+	local config=$1 a='' b='' pin_yield='' m
+	local b_dir=$GHOST_DIR/build/test/bench
+
+	shift
+	if [ "$config" = cfs ]; then
+		a="-a $cpu_a"
+		b="-b $cpu_b"
+		pin_yield="-c $cpu_a"
+	fi
+	for m in pipe futex; do
+		# shellcheck disable=SC2086 # empty or two words
+		bench_prog "$m ping-pong under $config" "$@" "$b_dir/pingpong" -m "$m" \
+			-s "${m}_rtt_$config" $a $b
 	done
+	# shellcheck disable=SC2086
+	bench_prog "sched_yield loop under $config" "$@" "$b_dir/yield_loop" \
+		-s "yield_$config" $pin_yield
+}
+
+# Under one policy: the loops, then simple_exp.
+bench_policy()
+{
+	local policy=$1
+
+	start_agent "$policy" "the $policy runs" || return 1
+	bench_loops "$policy" ghostctl run "$ENCLAVE" --
+	wall_runs "$policy" ghostctl run "$ENCLAVE" -- \
+		simple_exp -x -n "$scale"
+	stop_agent
+}
+
+bench_sched()
+{
+	bench_loops cfs
+	wall_runs cfs taskset -c "$cpus" simple_exp -c -n "$scale"
+	bench_policy fifo_per_cpu
+	global_opt="--global-cpu $cpu_global"
+	bench_policy fifo_centralized
+	global_opt=
+	# The CPUs fifo_centralized leaves to threads, under CFS.
+	wall_runs cfs_remaining taskset -c "$cpus_remaining" \
+		simple_exp -c -n "$scale"
 }
 
 # simple_exp over and over in the enclave until $work/stop appears.
@@ -243,23 +345,6 @@ bench_swap()
 	stop_agent
 }
 
-bench_latency()
-{
-	local rc line
-
-	GT_TEST_TIMEOUT=$step_timeout "$GHOST_DIR/build/test/agent/t_latency" table \
-		>"$work/latency.log" 2>&1
-	rc=$?
-	if [ "$rc" -ne 0 ]; then
-		failed "t_latency table exited $rc: $(tail_of "$work/latency.log")"
-		return 1
-	fi
-	sed -n '/^latency (us)/,$p' "$work/latency.log" | while IFS= read -r line; do
-		out "latency $line"
-	done
-	say "t_latency table done"
-}
-
 main()
 {
 	parse_cmdline
@@ -270,17 +355,36 @@ main()
 	out "info reps $reps"
 	out "info swaps $swaps"
 	out "info scale $scale"
+	[ -z "$rt_runtime" ] ||
+		echo "$rt_runtime" >/proc/sys/kernel/sched_rt_runtime_us
 	out "info rt_runtime_us $(cat /proc/sys/kernel/sched_rt_runtime_us)"
+	out "info samples $samples"
+	out "info clocksource $(cat \
+		/sys/devices/system/clocksource/clocksource0/current_clocksource)"
+	# shellcheck disable=SC2046 # one CPU a word
+	set -- $(cpu_list "$cpus")
+	if [ $# -lt 2 ]; then
+		failed "the bench needs two enclave CPUs or more, not '$cpus'"
+		return 1
+	fi
+	cpu_a=$1
+	cpu_b=$2
+	cpu_global=$1
+	shift
+	cpus_remaining=$(echo "$@" | tr ' ' ',')
+	out "info global_cpu $cpu_global"
+	out "info cpus_remaining $cpus_remaining"
+	out "info pinned_cpus $cpu_a $cpu_b"
 	say "Linux $(uname -r), $(nproc) vCPUs, enclave CPUs $cpus," \
-		"$reps runs each, $swaps swaps"
+		"$reps runs each, $swaps swaps, $samples samples a series"
 
 	if ! /usr/sbin/modprobe ghost || ! mount -t ghost ghost /sys/fs/ghost; then
 		failed "loading ghost.ko"
 		return 1
 	fi
-	bench_wall
+	bench_micro
+	bench_sched
 	bench_swap
-	bench_latency
 	out "info end"
 	[ "$nfail" -eq 0 ]
 }
