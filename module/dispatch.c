@@ -243,8 +243,9 @@ bool ghost_dispatch_run_on_wake_locked(struct ghost_enclave *e,
 		return false;
 	quiet = READ_ONCE(e->dl[cpu].flags) & GHOST_DL_F_QUIET;
 	gt->barrier++;
-	ghost_emit_wakeup(e, gt, waker_cpu, quiet);
+	/* The status word first: an agent that reads the messages sees it. */
 	ghost_place_locked(e, gt, cpu);
+	ghost_emit_wakeup(e, gt, waker_cpu, quiet);
 	ghost_emit_task_quiet(e, gt, GHOST_MSG_TASK_LATCHED, cpu, quiet);
 	return true;
 }
