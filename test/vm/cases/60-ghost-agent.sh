@@ -46,6 +46,24 @@ test_simple_exp_threads_enter_by_themselves()
 	stop_agent "$AGENT_PID"
 }
 
+# A load in a pid namespace of its own under an agent outside it: the
+# agent finds its threads by gtid, which is the same whatever namespace
+# the thread, the writer of tasks or the agent is in.
+test_load_in_a_pid_namespace_under_an_agent_outside()
+{
+	clean_ghost
+	start_agent a --cpus 1-3 --policy fifo_per_cpu
+	no_watchdog 1
+	audit_on 1
+	timeout 120 unshare -p -f -m --mount-proc \
+		simple_exp -e 1 -t spin -t pipe -t create -t fork \
+		>simple_exp.log 2>&1 ||
+		fail "simple_exp in a new pid namespace: $(grep -v ': pass' simple_exp.log | tail -3)"
+	check_audit 1
+	kill -0 "$AGENT_PID" 2>/dev/null || fail "the agent died: $(cat a.err)"
+	stop_agent "$AGENT_PID"
+}
+
 test_fifo_centralized_runs_simple_exp()
 {
 	clean_ghost

@@ -254,3 +254,29 @@ agent_test()
 	clean_ghost
 	"$@"
 }
+
+# audit_on ID: the module's audit of enclave ID samples from now on.
+audit_on()
+{
+	gwrite "$GHOST_FS/enclave_$1/audit" 1 >/dev/null ||
+		fail "cannot turn the audit of enclave $1 on"
+}
+
+# status_key ID KEY: a value of enclave ID's status file.
+status_key()
+{
+	sed -n "s/^$2 //p" "$GHOST_FS/enclave_$1/status"
+}
+
+# check_audit ID: samples were taken, and none found a violation.
+check_audit()
+{
+	local id=$1 samples bad
+
+	samples=$(status_key "$id" audit_samples)
+	bad=$(status_key "$id" audit_violations)
+	echo "audit: $samples samples, ${bad:-?} violations"
+	[ "${samples:-0}" -gt 0 ] || fail "the audit took no sample"
+	[ "$bad" = 0 ] ||
+		fail "$bad audit samples found user code without a commit, last in thread $(status_key "$id" audit_last_violator)"
+}
