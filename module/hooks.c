@@ -53,6 +53,13 @@ static struct ghost_thread *ghost_hook_thread(struct task_struct *p)
 	return gt;
 }
 
+/*
+ * A blocked ghost thread is being woken.  sched_waking fires on the
+ * waker's CPU before any IPI, so the agent hears of it as early as it
+ * can; sched_wakeup catches a wakeup that raced the thread's own switch
+ * out (its block was not recorded yet at sched_waking).  Acting on the
+ * first one that finds the thread blocked, each is a no-op after it.
+ */
 static void ghost_tp_wakeup(void *data, struct task_struct *p)
 {
 	struct ghost_thread *gt;
@@ -245,6 +252,7 @@ struct ghost_tp {
 };
 
 static struct ghost_tp ghost_tps[] = {
+	{ "sched_waking",	ghost_tp_wakeup },
 	{ "sched_wakeup",	ghost_tp_wakeup },
 	{ "sched_switch",	ghost_tp_switch },
 	{ "sched_process_fork",	ghost_tp_fork },
