@@ -40,6 +40,8 @@ static void *toggle(void *arg)
 		if ((r->err = -gt_efile_write(r->e, "cpulist", "%s", r->with)))
 			break;
 		r->rounds++;
+		/* In for a while too, so that commits land there. */
+		gt_sleep_ms(2);
 	}
 	r->stop = 1;
 	return NULL;
