@@ -9,6 +9,7 @@
  */
 #include <dlfcn.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -16,6 +17,7 @@
 #include <time.h>
 #include <unistd.h>
 #include <sys/resource.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 
 #include <ghost/policy.h>
@@ -137,18 +139,68 @@ static int find_policy(const char *name, const char *const dirs[],
 	return -ENOENT;
 }
 
+/*
+ * Code that runs in the agent (root, CAP_SYS_NICE) must be as trusted as
+ * the agent, as a kernel module must be: owned by root (or by the user
+ * running it) and writable by nobody else.
+ */
+static int check_trusted(int fd, const char *path, char *msg, size_t len)
+{
+	struct stat st;
+
+	if (fstat(fd, &st)) {
+		libghost_msg(msg, len, "cannot read policy %s: %s", path,
+			     strerror(errno));
+		return -errno;
+	}
+	if (!S_ISREG(st.st_mode)) {
+		libghost_msg(msg, len, "policy %s is not a regular file", path);
+		return -EINVAL;
+	}
+	if (st.st_uid != 0 && st.st_uid != geteuid()) {
+		libghost_msg(msg, len,
+			     "policy %s belongs to uid %u: only files of root (or of the user running the agent) are loaded",
+			     path, (unsigned int)st.st_uid);
+		return -EPERM;
+	}
+	if (st.st_mode & (S_IWGRP | S_IWOTH)) {
+		libghost_msg(msg, len,
+			     "policy %s is writable by group or others (mode %03o): chmod go-w it",
+			     path, (unsigned int)(st.st_mode & 0777));
+		return -EPERM;
+	}
+	return 0;
+}
+
 int ghost_policy_open(const char *name, const char *const dirs[],
 		      struct ghost_policy_lib *lib, char *msg, size_t len)
 {
 	char why[512];
 	void *sym;
-	int ret;
+	int ret, fd;
 
 	memset(lib, 0, sizeof(*lib));
 	ret = find_policy(name, dirs, lib->path, sizeof(lib->path), msg, len);
 	if (ret)
 		return ret;
+	fd = open(lib->path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0) {
+		ret = -errno;
+		libghost_msg(msg, len, "cannot read policy %s: %s", lib->path,
+			     strerror(errno));
+		return ret;
+	}
+	ret = check_trusted(fd, lib->path, msg, len);
+	if (ret) {
+		close(fd);
+		return ret;
+	}
+	/*
+	 * By path: the loader matches /proc/self/fd/N names across loads,
+	 * and a reused descriptor number would name another library.
+	 */
 	lib->dl = dlopen(lib->path, RTLD_NOW | RTLD_LOCAL);
+	close(fd);
 	if (!lib->dl) {
 		libghost_msg(msg, len, "cannot load policy %s: %s", lib->path,
 			     dlerror());

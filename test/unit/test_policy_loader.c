@@ -7,10 +7,12 @@
  * loader (this process) survives.
  */
 #include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+#include <sys/stat.h>
 
 #include <check.h>
 
@@ -185,6 +187,58 @@ START_TEST(test_not_a_shared_object)
 	ck_assert_int_eq(write(fd, "not ELF\n", 8), 8);
 	close(fd);
 	expect_refused(path, -ELIBBAD, "cannot load policy");
+	unlink(path);
+}
+END_TEST
+
+/* A copy of the good plugin at a temporary path, with @mode. */
+static void copy_good(char *path, mode_t mode)
+{
+	char buf[65536];
+	int in = open(GHOST_TEST_PLUGIN_DIR "/good.so", O_RDONLY);
+	int out = mkstemp(path);
+	ssize_t n;
+
+	ck_assert_int_ge(in, 0);
+	ck_assert_int_ge(out, 0);
+	while ((n = read(in, buf, sizeof(buf))) > 0)
+		ck_assert_int_eq(write(out, buf, n), n);
+	ck_assert_int_eq(fchmod(out, mode), 0);
+	close(in);
+	close(out);
+}
+
+/* Like a kernel module: only a file nobody else may change is loaded. */
+START_TEST(test_writable_plugin_refused)
+{
+	char path[] = "/tmp/ghost-unit-policy-XXXXXX";
+
+	copy_good(path, 0664);
+	expect_refused(path, -EPERM, "is writable by group or others (mode 664)");
+	ck_assert_int_eq(chmod(path, 0646), 0);
+	expect_refused(path, -EPERM, "is writable by group or others (mode 646)");
+	ck_assert_int_eq(chmod(path, 0644), 0);
+	{
+		struct ghost_policy_lib lib;
+		char msg[512] = "";
+
+		ck_assert_msg(!ghost_policy_open(path, dirs, &lib, msg,
+						 sizeof(msg)), "%s", msg);
+		ghost_policy_close(&lib);
+	}
+	unlink(path);
+}
+END_TEST
+
+START_TEST(test_plugin_of_another_user_refused)
+{
+	char path[] = "/tmp/ghost-unit-policy-XXXXXX";
+
+	if (geteuid())
+		return;	/* only root can give a file away */
+	copy_good(path, 0644);
+	ck_assert_int_eq(chown(path, 65534, 65534), 0);
+	expect_refused(path, -EPERM, "belongs to uid 65534");
 	unlink(path);
 }
 END_TEST
@@ -366,6 +420,8 @@ static Suite *loader_suite(void)
 	tcase_set_timeout(tc, 10);
 	tcase_add_test(tc, test_good_plugin_loads);
 	tcase_add_test(tc, test_good_plugin_by_path);
+	tcase_add_test(tc, test_writable_plugin_refused);
+	tcase_add_test(tc, test_plugin_of_another_user_refused);
 	tcase_add_test(tc, test_wrong_abi_refused);
 	tcase_add_test(tc, test_short_table_refused);
 	tcase_add_test(tc, test_missing_symbol_refused);
