@@ -429,6 +429,25 @@ static void cfifo_slice(struct ghost_policy_ctx *ctx, __u64 now)
  * CPU with fewer than @lvl + 1 valid entries one more, idle CPUs before
  * busy ones.  0, or -1 if there are no lists.
  */
+/*
+ * @cpu's list is empty: none of our entries is left in it.  The module
+ * skips an entry it finds stale without a message of its own, and drops
+ * every list on a rediscovery: forget those, or their threads would wait
+ * for entries that are gone.
+ */
+static void cfifo_forget_entries(struct cfifo *f, int cpu)
+{
+	struct gp_list *n;
+	struct cfifo_task *t;
+
+	gp_list_for_each(n, &f->rq) {
+		t = gp_container_of(n, struct cfifo_task, node);
+		if (t->listed_cpu == cpu)
+			t->listed_cpu = -1;
+	}
+	f->cpu[cpu].listed = 0;
+}
+
 static int cfifo_publish(struct ghost_policy_ctx *ctx)
 {
 	struct cfifo *f = cfifo_of(ctx);
@@ -437,6 +456,12 @@ static int cfifo_publish(struct ghost_policy_ctx *ctx)
 	struct cfifo_cpu *c;
 	int idle, lvl, i, cpu, out;
 
+	for (i = 0; i < ctx->nr_cpus; i++) {
+		cpu = ctx->cpus[i];
+		if (f->cpu[cpu].listed &&
+		    ghost_policy_dl_outstanding(ctx, cpu) == 0)
+			cfifo_forget_entries(f, cpu);
+	}
 	for (idle = 1; idle >= 0; idle--) {
 		for (lvl = 0; lvl < f->depth; lvl++) {
 			for (i = 0; i < ctx->nr_cpus; i++) {

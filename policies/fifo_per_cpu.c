@@ -347,6 +347,34 @@ static void fifo_task_latched(struct ghost_policy_ctx *ctx,
  * cannot be moved); a thread that came to the front later is listed
  * behind them.  0, or -1 if the CPU has no list.
  */
+/*
+ * @cpu's list is empty: none of our entries is left in it.  The module
+ * skips an entry it finds stale without a message of its own, and drops
+ * every list on a rediscovery: forget those, or their threads would wait
+ * for entries that are gone.  (After a swap a thread may be listed on a
+ * CPU other than the one whose runqueue holds it: look at every queue.)
+ */
+static void fifo_forget_entries(struct ghost_policy_ctx *ctx, int cpu)
+{
+	struct fifo *f = fifo_of(ctx);
+	struct fifo_cpu *q;
+	struct gp_list *n;
+	struct fifo_task *t;
+	int i;
+
+	for (i = 0; i < ctx->nr_cpus; i++) {
+		q = fifo_cpu(f, ctx->cpus[i]);
+		if (!q)
+			continue;
+		gp_list_for_each(n, &q->rq) {
+			t = gp_container_of(n, struct fifo_task, node);
+			if (t->listed_cpu == cpu)
+				t->listed_cpu = -1;
+		}
+	}
+	f->cpu[cpu].listed = 0;
+}
+
 static int fifo_publish(struct ghost_policy_ctx *ctx, struct fifo_cpu *c,
 			int cpu)
 {
@@ -357,6 +385,8 @@ static int fifo_publish(struct ghost_policy_ctx *ctx, struct fifo_cpu *c,
 
 	if (out < 0)
 		return -1;
+	if (!out && c->listed)
+		fifo_forget_entries(ctx, cpu);
 	room = f->depth - c->listed;
 	if (room > GHOST_DISPATCH_SLOTS - out)
 		room = GHOST_DISPATCH_SLOTS - out;
