@@ -102,7 +102,10 @@ int ghost_thread_leave(struct ghost_enclave *e, pid_t tid)
 	}
 	rcu_read_lock();
 	gt = ghost_thread_lookup(p);
+	/* Gone already, though its entry is still hashed for a moment. */
 	if (!gt || gt->e != e || test_bit(GT_F_AGENT, &gt->flags) ||
+	    (test_bit(GT_F_JOINED, &gt->flags) &&
+	     !test_bit(GT_F_ENROLLED, &gt->flags)) ||
 	    !ghost_thread_tryget(gt))
 		err = -ESRCH;
 	rcu_read_unlock();
