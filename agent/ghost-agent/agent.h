@@ -187,7 +187,12 @@ int agent_swap(struct rt *rt, const char *name, char *const opts[],
 /* control.c */
 int control_open(struct rt *rt);
 void control_close(struct rt *rt);
-void control_serve(struct rt *rt, int fd);
+/*
+ * Wait up to @ms (< 0: no limit) for signalfd @sfd to be readable while
+ * serving the clients of the control socket; 1 if it is.  Never blocks
+ * on a client.
+ */
+int control_poll(struct rt *rt, int sfd, int ms);
 void control_sample(struct rt *rt);
 extern int control_fd;
 

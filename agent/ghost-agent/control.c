@@ -10,6 +10,14 @@
  * client then shuts down its side.  The reply is "key value" lines, the
  * first "status ok" or "status error", and on error "error <why>".
  *
+ * Clients are served side by side, up to MAX_CLIENTS at a time (others
+ * wait in the listen backlog), without ever blocking: the main loop
+ * polls their sockets with the signalfd (control_poll()), so a client
+ * that is slow or stuck holds off neither the others nor SIGTERM.  A
+ * client must send its whole request within REQ_MS and read its whole
+ * reply within REPLY_MS, or it is dropped.  Only running a command takes
+ * the main thread for a while (a swap, mostly).
+ *
  *   status                       the agent's state and rates
  *   threads                      every thread: the kernel's view (status
  *                                word, CPU) and, if the policy can export
@@ -39,7 +47,9 @@
 
 #define REQ_MAX		8192
 #define REPLY_MAX	65536
-#define IO_TIMEOUT_MS	1000
+#define REQ_MS		2000		/* to send the whole request */
+#define REPLY_MS	5000		/* to read the whole reply */
+#define MAX_CLIENTS	16
 
 int control_fd = -1;
 static char sock_path[108];
@@ -54,6 +64,23 @@ struct reply {
 	char buf[REPLY_MAX];
 	size_t len;
 };
+
+/* A connection: its request is read, then its reply written. */
+struct client {
+	int used;
+	int fd;
+	int allowed;			/* a peer of ours */
+	struct ucred cred;
+	char req[REQ_MAX];
+	size_t req_len;
+	int replying;			/* the request is in, r goes out */
+	struct reply r;
+	size_t sent;
+	int handover;			/* rt->handed_over once r is out */
+	uint64_t deadline;		/* ns: drop it then */
+};
+
+static struct client clients[MAX_CLIENTS];
 
 static void put(struct reply *r, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
@@ -145,6 +172,14 @@ int control_open(struct rt *rt)
 
 void control_close(struct rt *rt)
 {
+	int i;
+
+	/* Not client_close(): a hand-over not told is no hand-over. */
+	for (i = 0; i < MAX_CLIENTS; i++) {
+		if (clients[i].used)
+			close(clients[i].fd);
+		clients[i].used = 0;
+	}
 	if (control_fd < 0)
 		return;
 	close(control_fd);
@@ -329,53 +364,13 @@ static void do_threads(struct rt *rt, struct reply *r)
 	pthread_mutex_unlock(&rt->lock);
 }
 
-static void do_handover(struct rt *rt, struct reply *r)
+/* 1: we stop once the reply is out (client_close()), not before. */
+static int do_handover(struct rt *rt, struct reply *r)
 {
 	put(r, "status ok\n");
 	put(r, "pid %d\n", (int)getpid());
 	put(r, "created %d\n", rt->created);
-	atomic_store(&rt->handed_over, 1);
-}
-
-/* Read the request until the peer's EOF. */
-static int read_request(int fd, char *buf, size_t len)
-{
-	struct pollfd pfd = { .fd = fd, .events = POLLIN };
-	size_t off = 0;
-	ssize_t n;
-
-	for (;;) {
-		if (off == len - 1)
-			return -E2BIG;
-		if (poll(&pfd, 1, IO_TIMEOUT_MS) <= 0)
-			return -ETIMEDOUT;
-		n = read(fd, buf + off, len - 1 - off);
-		if (n < 0) {
-			if (errno == EINTR || errno == EAGAIN)
-				continue;
-			return -errno;
-		}
-		if (!n)
-			break;
-		off += n;
-	}
-	buf[off] = '\0';
-	return 0;
-}
-
-static void send_reply(int fd, const struct reply *r)
-{
-	size_t off = 0;
-	ssize_t n;
-
-	while (off < r->len) {
-		n = send(fd, r->buf + off, r->len - off, MSG_NOSIGNAL);
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n <= 0)
-			return;
-		off += n;
-	}
+	return 1;
 }
 
 static int peer_cred(int fd, struct ucred *cred)
@@ -413,40 +408,181 @@ static int peer_is_admin(pid_t pid)
 	return found && (eff >> CAP_SYS_ADMIN & 1);
 }
 
-void control_serve(struct rt *rt, int lfd)
+static void client_close(struct rt *rt, struct client *c)
 {
-	static char req[REQ_MAX];
-	static struct reply r;
-	struct ucred cred;
-	char *args, *cmd;
-	int fd;
+	close(c->fd);
+	c->used = 0;
+	if (c->handover)
+		atomic_store(&rt->handed_over, 1);
+}
 
-	fd = accept4(lfd, NULL, NULL, SOCK_CLOEXEC);
-	if (fd < 0)
-		return;
-	r.len = 0;
-	if (peer_cred(fd, &cred) || !peer_allowed(&cred)) {
-		put(&r, "status error\nerror permission denied\n");
-	} else if (read_request(fd, req, sizeof(req))) {
-		put(&r, "status error\nerror malformed request\n");
-	} else {
-		args = req;
-		cmd = strsep(&args, "\n");
-		if (!strcmp(cmd, "status"))
-			do_status(rt, &r);
-		else if ((!strcmp(cmd, "swap") || !strcmp(cmd, "handover")) &&
-			 !peer_is_admin(cred.pid))
-			put(&r, "status error\nerror %s needs CAP_SYS_ADMIN\n",
-			    cmd);
-		else if (!strcmp(cmd, "swap"))
-			do_swap(rt, args ? args : (char *)"", &r);
-		else if (!strcmp(cmd, "threads"))
-			do_threads(rt, &r);
-		else if (!strcmp(cmd, "handover"))
-			do_handover(rt, &r);
-		else
-			put(&r, "status error\nerror unknown command '%s'\n", cmd);
+/* The whole request is in: run it. */
+static void client_run(struct rt *rt, struct client *c)
+{
+	char *args, *cmd;
+
+	c->req[c->req_len] = '\0';
+	args = c->req;
+	cmd = strsep(&args, "\n");
+	if (!c->allowed)
+		put(&c->r, "status error\nerror permission denied\n");
+	else if (!strcmp(cmd, "status"))
+		do_status(rt, &c->r);
+	else if ((!strcmp(cmd, "swap") || !strcmp(cmd, "handover")) &&
+		 !peer_is_admin(c->cred.pid))
+		put(&c->r, "status error\nerror %s needs CAP_SYS_ADMIN\n", cmd);
+	else if (!strcmp(cmd, "swap"))
+		do_swap(rt, args ? args : (char *)"", &c->r);
+	else if (!strcmp(cmd, "threads"))
+		do_threads(rt, &c->r);
+	else if (!strcmp(cmd, "handover"))
+		c->handover = do_handover(rt, &c->r);
+	else
+		put(&c->r, "status error\nerror unknown command '%s'\n", cmd);
+}
+
+/* As much of the reply as the socket takes now; closed once all is out. */
+static void client_write(struct rt *rt, struct client *c)
+{
+	ssize_t n;
+
+	while (c->sent < c->r.len) {
+		n = send(c->fd, c->r.buf + c->sent, c->r.len - c->sent,
+			 MSG_NOSIGNAL | MSG_DONTWAIT);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK))
+			return;
+		if (n <= 0)
+			break;
+		c->sent += n;
 	}
-	send_reply(fd, &r);
-	close(fd);
+	client_close(rt, c);
+}
+
+static void client_reply(struct rt *rt, struct client *c)
+{
+	c->replying = 1;
+	c->deadline = rt_now_ns() + REPLY_MS * 1000000ULL;
+	client_write(rt, c);
+}
+
+/* What the peer sent so far; at its EOF, run the request and reply. */
+static void client_read(struct rt *rt, struct client *c)
+{
+	ssize_t n;
+
+	for (;;) {
+		if (c->req_len == REQ_MAX - 1) {
+			put(&c->r, "status error\nerror request too long\n");
+			client_reply(rt, c);
+			return;
+		}
+		n = read(c->fd, c->req + c->req_len, REQ_MAX - 1 - c->req_len);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK))
+			return;
+		if (n < 0) {
+			client_close(rt, c);
+			return;
+		}
+		if (!n)
+			break;
+		c->req_len += n;
+	}
+	client_run(rt, c);
+	client_reply(rt, c);
+}
+
+/* Past its deadline: a word if the socket takes it, and good-bye. */
+static void client_expire(struct rt *rt, struct client *c)
+{
+	static const char msg[] = "status error\nerror request timed out\n";
+
+	if (!c->replying)
+		send(c->fd, msg, sizeof(msg) - 1, MSG_NOSIGNAL | MSG_DONTWAIT);
+	client_close(rt, c);
+}
+
+/* New connections, as long as there is room for them. */
+static void client_accept(struct rt *rt)
+{
+	struct client *c;
+	int i, fd;
+
+	for (i = 0; i < MAX_CLIENTS; i++) {
+		c = &clients[i];
+		if (c->used)
+			continue;
+		fd = accept4(control_fd, NULL, NULL,
+			     SOCK_CLOEXEC | SOCK_NONBLOCK);
+		if (fd < 0)
+			return;
+		c->used = 1;
+		c->fd = fd;
+		c->allowed = !peer_cred(fd, &c->cred) &&
+			     peer_allowed(&c->cred);
+		c->req_len = 0;
+		c->replying = 0;
+		c->r.len = 0;
+		c->sent = 0;
+		c->handover = 0;
+		c->deadline = rt_now_ns() + REQ_MS * 1000000ULL;
+		/* The request is often there already. */
+		client_read(rt, c);
+	}
+}
+
+int control_poll(struct rt *rt, int sfd, int ms)
+{
+	struct pollfd pfd[2 + MAX_CLIENTS];
+	struct client *of[2 + MAX_CLIENTS];
+	int i, n = 0, lidx = -1, room = 0;
+	uint64_t now = rt_now_ns();
+	long long left;
+
+	pfd[n].fd = sfd;
+	pfd[n++].events = POLLIN;
+	for (i = 0; i < MAX_CLIENTS; i++) {
+		struct client *c = &clients[i];
+
+		if (!c->used) {
+			room = 1;
+			continue;
+		}
+		left = c->deadline > now ?
+		       (long long)((c->deadline - now + 999999) / 1000000) : 0;
+		if (ms < 0 || left < ms)
+			ms = left;
+		of[n] = c;
+		pfd[n].fd = c->fd;
+		pfd[n++].events = c->replying ? POLLOUT : POLLIN;
+	}
+	if (control_fd >= 0 && room) {
+		lidx = n;
+		pfd[n].fd = control_fd;
+		pfd[n++].events = POLLIN;
+	}
+	if (poll(pfd, n, ms) < 0)
+		return 0;
+	/* A signal first: nothing else to do then. */
+	if (pfd[0].revents)
+		return 1;
+	for (i = 1; i < n; i++) {
+		if (i == lidx || !pfd[i].revents)
+			continue;
+		if (of[i]->replying)
+			client_write(rt, of[i]);
+		else
+			client_read(rt, of[i]);
+	}
+	now = rt_now_ns();
+	for (i = 0; i < MAX_CLIENTS; i++) {
+		if (clients[i].used && now >= clients[i].deadline)
+			client_expire(rt, &clients[i]);
+	}
+	if (lidx >= 0 && pfd[lidx].revents)
+		client_accept(rt);
+	return 0;
 }

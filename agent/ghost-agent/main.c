@@ -119,7 +119,9 @@ static const char help_text[] =
 "       'ghostctl status ID' shows its policy, CPUs, threads, message and\n"
 "       commit rates and failed commits by status; 'ghostctl policy swap ID\n"
 "       NAME' replaces the policy without stopping any thread and prints\n"
-"       the blackout.\n"
+"       the blackout.  Clients are served side by side; one that does not\n"
+"       send its whole request within 2 s, or read its whole reply within\n"
+"       5 s, is dropped.\n"
 "\n"
 "EXIT STATUS\n"
 "       0   stopped by SIGINT or SIGTERM, or handed over to a new agent\n"
@@ -457,10 +459,6 @@ static int block_signals(void)
 /* Serve the control socket until a signal, a failure or a hand-over. */
 static int serve(struct rt *rt, int sfd)
 {
-	struct pollfd pfd[2] = {
-		{ .fd = sfd, .events = POLLIN },
-		{ .fd = control_fd, .events = POLLIN },
-	};
 	struct signalfd_siginfo si;
 	uint64_t next = rt_now_ns();
 
@@ -481,12 +479,10 @@ static int serve(struct rt *rt, int sfd)
 			control_sample(rt);
 			next = rt_now_ns() + 1000000000ULL;
 		}
-		if (poll(pfd, control_fd >= 0 ? 2 : 1, 200) <= 0)
-			continue;
-		if (pfd[0].revents && read(sfd, &si, sizeof(si)) == sizeof(si))
+		/* Clients are served in there, never for long. */
+		if (control_poll(rt, sfd, 200) &&
+		    read(sfd, &si, sizeof(si)) == sizeof(si))
 			return EXIT_OK;
-		if (control_fd >= 0 && pfd[1].revents)
-			control_serve(rt, control_fd);
 	}
 }
 

@@ -1,7 +1,8 @@
 # SPDX-License-Identifier: GPL-2.0
 #
-# Check unit tests of libghost, ghostctl's command line, the policy loader
-# and the policies; included by the top Makefile.  The tests link the
+# Check unit tests of libghost, ghostctl's command line, the policy loader,
+# the policies and ghost-agent's control socket and swap; included by the
+# top Makefile.  The tests link the
 # library objects statically so they can reach internals that the shared
 # library keeps local.  The policy tests load the policies of $(O)/policies
 # and tiny test plugins (test/unit/plugins/*.c) built next to the tests.
@@ -11,7 +12,8 @@ CHECK_LIBS := $(shell pkg-config --libs check 2>/dev/null || echo -lcheck)
 
 UNIT_NAMES := test_abi test_cpulist test_version test_status test_enclave test_cli \
 	      test_hint test_ring test_txn test_dispatch test_task test_policy_loader \
-	      test_fifo_per_cpu test_fifo_centralized test_policy_swap
+	      test_fifo_per_cpu test_fifo_centralized test_policy_swap \
+	      test_agent
 UNIT_TESTS := $(UNIT_NAMES:%=$(O)/test/unit/%)
 UNIT_OBJS := $(UNIT_NAMES:%=$(O)/test/unit/%.o) $(O)/test/unit/sim.o
 UNIT_LINK_OBJS := $(LIBGHOST_OBJS) $(GHOSTCTL_CLI_OBJS) $(O)/test/unit/sim.o
@@ -21,7 +23,13 @@ UNIT_PLUGIN_NAMES := crash_init fail_init good missing_callback no_symbol \
 		     short_table wrong_abi
 UNIT_PLUGINS := $(UNIT_PLUGIN_NAMES:%=$(O)/test/unit/plugins/%.so)
 
-$(UNIT_OBJS): CPPFLAGS += -Iagent/lib -Iagent/ghostctl $(CHECK_CFLAGS) \
+# test_agent runs ghost-agent's parts but main() in-process.
+UNIT_AGENT_OBJS := $(filter-out %/main.o,$(GHOST_AGENT_OBJS))
+$(O)/test/unit/test_agent: $(UNIT_AGENT_OBJS)
+$(O)/test/unit/test_agent: UNIT_EXTRA_OBJS := $(UNIT_AGENT_OBJS)
+
+$(UNIT_OBJS): CPPFLAGS += -Iagent/lib -Iagent/ghostctl -Iagent/ghost-agent \
+	$(CHECK_CFLAGS) \
 	-DGHOST_TEST_POLICY_DIR='"$(abspath $(O))/policies"' \
 	-DGHOST_TEST_PLUGIN_DIR='"$(abspath $(O))/test/unit/plugins"'
 
@@ -29,7 +37,7 @@ $(UNIT_TESTS): $(O)/test/unit/%: $(O)/test/unit/%.o $(UNIT_LINK_OBJS) \
 		$(UNIT_PLUGINS) $(O)/policies/fifo_per_cpu.so \
 		$(O)/policies/fifo_centralized.so
 	$(quiet) LD $@
-	$(Q)$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $< $(UNIT_LINK_OBJS) \
+	$(Q)$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $< $(UNIT_EXTRA_OBJS) $(UNIT_LINK_OBJS) \
 		$(CHECK_LIBS) $(LIBGHOST_LIBS) -lpthread
 
 $(UNIT_PLUGINS): $(O)/test/unit/plugins/%.so: test/unit/plugins/%.c \

@@ -1,0 +1,342 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Unit tests: ghost-agent's control socket, in-process and without a
+ * kernel.  The agent runs no agent thread; its enclave has two CPUs, a
+ * default queue in plain memory and a ctl that is /dev/null (every ioctl
+ * fails with ENOTTY), its policy is fifo_per_cpu, and its control socket
+ * listens in the test's scratch directory.  The test plays both the main
+ * loop (control_poll()) and the clients.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+#include <sys/socket.h>
+#include <sys/un.h>
+
+#include <check.h>
+
+#include "agent.h"
+#include "fakefs.h"
+
+#ifndef GHOST_TEST_POLICY_DIR
+#define GHOST_TEST_POLICY_DIR "build/policies"
+#endif
+#ifndef GHOST_TEST_PLUGIN_DIR
+#define GHOST_TEST_PLUGIN_DIR "build/test/unit/plugins"
+#endif
+
+#define RING_SLOTS	64
+
+static struct rt rt;
+static void *ring;
+static char sock_path[sizeof(((struct sockaddr_un *)0)->sun_path)];
+
+static long long now_ms(void)
+{
+	return (long long)(rt_now_ns() / 1000000);
+}
+
+/* Checked fixture: a fresh agent, listening. */
+static void agent_setup(void)
+{
+	static const char *const dirs[] = {
+		GHOST_TEST_POLICY_DIR, GHOST_TEST_PLUGIN_DIR, NULL,
+	};
+	size_t size = sizeof(struct ghost_ring) +
+		      RING_SLOTS * sizeof(struct ghost_msg);
+	struct sockaddr_un addr = { .sun_family = AF_UNIX };
+	char msg[1024];
+	int cpu, fd;
+
+	fake_setup();
+	memset(&rt, 0, sizeof(rt));
+	ck_assert_int_eq(rt_init(&rt), 0);
+	rt.id = 1;
+	rt.enc.ctl_fd = open("/dev/null", O_RDWR | O_CLOEXEC);
+	ck_assert_int_ge(rt.enc.ctl_fd, 0);
+	ring = calloc(1, size);
+	ck_assert_ptr_nonnull(ring);
+	((struct ghost_ring *)ring)->nr_slots = RING_SLOTS;
+	ck_assert_int_eq(ghost_queue_init_mem(&rt.q, ring, size), 0);
+	for (cpu = 0; cpu < 2; cpu++) {
+		ghost_cpuset_set(&rt.enc.cpus, cpu);
+		rt.ecpus[rt.nr_ecpus++] = cpu;
+	}
+	rt.global_cpu = 0;
+	rt.topo.nr_cpu_ids = 2;
+	rt.policy_dirs = dirs;
+	rt.pol = instance_load(&rt, "fifo_per_cpu", NULL, 0, msg, sizeof(msg));
+	ck_assert_msg(rt.pol, "%s", msg);
+	atomic_store(&rt.model, rt.pol->ops->model);
+	atomic_store(&rt.paused, 0);
+
+	snprintf(sock_path, sizeof(sock_path), "%s/agent.sock", fake_root);
+	snprintf(addr.sun_path, sizeof(addr.sun_path), "%s", sock_path);
+	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
+	ck_assert_int_ge(fd, 0);
+	ck_assert_int_eq(bind(fd, (struct sockaddr *)&addr, sizeof(addr)), 0);
+	ck_assert_int_eq(listen(fd, 8), 0);
+	control_fd = fd;
+}
+
+static void agent_teardown(void)
+{
+	control_close(&rt);
+	instance_free(rt.pol);
+	rt_destroy(&rt);
+	close(rt.enc.ctl_fd);
+	free(ring);
+}
+
+/* A client connected to the agent; blocking. */
+static int client(void)
+{
+	struct sockaddr_un addr = { .sun_family = AF_UNIX };
+	int fd;
+
+	snprintf(addr.sun_path, sizeof(addr.sun_path), "%s", sock_path);
+	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	ck_assert_int_ge(fd, 0);
+	ck_assert_int_eq(connect(fd, (struct sockaddr *)&addr, sizeof(addr)),
+			 0);
+	return fd;
+}
+
+static void client_send(int fd, const char *s)
+{
+	ck_assert_int_eq(send(fd, s, strlen(s), MSG_NOSIGNAL),
+			 (ssize_t)strlen(s));
+}
+
+/* A whole request: sent, then our side shut down. */
+static int client_request(const char *req)
+{
+	int fd = client();
+
+	client_send(fd, req);
+	ck_assert_int_eq(shutdown(fd, SHUT_WR), 0);
+	return fd;
+}
+
+static int readable(int fd)
+{
+	struct pollfd pfd = { .fd = fd, .events = POLLIN };
+
+	return poll(&pfd, 1, 0) > 0;
+}
+
+/* Play the main loop until @fd has something to read; how long it took. */
+static long long serve_until_readable(int fd, int max_ms)
+{
+	long long start = now_ms();
+
+	while (!readable(fd) && now_ms() - start < max_ms)
+		ck_assert_int_eq(control_poll(&rt, -1, 10), 0);
+	return now_ms() - start;
+}
+
+/* The reply on @fd, up to the agent's EOF (into a static buffer). */
+static const char *reply_of(int fd)
+{
+	static char buf[65536];
+	size_t len = 0;
+	ssize_t n;
+
+	for (;;) {
+		ck_assert_uint_lt(len, sizeof(buf) - 1);
+		n = read(fd, buf + len, sizeof(buf) - 1 - len);
+		ck_assert_int_ge(n, 0);
+		if (!n)
+			break;
+		len += n;
+	}
+	buf[len] = '\0';
+	close(fd);
+	return buf;
+}
+
+#define ck_reply_has(reply, want) \
+	ck_assert_msg(strstr(reply, want), "reply \"%s\" lacks \"%s\"", \
+		      reply, want)
+
+START_TEST(test_status)
+{
+	const char *r;
+	int fd;
+
+	fd = client_request("status\n");
+	ck_assert_int_lt(serve_until_readable(fd, 1000), 1000);
+	r = reply_of(fd);
+	ck_assert_msg(!strncmp(r, "status ok\npid ", 14), "reply: %s", r);
+	ck_reply_has(r, "\npolicy fifo_per_cpu\n");
+	ck_reply_has(r, "\ncpus 0-1\n");
+
+	fd = client_request("nonsense\n");
+	ck_assert_int_lt(serve_until_readable(fd, 1000), 1000);
+	ck_assert_str_eq(reply_of(fd),
+			 "status error\nerror unknown command 'nonsense'\n");
+}
+END_TEST
+
+/* A client that is slow to send its request holds nobody off. */
+START_TEST(test_slow_client_holds_off_no_other)
+{
+	int slow, fast;
+
+	slow = client();
+	client_send(slow, "sta");
+	fast = client_request("status\n");
+	ck_assert_int_lt(serve_until_readable(fast, 1500), 500);
+	ck_reply_has(reply_of(fast), "status ok\n");
+	/* The slow one is still being listened to. */
+	ck_assert(!readable(slow));
+	client_send(slow, "tus\n");
+	ck_assert_int_eq(shutdown(slow, SHUT_WR), 0);
+	ck_assert_int_lt(serve_until_readable(slow, 1000), 1000);
+	ck_reply_has(reply_of(slow), "status ok\n");
+}
+END_TEST
+
+struct trickle {
+	int fd;
+	atomic_int stop;
+};
+
+/* A byte of request every 300 ms, for 4 s at most. */
+static void *trickle(void *arg)
+{
+	struct timespec ts = { 0, 300000000L };
+	struct trickle *t = arg;
+	int i;
+
+	for (i = 0; i < 13 && !atomic_load(&t->stop); i++) {
+		if (send(t->fd, "s", 1, MSG_NOSIGNAL | MSG_DONTWAIT) != 1)
+			break;
+		nanosleep(&ts, NULL);
+	}
+	return NULL;
+}
+
+/*
+ * A request that does not come whole in time is answered so, and
+ * dropped; bytes now and then do not keep it alive.
+ */
+START_TEST(test_incomplete_request_is_dropped)
+{
+	struct trickle t = { .fd = client() };
+	long long start = now_ms(), took;
+	pthread_t th;
+
+	ck_assert_int_eq(pthread_create(&th, NULL, trickle, &t), 0);
+	serve_until_readable(t.fd, 6000);
+	atomic_store(&t.stop, 1);
+	pthread_join(th, NULL);
+	took = now_ms() - start;
+	ck_assert_int_ge(took, 1900);
+	ck_assert_int_lt(took, 3000);
+	ck_assert_str_eq(reply_of(t.fd),
+			 "status error\nerror request timed out\n");
+}
+END_TEST
+
+struct delayed_write {
+	int fd, ms;
+	long long at;
+};
+
+static void *write_later(void *arg)
+{
+	struct delayed_write *d = arg;
+	struct timespec ts = { 0, d->ms * 1000000L };
+
+	nanosleep(&ts, NULL);
+	d->at = now_ms();
+	ck_assert_int_eq(write(d->fd, "x", 1), 1);
+	return NULL;
+}
+
+/*
+ * A signal comes (the signalfd, here a pipe, is readable) while a client
+ * is connected and says nothing, another has sent half a request: the
+ * main loop hears of it at once.
+ */
+START_TEST(test_signal_with_idle_clients)
+{
+	struct delayed_write d = { .ms = 100 };
+	int p[2], idle, half, got = 0;
+	long long end;
+	pthread_t th;
+
+	ck_assert_int_eq(pipe(p), 0);
+	d.fd = p[1];
+	idle = client();
+	half = client();
+	client_send(half, "stat");
+	ck_assert_int_eq(pthread_create(&th, NULL, write_later, &d), 0);
+	end = now_ms() + 3000;
+	while (!got && now_ms() < end)
+		got = control_poll(&rt, p[0], 200);
+	end = now_ms();
+	pthread_join(th, NULL);
+	ck_assert_int_eq(got, 1);
+	ck_assert_msg(end - d.at < 500, "the signal waited %lld ms",
+		      end - d.at);
+	close(idle);
+	close(half);
+}
+END_TEST
+
+/* The agent stops once the new one has its answer, not before. */
+START_TEST(test_handover_after_reply)
+{
+	const char *r;
+	int fd;
+
+	fd = client_request("handover\n");
+	serve_until_readable(fd, 1000);
+	r = reply_of(fd);
+	if (strstr(r, "needs CAP_SYS_ADMIN")) {
+		/* Not root: the request is refused, nothing happens. */
+		ck_assert_int_eq(atomic_load(&rt.handed_over), 0);
+		return;
+	}
+	ck_assert_msg(!strncmp(r, "status ok\n", 10), "reply: %s", r);
+	ck_reply_has(r, "\ncreated 0\n");
+	ck_assert_int_eq(atomic_load(&rt.handed_over), 1);
+}
+END_TEST
+
+static Suite *agent_suite(void)
+{
+	Suite *suite = suite_create("agent");
+	TCase *tc;
+
+	tc = tcase_create("clients");
+	tcase_add_unchecked_fixture(tc, fake_base_setup, fake_base_teardown);
+	tcase_add_checked_fixture(tc, agent_setup, agent_teardown);
+	tcase_set_timeout(tc, 30);
+	tcase_add_test(tc, test_status);
+	tcase_add_test(tc, test_slow_client_holds_off_no_other);
+	tcase_add_test(tc, test_incomplete_request_is_dropped);
+	tcase_add_test(tc, test_signal_with_idle_clients);
+	tcase_add_test(tc, test_handover_after_reply);
+	suite_add_tcase(suite, tc);
+	return suite;
+}
+
+int main(void)
+{
+	SRunner *sr = srunner_create(agent_suite());
+	int failed;
+
+	srunner_run_all(sr, CK_ENV);
+	failed = srunner_ntests_failed(sr);
+	srunner_free(sr);
+	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+}
