@@ -5,17 +5,22 @@
  */
 #include <errno.h>
 #include <limits.h>
+#include <poll.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
+#include <sys/socket.h>
+#include <sys/un.h>
 #include <sys/wait.h>
 
 #include "cmd.h"
 
 #define MAX_THREADS	65536
-#define REPLY_LEN	(1 << 20)
+#define REPLY_MIN	65536
+#define REPLY_MAX	(64 << 20)	/* as the agent's */
 #define STATUS_MS	3000
 #define SWAP_MS		20000
 
@@ -198,24 +203,171 @@ static int no_enclave(unsigned int id)
 	return ghost_enclave_status(id, &st) == -ENOENT;
 }
 
-/* Send @req to the agent of enclave @id; an exit status. */
-static int call_agent(const struct ghostctl_cmd *cmd, const char *req,
-		      char *reply, size_t len, int timeout_ms)
+static long long now_ms(void)
 {
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec * 1000LL + ts.tv_nsec / 1000000;
+}
+
+/* Wait for @events on @fd until @deadline (ms); 0, -ETIMEDOUT or -errno. */
+static int wait_fd(int fd, short events, long long deadline)
+{
+	struct pollfd pfd = { .fd = fd, .events = events };
+	long long left;
+	int n;
+
+	for (;;) {
+		left = deadline - now_ms();
+		if (left <= 0)
+			return -ETIMEDOUT;
+		n = poll(&pfd, 1, left > 0x7fffffff ? 0x7fffffff : (int)left);
+		if (n > 0)
+			return 0;
+		if (n < 0 && errno != EINTR)
+			return -errno;
+	}
+}
+
+static int connect_by(int fd, const struct sockaddr_un *addr,
+		      long long deadline)
+{
+	struct timespec ts = { 0, 10000000 };
+
+	/* EAGAIN: a full backlog, the agent is busy with other clients. */
+	while (connect(fd, (const struct sockaddr *)addr, sizeof(*addr))) {
+		if (errno != EAGAIN && errno != EINTR)
+			return -errno;
+		if (now_ms() >= deadline)
+			return -ETIMEDOUT;
+		nanosleep(&ts, NULL);
+	}
+	return 0;
+}
+
+static int send_by(int fd, const char *s, long long deadline)
+{
+	size_t len = strlen(s), off = 0;
+	ssize_t n;
+	int ret;
+
+	while (off < len) {
+		ret = wait_fd(fd, POLLOUT, deadline);
+		if (ret)
+			return ret;
+		n = send(fd, s + off, len - off, MSG_NOSIGNAL);
+		if (n < 0) {
+			if (errno == EINTR || errno == EAGAIN)
+				continue;
+			return -errno;
+		}
+		off += n;
+	}
+	return 0;
+}
+
+/* Everything up to the peer's EOF, into a buffer that grows. */
+static int recv_by(int fd, char **out, long long deadline)
+{
+	size_t len = 0, size = 0;
+	char *buf = NULL, *p;
+	ssize_t n;
+	int ret;
+
+	for (;;) {
+		if (len > REPLY_MAX) {
+			ret = -EMSGSIZE;
+			goto err;
+		}
+		if (len + 1 >= size) {
+			/* Room for a byte past the limit, to see it. */
+			size = size ? 2 * size : REPLY_MIN;
+			if (size > REPLY_MAX + 2)
+				size = REPLY_MAX + 2;
+			p = realloc(buf, size);
+			if (!p) {
+				ret = -ENOMEM;
+				goto err;
+			}
+			buf = p;
+		}
+		ret = wait_fd(fd, POLLIN, deadline);
+		if (ret)
+			goto err;
+		n = recv(fd, buf + len, size - 1 - len, 0);
+		if (n < 0) {
+			if (errno == EINTR || errno == EAGAIN)
+				continue;
+			ret = -errno;
+			goto err;
+		}
+		if (!n)
+			break;
+		len += n;
+	}
+	buf[len] = '\0';
+	*out = buf;
+	return 0;
+err:
+	free(buf);
+	return ret;
+}
+
+int ghostctl_agent_call(const char *path, const char *req, char **reply,
+			int timeout_ms)
+{
+	struct sockaddr_un addr = { .sun_family = AF_UNIX };
+	long long deadline = now_ms() + timeout_ms;
+	int fd, ret;
+
+	*reply = NULL;
+	if (strlen(path) >= sizeof(addr.sun_path))
+		return -ENAMETOOLONG;
+	memcpy(addr.sun_path, path, strlen(path) + 1);
+	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
+	if (fd < 0)
+		return -errno;
+	ret = connect_by(fd, &addr, deadline);
+	if (!ret)
+		ret = send_by(fd, req, deadline);
+	if (!ret) {
+		shutdown(fd, SHUT_WR);
+		ret = recv_by(fd, reply, deadline);
+	}
+	close(fd);
+	return ret;
+}
+
+/*
+ * Send @req to the agent of enclave @id; an exit status.  *@reply is
+ * the agent's whole reply (or NULL), for the caller to free.
+ */
+static int call_agent(const struct ghostctl_cmd *cmd, const char *req,
+		      char **reply, int timeout_ms)
+{
+	char path[sizeof(((struct sockaddr_un *)0)->sun_path)];
 	char status[16], why[1024];
 	int ret;
 
-	ret = ghost_agent_call(cmd->id, req, reply, len, timeout_ms);
+	*reply = NULL;
+	ret = ghost_agent_sock_path(cmd->id, path, sizeof(path));
+	if (!ret)
+		ret = ghostctl_agent_call(path, req, reply, timeout_ms);
 	/* No socket, or a stale one: maybe there is no enclave either. */
 	if ((ret == -ENOENT || ret == -ECONNREFUSED) && no_enclave(cmd->id))
 		return ghostctl_fail(-ENOENT, "status", "enclave %u", cmd->id);
+	if (ret == -EMSGSIZE)
+		return ghostctl_fail(ret, NULL,
+				     "the reply of the agent of enclave %u exceeds %d MiB",
+				     cmd->id, REPLY_MAX >> 20);
 	if (ret)
 		return ghostctl_fail(ret, "agent",
 				     "cannot reach the agent of enclave %u",
 				     cmd->id);
-	if (ghost_kv_get(reply, "status", status, sizeof(status)) ||
+	if (ghost_kv_get(*reply, "status", status, sizeof(status)) ||
 	    strcmp(status, "ok")) {
-		if (ghost_kv_get(reply, "error", why, sizeof(why)))
+		if (ghost_kv_get(*reply, "error", why, sizeof(why)))
 			snprintf(why, sizeof(why), "malformed reply");
 		fprintf(stderr, "ghostctl: the agent of enclave %u refused: %s\n",
 			cmd->id, why);
@@ -226,8 +378,8 @@ static int call_agent(const struct ghostctl_cmd *cmd, const char *req,
 
 int ghostctl_policy(const struct ghostctl_cmd *cmd)
 {
-	static char req[8192], reply[REPLY_LEN];
-	char path[PATH_MAX];
+	static char req[8192];
+	char path[PATH_MAX], *reply;
 	const char *policy = cmd->policy;
 	size_t off;
 	int i, ret;
@@ -248,25 +400,24 @@ int ghostctl_policy(const struct ghostctl_cmd *cmd)
 		return ghostctl_fail(-E2BIG, NULL,
 				     "cannot swap to %s: its name and options exceed %zu bytes",
 				     cmd->policy, sizeof(req));
-	ret = call_agent(cmd, req, reply, sizeof(reply), SWAP_MS);
-	if (ret)
-		return ret;
-	ghostctl_print_swap(stdout, cmd->id, reply, cmd->json);
-	return GHOSTCTL_EXIT_OK;
+	ret = call_agent(cmd, req, &reply, SWAP_MS);
+	if (!ret)
+		ghostctl_print_swap(stdout, cmd->id, reply, cmd->json);
+	free(reply);
+	return ret;
 }
 
 int ghostctl_status(const struct ghostctl_cmd *cmd)
 {
-	static char reply[REPLY_LEN];
+	char *reply;
 	int ret;
 
-	ret = call_agent(cmd, cmd->threads ? "threads\n" : "status\n", reply,
-			 sizeof(reply), STATUS_MS);
-	if (ret)
-		return ret;
-	if (cmd->threads)
+	ret = call_agent(cmd, cmd->threads ? "threads\n" : "status\n", &reply,
+			 STATUS_MS);
+	if (!ret && cmd->threads)
 		ghostctl_print_threads(stdout, reply, cmd->json);
-	else
+	else if (!ret)
 		ghostctl_print_status(stdout, reply, cmd->json);
-	return GHOSTCTL_EXIT_OK;
+	free(reply);
+	return ret;
 }

@@ -5,7 +5,8 @@
  * default queue in plain memory and a ctl that is /dev/null (every ioctl
  * fails with ENOTTY), its policy is fifo_per_cpu, and its control socket
  * listens in the test's scratch directory.  The test plays both the main
- * loop (control_poll()) and the clients.
+ * loop (control_poll()) and the clients.  And ghostctl's side of the
+ * socket (ghostctl_agent_call()) against a plain server.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -22,6 +23,7 @@
 #include <check.h>
 
 #include "agent.h"
+#include "cmd.h"
 #include "fakefs.h"
 
 #ifndef GHOST_TEST_POLICY_DIR
@@ -312,6 +314,125 @@ START_TEST(test_handover_after_reply)
 }
 END_TEST
 
+/* ghostctl's end: a server that answers @len bytes, or nothing. */
+struct server {
+	int lfd;
+	size_t len;
+	int silent;
+	atomic_int done;		/* the silent one may go */
+	char req[256];
+};
+
+static char reply_byte(size_t i)
+{
+	return i % 64 == 63 ? '\n' : 'a' + i % 26;
+}
+
+static void *serve_once(void *arg)
+{
+	struct server *s = arg;
+	size_t off = 0, i, n;
+	char chunk[4096];
+	ssize_t r;
+	int fd;
+
+	fd = accept(s->lfd, NULL, NULL);
+	if (fd < 0)
+		return NULL;
+	while (off < sizeof(s->req) - 1 &&
+	       (r = read(fd, s->req + off, sizeof(s->req) - 1 - off)) > 0)
+		off += r;
+	/* Until the client gives up. */
+	while (s->silent && !atomic_load(&s->done))
+		poll(NULL, 0, 10);
+	for (off = 0; !s->silent && off < s->len; off += n) {
+		n = s->len - off < sizeof(chunk) ? s->len - off : sizeof(chunk);
+		for (i = 0; i < n; i++)
+			chunk[i] = reply_byte(off + i);
+		if (send(fd, chunk, n, MSG_NOSIGNAL) != (ssize_t)n)
+			break;
+	}
+	close(fd);
+	return NULL;
+}
+
+static pthread_t server_start(struct server *s)
+{
+	struct sockaddr_un addr = { .sun_family = AF_UNIX };
+	pthread_t th;
+
+	snprintf(sock_path, sizeof(sock_path), "%s/plain.sock", fake_root);
+	snprintf(addr.sun_path, sizeof(addr.sun_path), "%s", sock_path);
+	s->lfd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	ck_assert_int_ge(s->lfd, 0);
+	ck_assert_int_eq(bind(s->lfd, (struct sockaddr *)&addr, sizeof(addr)),
+			 0);
+	ck_assert_int_eq(listen(s->lfd, 1), 0);
+	ck_assert_int_eq(pthread_create(&th, NULL, serve_once, s), 0);
+	return th;
+}
+
+/* Replies of any length, well past 1 MiB, come whole. */
+START_TEST(test_ghostctl_reads_whole_reply)
+{
+	static const size_t lens[] = { 0, 10, 65536, 65537, 3 << 20 };
+	struct server s = { .len = lens[_i] };
+	pthread_t th = server_start(&s);
+	char *reply;
+	size_t i;
+
+	ck_assert_int_eq(ghostctl_agent_call(sock_path, "threads\n", &reply,
+					     5000), 0);
+	pthread_join(th, NULL);
+	ck_assert_str_eq(s.req, "threads\n");
+	ck_assert_ptr_nonnull(reply);
+	ck_assert_uint_eq(strlen(reply), s.len);
+	for (i = 0; i < s.len; i++)
+		if (reply[i] != reply_byte(i))
+			ck_abort_msg("byte %zu is '%c'", i, reply[i]);
+	free(reply);
+	close(s.lfd);
+}
+END_TEST
+
+/* Past the agent's limit, the reply is refused rather than cut. */
+START_TEST(test_ghostctl_refuses_huge_reply)
+{
+	struct server s = { .len = (64 << 20) + 1 };
+	pthread_t th = server_start(&s);
+	char *reply;
+
+	ck_assert_int_eq(ghostctl_agent_call(sock_path, "threads\n", &reply,
+					     10000), -EMSGSIZE);
+	ck_assert_ptr_null(reply);
+	pthread_join(th, NULL);
+	close(s.lfd);
+}
+END_TEST
+
+START_TEST(test_ghostctl_errors)
+{
+	struct server s = { .silent = 1 };
+	long long start;
+	pthread_t th;
+	char *reply;
+
+	snprintf(sock_path, sizeof(sock_path), "%s/none.sock", fake_root);
+	ck_assert_int_eq(ghostctl_agent_call(sock_path, "status\n", &reply,
+					     1000), -ENOENT);
+	ck_assert_ptr_null(reply);
+	th = server_start(&s);
+	start = now_ms();
+	ck_assert_int_eq(ghostctl_agent_call(sock_path, "status\n", &reply,
+					     300), -ETIMEDOUT);
+	ck_assert_int_lt(now_ms() - start, 1000);
+	ck_assert_ptr_null(reply);
+	atomic_store(&s.done, 1);
+	pthread_join(th, NULL);
+	close(s.lfd);
+}
+END_TEST
+
 static Suite *agent_suite(void)
 {
 	Suite *suite = suite_create("agent");
@@ -326,6 +447,14 @@ static Suite *agent_suite(void)
 	tcase_add_test(tc, test_incomplete_request_is_dropped);
 	tcase_add_test(tc, test_signal_with_idle_clients);
 	tcase_add_test(tc, test_handover_after_reply);
+	suite_add_tcase(suite, tc);
+
+	tc = tcase_create("ghostctl");
+	fake_fixtures(tc);
+	tcase_set_timeout(tc, 30);
+	tcase_add_loop_test(tc, test_ghostctl_reads_whole_reply, 0, 5);
+	tcase_add_test(tc, test_ghostctl_refuses_huge_reply);
+	tcase_add_test(tc, test_ghostctl_errors);
 	suite_add_tcase(suite, tc);
 	return suite;
 }

@@ -23,8 +23,10 @@ UNIT_PLUGIN_NAMES := crash_init fail_init good missing_callback no_symbol \
 		     short_table wrong_abi
 UNIT_PLUGINS := $(UNIT_PLUGIN_NAMES:%=$(O)/test/unit/plugins/%.so)
 
-# test_agent runs ghost-agent's parts but main() in-process.
-UNIT_AGENT_OBJS := $(filter-out %/main.o,$(GHOST_AGENT_OBJS))
+# test_agent runs ghost-agent's parts but main(), and ghostctl's calls of
+# the agent, in-process.
+UNIT_AGENT_OBJS := $(filter-out %/main.o,$(GHOST_AGENT_OBJS)) \
+		   $(O)/agent/ghostctl/agent_cmd.o $(O)/agent/ghostctl/enclave_cmd.o
 $(O)/test/unit/test_agent: $(UNIT_AGENT_OBJS)
 $(O)/test/unit/test_agent: UNIT_EXTRA_OBJS := $(UNIT_AGENT_OBJS)
 
