@@ -8,7 +8,9 @@
  * effective set: root without capabilities may only look.  One request per connection: lines of
  * text, the first the command, the others "key value" arguments; the
  * client then shuts down its side.  The reply is "key value" lines, the
- * first "status ok" or "status error", and on error "error <why>".
+ * first "status ok" or "status error", and on error "error <why>"; it
+ * ends where the connection does.  A reply is never cut: one that would
+ * exceed REPLY_MAX (64 MiB) is replaced by an error.
  *
  * Clients are served side by side, up to MAX_CLIENTS at a time (others
  * wait in the listen backlog), without ever blocking: the main loop
@@ -46,7 +48,10 @@
 #include "../../policies/fifo_state.h"
 
 #define REQ_MAX		8192
-#define REPLY_MAX	65536
+#define REPLY_MIN	4096
+#define REPLY_MAX	(64 << 20)
+/* The longest "thread" line of do_threads(), newline included. */
+#define THREAD_LINE_MAX	136
 #define REQ_MS		2000		/* to send the whole request */
 #define REPLY_MS	5000		/* to read the whole reply */
 #define MAX_CLIENTS	16
@@ -60,9 +65,11 @@ static struct {
 	double msgs_rate, commits_rate;
 } rate;
 
+/* A reply, in a buffer that grows up to REPLY_MAX bytes (and a NUL). */
 struct reply {
-	char buf[REPLY_MAX];
-	size_t len;
+	char *buf;
+	size_t len, size;
+	int err;			/* -EMSGSIZE, -ENOMEM: it is lost */
 };
 
 /* A connection: its request is read, then its reply written. */
@@ -85,20 +92,53 @@ static struct client clients[MAX_CLIENTS];
 static void put(struct reply *r, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
 
+/* Room for @more bytes (and a NUL) after what @r has; 0 or r->err. */
+static int reserve(struct reply *r, size_t more)
+{
+	size_t size = r->size ? r->size : REPLY_MIN;
+	char *p;
+
+	if (r->err || r->len + more < r->size)
+		return r->err;
+	if (r->len + more > REPLY_MAX) {
+		r->err = -EMSGSIZE;
+		return r->err;
+	}
+	while (size <= r->len + more)
+		size *= 2;
+	if (size > REPLY_MAX + 1)
+		size = REPLY_MAX + 1;
+	p = realloc(r->buf, size);
+	if (!p) {
+		r->err = -ENOMEM;
+		return r->err;
+	}
+	r->buf = p;
+	r->size = size;
+	return 0;
+}
+
 static void put(struct reply *r, const char *fmt, ...)
 {
 	va_list ap;
 	int n;
 
-	if (r->len >= sizeof(r->buf))
+	if (r->err)
 		return;
 	va_start(ap, fmt);
-	n = vsnprintf(r->buf + r->len, sizeof(r->buf) - r->len, fmt, ap);
+	n = vsnprintf(r->size ? r->buf + r->len : NULL, r->size - r->len, fmt,
+		      ap);
 	va_end(ap);
-	if (n > 0)
-		r->len += n;
-	if (r->len > sizeof(r->buf))
-		r->len = sizeof(r->buf);
+	if (n < 0)
+		return;
+	if ((size_t)n >= r->size - r->len) {
+		if (reserve(r, n))
+			return;
+		va_start(ap, fmt);
+		vsnprintf(r->buf + r->len, r->size - r->len, fmt, ap);
+		va_end(ap);
+	}
+	r->len += n;
 }
 
 /* A peer that is still connected and not listening: a live agent. */
@@ -178,6 +218,8 @@ void control_close(struct rt *rt)
 	for (i = 0; i < MAX_CLIENTS; i++) {
 		if (clients[i].used)
 			close(clients[i].fd);
+		free(clients[i].r.buf);
+		memset(&clients[i].r, 0, sizeof(clients[i].r));
 		clients[i].used = 0;
 	}
 	if (control_fd < 0)
@@ -331,7 +373,16 @@ static void do_threads(struct rt *rt, struct reply *r)
 	const struct ghost_status_word *kw;
 	long len = -1;
 	__u32 pb;
-	unsigned int i;
+	unsigned int i, nr;
+
+	/*
+	 * Room for every line before taking the lock, rather than under it
+	 * while the agents wait for it.
+	 */
+	pthread_mutex_lock(&rt->lock);
+	nr = rt->threads.nr;
+	pthread_mutex_unlock(&rt->lock);
+	reserve(r, 16 + (size_t)nr * THREAD_LINE_MAX);
 
 	pthread_mutex_lock(&rt->lock);
 	in = rt->pol;
@@ -411,6 +462,8 @@ static int peer_is_admin(pid_t pid)
 static void client_close(struct rt *rt, struct client *c)
 {
 	close(c->fd);
+	free(c->r.buf);
+	memset(&c->r, 0, sizeof(c->r));
 	c->used = 0;
 	if (c->handover)
 		atomic_store(&rt->handed_over, 1);
@@ -462,6 +515,18 @@ static void client_write(struct rt *rt, struct client *c)
 
 static void client_reply(struct rt *rt, struct client *c)
 {
+	int err = c->r.err;
+
+	/* An error, rather than a reply cut short. */
+	if (err) {
+		c->r.len = 0;
+		c->r.err = 0;
+		if (err == -EMSGSIZE)
+			put(&c->r, "status error\nerror the reply would exceed %d MiB\n",
+			    REPLY_MAX >> 20);
+		else
+			put(&c->r, "status error\nerror %s\n", strerror(-err));
+	}
 	c->replying = 1;
 	c->deadline = rt_now_ns() + REPLY_MS * 1000000ULL;
 	client_write(rt, c);
@@ -525,7 +590,6 @@ static void client_accept(struct rt *rt)
 			     peer_allowed(&c->cred);
 		c->req_len = 0;
 		c->replying = 0;
-		c->r.len = 0;
 		c->sent = 0;
 		c->handover = 0;
 		c->deadline = rt_now_ns() + REQ_MS * 1000000ULL;

@@ -314,6 +314,121 @@ START_TEST(test_handover_after_reply)
 }
 END_TEST
 
+/* @n threads the kernel told the agent about. */
+static void add_threads(unsigned int n)
+{
+	unsigned int i;
+	__u64 gtid;
+
+	for (i = 0; i < n; i++) {
+		gtid = (__u64)(100000 + i) << 32 | (i + 1);
+		ck_assert_int_eq(gp_table_insert(&rt.threads, gtid,
+						 (void *)(uintptr_t)(i + 1)),
+				 0);
+	}
+}
+
+/* Play the main loop (in a thread) until told to stop on @stop. */
+struct main_loop {
+	int stop[2];
+	pthread_t th;
+};
+
+static void *main_loop(void *arg)
+{
+	struct main_loop *m = arg;
+
+	while (!control_poll(&rt, m->stop[0], 100))
+		;
+	return NULL;
+}
+
+static void main_loop_start(struct main_loop *m)
+{
+	ck_assert_int_eq(pipe(m->stop), 0);
+	ck_assert_int_eq(pthread_create(&m->th, NULL, main_loop, m), 0);
+}
+
+static void main_loop_stop(struct main_loop *m)
+{
+	ck_assert_int_eq(write(m->stop[1], "x", 1), 1);
+	pthread_join(m->th, NULL);
+	close(m->stop[0]);
+	close(m->stop[1]);
+}
+
+/* Bytes until EOF on @fd. */
+static size_t drain(int fd)
+{
+	char buf[65536];
+	size_t len = 0;
+	ssize_t n;
+
+	while ((n = read(fd, buf, sizeof(buf))) > 0)
+		len += n;
+	ck_assert_int_eq(n, 0);
+	close(fd);
+	return len;
+}
+
+/*
+ * Every thread, well past the 64 KiB the agent's replies used to be cut
+ * at: the lines of 16000 threads, close to 1 MiB.
+ */
+START_TEST(test_threads_reply_is_whole)
+{
+	struct main_loop m;
+	unsigned int n = 0, want = AGENT_MAX_THREADS - 384;
+	char *reply, *p, line[64];
+	int tid = -1;
+
+	add_threads(want);
+	main_loop_start(&m);
+	ck_assert_int_eq(ghostctl_agent_call(sock_path, "threads\n", &reply,
+					     5000), 0);
+	main_loop_stop(&m);
+	ck_assert_msg(!strncmp(reply, "status ok\n", 10), "reply: %.64s",
+		      reply);
+	ck_assert_uint_gt(strlen(reply), 900 << 10);
+	for (p = strstr(reply, "\nthread "); p; p = strstr(p + 1, "\nthread ")) {
+		ck_assert_int_eq(sscanf(p, "\nthread %d gtid %63s", &tid, line),
+				 2);
+		ck_assert_int_ge(tid, 100000);
+		n++;
+	}
+	ck_assert_uint_eq(n, want);
+	/* Nothing cut in the middle of a line. */
+	ck_assert_int_eq(reply[strlen(reply) - 1], '\n');
+	free(reply);
+}
+END_TEST
+
+/*
+ * A client that does not read its reply, more than a socket buffer
+ * holds, holds off no other client and is dropped after 5 s.
+ */
+START_TEST(test_unread_reply_is_dropped)
+{
+	long long start;
+	size_t got;
+	int fd, other;
+
+	add_threads(16000);
+	fd = client_request("threads\n");
+	ck_assert_int_lt(serve_until_readable(fd, 1000), 1000);
+	start = now_ms();
+	other = client_request("status\n");
+	ck_assert_int_lt(serve_until_readable(other, 1000), 500);
+	ck_reply_has(reply_of(other), "status ok\n");
+	while (now_ms() - start < 5500)
+		ck_assert_int_eq(control_poll(&rt, -1, 100), 0);
+	/* Part of it, then the end of the connection. */
+	got = drain(fd);
+	ck_assert_uint_gt(got, 0);
+	ck_assert_uint_lt(got, 16000 * 50);
+}
+END_TEST
+
 /* ghostctl's end: a server that answers @len bytes, or nothing. */
 struct server {
 	int lfd;
@@ -447,6 +562,14 @@ static Suite *agent_suite(void)
 	tcase_add_test(tc, test_incomplete_request_is_dropped);
 	tcase_add_test(tc, test_signal_with_idle_clients);
 	tcase_add_test(tc, test_handover_after_reply);
+	suite_add_tcase(suite, tc);
+
+	tc = tcase_create("replies");
+	tcase_add_unchecked_fixture(tc, fake_base_setup, fake_base_teardown);
+	tcase_add_checked_fixture(tc, agent_setup, agent_teardown);
+	tcase_set_timeout(tc, 30);
+	tcase_add_test(tc, test_threads_reply_is_whole);
+	tcase_add_test(tc, test_unread_reply_is_dropped);
 	suite_add_tcase(suite, tc);
 
 	tc = tcase_create("ghostctl");
