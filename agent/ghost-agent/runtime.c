@@ -250,11 +250,17 @@ static void track(struct rt *rt, const struct ghost_msg *m)
 	}
 }
 
-/* TASK_NEW for every thread, on the default queue where they all are now. */
+/*
+ * TASK_NEW for every thread, on the default queue where they all are now.
+ * A DISCOVER that fails has changed nothing: neither do we then.
+ */
 int rt_discover(struct rt *rt)
 {
-	gp_table_clear(&rt->routes);
-	return ghost_discover(&rt->enc);
+	int ret = ghost_discover(&rt->enc);
+
+	if (!ret)
+		gp_table_clear(&rt->routes);
+	return ret;
 }
 
 /* A full ring lost messages: ask the kernel to tell everything again. */

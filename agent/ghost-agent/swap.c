@@ -13,7 +13,9 @@
  *   4. Hand over: if both policies name the same state format, the old
  *      one exports its state and the new one imports it.  Otherwise (or if
  *      that fails) the new policy starts empty and the kernel re-sends
- *      TASK_NEW for every thread (GHOST_IOC_DISCOVER).
+ *      TASK_NEW for every thread (GHOST_IOC_DISCOVER).  If that fails
+ *      too, the swap does: the old policy, which has lost nothing, is
+ *      resumed and the new one dropped.
  *   5. Give the dispatch lists the new policy's flags, install it and
  *      resume: the blackout ends.  Entries the old policy published stay
  *      (no DISCOVER after an export): the new one reads them and learns
@@ -68,23 +70,47 @@ static int reinit(struct instance *in)
 	return 0;
 }
 
-/* Step 4, under rt->lock: "export" or "discover". */
-static const char *hand_over(struct rt *rt, struct instance *old,
-			     struct instance *in, int rediscover)
+/*
+ * Step 4, under rt->lock: "export" or "discover" into *@how.  On failure
+ * the old policy has lost nothing (exporting leaves it as it was, and a
+ * failed DISCOVER changed nothing), so it can go on: @msg says why.
+ */
+static int hand_over(struct rt *rt, struct instance *old, struct instance *in,
+		     int rediscover, const char **how, char *msg, size_t len)
 {
+	int ret, exported = 0;
 	long n;
 
 	if (!rediscover && ghost_policy_state_compatible(old->ops, in->ops)) {
 		n = export_state(rt, old);
-		if (n >= 0 && !in->ops->import_state(&in->ctx, rt->state_buf, n))
-			return "export";
+		if (n >= 0 && !in->ops->import_state(&in->ctx, rt->state_buf, n)) {
+			*how = "export";
+			return 0;
+		}
 		fprintf(stderr, AGENT_NAME ": state hand-over from %s to %s failed; rediscovering threads\n",
 			old->ops->name, in->ops->name);
-		if (reinit(in))
-			return NULL;
+		if (reinit(in)) {
+			snprintf(msg, len, "policy %s failed to start again after a failed hand-over; %s stays",
+				 in->ops->name, old->ops->name);
+			return -EINVAL;
+		}
+		exported = 1;
 	}
-	rt_discover(rt);
-	return "discover";
+	/* The new policy would never hear of the threads it has not got. */
+	ret = rt_discover(rt);
+	if (ret) {
+		if (exported)
+			snprintf(msg, len, "state hand-over to %s failed, and so did rediscovering the threads of enclave %u: %s; %s stays",
+				 in->ops->name, rt->id, strerror(-ret),
+				 old->ops->name);
+		else
+			snprintf(msg, len, "cannot rediscover the threads of enclave %u for policy %s: %s; %s stays",
+				 rt->id, in->ops->name, strerror(-ret),
+				 old->ops->name);
+		return ret;
+	}
+	*how = "discover";
+	return 0;
 }
 
 /* Step 6: agent threads for the new model. */
@@ -121,7 +147,7 @@ int agent_swap(struct rt *rt, const char *name, char *const opts[],
 {
 	struct sched_param param, old_param;
 	struct instance *in, *old;
-	int old_model, policy, boosted;
+	int old_model, policy, boosted, i, ret;
 	const char *how;
 	uint64_t t0, t1;
 
@@ -150,15 +176,21 @@ int agent_swap(struct rt *rt, const char *name, char *const opts[],
 	old = rt->pol;
 	rt_settle_inflight(rt, 1);
 	rt_drain(rt);
-	how = hand_over(rt, old, in, rediscover);
-	if (!how) {
+	ret = hand_over(rt, old, in, rediscover, &how, msg, len);
+	if (ret) {
 		rt_resume(rt);
 		if (boosted)
 			pthread_setschedparam(pthread_self(), policy, &old_param);
-		snprintf(msg, len, "policy %s failed to start again after a failed hand-over; %s stays",
-			 in->ops->name, old->ops->name);
+		/*
+		 * The old policy was told its agents' pending commits were
+		 * withdrawn: wake them, so that it decides again at once.
+		 */
+		for (i = 0; i < rt->nr_ecpus; i++)
+			rt_kick_agent(rt, rt->ecpus[i]);
+		fprintf(stderr, AGENT_NAME ": enclave %u: swap to %s failed: %s\n",
+			rt->id, in->ops->name, msg);
 		instance_free(in);
-		return -EINVAL;
+		return ret;
 	}
 	old_model = old->ops->model;
 	rt_apply_dispatch(rt, in);

@@ -6,7 +6,8 @@
  * fails with ENOTTY), its policy is fifo_per_cpu, and its control socket
  * listens in the test's scratch directory.  The test plays both the main
  * loop (control_poll()) and the clients.  And ghostctl's side of the
- * socket (ghostctl_agent_call()) against a plain server.
+ * socket (ghostctl_agent_call()) against a plain server, and the swap of
+ * the policy when rediscovering threads fails (as DISCOVER does here).
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -429,6 +430,95 @@ START_TEST(test_unread_reply_is_dropped)
 }
 END_TEST
 
+/* A thread the agent moved to a CPU's queue: a failed swap keeps it so. */
+#define ROUTED_GTID	((__u64)4242 << 32 | 1)
+
+static void check_old_policy_stays(struct instance *old)
+{
+	ck_assert_ptr_eq(rt.pol, old);
+	ck_assert_str_eq(rt.pol->ops->name, "fifo_per_cpu");
+	ck_assert_int_eq(atomic_load(&rt.model), GHOST_POLICY_PER_CPU);
+	ck_assert_uint_eq(rt.swaps, 0);
+	/* Resumed. */
+	ck_assert_int_eq(atomic_load(&rt.paused), 0);
+	ck_assert_int_eq(pthread_mutex_trylock(&rt.lock), 0);
+	pthread_mutex_unlock(&rt.lock);
+	ck_assert_ptr_nonnull(gp_table_find(&rt.routes, ROUTED_GTID));
+}
+
+/*
+ * A swap that needs the kernel to announce every thread again fails when
+ * it cannot, and says so: the new policy would know no thread.  Asked
+ * for (--rediscover), for want of a common state format, or after the
+ * new policy refused the old one's state.
+ */
+START_TEST(test_swap_fails_without_rediscovery)
+{
+	static const struct {
+		const char *policy;
+		int rediscover;
+		const char *msg;
+	} c[] = {
+		{ "fifo_per_cpu", 1,
+		  "cannot rediscover the threads of enclave 1 for policy fifo_per_cpu: Inappropriate ioctl for device; fifo_per_cpu stays" },
+		{ "good", 0,
+		  "cannot rediscover the threads of enclave 1 for policy good: Inappropriate ioctl for device; fifo_per_cpu stays" },
+		{ "import_fails", 0,
+		  "state hand-over to import_fails failed, and so did rediscovering the threads of enclave 1: Inappropriate ioctl for device; fifo_per_cpu stays" },
+	};
+	struct instance *old = rt.pol;
+	struct swap_result res;
+	char msg[1024] = "";
+
+	ck_assert_int_eq(gp_table_insert(&rt.routes, ROUTED_GTID, (void *)2),
+			 0);
+	ck_assert_int_eq(agent_swap(&rt, c[_i].policy, NULL, 0,
+				    c[_i].rediscover, &res, msg, sizeof(msg)),
+			 -ENOTTY);
+	ck_assert_str_eq(msg, c[_i].msg);
+	check_old_policy_stays(old);
+}
+END_TEST
+
+/* The same policy by export needs no kernel: it works here. */
+START_TEST(test_swap_by_export)
+{
+	struct instance *old = rt.pol;
+	struct swap_result res;
+	char msg[1024] = "";
+
+	ck_assert_int_eq(gp_table_insert(&rt.routes, ROUTED_GTID, (void *)2),
+			 0);
+	ck_assert_int_eq(agent_swap(&rt, "fifo_per_cpu", NULL, 0, 0, &res, msg,
+				    sizeof(msg)), 0);
+	ck_assert_str_eq(res.handover, "export");
+	ck_assert_ptr_ne(rt.pol, old);
+	ck_assert_uint_eq(rt.swaps, 1);
+	ck_assert_ptr_nonnull(gp_table_find(&rt.routes, ROUTED_GTID));
+}
+END_TEST
+
+/* What ghostctl is told, and what the agent says afterwards. */
+START_TEST(test_swap_failure_reply)
+{
+	const char *r;
+	int fd;
+
+	fd = client_request("swap\npolicy good\n");
+	serve_until_readable(fd, 5000);
+	r = reply_of(fd);
+	if (strstr(r, "needs CAP_SYS_ADMIN"))
+		return;		/* not root: nothing to see */
+	ck_assert_str_eq(r, "status error\n"
+			 "error cannot rediscover the threads of enclave 1 for policy good: Inappropriate ioctl for device; fifo_per_cpu stays\n");
+	fd = client_request("status\n");
+	serve_until_readable(fd, 1000);
+	r = reply_of(fd);
+	ck_reply_has(r, "\npolicy fifo_per_cpu\n");
+	ck_reply_has(r, "\nswaps 0\n");
+}
+END_TEST
+
 /* ghostctl's end: a server that answers @len bytes, or nothing. */
 struct server {
 	int lfd;
@@ -570,6 +660,15 @@ static Suite *agent_suite(void)
 	tcase_set_timeout(tc, 30);
 	tcase_add_test(tc, test_threads_reply_is_whole);
 	tcase_add_test(tc, test_unread_reply_is_dropped);
+	suite_add_tcase(suite, tc);
+
+	tc = tcase_create("swap");
+	tcase_add_unchecked_fixture(tc, fake_base_setup, fake_base_teardown);
+	tcase_add_checked_fixture(tc, agent_setup, agent_teardown);
+	tcase_set_timeout(tc, 30);
+	tcase_add_loop_test(tc, test_swap_fails_without_rediscovery, 0, 3);
+	tcase_add_test(tc, test_swap_by_export);
+	tcase_add_test(tc, test_swap_failure_reply);
 	suite_add_tcase(suite, tc);
 
 	tc = tcase_create("ghostctl");

@@ -18,9 +18,10 @@ UNIT_TESTS := $(UNIT_NAMES:%=$(O)/test/unit/%)
 UNIT_OBJS := $(UNIT_NAMES:%=$(O)/test/unit/%.o) $(O)/test/unit/sim.o
 UNIT_LINK_OBJS := $(LIBGHOST_OBJS) $(GHOSTCTL_CLI_OBJS) $(O)/test/unit/sim.o
 
-# Plugins that are good or broken in one way each, for the loader.
-UNIT_PLUGIN_NAMES := crash_init fail_init good missing_callback no_symbol \
-		     short_table wrong_abi
+# Plugins that are good or broken in one way each, for the loader and the
+# agent's swap.
+UNIT_PLUGIN_NAMES := crash_init fail_init good import_fails missing_callback \
+		     no_symbol short_table wrong_abi
 UNIT_PLUGINS := $(UNIT_PLUGIN_NAMES:%=$(O)/test/unit/plugins/%.so)
 
 # test_agent runs ghost-agent's parts but main(), and ghostctl's calls of
