@@ -75,6 +75,21 @@ int ghost_agent_attach(struct ghost_enclave *e, int cpu)
 	return 0;
 }
 
+/*
+ * Hotplug took @agent's CPU and the kernel moved it elsewhere: back to its
+ * CPU once that is active again.  @agent is current.
+ */
+void ghost_agent_repin(struct ghost_thread *agent)
+{
+	int cpu = agent->cpu;
+
+	if (current->nr_cpus_allowed == 1 &&
+	    cpumask_test_cpu(cpu, &current->cpus_mask))
+		return;
+	if (cpu_active(cpu))
+		set_cpus_allowed_ptr(current, cpumask_of(cpu));
+}
+
 /* The calling thread if it is an agent of @e, with a reference, or NULL. */
 struct ghost_thread *ghost_current_agent(struct ghost_enclave *e)
 {

@@ -96,14 +96,19 @@ static void ghost_dispatch_set_head(struct ghost_enclave *e, int cpu,
 	smp_store_release(&e->dl[cpu].head, head);
 }
 
+/* Forget @cpu's list: what it holds is not to run (there) any more. */
+void ghost_dispatch_drop_cpu_locked(struct ghost_enclave *e, int cpu)
+{
+	ghost_dispatch_set_head(e, cpu, smp_load_acquire(&e->dl[cpu].tail));
+}
+
 /* Forget every list: its entries were the decisions of agents now gone. */
 void ghost_dispatch_drop_locked(struct ghost_enclave *e)
 {
 	unsigned int cpu;
 
 	for (cpu = 0; cpu < nr_cpu_ids; cpu++)
-		ghost_dispatch_set_head(e, cpu,
-					smp_load_acquire(&e->dl[cpu].tail));
+		ghost_dispatch_drop_cpu_locked(e, cpu);
 }
 
 /* May the entry's thread run on @cpu now?  e->lock held. */

@@ -106,12 +106,11 @@ static void ghost_enclave_release_cpus(struct ghost_enclave *e)
 	raw_spin_unlock_irqrestore(&e->lock, flags);
 }
 
-/*
- * An enclave CPU goes offline: the ghost thread committed there gives it
- * up before the kernel moves it elsewhere, so it parks instead of running
- * on a CPU nobody chose.  Runs with the hotplug lock held: no ghost_lock.
- */
-static int ghost_cpu_down_prep(unsigned int cpu)
+/* Set when an enclave CPU comes online; cleared once it is active. */
+DEFINE_PER_CPU(bool, ghost_cpu_back);
+
+/* The owner of @cpu with a reference, or NULL. */
+static struct ghost_enclave *ghost_cpu_owner_get(unsigned int cpu)
 {
 	struct ghost_enclave *e;
 	unsigned long flags;
@@ -121,15 +120,71 @@ static int ghost_cpu_down_prep(unsigned int cpu)
 	if (e)
 		ghost_enclave_get(e);
 	raw_spin_unlock_irqrestore(&ghost_owner_lock, flags);
+	return e;
+}
+
+/*
+ * An enclave CPU goes offline (it is no longer active: commits, the fast
+ * path and run-on-wake all refuse it now).  The ghost thread committed
+ * there gives it up before the kernel moves it elsewhere, so it parks
+ * instead of running on a CPU nobody chose; the list, decided for a CPU
+ * that is going, is dropped.  Runs with the hotplug lock held: no
+ * ghost_lock.
+ */
+static int ghost_cpu_down_prep(unsigned int cpu)
+{
+	struct ghost_enclave *e = ghost_cpu_owner_get(cpu);
+	unsigned long flags;
+
+	per_cpu(ghost_cpu_back, cpu) = false;
 	if (!e)
 		return 0;
-
 	raw_spin_lock_irqsave(&e->lock, flags);
 	if (e->cpu_cur[cpu])
 		ghost_preempt_locked(e, e->cpu_cur[cpu]);
+	ghost_dispatch_drop_cpu_locked(e, cpu);
+	ghost_emit_cpu(e, GHOST_MSG_CPU_OFFLINE, cpu);
 	raw_spin_unlock_irqrestore(&e->lock, flags);
 	ghost_enclave_put(e);
 	return 0;
+}
+
+/*
+ * An enclave CPU is back, on that CPU, not active yet: its timers, which
+ * hotplug moved away, return; the agent hears of it at the CPU's first
+ * context switch once it is active (ghost_cpu_returned()).
+ */
+static int ghost_cpu_online(unsigned int cpu)
+{
+	struct ghost_enclave *e = ghost_cpu_owner_get(cpu);
+
+	if (!e)
+		return 0;
+	ghost_ticks_cpu_online(e, cpu);
+	per_cpu(ghost_cpu_back, cpu) = true;
+	ghost_enclave_put(e);
+	return 0;
+}
+
+/*
+ * First context switch of a returned CPU that is active: drop what was
+ * listed for it while it was away, and tell the agent.  Scheduler hook.
+ */
+void ghost_cpu_returned(int cpu)
+{
+	struct ghost_enclave *e;
+	unsigned long flags;
+
+	__this_cpu_write(ghost_cpu_back, false);
+	rcu_read_lock();
+	e = ghost_cpu_owner(cpu);
+	if (e && !READ_ONCE(e->dead)) {
+		raw_spin_lock_irqsave(&e->lock, flags);
+		ghost_dispatch_drop_cpu_locked(e, cpu);
+		ghost_emit_cpu(e, GHOST_MSG_CPU_ONLINE, cpu);
+		raw_spin_unlock_irqrestore(&e->lock, flags);
+	}
+	rcu_read_unlock();
 }
 
 int ghost_enclave_init(void)
@@ -137,7 +192,7 @@ int ghost_enclave_init(void)
 	int ret;
 
 	ret = cpuhp_setup_state_nocalls(CPUHP_AP_ONLINE_DYN, "ghost:online",
-					NULL, ghost_cpu_down_prep);
+					ghost_cpu_online, ghost_cpu_down_prep);
 	if (ret < 0)
 		return ret;
 	ghost_cpuhp_state = ret;

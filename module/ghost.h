@@ -92,6 +92,7 @@ enum {
 	GT_F_JOINED,		/* the enrolment was attempted */
 	GT_F_SEND_ON_CPU,	/* TASK_ON_CPU at the next sched_in */
 	GT_F_PINNING,		/* moving itself to its CPU (ghost_park()) */
+	GT_F_PINNED,		/* its mask is its CPU, since it was placed */
 };
 
 
@@ -183,6 +184,7 @@ struct ghost_enclave {
 	struct ghost_dispatch_cpu *dcpu;	/* per CPU, under lock */
 
 	struct ghost_tick *ticks;		/* per CPU: ticks and audit */
+	struct mutex ticks_lock;		/* starts and stops them */
 	u64 audit_samples;			/* under lock */
 	u64 audit_violations;
 	pid_t audit_last_tid;
@@ -205,6 +207,8 @@ int ghost_enclave_init(void);
 void ghost_enclave_exit(void);
 struct ghost_enclave *ghost_enclave_find(u32 id);
 struct ghost_enclave *ghost_cpu_owner(int cpu);
+DECLARE_PER_CPU(bool, ghost_cpu_back);
+void ghost_cpu_returned(int cpu);
 int ghost_enclave_create(u32 id, u32 abi);
 void ghost_enclave_destroy(struct ghost_enclave *e, const char *why);
 void ghost_enclave_destroy_all(void);
@@ -309,6 +313,7 @@ void ghost_emit_wakeup(struct ghost_enclave *e, struct ghost_thread *gt,
 		       int waker_cpu, bool quiet);
 void ghost_emit_cpu(struct ghost_enclave *e, u16 type, int cpu);
 void ghost_emit_priority(struct ghost_enclave *e, struct ghost_thread *gt);
+void ghost_agent_repin(struct ghost_thread *agent);
 long ghost_agent_wait(struct ghost_enclave *e,
 		      const struct ghost_ioc_wait *arg);
 
@@ -337,6 +342,7 @@ int ghost_dispatch_init(struct ghost_enclave *e);
 void ghost_dispatch_free(struct ghost_enclave *e);
 int ghost_dispatch_mmap(struct ghost_enclave *e, struct vm_area_struct *vma);
 u32 ghost_dispatch_flags(struct ghost_enclave *e, int cpu);
+void ghost_dispatch_drop_cpu_locked(struct ghost_enclave *e, int cpu);
 void ghost_dispatch_drop_locked(struct ghost_enclave *e);
 bool ghost_dispatch_next_locked(struct ghost_enclave *e, int cpu);
 void ghost_dispatch_wake_cpu(struct ghost_enclave *e, int cpu);
@@ -351,6 +357,7 @@ long ghost_dispatch_ioctl(struct ghost_enclave *e,
 /* tick.c */
 int ghost_ticks_init(struct ghost_enclave *e);
 void ghost_ticks_update(struct ghost_enclave *e);
+void ghost_ticks_cpu_online(struct ghost_enclave *e, int cpu);
 void ghost_ticks_free(struct ghost_enclave *e);
 
 /* watchdog.c: agent grace period and runnable timeout */

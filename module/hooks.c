@@ -73,8 +73,9 @@ static void ghost_tp_wakeup(void *data, struct task_struct *p)
 
 /*
  * CPU_BUSY / CPU_AVAILABLE: a thread outside ghost takes or gives back an
- * enclave CPU.  Runs on every context switch: one per-CPU load when no
- * enclave owns the CPU.
+ * enclave CPU; CPU_ONLINE once a CPU back from hotplug is active.  Runs
+ * on every context switch: two per-CPU loads when no enclave owns the
+ * CPU.
  */
 static void ghost_tp_switch(void *data, bool preempt, struct task_struct *prev,
 			    struct task_struct *next, unsigned int prev_state)
@@ -84,6 +85,8 @@ static void ghost_tp_switch(void *data, bool preempt, struct task_struct *prev,
 	struct ghost_thread *gt;
 	bool busy;
 
+	if (unlikely(__this_cpu_read(ghost_cpu_back)) && cpu_active(cpu))
+		ghost_cpu_returned(cpu);
 	if (!e || !READ_ONCE(e->deliver_cpu_avail))
 		return;
 	rcu_read_lock();

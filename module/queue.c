@@ -554,6 +554,8 @@ long ghost_agent_wait(struct ghost_enclave *e,
 		return -EINVAL;
 	if (!agent && !capable(CAP_SYS_NICE))
 		return -EPERM;
+	if (agent)
+		ghost_agent_repin(agent);
 
 	raw_spin_lock_irqsave(&e->lock, flags);
 	q = agent ? ghost_agent_queue(e, agent) : e->queue;

@@ -40,9 +40,16 @@ void ghost_make_runnable(struct ghost_enclave *e, struct ghost_thread *gt)
 void ghost_place_locked(struct ghost_enclave *e, struct ghost_thread *gt,
 			int cpu)
 {
+	struct task_struct *p = gt->task;
+
 	gt->state = GT_RUNNING;
 	gt->cpu = cpu;
 	gt->last_cpu = cpu;
+	/* Else it pins itself on its way out of its park. */
+	if (p->nr_cpus_allowed == 1 && cpumask_test_cpu(cpu, &p->cpus_mask))
+		set_bit(GT_F_PINNED, &gt->flags);
+	else
+		clear_bit(GT_F_PINNED, &gt->flags);
 	e->cpu_cur[cpu] = gt;
 	ghost_sw_cpu_update(e, cpu);
 	ghost_sw_update(e, gt);
@@ -236,11 +243,15 @@ static void ghost_pin_self(struct ghost_thread *gt)
 		return;
 	if (current->nr_cpus_allowed == 1 &&
 	    cpumask_test_cpu(cpu, &current->cpus_mask) &&
-	    raw_smp_processor_id() == cpu)
+	    raw_smp_processor_id() == cpu) {
+		set_bit(GT_F_PINNED, &gt->flags);
 		return;
+	}
 	/* It may sleep for the migration stopper: that is no block. */
 	set_bit(GT_F_PINNING, &gt->flags);
 	err = set_cpus_allowed_ptr(current, cpumask_of(cpu));
+	if (!err)
+		set_bit(GT_F_PINNED, &gt->flags);
 	clear_bit(GT_F_PINNING, &gt->flags);
 	if (!err)
 		return;

@@ -52,7 +52,8 @@ static void ghost_tick_fn(struct timer_list *timer)
 	struct ghost_enclave *e = t->e;
 	unsigned long flags;
 
-	if (!ghost_tick_wanted(e, t->cpu))
+	/* Hotplug moved it: it comes back with its CPU. */
+	if (smp_processor_id() != t->cpu || !ghost_tick_wanted(e, t->cpu))
 		return;
 	raw_spin_lock_irqsave(&e->lock, flags);
 	ghost_emit_cpu(e, GHOST_MSG_CPU_TICK, t->cpu);
@@ -111,6 +112,7 @@ int ghost_ticks_init(struct ghost_enclave *e)
 {
 	unsigned int cpu;
 
+	mutex_init(&e->ticks_lock);
 	e->ticks = kcalloc(nr_cpu_ids, sizeof(*e->ticks), GFP_KERNEL);
 	if (!e->ticks)
 		return -ENOMEM;
@@ -131,6 +133,7 @@ void ghost_ticks_update(struct ghost_enclave *e)
 	unsigned int cpu;
 
 	lockdep_assert_held(&ghost_lock);
+	mutex_lock(&e->ticks_lock);
 	for (cpu = 0; cpu < nr_cpu_ids; cpu++) {
 		struct ghost_tick *t = &e->ticks[cpu];
 
@@ -145,6 +148,28 @@ void ghost_ticks_update(struct ghost_enclave *e)
 		else if (!hrtimer_active(&t->audit))
 			smp_call_function_single(cpu, ghost_audit_start, t, 1);
 	}
+	mutex_unlock(&e->ticks_lock);
+}
+
+/*
+ * @cpu is back from hotplug (on it, process context): its timers were
+ * moved away when it went and stopped there; start them here again.
+ */
+void ghost_ticks_cpu_online(struct ghost_enclave *e, int cpu)
+{
+	struct ghost_tick *t = &e->ticks[cpu];
+
+	mutex_lock(&e->ticks_lock);
+	if (ghost_tick_wanted(e, cpu)) {
+		timer_delete_sync(&t->timer);
+		t->timer.expires = jiffies + 1;
+		add_timer_on(&t->timer, cpu);
+	}
+	if (ghost_audit_wanted(e, cpu)) {
+		hrtimer_cancel(&t->audit);
+		smp_call_function_single(cpu, ghost_audit_start, t, 1);
+	}
+	mutex_unlock(&e->ticks_lock);
 }
 
 void ghost_ticks_free(struct ghost_enclave *e)

@@ -114,6 +114,8 @@ static int ghost_commit_one(struct ghost_enclave *e, int cpu,
 	raw_spin_lock_irqsave(&e->lock, flags);
 	if (!cpumask_test_cpu(cpu, e->cpus))
 		status = GHOST_TXN_INVALID_CPU;	/* a cpulist write raced */
+	else if (!cpu_active(cpu))
+		status = GHOST_TXN_CPU_UNAVAIL;	/* hotplug raced */
 	else if (gt->state == GT_GONE)
 		status = GHOST_TXN_TARGET_NOT_FOUND;
 	else if (gt->barrier != barrier)
@@ -152,7 +154,7 @@ static int ghost_commit_one(struct ghost_enclave *e, int cpu,
 		ghost_release_cpu_locked(e, gt);
 		gt->state = GT_RUNNABLE;
 		status = GHOST_TXN_INVALID_CPU;
-	} else if (err) {
+	} else if (err || !cpu_active(cpu)) {
 		ghost_release_cpu_locked(e, gt);
 		gt->state = GT_RUNNABLE;
 		status = GHOST_TXN_CPU_UNAVAIL;

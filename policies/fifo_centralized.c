@@ -82,6 +82,7 @@ struct cfifo_cpu {
 	struct cfifo_task *prev;	/* cur before a slice preemption */
 	__u64 since;		/* when cur started, ns */
 	int served;
+	int offline;		/* hotplug took it: run nothing there */
 	int idling;		/* an idle commit is pending */
 	int listed;		/* valid entries of ours in its list */
 };
@@ -408,7 +409,7 @@ static void cfifo_slice(struct ghost_policy_ctx *ctx, __u64 now)
 		cpu = ctx->cpus[i];
 		c = &f->cpu[cpu];
 		prev = c->cur;
-		if (!prev || prev->state != CFIFO_ONCPU ||
+		if (!prev || prev->state != CFIFO_ONCPU || c->offline ||
 		    now - c->since < f->slice_ns)
 			continue;
 		t = cfifo_dequeue(ctx);
@@ -467,7 +468,8 @@ static int cfifo_publish(struct ghost_policy_ctx *ctx)
 			for (i = 0; i < ctx->nr_cpus; i++) {
 				cpu = ctx->cpus[i];
 				c = &f->cpu[cpu];
-				if ((c->cur == NULL) != idle || c->listed > lvl)
+				if ((c->cur == NULL) != idle ||
+				    c->listed > lvl || c->offline)
 					continue;
 				out = ghost_policy_dl_outstanding(ctx, cpu);
 				if (out < 0)
@@ -511,7 +513,7 @@ static void cfifo_schedule(struct ghost_policy_ctx *ctx, int unused)
 		return;
 	for (i = 0; i < ctx->nr_cpus && !gp_list_empty(&f->rq); i++) {
 		cpu = ctx->cpus[i];
-		if (f->cpu[cpu].cur)
+		if (f->cpu[cpu].cur || f->cpu[cpu].offline)
 			continue;
 		t = cfifo_dequeue(ctx);
 		if (!t)
@@ -586,6 +588,37 @@ static void cfifo_commit_done(struct ghost_policy_ctx *ctx, int cpu,
 		t->cpu = -1;
 		cfifo_commit_failed(ctx, t, state);
 	}
+}
+
+/*
+ * Hotplug took @p->cpu: nothing is listed or committed there until it is
+ * back (the module emptied its list; its thread comes back with
+ * TASK_PREEMPT and rejoins the line).
+ */
+static void cfifo_cpu_offline(struct ghost_policy_ctx *ctx,
+			      const struct ghost_msg *m,
+			      const struct ghost_msg_cpu *p)
+{
+	struct cfifo *f = cfifo_of(ctx);
+	struct cfifo_cpu *c = cfifo_cpu(f, p->cpu);
+
+	if (!c)
+		return;
+	cfifo_forget_entries(f, p->cpu);
+	c->offline = 1;
+}
+
+static void cfifo_cpu_online(struct ghost_policy_ctx *ctx,
+			     const struct ghost_msg *m,
+			     const struct ghost_msg_cpu *p)
+{
+	struct cfifo *f = cfifo_of(ctx);
+	struct cfifo_cpu *c = cfifo_cpu(f, p->cpu);
+
+	if (!c)
+		return;
+	cfifo_forget_entries(f, p->cpu);
+	c->offline = 0;
 }
 
 static void cfifo_describe(const void *task, struct fifo_state_task *rec)
@@ -782,6 +815,8 @@ GHOST_POLICY_DEFINE(fifo_centralized,
 	.task_dead		= cfifo_task_gone,
 	.task_departed		= cfifo_task_gone,
 	.task_affinity_changed	= cfifo_task_barrier,
+	.cpu_offline		= cfifo_cpu_offline,
+	.cpu_online		= cfifo_cpu_online,
 	.task_on_cpu		= cfifo_task_barrier,
 	.task_priority_changed	= cfifo_task_priority,
 	.task_latched		= cfifo_task_latched,

@@ -28,6 +28,9 @@
  * pipelines), where placement never changes and decisions are O(1).  It
  * is the smallest complete policy and the reference for writing others.
  *
+ * CPU hotplug: a CPU that goes offline hands its waiting threads to the
+ * others and is given none until it is back.
+ *
  * Known problems: no load balancing (a CPU with a long queue never gives
  * threads to an idle one), no slice (a spinning thread owns its CPU until
  * it blocks), and threads' own CPU affinity is not honoured (the kernel
@@ -70,6 +73,7 @@ struct fifo_cpu {
 	struct gp_list rq;
 	struct fifo_task *cur;	/* committing or running here */
 	int served;
+	int offline;		/* hotplug took it: run nothing there */
 	int listed;		/* valid entries of ours in its list */
 	int commits;		/* no dispatch list: decide by commits */
 };
@@ -101,13 +105,18 @@ static struct fifo_task *fifo_find(struct ghost_policy_ctx *ctx, __u64 gtid)
 	return gp_table_find(&fifo_of(ctx)->tasks, gtid);
 }
 
-/* Round-robin over the CPUs the policy serves. */
+/* Round-robin over the CPUs the policy serves that are online. */
 static int fifo_assign_cpu(struct ghost_policy_ctx *ctx)
 {
 	struct fifo *f = fifo_of(ctx);
-	int cpu = ctx->cpus[f->rr];
+	int i, cpu = ctx->cpus[f->rr];
 
-	f->rr = (f->rr + 1) % ctx->nr_cpus;
+	for (i = 0; i < ctx->nr_cpus; i++) {
+		cpu = ctx->cpus[f->rr];
+		f->rr = (f->rr + 1) % ctx->nr_cpus;
+		if (!f->cpu[cpu].offline)
+			break;
+	}
 	return cpu;
 }
 
@@ -117,7 +126,7 @@ static void fifo_enqueue(struct ghost_policy_ctx *ctx, struct fifo_task *t,
 	struct fifo *f = fifo_of(ctx);
 	struct fifo_cpu *c = fifo_cpu(f, t->cpu);
 
-	if (!c) {
+	if (!c || c->offline) {
 		t->cpu = fifo_assign_cpu(ctx);
 		c = fifo_cpu(f, t->cpu);
 	}
@@ -416,7 +425,7 @@ static void fifo_schedule(struct ghost_policy_ctx *ctx, int cpu)
 	struct gp_list *n;
 	struct fifo_task *t;
 
-	if (!c)
+	if (!c || c->offline)
 		return;
 	if (!c->commits && fifo_publish(ctx, c, cpu))
 		c->commits = 1;
@@ -476,6 +485,44 @@ static void fifo_commit_done(struct ghost_policy_ctx *ctx, int cpu,
 		fifo_enqueue(ctx, t, 1);
 		break;
 	}
+}
+
+/*
+ * Hotplug took @p->cpu: the module emptied its list and runs nothing
+ * there.  Its waiting threads go to the other CPUs, in their order; its
+ * running thread comes back with TASK_PREEMPT and goes the same way.
+ */
+static void fifo_cpu_offline(struct ghost_policy_ctx *ctx,
+			     const struct ghost_msg *m,
+			     const struct ghost_msg_cpu *p)
+{
+	struct fifo *f = fifo_of(ctx);
+	struct fifo_cpu *c = fifo_cpu(f, p->cpu);
+	struct fifo_task *t;
+	struct gp_list *n;
+
+	if (!c || c->offline)
+		return;
+	fifo_forget_entries(ctx, p->cpu);
+	c->offline = 1;
+	while ((n = gp_list_first(&c->rq))) {
+		t = gp_container_of(n, struct fifo_task, node);
+		gp_list_del(&t->node);
+		fifo_enqueue(ctx, t, 0);
+	}
+}
+
+/* Back: new threads are given it again; its list starts empty. */
+static void fifo_cpu_online(struct ghost_policy_ctx *ctx,
+			    const struct ghost_msg *m,
+			    const struct ghost_msg_cpu *p)
+{
+	struct fifo_cpu *c = fifo_cpu(fifo_of(ctx), p->cpu);
+
+	if (!c || !c->offline)
+		return;
+	fifo_forget_entries(ctx, p->cpu);
+	c->offline = 0;
 }
 
 static void fifo_describe(const void *task, struct fifo_state_task *rec)
@@ -658,6 +705,8 @@ GHOST_POLICY_DEFINE(fifo_per_cpu,
 	.task_departed		= fifo_task_gone,
 	.task_affinity_changed	= fifo_task_barrier,
 	.task_on_cpu		= fifo_task_barrier,
+	.cpu_offline		= fifo_cpu_offline,
+	.cpu_online		= fifo_cpu_online,
 	.task_priority_changed	= fifo_task_priority,
 	.task_latched		= fifo_task_latched,
 	.schedule		= fifo_schedule,

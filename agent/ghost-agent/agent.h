@@ -54,6 +54,9 @@ struct instance {
 	int cpus[GHOST_MAX_CPUS];	/* ctx.cpus */
 	int initialised;
 	struct rt *rt;
+	/* The offline CPUs as told to the policy, at rt->hotplug_gen. */
+	struct ghost_cpuset offline;
+	unsigned int hotplug_gen;
 };
 
 struct agent_thread {
@@ -125,6 +128,9 @@ struct rt {
 	__u64 inflight_gtid[GHOST_MAX_CPUS];
 	__u32 inflight_barrier[GHOST_MAX_CPUS];
 	int kick_err;			/* last GHOST_IOC_DISPATCH errno */
+	/* Enclave CPUs hotplug took away (CPU_OFFLINE), under lock. */
+	struct ghost_cpuset offline;
+	unsigned int hotplug_gen;	/* bumped at each change */
 
 	/* Threads the kernel told us about: gtid -> status word + 1. */
 	struct gp_table threads;

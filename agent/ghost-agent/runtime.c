@@ -220,9 +220,21 @@ static void track(struct rt *rt, const struct ghost_msg *m)
 {
 	const struct ghost_msg_task_new *n = ghost_msg_payload(m);
 	const struct ghost_msg_task *t = ghost_msg_payload(m);
+	const struct ghost_msg_cpu *c = ghost_msg_payload(m);
 	void *v;
 
 	switch (m->type) {
+	case GHOST_MSG_CPU_OFFLINE:
+	case GHOST_MSG_CPU_ONLINE:
+		if (m->length < sizeof(*m) + sizeof(*c) || c->cpu < 0 ||
+		    c->cpu >= GHOST_MAX_CPUS)
+			return;
+		if (m->type == GHOST_MSG_CPU_OFFLINE)
+			ghost_cpuset_set(&rt->offline, c->cpu);
+		else
+			ghost_cpuset_clear(&rt->offline, c->cpu);
+		rt->hotplug_gen++;
+		break;
 	case GHOST_MSG_TASK_NEW:
 		if (m->length < sizeof(*m) + sizeof(*n))
 			return;
@@ -278,6 +290,42 @@ static void check_overflow(struct rt *rt, struct ghost_queue *q,
 	rt_discover(rt);
 }
 
+/*
+ * Tell @in which enclave CPUs went offline or came back since it last
+ * heard: a policy installed while a CPU is offline learns it here too.
+ */
+static void hotplug_sync(struct rt *rt, struct instance *in)
+{
+	struct {
+		struct ghost_msg h;
+		struct ghost_msg_cpu p;
+	} m = { .h = { .length = sizeof(m) } };
+	int i, cpu, off;
+
+	if (in->hotplug_gen == rt->hotplug_gen)
+		return;
+	for (i = 0; i < rt->nr_ecpus; i++) {
+		cpu = rt->ecpus[i];
+		off = ghost_cpuset_test(&rt->offline, cpu);
+		if (off == ghost_cpuset_test(&in->offline, cpu))
+			continue;
+		m.h.type = off ? GHOST_MSG_CPU_OFFLINE : GHOST_MSG_CPU_ONLINE;
+		m.p.cpu = cpu;
+		ghost_policy_dispatch(in->ops, &in->ctx, &m.h);
+		if (off)
+			ghost_cpuset_set(&in->offline, cpu);
+		else
+			ghost_cpuset_clear(&in->offline, cpu);
+	}
+	in->hotplug_gen = rt->hotplug_gen;
+}
+
+static int is_hotplug_msg(const struct ghost_msg *m)
+{
+	return m->type == GHOST_MSG_CPU_OFFLINE ||
+	       m->type == GHOST_MSG_CPU_ONLINE;
+}
+
 static int drain_queue(struct rt *rt, struct ghost_queue *q,
 		       unsigned int *overflow_seen)
 {
@@ -287,7 +335,9 @@ static int drain_queue(struct rt *rt, struct ghost_queue *q,
 
 	while ((m = ghost_queue_peek(q))) {
 		track(rt, m);
-		if (ghost_policy_dispatch(in->ops, &in->ctx, m) < 0)
+		if (is_hotplug_msg(m))
+			hotplug_sync(rt, in);
+		else if (ghost_policy_dispatch(in->ops, &in->ctx, m) < 0)
 			atomic_fetch_add(&rt->st.bad_msgs, 1);
 		ghost_queue_consume(q, m);
 		n++;
@@ -493,6 +543,7 @@ static int round_locked(struct rt *rt, int own, int *own_commit)
 	rt->retry = 0;
 	if (ghost_cpuset_next(&rt->inflight, 0) >= 0)
 		rt_settle_inflight(rt, 0);
+	hotplug_sync(rt, in);
 	n = rt_drain(rt);
 	if (in->ops->tick)
 		in->ops->tick(&in->ctx, rt_now_ns());

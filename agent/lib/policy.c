@@ -418,6 +418,10 @@ int ghost_policy_dispatch(const struct ghost_policy_ops *ops,
 		CALL(cpu_available, struct ghost_msg_cpu);
 	case GHOST_MSG_CPU_BUSY:
 		CALL(cpu_busy, struct ghost_msg_cpu);
+	case GHOST_MSG_CPU_OFFLINE:
+		CALL(cpu_offline, struct ghost_msg_cpu);
+	case GHOST_MSG_CPU_ONLINE:
+		CALL(cpu_online, struct ghost_msg_cpu);
 	default:
 		return 0;
 	}

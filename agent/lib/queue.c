@@ -211,6 +211,10 @@ const char *ghost_msg_type_name(unsigned int type)
 		return "CPU_AVAILABLE";
 	case GHOST_MSG_CPU_BUSY:
 		return "CPU_BUSY";
+	case GHOST_MSG_CPU_OFFLINE:
+		return "CPU_OFFLINE";
+	case GHOST_MSG_CPU_ONLINE:
+		return "CPU_ONLINE";
 	default:
 		return "UNKNOWN";
 	}

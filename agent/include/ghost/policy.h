@@ -67,7 +67,7 @@ extern "C" {
 #endif
 
 /* Bumped on any incompatible change of the structures below. */
-#define GHOST_POLICY_ABI_VERSION	2
+#define GHOST_POLICY_ABI_VERSION	3
 #define GHOST_POLICY_SYMBOL		"ghost_policy"
 
 enum ghost_policy_model {
@@ -184,6 +184,19 @@ struct ghost_policy_ops {
 			      const struct ghost_msg_cpu *p);
 	void (*cpu_busy)(struct ghost_policy_ctx *ctx, const struct ghost_msg *m,
 			 const struct ghost_msg_cpu *p);
+	/*
+	 * Hotplug took @p->cpu away: run nothing there (commits fail with
+	 * GHOST_TXN_CPU_UNAVAIL, its list was emptied) until cpu_online().
+	 * A new instance is told of CPUs offline when it starts (@m->seqnum
+	 * 0).  A policy without it keeps threads waiting for that CPU.
+	 */
+	void (*cpu_offline)(struct ghost_policy_ctx *ctx,
+			    const struct ghost_msg *m,
+			    const struct ghost_msg_cpu *p);
+	/* @p->cpu is back, its list empty. */
+	void (*cpu_online)(struct ghost_policy_ctx *ctx,
+			   const struct ghost_msg *m,
+			   const struct ghost_msg_cpu *p);
 
 	/* Required: decide (PER_CPU: for @cpu; CENTRALIZED: @cpu is -1). */
 	void (*schedule)(struct ghost_policy_ctx *ctx, int cpu);

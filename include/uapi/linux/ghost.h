@@ -187,7 +187,20 @@ enum ghost_msg_type {
 	GHOST_MSG_CPU_TICK		= 128,
 	GHOST_MSG_CPU_AVAILABLE		= 131,
 	GHOST_MSG_CPU_BUSY,
+	GHOST_MSG_CPU_OFFLINE,		/* hotplug took the CPU away */
+	GHOST_MSG_CPU_ONLINE,		/* and gave it back, active again */
 };
+
+/*
+ * CPU hotplug.  Before an enclave CPU goes offline, its ghost thread is
+ * preempted (TASK_PREEMPT) and its dispatch list emptied, then
+ * GHOST_MSG_CPU_OFFLINE is sent; commits to it fail with
+ * GHOST_TXN_CPU_UNAVAIL and the module runs nothing there until it is
+ * back.  GHOST_MSG_CPU_ONLINE comes once the CPU is active again (its
+ * list emptied once more: entries published while it was offline are
+ * dropped).  The CPU stays in the enclave throughout; a CPU's agent that
+ * the kernel moved away re-pins itself at its next GHOST_IOC_AGENT_WAIT.
+ */
 
 /*
  * Routing.  A thread's messages go to the queue it is associated with

@@ -157,3 +157,43 @@ test_swap_to_same_policy_keeps_threads()
 	blackout_summary
 	stop_agent "$AGENT_PID"
 }
+
+# cpu_online N 0|1: take CPU N offline or bring it back.
+cpu_online()
+{
+	echo "$2" >"/sys/devices/system/cpu/cpu$1/online" ||
+		fail "cannot set CPU $1 online=$2"
+}
+
+# An enclave CPU goes offline and comes back, again and again, while an
+# agent schedules a load that creates threads all the time, under each
+# model, with swaps in between: no thread is lost or runs user code
+# without a commit, and the load finishes with its exact counts.
+test_cpu_hotplug_under_load()
+{
+	local n policy
+
+	[ -w /sys/devices/system/cpu/cpu3/online ] ||
+		skip "CPU 3 cannot go offline"
+	clean_ghost
+	start_agent a --cpus 1-3 --policy fifo_per_cpu
+	no_watchdog 1
+	audit_on 1
+	start_load 1 64
+	for n in $(seq 1 6); do
+		cpu_online 3 0
+		sleep 1
+		check_threads 1 "with CPU 3 offline (round $n)"
+		if [ "$n" -eq 3 ]; then
+			policy=fifo_centralized
+			swap_policy 1 "$n" "$policy"
+		fi
+		cpu_online 3 1
+		sleep 1
+		check_threads 1 "with CPU 3 back (round $n)"
+	done
+	finish_load
+	check_audit 1
+	kill -0 "$AGENT_PID" 2>/dev/null || fail "the agent died: $(cat a.err)"
+	stop_agent "$AGENT_PID"
+}

@@ -220,6 +220,15 @@ static int find_enclave(void)
 	return -ENOENT;
 }
 
+/* Is the calling thread listed in its enclave's tasks? */
+static int listed_here(void)
+{
+	char dir[512];
+
+	snprintf(dir, sizeof(dir), "%s/enclave_%u", GHOST_FS_PATH, enclave_id);
+	return listed_in(dir, gettid_());
+}
+
 /* enclave_<id>/cpulist ("0-1,3") into enclave_cpus[]. */
 static int read_cpulist(void)
 {
@@ -251,21 +260,32 @@ static int read_cpulist(void)
 	return n ? 0 : -1;
 }
 
-/* The one CPU the calling thread may run on, -1 if several, -2 on error. */
+/*
+ * The one CPU the calling thread may run on, -1 if several, -2 on error.
+ * From /proc, not sched_getaffinity(), which hides a CPU that is going
+ * offline (inactive) while its thread may still run there under its
+ * commit, until the module takes the CPU from it.
+ */
 static int pinned_cpu(void)
 {
-	cpu_set_t set;
-	int i;
+	char path[64], line[256];
+	int cpu = -1, end = 0;
+	FILE *f;
 
-	if (sched_getaffinity(0, sizeof(set), &set))
+	snprintf(path, sizeof(path), "/proc/self/task/%ld/status",
+		 (long)gettid_());
+	f = fopen(path, "r");
+	if (!f)
 		return -2;
-	if (CPU_COUNT(&set) != 1)
-		return -1;
-	for (i = 0; i < CPU_SETSIZE; i++) {
-		if (CPU_ISSET(i, &set))
-			return i;
+	while (fgets(line, sizeof(line), f)) {
+		if (sscanf(line, "Cpus_allowed_list: %d%n", &cpu, &end) != 1)
+			continue;
+		if (line[end] != '\n')
+			cpu = -1;	/* a range or a list */
+		break;
 	}
-	return -1;
+	fclose(f);
+	return cpu;
 }
 
 /*
@@ -284,10 +304,11 @@ static void check_pinned(const char *who, const char *where)
 			break;
 	}
 	if (pinned == -2)
-		fail("sched_getaffinity: %s", strerror(errno));
+		fail("cannot read its allowed CPUs: %s", strerror(errno));
 	else if (pinned < 0)
-		fail("%s %d may run on several CPUs %s: not committed",
-		     who, gettid_(), where);
+		fail("%s %d may run on several CPUs %s: not committed (%s)",
+		     who, gettid_(), where, listed_here() == 1 ?
+		     "listed in the enclave" : "not in the enclave");
 	else if (pinned >= MAX_CPUS || !enclave_cpus[pinned])
 		fail("%s %d pinned to CPU %d, outside enclave %u %s", who,
 		     gettid_(), pinned, enclave_id, where);
