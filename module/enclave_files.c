@@ -95,7 +95,7 @@ static int cpumask_store(struct ghost_enclave *e, char *buf)
 
 static int status_show(struct ghost_enclave *e, struct seq_file *m)
 {
-	u64 samples, violations;
+	u64 samples, violations, displaced;
 	pid_t tid;
 
 	seq_printf(m, "id %u\n", e->id);
@@ -109,7 +109,10 @@ static int status_show(struct ghost_enclave *e, struct seq_file *m)
 	samples = e->audit_samples;
 	violations = e->audit_violations;
 	tid = e->audit_last_tid;
+	displaced = e->nr_displaced;
 	raw_spin_unlock_irq(&e->lock);
+	seq_printf(m, "displaced %llu\n", displaced);
+	seq_printf(m, "probes_missed %lu\n", ghost_probes_missed());
 	seq_printf(m, "audit_samples %llu\n", samples);
 	seq_printf(m, "audit_violations %llu\n", violations);
 	seq_printf(m, "audit_last_violator %d\n", tid);

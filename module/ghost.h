@@ -185,6 +185,7 @@ struct ghost_enclave {
 
 	struct ghost_tick *ticks;		/* per CPU: ticks and audit */
 	struct mutex ticks_lock;		/* starts and stops them */
+	u64 nr_displaced;			/* under lock: sched.c */
 	u64 audit_samples;			/* under lock */
 	u64 audit_violations;
 	pid_t audit_last_tid;
@@ -278,6 +279,8 @@ void ghost_sched_wakeup(struct ghost_thread *gt, int waker_cpu);
 void ghost_sched_yield(struct ghost_thread *gt);
 void ghost_sched_affinity(struct ghost_thread *gt, bool done);
 void ghost_sched_priority(struct ghost_thread *gt);
+void ghost_sched_displaced(struct ghost_thread *gt, int cpu);
+unsigned long ghost_probes_missed(void);
 void ghost_cpu_set_busy(struct ghost_enclave *e, int cpu, bool busy);
 void ghost_queue_park(struct ghost_thread *gt);
 void ghost_park(struct ghost_thread *gt);

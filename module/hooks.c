@@ -7,6 +7,7 @@
 #include <linux/capability.h>
 #include <linux/cred.h>
 #include <linux/kprobes.h>
+#include <linux/moduleparam.h>
 #include <linux/pid.h>
 #include <linux/tracepoint.h>
 
@@ -17,6 +18,13 @@ static void ghost_pn_sched_in(struct preempt_notifier *pn, int cpu)
 {
 	struct ghost_thread *gt = container_of(pn, struct ghost_thread, pn);
 	unsigned long flags;
+
+	/* Moved off its commit by an affinity change the module missed. */
+	if (unlikely(READ_ONCE(gt->state) == GT_RUNNING &&
+		     READ_ONCE(gt->cpu) != cpu &&
+		     test_bit(GT_F_PINNED, &gt->flags) &&
+		     !ghost_thread_in_module(gt)))
+		ghost_sched_displaced(gt, cpu);
 
 	raw_spin_lock_irqsave(&gt->e->lock, flags);
 	ghost_sw_switch_in(gt->e, gt);
@@ -284,15 +292,36 @@ static void ghost_unregister_tps(void)
 	tracepoint_synchronize_unregister();
 }
 
+/*
+ * Calls of a probed function in flight at once (they may sleep); a call
+ * beyond them is missed (counted in nmissed), and the thread it moves is
+ * then caught at its next sched_in (ghost_sched_displaced()).
+ */
+static unsigned int probe_instances;
+module_param(probe_instances, uint, 0444);
+MODULE_PARM_DESC(probe_instances,
+		 "calls in flight per affinity/priority probe (0: 4 per possible CPU, at least 64)");
+
+/* Calls the affinity and priority probes missed since the module loaded. */
+unsigned long ghost_probes_missed(void)
+{
+	unsigned long n = 0;
+	unsigned int i;
+
+	for (i = 0; i < ARRAY_SIZE(ghost_krps); i++)
+		n += READ_ONCE(ghost_krps[i]->nmissed) +
+		     READ_ONCE(ghost_krps[i]->kp.nmissed);
+	return n;
+}
+
 int ghost_hooks_init(void)
 {
 	unsigned int i;
 	int err;
 
-	/* One instance per call in flight: these calls may sleep. */
 	for (i = 0; i < ARRAY_SIZE(ghost_krps); i++)
-		ghost_krps[i]->maxactive = max_t(int, 64,
-						 4 * num_possible_cpus());
+		ghost_krps[i]->maxactive = probe_instances ?:
+			max_t(int, 64, 4 * num_possible_cpus());
 
 	for_each_kernel_tracepoint(ghost_find_tp, NULL);
 	for (i = 0; i < ARRAY_SIZE(ghost_tps); i++) {

@@ -185,6 +185,40 @@ void ghost_sched_affinity(struct ghost_thread *gt, bool done)
 }
 
 /*
+ * sched_in of @gt, committed and pinned to another CPU than @cpu, where it
+ * now runs: its affinity changed without the module seeing it (a probe
+ * that missed, a cpuset change), so it is off its commit.  It gives the
+ * CPU up before any user code, its CPU runs its next entry, and the
+ * thread's new mask is what it gets back when it leaves.  Preemption off,
+ * no runqueue lock.
+ */
+void ghost_sched_displaced(struct ghost_thread *gt, int cpu)
+{
+	struct ghost_enclave *e = gt->e;
+	unsigned long flags;
+	bool next;
+	int held;
+
+	raw_spin_lock_irqsave(&e->lock, flags);
+	if (gt->state != GT_RUNNING || gt->cpu == cpu ||
+	    !test_bit(GT_F_PINNED, &gt->flags)) {
+		raw_spin_unlock_irqrestore(&e->lock, flags);
+		return;
+	}
+	held = gt->cpu;
+	e->nr_displaced++;
+	ghost_preempt_locked(e, gt);
+	next = ghost_dispatch_next_locked(e, held);
+	cpumask_copy(gt->saved_mask, &gt->task->cpus_mask);
+	gt->barrier++;
+	ghost_sw_update(e, gt);
+	ghost_emit_task(e, gt, GHOST_MSG_TASK_AFFINITY_CHANGED, -1);
+	raw_spin_unlock_irqrestore(&e->lock, flags);
+	if (next)
+		ghost_dispatch_wake_cpu(e, held);
+}
+
+/*
  * After a change of the thread's nice value (setpriority(), nice(),
  * sched_setattr()).  It is also what the thread keeps when it leaves.
  */

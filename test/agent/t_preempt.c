@@ -1,11 +1,17 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * Preemption: a commit takes a remote CPU away from the ghost thread
- * spinning there, whether it gives the CPU to another thread or to nobody.
+ * spinning there, whether it gives the CPU to another thread or to nobody;
+ * so do hotplug and affinity changes, even those the probes miss.
  */
 #include <errno.h>
+#include <pthread.h>
 #include <sched.h>
+#include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
+#include <sys/syscall.h>
 
 #include "ghost_test.h"
 
@@ -245,6 +251,127 @@ static int test_refused_setaffinity_does_not_preempt(void)
 	return 0;
 }
 
+/*
+ * A decoy the hammers move back and forth: sched_setaffinity() of a
+ * running thread waits for its migration, and holds a probe instance
+ * meanwhile.
+ */
+struct decoy {
+	pid_t tid;
+	int cpus[2];
+	volatile int stop;
+};
+
+static void *decoy_spin(void *arg)
+{
+	struct decoy *d = arg;
+
+	__atomic_store_n(&d->tid, (pid_t)syscall(SYS_gettid), __ATOMIC_RELEASE);
+	while (!d->stop)
+		__builtin_ia32_pause();
+	return NULL;
+}
+
+static void *decoy_hammer(void *arg)
+{
+	struct decoy *d = arg;
+	cpu_set_t set;
+
+	for (unsigned int i = 0; !d->stop; i++) {
+		CPU_ZERO(&set);
+		CPU_SET(d->cpus[i & 1], &set);
+		sched_setaffinity(d->tid, sizeof(set), &set);
+	}
+	return NULL;
+}
+
+/*
+ * An affinity change the probe misses (its one instance is busy moving a
+ * decoy) still takes the thread off its commit: the thread is caught
+ * when it arrives on the CPU it was moved to, before any user code.
+ * Needs ghost.ko loaded with probe_instances=1.
+ */
+static int test_missed_affinity_probe_preempts(void)
+{
+	struct gt_worker *w = gt_workers(1);
+	struct gt_enclave e;
+	pthread_t spin, hammer[3];
+	pthread_attr_t attr;
+	struct decoy d = { 0 };
+	long missed0, displaced;
+	int r, i, round, c1 = gt_cpu(0), c2 = gt_cpu(1);
+	char buf[32];
+	cpu_set_t set;
+	uint64_t a;
+
+	if (gt_read_file("/sys/module/ghost/parameters/probe_instances", buf,
+			 sizeof(buf)) < 0 || atoi(buf) != 1)
+		return gt_skip("ghost.ko not loaded with probe_instances=1");
+	if ((r = gt_need_cpus(4)) || (r = gt_setup(&e, 0, 1)))
+		return r;
+	if ((r = gt_efile_write(&e, "audit", "1")))
+		return gt_fail("audit 1: %s", strerror(-r));
+	gt_efile_write(&e, "runnable_timeout", "0");
+	if (!(a = gt_start(&e, w, 0)))
+		return gt_fail("worker did not enter");
+	/* Never the agent's CPU: a real-time agent would starve the decoy. */
+	d.cpus[0] = gt_cpu(2);
+	d.cpus[1] = c2;
+	/* Ordinary threads, off the agent's CPU: not the agent's policy. */
+	pthread_attr_init(&attr);
+	pthread_attr_setinheritsched(&attr, PTHREAD_EXPLICIT_SCHED);
+	pthread_attr_setschedpolicy(&attr, SCHED_OTHER);
+	pthread_attr_setschedparam(&attr, &(struct sched_param){ 0 });
+	CPU_ZERO(&set);
+	CPU_SET(c2, &set);
+	CPU_SET(d.cpus[0], &set);
+	pthread_attr_setaffinity_np(&attr, sizeof(set), &set);
+	if (pthread_create(&spin, &attr, decoy_spin, &d))
+		return gt_fail("pthread_create");
+	while (!__atomic_load_n(&d.tid, __ATOMIC_ACQUIRE))
+		gt_sleep_ms(1);
+	for (i = 0; i < 3; i++)
+		pthread_create(&hammer[i], &attr, decoy_hammer, &d);
+	pthread_attr_destroy(&attr);
+
+	missed0 = gt_status(&e, "probes_missed");
+	r = 0;
+	for (round = 0; round < 400 && !r; round++) {
+		if (gt_status(&e, "displaced") >= 3)
+			break;
+		if (round % 50 == 0)
+			fprintf(stderr, "round %d: %ld missed, %ld displaced\n",
+				round, gt_status(&e, "probes_missed") - missed0,
+				gt_status(&e, "displaced"));
+		if ((r = gt_run_on(&e, w, a, c1)))
+			break;
+		CPU_ZERO(&set);
+		CPU_SET(c2, &set);
+		if (sched_setaffinity(w->tid, sizeof(set), &set)) {
+			r = gt_fail("sched_setaffinity: %s", strerror(errno));
+			break;
+		}
+		/* Seen or missed, the thread is off its commit now. */
+		if (!gt_worker_frozen(w, 50))
+			r = gt_fail("round %d: the thread runs on after its affinity changed",
+				    round);
+	}
+	d.stop = 1;
+	for (i = 0; i < 3; i++)
+		pthread_join(hammer[i], NULL);
+	pthread_join(spin, NULL);
+	if (r)
+		return r;
+	displaced = gt_status(&e, "displaced");
+	if (gt_status(&e, "probes_missed") == missed0 || displaced <= 0)
+		return gt_skip("no affinity change was missed in %d rounds",
+			       round);
+	if (gt_status(&e, "audit_violations") != 0)
+		return gt_fail("%ld audit samples found user code without a commit",
+			       gt_status(&e, "audit_violations"));
+	return 0;
+}
+
 static const struct gt_test tests[] = {
 	{ "commit_of_other_thread_preempts_remote_spinner",
 	  test_commit_of_other_thread_preempts_remote_spinner },
@@ -258,6 +385,8 @@ static const struct gt_test tests[] = {
 	  test_cpu_offline_takes_cpu_from_its_thread },
 	{ "refused_setaffinity_does_not_preempt",
 	  test_refused_setaffinity_does_not_preempt },
+	{ "missed_affinity_probe_preempts",
+	  test_missed_affinity_probe_preempts },
 	{ NULL, NULL },
 };
 

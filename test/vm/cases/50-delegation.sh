@@ -67,6 +67,18 @@ test_cpu_offline_takes_cpu_from_its_thread()
 	agent_test t_preempt cpu_offline_takes_cpu_from_its_thread
 }
 
+# With one instance per probe, concurrent sched_setaffinity() calls make
+# the probes miss: the module must still catch each move.
+test_missed_affinity_probe_preempts()
+{
+	ghost_unload
+	expect_ok modprobe ghost probe_instances=1
+	agent_test t_preempt missed_affinity_probe_preempts
+	local rc=$?
+	ghost_unload
+	return $rc
+}
+
 test_commit_complete()
 {
 	agent_test t_txn_status commit_complete
