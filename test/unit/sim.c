@@ -37,6 +37,9 @@ static int sim_host_run(struct ghost_policy_ctx *ctx, int cpu, __u64 gtid,
 		s->global_violations++;
 		return -EINVAL;
 	}
+	/* The policy knows nothing may run there: it must not ask. */
+	if (s->told_offline[cpu])
+		s->offline_asks++;
 	if (s->req[cpu].used)
 		return -EBUSY;
 	s->req[cpu].used = 1;
@@ -66,6 +69,9 @@ static int sim_host_dl_push(struct ghost_policy_ctx *ctx, int cpu, __u64 gtid,
 		return -EOPNOTSUPP;
 	if (!sim_policy_cpu(ctx, cpu))
 		return -EINVAL;
+	/* ghost-agent lets it, but the module would drop it unread. */
+	if (s->told_offline[cpu])
+		s->offline_asks++;
 	ret = ghost_dl_push(&s->dl[cpu], gtid, barrier);
 	if (!ret)
 		s->pushed[cpu] = 1;
@@ -199,6 +205,19 @@ static void emit_task(struct sim *s, int i, __u16 type, int cpu)
 	sim_push(s, &m, sizeof(m));
 }
 
+static void emit_cpu(struct sim *s, __u16 type, int cpu)
+{
+	struct {
+		struct ghost_msg h;
+		struct ghost_msg_cpu p;
+	} m = {
+		.h = { type, sizeof(m), 0 },
+		.p = { cpu, 0 },
+	};
+
+	sim_push(s, &m, sizeof(m));
+}
+
 static void emit_new(struct sim *s, int i)
 {
 	struct {
@@ -303,6 +322,9 @@ int sim_new(struct sim *s, int runnable)
 /* A thread placed on @cpu, by a commit or by the module itself. */
 static void place(struct sim *s, int i, int cpu)
 {
+	/* Every path of the model refuses an offline CPU: count a slip. */
+	if (s->offline[cpu])
+		s->offline_runs++;
 	s->t[i].state = SIM_RUNNING;
 	s->t[i].cpu = cpu;
 	s->t[i].last_cpu = cpu;
@@ -322,7 +344,8 @@ static int dl_next(struct sim *s, int cpu)
 	__u32 tail = __atomic_load_n(&dl->tail, __ATOMIC_ACQUIRE);
 	int i = -1;
 
-	if (!(dl->flags & GHOST_DL_F_ENABLE))
+	/* An offline CPU's list is left as it is (emptied when it is back). */
+	if (!(dl->flags & GHOST_DL_F_ENABLE) || s->offline[cpu])
 		return -1;
 	if (tail - dl->head > GHOST_DISPATCH_SLOTS) {
 		dl->head = tail;
@@ -390,6 +413,9 @@ void sim_wakeup(struct sim *s, int i)
 	int cpu = s->t[i].last_cpu;
 
 	ck_assert_int_eq(s->t[i].state, SIM_BLOCKED);
+	/* Pinned to a CPU that is gone: the kernel breaks the pin. */
+	if (cpu >= 0 && s->offline[cpu])
+		s->t[i].last_cpu = cpu = -1;
 	s->t[i].state = SIM_RUNNABLE;
 	s->t[i].barrier++;
 	{
@@ -453,7 +479,7 @@ void sim_yield(struct sim *s, int i)
 	emit_task(s, i, GHOST_MSG_TASK_YIELD, cpu);
 }
 
-/* Lost its CPU to a commit: the list is not consumed. */
+/* Lost its CPU to a commit or to hotplug: the list is not consumed. */
 static void preempt_by_commit(struct sim *s, int i)
 {
 	int cpu;
@@ -488,15 +514,53 @@ void sim_exit(struct sim *s, int i)
 
 void sim_tick(struct sim *s, int cpu)
 {
-	struct {
-		struct ghost_msg h;
-		struct ghost_msg_cpu p;
-	} m = {
-		.h = { GHOST_MSG_CPU_TICK, sizeof(m), 0 },
-		.p = { cpu, 0 },
-	};
+	emit_cpu(s, GHOST_MSG_CPU_TICK, cpu);
+}
 
-	sim_push(s, &m, sizeof(m));
+/*
+ * As ghost_cpu_down_prep(): the CPU is no longer active, its thread is
+ * preempted (the kernel then moves it away, so its pin is gone), its list
+ * emptied, and the agent told.
+ */
+void sim_cpu_offline(struct sim *s, int cpu)
+{
+	int i;
+
+	ck_assert(cpu >= 0 && cpu < SIM_MAX_CPUS && s->enclave[cpu]);
+	ck_assert(!s->offline[cpu]);
+	s->offline[cpu] = 1;
+	i = s->cur[cpu];
+	if (i >= 0) {
+		preempt_by_commit(s, i);
+		s->t[i].last_cpu = -1;
+	}
+	s->dl[cpu].head = s->dl[cpu].tail;
+	emit_cpu(s, GHOST_MSG_CPU_OFFLINE, cpu);
+}
+
+/*
+ * As ghost_cpu_returned(), once the CPU is active again: what was listed
+ * for it while it was away is dropped, and the agent told.
+ */
+void sim_cpu_online(struct sim *s, int cpu)
+{
+	ck_assert(cpu >= 0 && cpu < SIM_MAX_CPUS && s->enclave[cpu]);
+	ck_assert(s->offline[cpu]);
+	s->offline[cpu] = 0;
+	s->dl[cpu].head = s->dl[cpu].tail;
+	emit_cpu(s, GHOST_MSG_CPU_ONLINE, cpu);
+}
+
+/* What ghost-agent's track() keeps of hotplug, for this policy. */
+static void track_hotplug(struct sim *s, const struct ghost_msg *m)
+{
+	const struct ghost_msg_cpu *c = ghost_msg_payload(m);
+
+	if (m->type != GHOST_MSG_CPU_OFFLINE &&
+	    m->type != GHOST_MSG_CPU_ONLINE)
+		return;
+	ck_assert(c->cpu >= 0 && c->cpu < SIM_MAX_CPUS);
+	s->told_offline[c->cpu] = m->type == GHOST_MSG_CPU_OFFLINE;
 }
 
 void sim_drain(struct sim *s)
@@ -504,6 +568,7 @@ void sim_drain(struct sim *s)
 	const struct ghost_msg *m;
 
 	while ((m = ghost_queue_peek(&s->q))) {
+		track_hotplug(s, m);
 		ck_assert_int_ge(ghost_policy_dispatch(s->ops, &s->ctx, m), 0);
 		ghost_queue_consume(&s->q, m);
 	}
@@ -545,6 +610,10 @@ static int commit_one(struct sim *s, int cpu, __u64 gtid, __u32 barrier)
 {
 	int i, prev = s->cur[cpu];
 
+	if (s->offline[cpu]) {
+		s->nr_unavail++;
+		return GHOST_TXN_CPU_UNAVAIL;
+	}
 	if (gtid == GHOST_NULL_GTID) {
 		if (prev >= 0)
 			preempt_by_commit(s, prev);
@@ -604,6 +673,42 @@ void sim_drop_lists(struct sim *s)
 
 	for (cpu = 0; cpu < SIM_MAX_CPUS; cpu++)
 		s->dl[cpu].head = s->dl[cpu].tail;
+}
+
+int sim_run_all(struct sim *s, int work, unsigned int *ran_on)
+{
+	int left[SIM_MAX_THREADS], i, cpu, k, busy, todo = 0;
+
+	for (i = 0; i < s->nr_threads; i++) {
+		left[i] = s->t[i].state == SIM_GONE ? 0 : work;
+		todo += left[i] > 0;
+		if (ran_on)
+			ran_on[i] = 0;
+		if (s->t[i].state == SIM_BLOCKED)
+			sim_wakeup(s, i);
+	}
+	for (k = 0; todo && k < 4 * (s->nr_threads + 1) * work; k++) {
+		sim_settle(s, 10);
+		busy = 0;
+		for (cpu = 0; cpu < SIM_MAX_CPUS; cpu++) {
+			i = s->cur[cpu];
+			if (i < 0)
+				continue;
+			busy = 1;
+			if (ran_on)
+				ran_on[i] |= 1u << cpu;
+			if (--left[i] > 0) {
+				sim_block(s, i);
+				sim_wakeup(s, i);
+				continue;
+			}
+			sim_exit(s, i);
+			todo--;
+		}
+		if (!busy)
+			break;
+	}
+	return todo;
 }
 
 int sim_round(struct sim *s)
@@ -670,7 +775,29 @@ static void discover(struct sim *s)
 	}
 }
 
-int sim_swap(struct sim *s, const char *name, const char *const opts[])
+/*
+ * ghost-agent's hotplug_sync() for a new instance: before its first
+ * drain, CPU_OFFLINE (seqnum 0) for each enclave CPU offline.
+ */
+static void hotplug_replay(struct sim *s)
+{
+	struct {
+		struct ghost_msg h;
+		struct ghost_msg_cpu p;
+	} m = { .h = { GHOST_MSG_CPU_OFFLINE, sizeof(m), 0 } };
+	int cpu;
+
+	for (cpu = 0; cpu < SIM_MAX_CPUS; cpu++) {
+		if (!s->enclave[cpu] || !s->told_offline[cpu])
+			continue;
+		m.p.cpu = cpu;
+		ck_assert_int_ge(ghost_policy_dispatch(s->ops, &s->ctx, &m.h),
+				 0);
+	}
+}
+
+static int swap(struct sim *s, const char *name, const char *const opts[],
+		int rediscover)
 {
 	struct ghost_policy_lib old_lib = s->lib;
 	const struct ghost_policy_ops *old = s->ops;
@@ -699,7 +826,7 @@ int sim_swap(struct sim *s, const char *name, const char *const opts[])
 	}
 	s->ops = s->lib.ops;
 	apply_dispatch(s);
-	if (ghost_policy_state_compatible(old, s->ops)) {
+	if (!rediscover && ghost_policy_state_compatible(old, s->ops)) {
 		n = old->export_state(&old_ctx, buf, sizeof(buf));
 		ck_assert_int_gt(n, 0);
 		ck_assert_int_le(n, sizeof(buf));
@@ -712,5 +839,17 @@ int sim_swap(struct sim *s, const char *name, const char *const opts[])
 	if (old->fini)
 		old->fini(&old_ctx);
 	ghost_policy_close(&old_lib);
+	hotplug_replay(s);
 	return exported;
+}
+
+int sim_swap(struct sim *s, const char *name, const char *const opts[])
+{
+	return swap(s, name, opts, 0);
+}
+
+int sim_swap_rediscover(struct sim *s, const char *name,
+			const char *const opts[])
+{
+	return swap(s, name, opts, 1);
 }

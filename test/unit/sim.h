@@ -17,6 +17,12 @@
  * runs); a thread that wakes while its last CPU is free runs at once
  * under RUN_ON_WAKE; entries published for a CPU without a thread are run
  * by the kick the agent issues after its round.
+ *
+ * CPU hotplug is modelled as the module does it: sim_cpu_offline()
+ * preempts the CPU's thread (TASK_PREEMPT), empties its list and sends
+ * CPU_OFFLINE; until sim_cpu_online() (which empties the list again and
+ * sends CPU_ONLINE) commits to the CPU fail with GHOST_TXN_CPU_UNAVAIL and
+ * neither its list nor a wakeup runs anything there.
  */
 #ifndef _GHOST_TEST_SIM_H
 #define _GHOST_TEST_SIM_H
@@ -94,6 +100,13 @@ struct sim {
 	int nr_bad;			/* lists dropped as malformed */
 	int nr_kicks;			/* GHOST_IOC_DISPATCH that ran a thread */
 	int double_decisions;		/* commit of a thread validly listed */
+
+	/* CPU hotplug: the kernel's view, and what the policy was told. */
+	int offline[SIM_MAX_CPUS];	/* not active: nothing runs there */
+	int told_offline[SIM_MAX_CPUS];	/* the policy heard CPU_OFFLINE */
+	int nr_unavail;			/* commits refused: offline */
+	int offline_asks;		/* commits, entries for it then */
+	int offline_runs;		/* threads placed on an offline CPU */
 };
 
 /*
@@ -141,7 +154,30 @@ int sim_listed(const struct sim *s, int cpu);
 /* The module drops every list (last agent gone, DISCOVER). */
 void sim_drop_lists(struct sim *s);
 
-/* Swap policies as ghost-agent does; returns 1 if state was exported. */
+/*
+ * Every thread not gone has @work slices to do: wake the blocked ones,
+ * then run rounds, each running thread doing a slice (then sleeping and
+ * waking again) and exiting after its last.  @ran_on[i] (if not NULL)
+ * gets bit 1 << cpu for each CPU thread i ran on meanwhile.  Returns how
+ * many threads did not finish.
+ */
+int sim_run_all(struct sim *s, int work, unsigned int *ran_on);
+
+/*
+ * Hotplug takes @cpu (an enclave CPU, online) away, or gives it back.
+ * The policy hears of it at the next drain.
+ */
+void sim_cpu_offline(struct sim *s, int cpu);
+void sim_cpu_online(struct sim *s, int cpu);
+
+/*
+ * Swap policies as ghost-agent does; returns 1 if state was exported.
+ * The new policy is told of the CPUs offline before any other message,
+ * as ghost-agent's hotplug_sync() does.
+ */
 int sim_swap(struct sim *s, const char *name, const char *const opts[]);
+/* The same, rediscovering the threads even if state could be handed over. */
+int sim_swap_rediscover(struct sim *s, const char *name,
+			const char *const opts[]);
 
 #endif /* _GHOST_TEST_SIM_H */

@@ -6,6 +6,8 @@
  * that used its slice while others wait goes to the back of the line.
  * "schedule" and "slice" model a module without dispatch lists;
  * "fast_path" one whose lists the policy feeds instead of committing.
+ * A CPU that hotplug takes away is given nothing until it is back; its
+ * thread rejoins the line at the front.
  */
 #include <stdlib.h>
 #include <string.h>
@@ -40,6 +42,9 @@ static void teardown(void)
 	ck_assert_int_eq(s.global_violations, 0);
 	ck_assert_int_eq(s.double_decisions, 0);
 	ck_assert_int_eq(s.nr_bad, 0);
+	/* Nothing asked for or run on a CPU hotplug took away. */
+	ck_assert_int_eq(s.offline_asks, 0);
+	ck_assert_int_eq(s.offline_runs, 0);
 	/* The agent's CPU has no list of its own. */
 	ck_assert_uint_eq(s.dl[GLOBAL].flags, 0);
 	ck_assert_uint_eq(s.dl[GLOBAL].tail, 0);
@@ -359,6 +364,259 @@ START_TEST(test_fp_depth_zero_commits)
 }
 END_TEST
 
+static unsigned int ran_on[SIM_MAX_THREADS];
+
+/* Every thread left finished its @work, none on CPU @off nor the global one. */
+static void check_all_finish(int work, int off)
+{
+	int gone[SIM_MAX_THREADS], i;
+
+	for (i = 0; i < s.nr_threads; i++)
+		gone[i] = s.t[i].state == SIM_GONE;
+	ck_assert_int_eq(sim_run_all(&s, work, ran_on), 0);
+	for (i = 0; i < s.nr_threads; i++) {
+		if (gone[i])
+			continue;
+		ck_assert_msg(ran_on[i], "thread %d never ran", i);
+		ck_assert(!(ran_on[i] & (1u << GLOBAL)));
+		if (off >= 0)
+			ck_assert_msg(!(ran_on[i] & (1u << off)),
+				      "thread %d ran on CPU %d offline", i,
+				      off);
+	}
+}
+
+/*
+ * CPU 2 goes offline: its thread is preempted and, first in line, takes
+ * the next CPU that frees up; the line is served by CPUs 1 and 3 alone.
+ */
+START_TEST(test_hotplug_offline_serves_line_elsewhere)
+{
+	int t[9], i, n;
+
+	start(4, NULL);
+	for (i = 0; i < 9; i++)
+		t[i] = sim_new(&s, 1);
+	sim_settle(&s, 10);
+	ck_assert_int_eq(sim_running(&s, 2), t[1]);
+	sim_cpu_offline(&s, 2);
+	ck_assert_int_eq(sim_running(&s, 2), -1);
+	ck_assert_int_eq(s.t[t[1]].state, SIM_RUNNABLE);
+	ck_assert_int_eq(sim_listed(&s, 2), 0);
+	n = s.nr_log;
+	sim_settle(&s, 10);
+	ck_assert_int_eq(sim_running(&s, 2), -1);
+	ck_assert_int_eq(sim_running(&s, 1), t[0]);
+	ck_assert_int_eq(sim_running(&s, 3), t[2]);
+	/* Without lists nothing else is promised: t[1] comes first. */
+	if (!sim_lists) {
+		sim_block(&s, t[0]);
+		sim_settle(&s, 10);
+		ck_assert_int_eq(sim_running(&s, 1), t[1]);
+	}
+	check_all_finish(3, 2);
+	ck_assert(ran_on[t[1]] & (1u << 1 | 1u << 3));
+	for (i = n; i < s.nr_log; i++)
+		ck_assert_int_ne(s.log[i].cpu, 2);
+	ck_assert_int_eq(s.nr_unavail, 0);
+}
+END_TEST
+
+/*
+ * Back online, a CPU serves the line again: it takes its old thread (with
+ * lists, that one is promised to a busy CPU by then) and a new one.
+ */
+START_TEST(test_hotplug_online_serves_again)
+{
+	int t[3], u, i;
+
+	start(4, NULL);
+	for (i = 0; i < 3; i++)
+		t[i] = sim_new(&s, 1);
+	sim_settle(&s, 10);
+	ck_assert_int_eq(sim_running(&s, 2), t[1]);
+	sim_cpu_offline(&s, 2);
+	sim_settle(&s, 10);
+	/* CPUs 1 and 3 are busy: t[1] waits rather than go to CPU 2. */
+	ck_assert_int_eq(sim_running(&s, 2), -1);
+	ck_assert_int_eq(s.t[t[1]].state, SIM_RUNNABLE);
+	sim_cpu_online(&s, 2);
+	sim_settle(&s, 10);
+	if (sim_lists) {
+		/* t[1] was promised to a busy CPU's list meanwhile. */
+		ck_assert(sim_is_listed(&s, t[1]));
+		ck_assert_int_eq(sim_running(&s, 2), -1);
+	} else {
+		ck_assert_int_eq(sim_running(&s, 2), t[1]);
+		sim_block(&s, t[1]);
+		sim_settle(&s, 10);
+	}
+	u = sim_new(&s, 1);
+	sim_settle(&s, 10);
+	ck_assert_int_eq(sim_running(&s, 2), u);
+	check_all_finish(2, -1);
+}
+END_TEST
+
+static int hp_cpu;
+
+static void offline_hp_cpu(struct sim *x)
+{
+	sim_cpu_offline(x, hp_cpu);
+}
+
+/*
+ * The CPU goes between the decision and the commit (or the kick): the
+ * commit fails with CPU_UNAVAIL, and the thread runs on the other CPU.
+ */
+START_TEST(test_hotplug_races_commit)
+{
+	int a, b;
+
+	start(3, NULL);
+	a = sim_new(&s, 1);
+	b = sim_new(&s, 1);
+	hp_cpu = 2;
+	s.before_commit = offline_hp_cpu;
+	sim_round(&s);
+	ck_assert_int_eq(sim_running(&s, 2), -1);
+	ck_assert_int_eq(s.nr_unavail, sim_lists ? 0 : 1);
+	sim_settle(&s, 10);
+	ck_assert_int_eq(sim_running(&s, 1), a);
+	sim_block(&s, a);
+	sim_settle(&s, 10);
+	ck_assert_int_eq(sim_running(&s, 1), b);
+	check_all_finish(2, 2);
+}
+END_TEST
+
+/* A slice rotates the line over the CPUs left, never the one offline. */
+START_TEST(test_hotplug_slice)
+{
+	static const char *const opts[] = { "slice_us=1000", NULL };
+	int t[4], i, k;
+
+	start(3, opts);
+	for (i = 0; i < 4; i++)
+		t[i] = sim_new(&s, 1);
+	sim_settle(&s, 10);
+	sim_cpu_offline(&s, 2);
+	sim_settle(&s, 10);
+	for (k = 0; k < 8; k++) {
+		advance_us(1100);
+		sim_settle(&s, 10);
+		ck_assert_int_eq(sim_running(&s, 2), -1);
+		ck_assert_int_ge(sim_running(&s, 1), 0);
+	}
+	check_all_finish(2, 2);
+	for (i = 0; i < 4; i++)
+		ck_assert(ran_on[t[i]] & (1u << 1));
+}
+END_TEST
+
+/*
+ * A swap while a CPU is offline: the new policy is told at its start and
+ * gives that CPU nothing until it is back.  _i: 0 hands state over, 1
+ * rediscovers the threads.
+ */
+START_TEST(test_hotplug_swap_while_offline)
+{
+	int t[6], i, ret, n;
+
+	start(4, NULL);
+	for (i = 0; i < 6; i++)
+		t[i] = sim_new(&s, 1);
+	sim_settle(&s, 10);
+	sim_block(&s, t[1]);	/* on CPU 2 */
+	sim_settle(&s, 10);
+	sim_cpu_offline(&s, 2);
+	sim_settle(&s, 10);
+	if (_i)
+		ret = sim_swap_rediscover(&s, "fifo_centralized", NULL);
+	else
+		ret = sim_swap(&s, "fifo_centralized", NULL);
+	ck_assert_int_eq(ret, !_i);
+	sim_wakeup(&s, t[1]);
+	for (i = 0; i < 6; i++)
+		sim_new(&s, 1);
+	sim_settle(&s, 10);
+	ck_assert_int_eq(sim_running(&s, 2), -1);
+	check_all_finish(1, 2);
+	sim_cpu_online(&s, 2);
+	sim_settle(&s, 10);
+	n = sim_new(&s, 1);
+	sim_settle(&s, 10);
+	ck_assert_int_eq(sim_running(&s, 1), n);
+	for (i = 0; i < 6; i++)
+		sim_new(&s, 1);
+	sim_settle(&s, 10);
+	ck_assert_int_ge(sim_running(&s, 2), 0);
+	check_all_finish(2, -1);
+}
+END_TEST
+
+/*
+ * Random events with a slice while CPUs go and come back (one at least
+ * stays), with an occasional swap: no thread is lost, nothing runs where
+ * it may not, and every commit finds its CPU.
+ */
+START_TEST(test_hotplug_stream)
+{
+	static const char *const opts[] = { "slice_us=500", NULL };
+	int i, k, t, cpu, up = 3, swaps = 0;
+
+	start(4, opts);
+	for (i = 0; i < 30; i++)
+		sim_new(&s, i % 3 != 0);
+	srand(_i + 107);
+	for (k = 0; k < 3000; k++) {
+		t = rand() % s.nr_threads;
+		switch (s.t[t].state) {
+		case SIM_BLOCKED:
+			sim_wakeup(&s, t);
+			break;
+		case SIM_RUNNING:
+			if (rand() % 3 == 0)
+				sim_yield(&s, t);
+			else if (rand() % 5 == 0)
+				sim_block(&s, t);
+			break;
+		default:
+			break;
+		}
+		if (k % 50 == 0) {
+			cpu = 1 + rand() % 3;
+			if (s.offline[cpu]) {
+				sim_cpu_online(&s, cpu);
+				up++;
+			} else if (up > 1) {
+				sim_cpu_offline(&s, cpu);
+				up--;
+			}
+		}
+		if (k % 700 == 699)
+			(swaps++ % 2 ? sim_swap_rediscover : sim_swap)
+				(&s, "fifo_centralized", opts);
+		advance_us(rand() % 300);
+		if (k % 2 == 0)
+			sim_round(&s);
+		for (cpu = 1; cpu < 4; cpu++) {
+			if (s.offline[cpu])
+				ck_assert_int_eq(sim_running(&s, cpu), -1);
+		}
+	}
+	sim_settle(&s, 20);
+	for (i = 0; i < s.nr_log; i++) {
+		ck_assert_int_ne(s.log[i].cpu, GLOBAL);
+		ck_assert_msg(s.log[i].state == GHOST_TXN_COMPLETE ||
+			      s.log[i].state == GHOST_TXN_TARGET_STALE,
+			      "commit %d: %s", i,
+			      ghost_txn_state_name(s.log[i].state));
+	}
+	ck_assert_int_eq(sim_run_all(&s, 3, NULL), 0);
+}
+END_TEST
+
 static Suite *cfifo_suite(void)
 {
 	Suite *suite = suite_create("fifo_centralized");
@@ -372,6 +630,12 @@ static Suite *cfifo_suite(void)
 	tcase_add_test(tc, test_fp_depth_zero_commits);
 	tcase_add_test(tc, test_never_on_global_cpu);
 	tcase_add_loop_test(tc, test_stream, 0, 5);
+	tcase_add_test(tc, test_hotplug_offline_serves_line_elsewhere);
+	tcase_add_test(tc, test_hotplug_online_serves_again);
+	tcase_add_test(tc, test_hotplug_races_commit);
+	tcase_add_loop_test(tc, test_hotplug_swap_while_offline, 0, 2);
+	tcase_add_loop_test(tc, test_hotplug_stream, 0, 5);
+	tcase_add_test(tc, test_hotplug_slice);
 	suite_add_tcase(suite, tc);
 
 	tc = tcase_create("schedule");
@@ -383,12 +647,18 @@ static Suite *cfifo_suite(void)
 	tcase_add_test(tc, test_no_slice_by_default);
 	tcase_add_test(tc, test_bad_options_refused);
 	tcase_add_loop_test(tc, test_stream, 0, 5);
+	tcase_add_test(tc, test_hotplug_offline_serves_line_elsewhere);
+	tcase_add_test(tc, test_hotplug_online_serves_again);
+	tcase_add_test(tc, test_hotplug_races_commit);
+	tcase_add_loop_test(tc, test_hotplug_swap_while_offline, 0, 2);
+	tcase_add_loop_test(tc, test_hotplug_stream, 0, 5);
 	suite_add_tcase(suite, tc);
 
 	tc = tcase_create("slice");
 	tcase_add_checked_fixture(tc, commits_only, teardown);
 	tcase_add_test(tc, test_slice_preempts_to_back);
 	tcase_add_test(tc, test_no_slice_when_nobody_waits);
+	tcase_add_test(tc, test_hotplug_slice);
 	suite_add_tcase(suite, tc);
 	return suite;
 }

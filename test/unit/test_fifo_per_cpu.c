@@ -6,7 +6,8 @@
  * yielding ones at the back, and commits to a CPU only once its thread
  * gave it up.  The "commits" cases model a module without dispatch lists;
  * the "fast_path" ones a module that runs the listed front of each CPU's
- * queue by itself.
+ * queue by itself.  A CPU that hotplug takes away hands its threads to the
+ * others and gets none until it is back.
  */
 #include <stdlib.h>
 
@@ -37,6 +38,9 @@ static void teardown(void)
 {
 	ck_assert_int_eq(s.double_decisions, 0);
 	ck_assert_int_eq(s.nr_bad, 0);
+	/* Nothing asked for or run on a CPU hotplug took away. */
+	ck_assert_int_eq(s.offline_asks, 0);
+	ck_assert_int_eq(s.offline_runs, 0);
 	sim_fini(&s);
 }
 
@@ -514,6 +518,249 @@ START_TEST(test_fp_latched_unknown_thread)
 }
 END_TEST
 
+static unsigned int ran_on[SIM_MAX_THREADS];
+
+/* Every thread left finished its @work, none on CPU @off. */
+static void check_all_finish(int work, int off)
+{
+	int gone[SIM_MAX_THREADS], i;
+
+	for (i = 0; i < s.nr_threads; i++)
+		gone[i] = s.t[i].state == SIM_GONE;
+	ck_assert_int_eq(sim_run_all(&s, work, ran_on), 0);
+	for (i = 0; i < s.nr_threads; i++) {
+		if (gone[i])
+			continue;
+		ck_assert_msg(ran_on[i], "thread %d never ran", i);
+		if (off >= 0)
+			ck_assert_msg(!(ran_on[i] & (1u << off)),
+				      "thread %d ran on CPU %d offline", i,
+				      off);
+	}
+}
+
+/*
+ * CPU 1 goes offline with a thread on it and two waiting: the one running
+ * is preempted, and all three run on CPUs 0 and 2 with the others.
+ */
+START_TEST(test_hotplug_offline_moves_threads)
+{
+	int t[9], i, n;
+
+	start(3);
+	for (i = 0; i < 9; i++)
+		t[i] = sim_new(&s, 1);
+	sim_settle(&s, 10);
+	ck_assert_int_eq(sim_running(&s, 1), t[1]);
+	sim_cpu_offline(&s, 1);
+	ck_assert_int_eq(sim_running(&s, 1), -1);
+	ck_assert_int_eq(s.t[t[1]].state, SIM_RUNNABLE);
+	ck_assert_int_eq(sim_listed(&s, 1), 0);
+	n = s.nr_log;
+	sim_settle(&s, 10);
+	ck_assert_int_eq(sim_running(&s, 1), -1);
+	/* Those that ran keep their CPUs: a FIFO does not preempt. */
+	ck_assert_int_eq(sim_running(&s, 0), t[0]);
+	ck_assert_int_eq(sim_running(&s, 2), t[2]);
+	check_all_finish(3, 1);
+	ck_assert(ran_on[t[1]] & (1u << 0 | 1u << 2));
+	for (i = n; i < s.nr_log; i++)
+		ck_assert_int_ne(s.log[i].cpu, 1);
+	ck_assert_int_eq(s.nr_unavail, 0);
+}
+END_TEST
+
+/* Back online, a CPU is given new threads again. */
+START_TEST(test_hotplug_online_takes_new_threads)
+{
+	int t[3], u[3], i, ok = 0;
+
+	start(3);
+	for (i = 0; i < 3; i++)
+		t[i] = sim_new(&s, 1);
+	sim_settle(&s, 10);
+	sim_cpu_offline(&s, 2);
+	sim_settle(&s, 10);
+	for (i = 0; i < 3; i++)
+		sim_new(&s, 1);
+	sim_settle(&s, 10);
+	ck_assert_int_eq(sim_running(&s, 2), -1);
+	ck_assert_int_eq(sim_running(&s, 0), t[0]);
+	ck_assert_int_eq(sim_running(&s, 1), t[1]);
+	sim_cpu_online(&s, 2);
+	sim_settle(&s, 10);
+	for (i = 0; i < 3; i++)
+		u[i] = sim_new(&s, 1);
+	sim_settle(&s, 10);
+	for (i = 0; i < 3; i++)
+		ok += sim_running(&s, 2) == u[i];
+	ck_assert_int_eq(ok, 1);
+	check_all_finish(2, -1);
+}
+END_TEST
+
+static int hp_cpu;
+
+static void offline_hp_cpu(struct sim *x)
+{
+	sim_cpu_offline(x, hp_cpu);
+}
+
+/*
+ * The CPU goes between the decision and the commit (or the kick): the
+ * commit fails with CPU_UNAVAIL, and the thread runs on the other CPU.
+ */
+START_TEST(test_hotplug_races_commit)
+{
+	int a, b;
+
+	start(2);
+	a = sim_new(&s, 1);
+	b = sim_new(&s, 1);
+	hp_cpu = 1;
+	s.before_commit = offline_hp_cpu;
+	sim_round(&s);
+	ck_assert_int_eq(sim_running(&s, 1), -1);
+	ck_assert_int_eq(s.nr_unavail, sim_lists ? 0 : 1);
+	sim_settle(&s, 10);
+	ck_assert_int_eq(sim_running(&s, 0), a);
+	sim_block(&s, a);
+	sim_settle(&s, 10);
+	ck_assert_int_eq(sim_running(&s, 0), b);
+	check_all_finish(2, 1);
+}
+END_TEST
+
+/* A thread that slept on the CPU that went wakes up on another. */
+START_TEST(test_hotplug_sleeper_wakes_elsewhere)
+{
+	int a, b;
+
+	start(2);
+	a = sim_new(&s, 1);
+	b = sim_new(&s, 1);
+	sim_settle(&s, 10);
+	ck_assert_int_eq(sim_running(&s, 1), b);
+	sim_block(&s, b);
+	sim_settle(&s, 10);
+	sim_cpu_offline(&s, 1);
+	sim_settle(&s, 10);
+	sim_wakeup(&s, b);
+	ck_assert_int_eq(s.nr_run_on_wake, 0);
+	sim_settle(&s, 10);
+	ck_assert_int_eq(sim_running(&s, 1), -1);
+	sim_block(&s, a);
+	sim_settle(&s, 10);
+	ck_assert_int_eq(sim_running(&s, 0), b);
+	check_all_finish(2, 1);
+}
+END_TEST
+
+/*
+ * A swap while a CPU is offline: the new policy is told at its start and
+ * gives that CPU nothing (not the sleepers it had, not new threads) until
+ * it is back.  _i: 0 hands state over, 1 rediscovers the threads.
+ */
+START_TEST(test_hotplug_swap_while_offline)
+{
+	int t[6], u[6], i, cpu2 = 0, ret;
+
+	start(3);
+	for (i = 0; i < 6; i++)
+		t[i] = sim_new(&s, 1);
+	sim_settle(&s, 10);
+	/* t[2] sleeps with CPU 2 as its own. */
+	sim_block(&s, t[2]);
+	sim_settle(&s, 10);
+	sim_cpu_offline(&s, 2);
+	sim_settle(&s, 10);
+	if (_i)
+		ret = sim_swap_rediscover(&s, "fifo_per_cpu", NULL);
+	else
+		ret = sim_swap(&s, "fifo_per_cpu", NULL);
+	ck_assert_int_eq(ret, !_i);
+	sim_wakeup(&s, t[2]);
+	for (i = 0; i < 6; i++)
+		u[i] = sim_new(&s, 1);
+	sim_settle(&s, 10);
+	ck_assert_int_eq(sim_running(&s, 2), -1);
+	ck_assert_int_eq(sim_run_all(&s, 1, ran_on), 0);
+	for (i = 0; i < s.nr_threads; i++)
+		ck_assert(!(ran_on[i] & (1u << 2)));
+	/* Back: the new policy gives it threads again. */
+	sim_cpu_online(&s, 2);
+	sim_settle(&s, 10);
+	for (i = 0; i < 6; i++)
+		u[i] = sim_new(&s, 1);
+	sim_settle(&s, 10);
+	ck_assert_int_ge(sim_running(&s, 2), u[0]);
+	ck_assert_int_eq(sim_run_all(&s, 2, ran_on), 0);
+	for (i = u[0]; i < s.nr_threads; i++)
+		cpu2 += !!(ran_on[i] & (1u << 2));
+	ck_assert_int_gt(cpu2, 0);
+}
+END_TEST
+
+/*
+ * Random events while CPUs go and come back (one at least stays), with
+ * an occasional swap: no thread is lost, nothing runs where it may not,
+ * and every commit finds its CPU.
+ */
+START_TEST(test_hotplug_stream)
+{
+	int i, k, t, cpu, up = 4, swaps = 0;
+
+	start(4);
+	for (i = 0; i < 40; i++)
+		sim_new(&s, i % 2);
+	srand(_i + 101);
+	for (k = 0; k < 3000; k++) {
+		t = rand() % s.nr_threads;
+		switch (s.t[t].state) {
+		case SIM_BLOCKED:
+			sim_wakeup(&s, t);
+			break;
+		case SIM_RUNNING:
+			if (rand() % 3 == 0)
+				sim_yield(&s, t);
+			else if (rand() % 7 == 0)
+				sim_preempt(&s, t);
+			else
+				sim_block(&s, t);
+			break;
+		default:
+			break;
+		}
+		if (k % 50 == 0) {
+			cpu = rand() % 4;
+			if (s.offline[cpu]) {
+				sim_cpu_online(&s, cpu);
+				up++;
+			} else if (up > 1) {
+				sim_cpu_offline(&s, cpu);
+				up--;
+			}
+		}
+		if (k % 700 == 699)
+			(swaps++ % 2 ? sim_swap_rediscover : sim_swap)
+				(&s, "fifo_per_cpu", NULL);
+		if (k % 3 == 0)
+			sim_round(&s);
+		for (cpu = 0; cpu < 4; cpu++) {
+			if (s.offline[cpu])
+				ck_assert_int_eq(sim_running(&s, cpu), -1);
+		}
+	}
+	sim_settle(&s, 20);
+	for (i = 0; i < s.nr_log; i++)
+		ck_assert_msg(s.log[i].state == GHOST_TXN_COMPLETE ||
+			      s.log[i].state == GHOST_TXN_TARGET_STALE,
+			      "commit %d: %s", i,
+			      ghost_txn_state_name(s.log[i].state));
+	ck_assert_int_eq(sim_run_all(&s, 3, NULL), 0);
+}
+END_TEST
+
 static Suite *fifo_suite(void)
 {
 	Suite *suite = suite_create("fifo_per_cpu");
@@ -531,6 +778,12 @@ static Suite *fifo_suite(void)
 	tcase_add_test(tc, test_fp_latched_before_leaver);
 	tcase_add_test(tc, test_fp_latched_unknown_thread);
 	tcase_add_loop_test(tc, test_stream, 0, 5);
+	tcase_add_test(tc, test_hotplug_offline_moves_threads);
+	tcase_add_test(tc, test_hotplug_online_takes_new_threads);
+	tcase_add_test(tc, test_hotplug_races_commit);
+	tcase_add_test(tc, test_hotplug_sleeper_wakes_elsewhere);
+	tcase_add_loop_test(tc, test_hotplug_swap_while_offline, 0, 2);
+	tcase_add_loop_test(tc, test_hotplug_stream, 0, 5);
 	suite_add_tcase(suite, tc);
 
 	tc = tcase_create("commits");
@@ -545,6 +798,12 @@ static Suite *fifo_suite(void)
 	tcase_add_test(tc, test_not_found_retried);
 	tcase_add_test(tc, test_dead_threads_forgotten);
 	tcase_add_loop_test(tc, test_stream, 0, 5);
+	tcase_add_test(tc, test_hotplug_offline_moves_threads);
+	tcase_add_test(tc, test_hotplug_online_takes_new_threads);
+	tcase_add_test(tc, test_hotplug_races_commit);
+	tcase_add_test(tc, test_hotplug_sleeper_wakes_elsewhere);
+	tcase_add_loop_test(tc, test_hotplug_swap_while_offline, 0, 2);
+	tcase_add_loop_test(tc, test_hotplug_stream, 0, 5);
 	suite_add_tcase(suite, tc);
 	return suite;
 }
