@@ -47,7 +47,7 @@ help:
 	@echo '  deps          install build and test dependencies with apt-get'
 	@echo '  unit          Check unit tests on this machine'
 	@echo '  vm-check      integration tests in QEMU on stock Debian 6.1 and 6.12 kernels'
-	@echo '                and on a lockdep build of Debian 6.1 (lane 6.1-debug)'
+	@echo '                and on a lockdep + KASAN build of Debian 6.1 (lane 6.1-debug)'
 	@echo '  check         deps + unit + vm-check (what CI runs)'
 	@echo '  demo          boot a stock kernel in QEMU and walk through ghost'
 	@echo '  bench         boot one stock kernel in QEMU (multi-threaded TCG) and'

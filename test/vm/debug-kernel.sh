@@ -2,7 +2,7 @@
 # SPDX-License-Identifier: GPL-2.0
 #
 # The kernel of the 6.1-debug VM lane: Debian's own 6.1 sources
-# (linux-source-6.1, the version apt offers) built with lockdep and the
+# (linux-source-6.1, the version apt offers) built with lockdep, KASAN and the
 # other lock and hang checks that Debian's kernels lack, so that a locking
 # mistake of ghost.ko shows up as a report rather than as a hang.
 #

@@ -5,7 +5,7 @@
 # the newest amd64 build of that series that apt offers now with both an
 # unsigned image and headers.  Images are unpacked into
 # ${GHOST_CACHE:-/var/cache/ghost-vm}/<kver>/, headers installed with apt.
-# The lane "6.1-debug" is a lockdep build of Debian's 6.1 sources, built
+# The lane "6.1-debug" is a lockdep + KASAN build of Debian's 6.1 sources, built
 # and cached by debug-kernel.sh; it has no headers package, its build tree
 # serves instead.  GHOST_SKIP_DEBUG=1 leaves the debug lanes out.
 #

@@ -12,7 +12,7 @@
 # final dmesg) and vm-completed (the guest got to the end: no panic, no
 # timeout).
 #
-# The lane 6.1-debug runs the same tests on a lockdep build of Debian's 6.1
+# The lane 6.1-debug runs the same tests on a lockdep + KASAN build of Debian's 6.1
 # sources (debug-kernel.sh builds and caches it), with ghost.ko built
 # against its build tree instead of DKMS: a locking mistake that is a hang
 # on the stock kernels is a report there, which fails kernel-log-clean.

@@ -75,6 +75,8 @@ test_missed_affinity_probe_preempts()
 	expect_ok modprobe ghost probe_instances=1
 	agent_test t_preempt missed_affinity_probe_preempts
 	local rc=$?
+	# Back to the default for the tests after this one.
+	clean_ghost
 	ghost_unload
 	return $rc
 }
