@@ -121,6 +121,19 @@ static bool ghost_dispatch_valid(struct ghost_enclave *e,
 }
 
 /*
+ * An entry for a CPU outside the thread's affinity: the thread stays
+ * runnable under a new barrier, and TASK_AFFINITY_CHANGED says to look
+ * again (GHOST_IOC_TASK_AFFINITY).  e->lock held.
+ */
+static void ghost_dispatch_refused(struct ghost_enclave *e,
+				   struct ghost_thread *gt, int cpu)
+{
+	gt->barrier++;
+	ghost_sw_update(e, gt);
+	ghost_emit_task(e, gt, GHOST_MSG_TASK_AFFINITY_CHANGED, cpu);
+}
+
+/*
  * Consume @cpu's list up to its first valid entry and return that thread
  * (not placed yet), or NULL: the list is empty or held only stale entries.
  * *@emptied tells whether nothing is left after it.  e->lock held.
@@ -150,8 +163,12 @@ static struct ghost_thread *ghost_dispatch_take(struct ghost_enclave *e,
 		barrier = READ_ONCE(ent->barrier);
 		head++;
 		gt = ghost_thread_lookup_gtid(gtid);
-		if (ghost_dispatch_valid(e, gt, barrier))
-			break;
+		if (ghost_dispatch_valid(e, gt, barrier)) {
+			if (cpumask_test_cpu(cpu, gt->saved_mask))
+				break;
+			/* Not a CPU it may run on: the agent must know. */
+			ghost_dispatch_refused(e, gt, cpu);
+		}
 		WRITE_ONCE(l->nr_stale, READ_ONCE(l->nr_stale) + 1);
 		gt = NULL;
 	}
@@ -244,7 +261,8 @@ bool ghost_dispatch_run_on_wake_locked(struct ghost_enclave *e,
 	if (!(ghost_dispatch_flags(e, cpu) & GHOST_DL_F_RUN_ON_WAKE) ||
 	    gt->last_cpu != cpu || e->cpu_cur[cpu] || !cpu_active(cpu) ||
 	    test_bit(GT_F_DETACH, &gt->flags) || p->nr_cpus_allowed != 1 ||
-	    !cpumask_test_cpu(cpu, &p->cpus_mask))
+	    !cpumask_test_cpu(cpu, &p->cpus_mask) ||
+	    !cpumask_test_cpu(cpu, gt->saved_mask))
 		return false;
 	quiet = READ_ONCE(e->dl[cpu].flags) & GHOST_DL_F_QUIET;
 	gt->barrier++;

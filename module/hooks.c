@@ -212,6 +212,59 @@ static struct kretprobe ghost_krp_aff = {
 };
 
 /*
+ * An in-kernel change of a ghost thread's mask: a cpuset's CPUs changed,
+ * or the thread moved to another cpuset (set_cpus_allowed_ptr(), which
+ * does not go through sched_setaffinity()).  Like a user's call: the
+ * thread gives up its CPU first, and its allowed CPUs are the new mask.
+ * The module's own pinning (one CPU of cpumask_of()) and a leaving
+ * thread's restore (its saved mask) are not such changes.
+ */
+static int ghost_krp_sca_entry(struct kretprobe_instance *ri,
+			       struct pt_regs *regs)
+{
+	struct task_struct *p = (void *)regs_get_kernel_argument(regs, 0);
+	const struct cpumask *mask = (void *)regs_get_kernel_argument(regs, 1);
+	struct ghost_thread *gt;
+	int first;
+
+	*(struct task_struct **)ri->data = NULL;
+	first = cpumask_first(mask);
+	if (first < nr_cpu_ids && mask == cpumask_of(first))
+		return 0;
+	rcu_read_lock();
+	gt = ghost_hook_thread(p);
+	if (gt && mask != gt->saved_mask) {
+		*(struct task_struct **)ri->data = p;
+		ghost_sched_affinity(gt, false);
+	}
+	rcu_read_unlock();
+	return 0;
+}
+
+static int ghost_krp_sca_ret(struct kretprobe_instance *ri,
+			     struct pt_regs *regs)
+{
+	struct task_struct *p = *(struct task_struct **)ri->data;
+	struct ghost_thread *gt;
+
+	if (!p || regs_return_value(regs))
+		return 0;
+	rcu_read_lock();
+	gt = ghost_hook_thread(p);
+	if (gt)
+		ghost_sched_affinity(gt, true);
+	rcu_read_unlock();
+	return 0;
+}
+
+static struct kretprobe ghost_krp_sca = {
+	.kp.symbol_name	= "set_cpus_allowed_ptr",
+	.entry_handler	= ghost_krp_sca_entry,
+	.handler	= ghost_krp_sca_ret,
+	.data_size	= sizeof(struct task_struct *),
+};
+
+/*
  * A nice change of a ghost thread: set_user_nice() (setpriority, nice) and
  * __sched_setscheduler() (sched_setattr) both take the task first.  The
  * task is pinned by the caller for the whole call.
@@ -253,7 +306,7 @@ static struct kretprobe ghost_krp_setattr = {
 };
 
 static struct kretprobe *ghost_krps[] = {
-	&ghost_krp_aff, &ghost_krp_nice, &ghost_krp_setattr,
+	&ghost_krp_aff, &ghost_krp_sca, &ghost_krp_nice, &ghost_krp_setattr,
 };
 
 struct ghost_tp {

@@ -146,6 +146,46 @@ static long ghost_ioc_agent_wait(struct ghost_enclave *e,
 	return ghost_agent_wait(e, &arg);
 }
 
+/* The CPUs a thread may run on (see the uapi header). */
+static long ghost_ioc_task_affinity(struct ghost_enclave *e,
+				    struct ghost_ioc_task_affinity __user *uarg)
+{
+	struct ghost_ioc_task_affinity arg;
+	size_t size = BITS_TO_LONGS(nr_cpu_ids) * sizeof(long);
+	struct ghost_thread *gt;
+	unsigned long *mask, flags;
+	long ret = 0;
+
+	if (copy_from_user(&arg, uarg, sizeof(arg)))
+		return -EFAULT;
+	if (arg.resv || !arg.cpus_len || arg.cpus_len > GHOST_MAX_WRITE)
+		return -EINVAL;
+	if (!ghost_may_drive(e))
+		return -EPERM;
+	gt = ghost_thread_find_gtid(e, arg.gtid);
+	if (!gt)
+		return -ESRCH;
+	mask = kzalloc(max_t(size_t, size, arg.cpus_len), GFP_KERNEL_ACCOUNT);
+	if (!mask) {
+		ret = -ENOMEM;
+		goto out;
+	}
+	raw_spin_lock_irqsave(&e->lock, flags);
+	if (gt->state == GT_GONE || test_bit(GT_F_AGENT, &gt->flags))
+		ret = -ESRCH;
+	else
+		bitmap_copy(mask, cpumask_bits(gt->saved_mask), nr_cpu_ids);
+	raw_spin_unlock_irqrestore(&e->lock, flags);
+	/* Bits past the caller's buffer are dropped (little endian). */
+	if (!ret && copy_to_user(u64_to_user_ptr(arg.cpus_ptr), mask,
+				 arg.cpus_len))
+		ret = -EFAULT;
+	kfree(mask);
+out:
+	ghost_thread_put(gt);
+	return ret;
+}
+
 /* Commit, then wait: one system call for a per-CPU agent's round. */
 static long ghost_ioc_commit_wait(struct ghost_enclave *e,
 				  struct ghost_ioc_commit_wait __user *uarg)
@@ -184,6 +224,8 @@ long ghost_enclave_ioctl(struct ghost_enclave *e, struct file *file,
 		return ghost_ioc_commit(e, uarg);
 	case GHOST_IOC_COMMIT_WAIT:
 		return ghost_ioc_commit_wait(e, uarg);
+	case GHOST_IOC_TASK_AFFINITY:
+		return ghost_ioc_task_affinity(e, uarg);
 	case GHOST_IOC_DISPATCH:
 		return ghost_dispatch_ioctl(e, uarg);
 	case GHOST_IOC_AGENT_ATTACH:

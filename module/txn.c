@@ -124,6 +124,8 @@ static int ghost_commit_one(struct ghost_enclave *e, int cpu,
 		status = GHOST_TXN_TARGET_ONCPU;
 	else if (gt->state != GT_RUNNABLE)
 		status = GHOST_TXN_TARGET_NOT_RUNNABLE;
+	else if (!cpumask_test_cpu(cpu, gt->saved_mask))
+		status = GHOST_TXN_CPU_NOT_ALLOWED;
 	if (!status) {
 		prev = e->cpu_cur[cpu];
 		if (prev)

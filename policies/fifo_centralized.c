@@ -36,8 +36,9 @@
  *
  * Known problems: the global CPU is spent on the agent, whether there is
  * work or not; decisions serialise on one thread, so throughput is bounded
- * by one CPU's message rate; threads migrate freely (no cache affinity);
- * threads' own CPU affinity is not honoured.  The agent spins at real-time
+ * by one CPU's message rate; threads migrate freely (no cache affinity).
+ * A thread's own affinity (within its cpuset) is honoured: it is listed
+ * and committed only where it may run.  The agent spins at real-time
  * priority, so the kernel's real-time throttling stops it for 50 ms of
  * every second unless kernel.sched_rt_runtime_us is -1.
  *
@@ -135,24 +136,35 @@ static void cfifo_enqueue(struct ghost_policy_ctx *ctx, struct cfifo_task *t,
 	t->cpu = -1;
 }
 
-/* The first thread after @pos that no list holds (it may be committed). */
+/*
+ * The first thread after @pos that no list holds (it may be committed)
+ * and that may run on @cpu; *@skipped is set if one that may not was
+ * passed over.
+ */
 static struct cfifo_task *cfifo_next_unlisted(struct ghost_policy_ctx *ctx,
-					      struct gp_list *pos)
+					      struct gp_list *pos, int cpu,
+					      int *skipped)
 {
 	struct gp_list *rq = &cfifo_of(ctx)->rq;
 	struct cfifo_task *t;
 
 	for (pos = pos->next; pos != rq; pos = pos->next) {
 		t = gp_container_of(pos, struct cfifo_task, node);
-		if (t->listed_cpu < 0)
+		if (t->listed_cpu >= 0)
+			continue;
+		if (ghost_policy_task_allowed(ctx, t->gtid, cpu))
 			return t;
+		*skipped = 1;
 	}
 	return NULL;
 }
 
-static struct cfifo_task *cfifo_dequeue(struct ghost_policy_ctx *ctx)
+/* The first thread in line that may run on @cpu. */
+static struct cfifo_task *cfifo_dequeue(struct ghost_policy_ctx *ctx, int cpu)
 {
-	struct cfifo_task *t = cfifo_next_unlisted(ctx, &cfifo_of(ctx)->rq);
+	int skipped = 0;
+	struct cfifo_task *t = cfifo_next_unlisted(ctx, &cfifo_of(ctx)->rq,
+						   cpu, &skipped);
 
 	if (t)
 		gp_list_del(&t->node);
@@ -412,9 +424,9 @@ static void cfifo_slice(struct ghost_policy_ctx *ctx, __u64 now)
 		if (!prev || prev->state != CFIFO_ONCPU || c->offline ||
 		    now - c->since < f->slice_ns)
 			continue;
-		t = cfifo_dequeue(ctx);
+		t = cfifo_dequeue(ctx, cpu);
 		if (!t)
-			break;
+			continue;
 		prev->sliced = 1;
 		c->prev = prev;
 		if (cfifo_commit(ctx, c, cpu, t)) {
@@ -455,7 +467,7 @@ static int cfifo_publish(struct ghost_policy_ctx *ctx)
 	struct gp_list *pos = &f->rq;
 	struct cfifo_task *t;
 	struct cfifo_cpu *c;
-	int idle, lvl, i, cpu, out;
+	int idle, lvl, i, cpu, out, skipped = 0;
 
 	for (i = 0; i < ctx->nr_cpus; i++) {
 		cpu = ctx->cpus[i];
@@ -476,9 +488,16 @@ static int cfifo_publish(struct ghost_policy_ctx *ctx)
 					return -1;
 				if (out >= GHOST_DISPATCH_SLOTS)
 					continue;
-				t = cfifo_next_unlisted(ctx, pos);
+				/*
+				 * Past a thread some CPU may not take, look
+				 * from the front again: it may suit this one.
+				 */
+				t = cfifo_next_unlisted(ctx, skipped ? &f->rq :
+							pos, cpu, &skipped);
+				if (!t && !skipped)
+					return 0;	/* nobody left */
 				if (!t)
-					return 0;
+					continue;
 				if (ghost_policy_dl_push(ctx, cpu, t->gtid,
 							 t->barrier))
 					continue;
@@ -515,9 +534,9 @@ static void cfifo_schedule(struct ghost_policy_ctx *ctx, int unused)
 		cpu = ctx->cpus[i];
 		if (f->cpu[cpu].cur || f->cpu[cpu].offline)
 			continue;
-		t = cfifo_dequeue(ctx);
+		t = cfifo_dequeue(ctx, cpu);
 		if (!t)
-			break;
+			continue;
 		cfifo_commit(ctx, &f->cpu[cpu], cpu, t);
 	}
 }

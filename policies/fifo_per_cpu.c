@@ -31,10 +31,12 @@
  * CPU hotplug: a CPU that goes offline hands its waiting threads to the
  * others and is given none until it is back.
  *
+ * A thread's own affinity (within its cpuset) is honoured: it is only
+ * given a CPU it may run on, and moves when that changes.
+ *
  * Known problems: no load balancing (a CPU with a long queue never gives
  * threads to an idle one), no slice (a spinning thread owns its CPU until
- * it blocks), and threads' own CPU affinity is not honoured (the kernel
- * pins a committed thread to the CPU chosen here).
+ * it blocks).
  *
  * Options: max_tasks=N (threads it can track, default 8192),
  * dispatch_depth=N (threads listed ahead per CPU, 0..32, default 32; 0
@@ -105,19 +107,23 @@ static struct fifo_task *fifo_find(struct ghost_policy_ctx *ctx, __u64 gtid)
 	return gp_table_find(&fifo_of(ctx)->tasks, gtid);
 }
 
-/* Round-robin over the CPUs the policy serves that are online. */
-static int fifo_assign_cpu(struct ghost_policy_ctx *ctx)
+/*
+ * Round-robin over the CPUs the policy serves that are online and that
+ * @gtid may run on (if none is, the next one: its commits will say so).
+ */
+static int fifo_assign_cpu(struct ghost_policy_ctx *ctx, __u64 gtid)
 {
 	struct fifo *f = fifo_of(ctx);
-	int i, cpu = ctx->cpus[f->rr];
+	int i, cpu, first = ctx->cpus[f->rr];
 
 	for (i = 0; i < ctx->nr_cpus; i++) {
 		cpu = ctx->cpus[f->rr];
 		f->rr = (f->rr + 1) % ctx->nr_cpus;
-		if (!f->cpu[cpu].offline)
-			break;
+		if (!f->cpu[cpu].offline &&
+		    ghost_policy_task_allowed(ctx, gtid, cpu))
+			return cpu;
 	}
-	return cpu;
+	return first;
 }
 
 static void fifo_enqueue(struct ghost_policy_ctx *ctx, struct fifo_task *t,
@@ -126,8 +132,9 @@ static void fifo_enqueue(struct ghost_policy_ctx *ctx, struct fifo_task *t,
 	struct fifo *f = fifo_of(ctx);
 	struct fifo_cpu *c = fifo_cpu(f, t->cpu);
 
-	if (!c || c->offline) {
-		t->cpu = fifo_assign_cpu(ctx);
+	if (!c || c->offline ||
+	    !ghost_policy_task_allowed(ctx, t->gtid, t->cpu)) {
+		t->cpu = fifo_assign_cpu(ctx, t->gtid);
 		c = fifo_cpu(f, t->cpu);
 	}
 	if (gp_list_linked(&t->node))
@@ -316,6 +323,26 @@ static void fifo_task_barrier(struct ghost_policy_ctx *ctx,
 			      const struct ghost_msg_task *p)
 {
 	fifo_set_barrier(ctx, p->gtid, m->seqnum);
+}
+
+/*
+ * Its affinity changed (or a list entry of it was refused): a thread
+ * waiting for a CPU it may no longer run on moves to one it may.
+ */
+static void fifo_task_affinity(struct ghost_policy_ctx *ctx,
+			       const struct ghost_msg *m,
+			       const struct ghost_msg_task *p)
+{
+	struct fifo_task *t = fifo_find(ctx, p->gtid);
+
+	if (!t)
+		return;
+	fifo_new_barrier(ctx, t, m->seqnum);
+	if (t->state == FIFO_QUEUED &&
+	    !ghost_policy_task_allowed(ctx, t->gtid, t->cpu)) {
+		fifo_detach(ctx, t);
+		fifo_enqueue(ctx, t, 0);
+	}
 }
 
 /* FIFO ignores nice; only the barrier moves. */
@@ -703,7 +730,7 @@ GHOST_POLICY_DEFINE(fifo_per_cpu,
 	.task_yield		= fifo_task_yield,
 	.task_dead		= fifo_task_gone,
 	.task_departed		= fifo_task_gone,
-	.task_affinity_changed	= fifo_task_barrier,
+	.task_affinity_changed	= fifo_task_affinity,
 	.task_on_cpu		= fifo_task_barrier,
 	.cpu_offline		= fifo_cpu_offline,
 	.cpu_online		= fifo_cpu_online,

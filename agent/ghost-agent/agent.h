@@ -136,6 +136,8 @@ struct rt {
 	struct gp_table threads;
 	/* gtid -> qid of the queue it is associated with (unknown: none). */
 	struct gp_table routes;
+	/* gtid -> malloc'd ghost_cpuset: threads not allowed on every CPU. */
+	struct gp_table affinity;
 
 	struct stats st;
 	uint64_t start_ns;

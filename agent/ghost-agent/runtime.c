@@ -158,6 +158,15 @@ static __u64 host_now(struct ghost_policy_ctx *ctx)
 	return rt_now_ns();
 }
 
+static int host_task_allowed(struct ghost_policy_ctx *ctx, __u64 gtid,
+			     int cpu)
+{
+	const struct ghost_cpuset *set;
+
+	set = gp_table_find(&ctx_rt(ctx)->affinity, gtid);
+	return !set || ghost_cpuset_test(set, cpu);
+}
+
 static int host_task_cpu(struct ghost_policy_ctx *ctx, __u64 gtid)
 {
 	return ghost_sw_task_cpu(&ctx_rt(ctx)->enc, gtid);
@@ -187,6 +196,7 @@ const struct ghost_policy_host rt_host = {
 	.dl_outstanding	= host_dl_outstanding,
 	.dl_set_flags	= host_dl_set_flags,
 	.dl_entries	= host_dl_entries,
+	.task_allowed	= host_task_allowed,
 };
 
 /*
@@ -214,6 +224,45 @@ void rt_apply_dispatch(struct rt *rt, struct instance *in)
 /* ------------------------------------------------------------------ */
 
 static void route(struct rt *rt, __u64 gtid, int cpu, __u32 barrier);
+
+static void forget_affinity(struct rt *rt, __u64 gtid)
+{
+	free(gp_table_remove(&rt->affinity, gtid));
+}
+
+/*
+ * Ask the kernel which CPUs @gtid may run on; keep it only if that is not
+ * every enclave CPU (most threads are allowed everywhere).
+ */
+static void refresh_affinity(struct rt *rt, __u64 gtid)
+{
+	struct ghost_cpuset set, *keep;
+	int i;
+
+	if (ghost_task_affinity(&rt->enc, gtid, &set)) {
+		forget_affinity(rt, gtid);
+		return;
+	}
+	for (i = 0; i < rt->nr_ecpus; i++) {
+		if (!ghost_cpuset_test(&set, rt->ecpus[i]))
+			break;
+	}
+	if (i == rt->nr_ecpus) {
+		forget_affinity(rt, gtid);
+		return;
+	}
+	keep = gp_table_find(&rt->affinity, gtid);
+	if (!keep) {
+		keep = malloc(sizeof(*keep));
+		if (!keep)
+			return;
+		if (gp_table_insert(&rt->affinity, gtid, keep)) {
+			free(keep);
+			return;
+		}
+	}
+	*keep = set;
+}
 
 /* Keep the thread table and recycle status words of gone threads. */
 static void track(struct rt *rt, const struct ghost_msg *m)
@@ -249,10 +298,15 @@ static void track(struct rt *rt, const struct ghost_msg *m)
 			return;
 		route(rt, t->gtid, t->cpu, m->seqnum);
 		break;
+	case GHOST_MSG_TASK_AFFINITY_CHANGED:
+		if (m->length >= sizeof(*m) + sizeof(*t))
+			refresh_affinity(rt, t->gtid);
+		break;
 	case GHOST_MSG_TASK_DEAD:
 	case GHOST_MSG_TASK_DEPARTED:
 		if (m->length < sizeof(*m) + sizeof(*t))
 			return;
+		forget_affinity(rt, t->gtid);
 		gp_table_remove(&rt->routes, t->gtid);
 		v = gp_table_remove(&rt->threads, t->gtid);
 		if (v)
@@ -438,6 +492,9 @@ static void outcome(struct rt *rt, int cpu, __u64 gtid, __u32 barrier,
 	} else if (state > 0 && state < GHOST_TXN_NR_STATES) {
 		atomic_fetch_add(&rt->st.failed[state], 1);
 	}
+	/* Before the policy hears of it: where may it run, then? */
+	if (state == GHOST_TXN_CPU_NOT_ALLOWED)
+		refresh_affinity(rt, gtid);
 	if (state != GHOST_TXN_COMPLETE)
 		rt->retry = 1;
 	if (in->ops->commit_done)
@@ -955,9 +1012,28 @@ int rt_init(struct rt *rt)
 		gp_table_free(&rt->threads);
 		return ret;
 	}
+	ret = gp_table_init(&rt->affinity, AGENT_MAX_THREADS);
+	if (ret) {
+		gp_table_free(&rt->threads);
+		gp_table_free(&rt->routes);
+		return ret;
+	}
 	atomic_store(&rt->paused, 1);
 	rt->start_ns = rt_now_ns();
 	return 0;
+}
+
+static void free_affinity(struct rt *rt)
+{
+	unsigned int i;
+
+	if (!rt->affinity.slots)
+		return;
+	for (i = 0; i <= rt->affinity.mask; i++) {
+		if (rt->affinity.slots[i].key)
+			free(rt->affinity.slots[i].val);
+	}
+	gp_table_free(&rt->affinity);
 }
 
 void rt_destroy(struct rt *rt)
@@ -971,6 +1047,7 @@ void rt_destroy(struct rt *rt)
 	}
 	gp_table_free(&rt->threads);
 	gp_table_free(&rt->routes);
+	free_affinity(rt);
 	free(rt->state_buf);
 	rt->state_buf = NULL;
 }

@@ -5,6 +5,7 @@
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <stdint.h>
 #include <string.h>
 #include <unistd.h>
 #include <sys/ioctl.h>
@@ -235,4 +236,16 @@ int ghost_agent_attach(struct ghost_enclave *e, int cpu)
 int ghost_discover(struct ghost_enclave *e)
 {
 	return ioctl(e->ctl_fd, GHOST_IOC_DISCOVER) < 0 ? -errno : 0;
+}
+
+int ghost_task_affinity(struct ghost_enclave *e, __u64 gtid,
+			struct ghost_cpuset *set)
+{
+	struct ghost_ioc_task_affinity arg;
+
+	memset(&arg, 0, sizeof(arg));
+	arg.gtid = gtid;
+	arg.cpus_ptr = (__u64)(uintptr_t)set->bits;
+	arg.cpus_len = sizeof(set->bits);
+	return ioctl(e->ctl_fd, GHOST_IOC_TASK_AFFINITY, &arg) < 0 ? -errno : 0;
 }

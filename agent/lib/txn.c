@@ -143,6 +143,7 @@ const char *ghost_txn_state_name(int state)
 		[GHOST_TXN_INVALID_FLAGS]	= "invalid_flags",
 		[GHOST_TXN_NO_AGENT]		= "no_agent",
 		[GHOST_TXN_ABORTED]		= "aborted",
+		[GHOST_TXN_CPU_NOT_ALLOWED]	= "cpu_not_allowed",
 	};
 
 	if (state == GHOST_TXN_READY)

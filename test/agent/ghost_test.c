@@ -786,12 +786,12 @@ const char *gt_txn_name(int state)
 		"0", "COMPLETE", "TARGET_STALE", "TARGET_NOT_FOUND",
 		"TARGET_NOT_RUNNABLE", "TARGET_ONCPU", "CPU_UNAVAIL",
 		"INVALID_CPU", "INVALID_TARGET", "INVALID_FLAGS", "NO_AGENT",
-		"ABORTED",
+		"ABORTED", "CPU_NOT_ALLOWED",
 	};
 
 	if (state == GHOST_TXN_READY)
 		return "READY";
-	if (state >= 0 && state <= GHOST_TXN_ABORTED)
+	if (state >= 0 && state <= GHOST_TXN_CPU_NOT_ALLOWED)
 		return names[state];
 	if (state < 0)
 		return strerror(-state);
@@ -1395,14 +1395,36 @@ static void fifo_enqueue(struct gt_fifo *f, int s)
 	f->rq[f->rq_tail++ & (f->cap - 1)] = s;
 }
 
-static int fifo_dequeue(struct gt_fifo *f)
+/* The CPUs @t may run on, as the module says (all if it cannot say). */
+static uint64_t fifo_allowed(struct gt_fifo *f, struct gt_fifo_task *t)
 {
-	while (f->rq_head != f->rq_tail) {
-		int s = f->rq[f->rq_head++ & (f->cap - 1)];
+	struct ghost_ioc_task_affinity arg = { .gtid = t->gtid };
+	uint64_t bits = 0;
 
-		f->tasks[s].queued = 0;
-		if (f->tasks[s].state == GT_FT_RUNNABLE)
+	arg.cpus_ptr = (uintptr_t)&bits;
+	arg.cpus_len = sizeof(bits);
+	if (ioctl(f->e->ctl_fd, GHOST_IOC_TASK_AFFINITY, &arg))
+		return ~0ULL;
+	return bits;
+}
+
+/* The first runnable thread in line that may run on @cpu. */
+static int fifo_dequeue(struct gt_fifo *f, int cpu)
+{
+	unsigned int n = f->rq_tail - f->rq_head;
+
+	while (n-- && f->rq_head != f->rq_tail) {
+		int s = f->rq[f->rq_head++ & (f->cap - 1)];
+		struct gt_fifo_task *t = &f->tasks[s];
+
+		t->queued = 0;
+		if (t->state != GT_FT_RUNNABLE)
+			continue;
+		if (!t->allowed)
+			t->allowed = fifo_allowed(f, t);
+		if (t->allowed & GT_CPU(cpu))
 			return s;
+		fifo_enqueue(f, s);	/* another CPU's */
 	}
 	return -1;
 }
@@ -1444,6 +1466,9 @@ static void fifo_handle(struct gt_fifo *f, const struct gt_msg *m)
 		break;
 	case GHOST_MSG_TASK_WAKEUP:
 		fifo_enqueue(f, s);
+		break;
+	case GHOST_MSG_TASK_AFFINITY_CHANGED:
+		t->allowed = 0;
 		break;
 	case GHOST_MSG_TASK_BLOCKED:
 		fifo_off_cpu(f, s);
@@ -1489,9 +1514,9 @@ static void fifo_dispatch(struct gt_fifo *f)
 		     now - f->tasks[f->cur[c]].since <
 		     f->quantum_ms * 1000000ULL))
 			continue;
-		s = fifo_dequeue(f);
+		s = fifo_dequeue(f, c);
 		if (s < 0)
-			break;
+			continue;
 		sw = gt_sw(f->e, f->tasks[s].sw_index);
 		gt_txn_set(f->e, c, f->tasks[s].gtid,
 			   sw ? __atomic_load_n(&sw->barrier, __ATOMIC_ACQUIRE)
@@ -1533,6 +1558,11 @@ static void fifo_dispatch(struct gt_fifo *f)
 		case GHOST_TXN_TARGET_STALE:
 			/* A message is on its way: act on it first. */
 			f->nr_stale++;
+			fifo_enqueue(f, pick[c]);
+			break;
+		case GHOST_TXN_CPU_NOT_ALLOWED:
+			/* Its affinity changed: ask again. */
+			t->allowed = 0;
 			fifo_enqueue(f, pick[c]);
 			break;
 		case GHOST_TXN_TARGET_NOT_RUNNABLE:

@@ -288,6 +288,7 @@ struct gt_fifo_task {
 	int new_seen;
 	unsigned int commits;	/* COMPLETE commits */
 	uint64_t since;
+	uint64_t allowed;	/* CPUs it may run on; 0: not asked yet */
 };
 
 enum { GT_FT_RUNNABLE, GT_FT_RUNNING, GT_FT_BLOCKED, GT_FT_DEAD };

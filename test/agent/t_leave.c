@@ -94,8 +94,8 @@ static int test_leave_restores_affinity_and_policy(void)
 
 	if ((r = gt_need_cpus(3)))
 		return r;
-	/* Committed outside its own affinity, which it gets back. */
-	w->affinity = want.mask = GT_CPU(gt_cpu(0));
+	/* Pinned to one CPU of its own affinity, which it gets back whole. */
+	w->affinity = want.mask = GT_CPU(gt_cpu(0)) | GT_CPU(gt_cpu(1));
 	return enter_run_leave(w, gt_cpu(1), &want);
 }
 
@@ -109,7 +109,7 @@ static int test_leave_restores_fifo_policy(void)
 		return r;
 	w->policy = SCHED_FIFO;
 	w->rt_prio = 10;
-	w->affinity = want.mask = GT_CPU(gt_cpu(0));
+	w->affinity = want.mask = GT_CPU(gt_cpu(0)) | GT_CPU(gt_cpu(1));
 	r = enter_run_leave(w, gt_cpu(1), &want);
 	gt_worker_cmd(w, GT_CMD_EXIT);	/* a spinning FIFO thread */
 	return r;

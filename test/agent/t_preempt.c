@@ -343,10 +343,11 @@ static int test_missed_affinity_probe_preempts(void)
 			fprintf(stderr, "round %d: %ld missed, %ld displaced\n",
 				round, gt_status(&e, "probes_missed") - missed0,
 				gt_status(&e, "displaced"));
-		if ((r = gt_run_on(&e, w, a, c1)))
+		/* Its CPU, then the other one: its allowed CPUs alternate. */
+		if ((r = gt_run_on(&e, w, a, round % 2 ? c2 : c1)))
 			break;
 		CPU_ZERO(&set);
-		CPU_SET(c2, &set);
+		CPU_SET(round % 2 ? c1 : c2, &set);
 		if (sched_setaffinity(w->tid, sizeof(set), &set)) {
 			r = gt_fail("sched_setaffinity: %s", strerror(errno));
 			break;

@@ -1,13 +1,17 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * Transactions: each final state of a txn slot from the situation that
- * should produce it, and group commits.
+ * should produce it, and group commits; a thread's affinity and cpuset.
  */
 #include <errno.h>
 #include <pthread.h>
+#include <sched.h>
+#include <stdio.h>
 #include <string.h>
 #include <unistd.h>
 #include <sys/ioctl.h>
+#include <sys/mount.h>
+#include <sys/stat.h>
 #include <sys/syscall.h>
 #include <linux/capability.h>
 
@@ -490,7 +494,129 @@ static int test_commit_on_destroyed_enclave_enodev(void)
 	return 0;
 }
 
+#define CG_ROOT	"/sys/fs/cgroup"
+#define CG_DIR	CG_ROOT "/ghost-test-cpuset"
+
+/* A cgroup v2 cpuset of its own, CPUs @cpu; 0 or GT_SKIP/GT_FAIL. */
+static int cpuset_make(int cpu)
+{
+	char buf[64];
+
+	mkdir(CG_ROOT, 0755);
+	if (gt_read_file(CG_ROOT "/cgroup.controllers", buf, sizeof(buf)) < 0 &&
+	    mount("cgroup2", CG_ROOT, "cgroup2", 0, NULL))
+		return gt_skip("cannot mount cgroup2: %s", strerror(errno));
+	if (gt_write_file(CG_ROOT "/cgroup.subtree_control", "+cpuset"))
+		return gt_skip("no cpuset controller");
+	rmdir(CG_DIR);
+	if (mkdir(CG_DIR, 0755))
+		return gt_fail("mkdir %s: %s", CG_DIR, strerror(errno));
+	if (gt_write_file(CG_DIR "/cpuset.cpus", "%d", cpu))
+		return gt_fail("cpuset.cpus %d", cpu);
+	return 0;
+}
+
+static void cpuset_remove(pid_t pid)
+{
+	gt_write_file(CG_ROOT "/cgroup.procs", "%d", (int)pid);
+	rmdir(CG_DIR);
+}
+
+static int expect_affinity(struct gt_enclave *e, uint64_t gtid, int cpu)
+{
+	struct ghost_ioc_task_affinity arg = { .gtid = gtid };
+	unsigned char bits[128] = { 0 };
+
+	arg.cpus_ptr = (uintptr_t)bits;
+	arg.cpus_len = sizeof(bits);
+	if (ioctl(e->ctl_fd, GHOST_IOC_TASK_AFFINITY, &arg))
+		return gt_fail("GHOST_IOC_TASK_AFFINITY: %s", strerror(errno));
+	for (int i = 0; i < (int)sizeof(bits) * 8; i++) {
+		if (!!(bits[i / 8] & (1 << (i % 8))) != (i == cpu))
+			return gt_fail("the module says CPU %d is%s allowed, want only %d",
+				       i, i == cpu ? " not" : "", cpu);
+	}
+	return 0;
+}
+
+/*
+ * A ghost thread moved into a cpuset takes its CPUs: a commit outside them
+ * is refused; a change of the cpuset's CPUs takes its CPU from it; it
+ * leaves with the cpuset's mask.
+ */
+static int test_cpuset_is_honoured(void)
+{
+	struct gt_enclave e;
+	struct gt_worker *w = gt_workers(1);
+	int r, c1 = gt_cpu(0), c2 = gt_cpu(1);
+	struct ghost_ioc_task_affinity bad = { 0 };
+	cpu_set_t set;
+	uint64_t a;
+
+	if ((r = gt_need_cpus(3)) || (r = gt_setup(&e, 0, 1)))
+		return r;
+	if (!(a = gt_start(&e, w, 1)))
+		return gt_fail("worker did not enter");
+	if ((r = cpuset_make(c1)))
+		return r;
+	r = gt_write_file(CG_DIR "/cgroup.procs", "%d", (int)w->pid);
+	if (r) {
+		cpuset_remove(w->pid);
+		return gt_fail("cannot move the worker into the cpuset: %s",
+			       strerror(-r));
+	}
+	if (gt_wait_msg(&e, GHOST_MSG_TASK_AFFINITY_CHANGED, w->tid, 2000,
+			NULL)) {
+		r = gt_fail("no TASK_AFFINITY_CHANGED when its cpuset changed");
+		goto out;
+	}
+	if ((r = expect_affinity(&e, a, c1)) ||
+	    (r = expect_state("outside its cpuset", gt_commit(&e, a, c2),
+			      GHOST_TXN_CPU_NOT_ALLOWED)) ||
+	    (r = gt_run_on(&e, w, a, c1)))
+		goto out;
+	/* The cpuset moves to the other CPU while the thread runs. */
+	if (gt_write_file(CG_DIR "/cpuset.cpus", "%d", c2)) {
+		r = gt_fail("cpuset.cpus %d", c2);
+		goto out;
+	}
+	if (gt_wait_msg(&e, GHOST_MSG_TASK_PREEMPT, w->tid, 2000, NULL)) {
+		r = gt_fail("no TASK_PREEMPT when its cpuset left its CPU");
+		goto out;
+	}
+	if (!gt_worker_frozen(w, 200)) {
+		r = gt_fail("it runs on after its cpuset left its CPU");
+		goto out;
+	}
+	if ((r = expect_affinity(&e, a, c2)) ||
+	    (r = expect_state("its old CPU", gt_commit(&e, a, c1),
+			      GHOST_TXN_CPU_NOT_ALLOWED)) ||
+	    (r = gt_run_on(&e, w, a, c2)))
+		goto out;
+	/* Input checks of the query. */
+	bad.gtid = a;
+	if (ioctl(e.ctl_fd, GHOST_IOC_TASK_AFFINITY, &bad) == 0 ||
+	    errno != EINVAL) {
+		r = gt_fail("GHOST_IOC_TASK_AFFINITY without a buffer: %s, want EINVAL",
+			    strerror(errno));
+		goto out;
+	}
+	/* It leaves with its cpuset's CPUs. */
+	if ((r = gt_leave(&e, w->tid))) {
+		r = gt_fail("leave: %s", strerror(-r));
+		goto out;
+	}
+	if (!gt_wait_for(sched_getaffinity(w->tid, sizeof(set), &set) == 0 &&
+			 CPU_COUNT(&set) == 1 && CPU_ISSET(c2, &set), 2000))
+		r = gt_fail("after leaving, its affinity is not its cpuset's CPU %d",
+			    c2);
+out:
+	cpuset_remove(w->pid);
+	return r;
+}
+
 static const struct gt_test tests[] = {
+	{ "cpuset_is_honoured", test_cpuset_is_honoured },
 	{ "commit_complete", test_commit_complete },
 	{ "stale_barrier_rejected", test_stale_barrier_rejected },
 	{ "unknown_gtid_not_found", test_unknown_gtid_not_found },

@@ -170,7 +170,7 @@ START_TEST(test_state_names)
 		"unused", "complete", "target_stale", "target_not_found",
 		"target_not_runnable", "target_oncpu", "cpu_unavail",
 		"invalid_cpu", "invalid_target", "invalid_flags", "no_agent",
-		"aborted",
+		"aborted", "cpu_not_allowed",
 	};
 	int i;
 

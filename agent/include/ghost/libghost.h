@@ -301,6 +301,14 @@ int ghost_agent_attach(struct ghost_enclave *e, int cpu);
 /* Make the kernel send TASK_NEW for every thread of the enclave again. */
 int ghost_discover(struct ghost_enclave *e);
 
+/*
+ * The CPUs thread @gtid may run on (its affinity within its cpuset): a
+ * commit elsewhere fails with GHOST_TXN_CPU_NOT_ALLOWED.  -ESRCH if it is
+ * not a thread of the enclave.
+ */
+int ghost_task_affinity(struct ghost_enclave *e, __u64 gtid,
+			struct ghost_cpuset *set);
+
 /* ------------------------------------------------------------------ */
 /* Agents: message queues                                              */
 /* ------------------------------------------------------------------ */
@@ -408,7 +416,7 @@ int ghost_queue_poll(struct ghost_queue *q, int timeout_ms);
 /* ------------------------------------------------------------------ */
 
 /* Size of tables indexed by enum ghost_txn_state. */
-#define GHOST_TXN_NR_STATES	(GHOST_TXN_ABORTED + 1)
+#define GHOST_TXN_NR_STATES	(GHOST_TXN_CPU_NOT_ALLOWED + 1)
 
 /* The slot of @cpu, or NULL if out of range. */
 struct ghost_txn *ghost_txn_slot(const struct ghost_enclave *e, int cpu);

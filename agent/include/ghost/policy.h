@@ -95,6 +95,7 @@ struct ghost_policy_host {
 			    __u32 flags);
 	int (*dl_entries)(struct ghost_policy_ctx *ctx, int cpu,
 			  struct ghost_dispatch_entry *out, int max);
+	int (*task_allowed)(struct ghost_policy_ctx *ctx, __u64 gtid, int cpu);
 };
 
 /* One policy instance, as the runtime sets it up before init(). */
@@ -247,6 +248,19 @@ static inline int ghost_policy_run(struct ghost_policy_ctx *ctx, int cpu,
 				   __u64 gtid, __u32 barrier)
 {
 	return ctx->host->run(ctx, cpu, gtid, barrier);
+}
+
+/*
+ * May @gtid run on @cpu?  Its affinity (within its cpuset) is honoured:
+ * a commit or list entry elsewhere fails.  The runtime learns a thread's
+ * CPUs from TASK_AFFINITY_CHANGED and refused commits, before the policy
+ * sees either.  1 if the runtime does not know of a restriction.
+ */
+static inline int ghost_policy_task_allowed(struct ghost_policy_ctx *ctx,
+					    __u64 gtid, int cpu)
+{
+	return !ctx->host->task_allowed ||
+	       ctx->host->task_allowed(ctx, gtid, cpu);
 }
 
 /* CLOCK_MONOTONIC in ns (a simulated clock in tests). */

@@ -349,9 +349,21 @@ enum ghost_txn_state {
 	GHOST_TXN_INVALID_FLAGS,
 	GHOST_TXN_NO_AGENT,
 	GHOST_TXN_ABORTED,
+	GHOST_TXN_CPU_NOT_ALLOWED,	/* outside the thread's affinity */
 	GHOST_TXN_READY = 0x7fffffff,
 };
 
+/*
+ * A thread's affinity is honoured: the CPUs it may run on are those the
+ * kernel allows it (its own sched_setaffinity() mask, which the kernel
+ * keeps within its cpuset), as they were when it entered and as they
+ * changed since (TASK_AFFINITY_CHANGED).  A commit to another CPU fails
+ * with GHOST_TXN_CPU_NOT_ALLOWED; a dispatch list entry for another CPU
+ * is skipped (nr_stale) with a TASK_AFFINITY_CHANGED under a new barrier;
+ * GHOST_IOC_TASK_AFFINITY tells which CPUs they are.  A cpuset change
+ * that moves a ghost thread takes its CPU from it (TASK_PREEMPT).  When a
+ * thread leaves, it gets that mask back.
+ */
 struct ghost_ioc_commit {
 	__u64	cpus_ptr;	/* user pointer to a CPU bitmap */
 	__u32	cpus_len;	/* its size in bytes */
@@ -488,6 +500,18 @@ struct ghost_ioc_sw {
 };
 
 /*
+ * GHOST_IOC_TASK_AFFINITY: the CPUs thread @gtid may run on, as a bitmap
+ * of @cpus_len bytes at @cpus_ptr (bits past it are dropped; the rest of
+ * the buffer is zeroed).  ESRCH if @gtid is not a thread of the enclave.
+ */
+struct ghost_ioc_task_affinity {
+	__u64	gtid;
+	__u64	cpus_ptr;	/* user pointer to a CPU bitmap (out) */
+	__u32	cpus_len;	/* its size in bytes, 1..GHOST_MAX_WRITE */
+	__u32	resv;		/* must be 0 */
+};
+
+/*
  * GHOST_IOC_DISCOVER: every thread of the enclave goes back to the default
  * queue and is announced there again with TASK_NEW (current barrier,
  * runnable or not): how a new agent learns what an old one knew.
@@ -504,5 +528,6 @@ struct ghost_ioc_sw {
 	_IOW(GHOST_IOC_MAGIC, 10, struct ghost_ioc_queue_wakeup)
 #define GHOST_IOC_DISPATCH	_IOWR(GHOST_IOC_MAGIC, 11, struct ghost_ioc_dispatch)
 #define GHOST_IOC_COMMIT_WAIT	_IOWR(GHOST_IOC_MAGIC, 12, struct ghost_ioc_commit_wait)
+#define GHOST_IOC_TASK_AFFINITY	_IOW(GHOST_IOC_MAGIC, 13, struct ghost_ioc_task_affinity)
 
 #endif /* _UAPI_LINUX_GHOST_H */

@@ -81,6 +81,11 @@ test_missed_affinity_probe_preempts()
 	return $rc
 }
 
+test_cpuset_is_honoured()
+{
+	agent_test t_txn_status cpuset_is_honoured
+}
+
 test_commit_complete()
 {
 	agent_test t_txn_status commit_complete

@@ -49,7 +49,13 @@ finish_load()
 	wait "$LOAD_PID"
 	rc=$?
 	grep -v ': pass$' load.log
-	[ "$rc" -eq 0 ] || fail "mixed_load exited $rc: $(tail -n 1 load.log)"
+	if [ "$rc" -ne 0 ]; then
+		# What the agent and the module knew, for the failure's cause.
+		ghostctl status --threads 1 2>&1 | tail -n 40
+		cat "$GHOST_FS/enclave_1/status"
+		tail -n 20 a.err 2>/dev/null
+		fail "mixed_load exited $rc: $(tail -n 1 load.log)"
+	fi
 }
 
 # check_threads ID WHEN: the load runs and every worker is still in
