@@ -222,6 +222,16 @@ void ghost_thread_fork(struct task_struct *parent, struct task_struct *child)
 	gt->saved_nice = pgt->saved_nice;
 	cpumask_copy(gt->saved_mask, pgt->saved_mask);
 	gt->parent_gtid = pgt->gtid;
+	if (ghost_quota_charge(gt)) {
+		/* As above: over its user's limit, it may not run at all. */
+		pr_warn_ratelimited("user %u is at max_threads_per_user in enclave %u: killing child %d of ghost thread %d\n",
+				    from_kuid(&init_user_ns, task_uid(child)),
+				    pgt->e->id, task_pid_nr(child),
+				    task_pid_nr(parent));
+		send_sig(SIGKILL, child, 1);
+		ghost_thread_put(gt);
+		return;
+	}
 	if (ghost_thread_claim(gt))
 		ghost_thread_put(gt);
 	else if (!ghost_thread_queue_work(gt, TWA_RESUME))

@@ -61,6 +61,11 @@ int ghost_thread_enter(struct ghost_enclave *e, pid_t tid)
 	if (!gt)
 		goto out;
 	ghost_thread_save_sched(gt, p);
+	err = ghost_quota_charge(gt);
+	if (err) {
+		ghost_thread_put(gt);
+		goto out;
+	}
 	/* One pending or enrolled entry per thread: a second write is EBUSY. */
 	err = ghost_thread_claim(gt);
 	if (err) {

@@ -118,6 +118,7 @@ struct ghost_thread {
 	u64 gtid;
 	u64 parent_gtid;
 	u64 runnable_since;		/* jiffies, for the watchdog */
+	int quota;			/* its user's slot in e->quota + 1, or 0 */
 
 	/* What the thread gets back when it leaves. */
 	int saved_policy;
@@ -145,6 +146,14 @@ struct ghost_dispatch_cpu {
 	int cpu;
 	u32 head;			/* the kernel's copy: never read back */
 	struct irq_work wake;		/* wakes the thread placed from a hook */
+};
+
+/* Distinct users (root aside) that may hold threads of one enclave. */
+#define GHOST_QUOTA_USERS	64
+
+struct ghost_quota {
+	kuid_t uid;
+	unsigned int nr;		/* its threads; 0: the slot is free */
 };
 
 struct ghost_enclave {
@@ -186,6 +195,7 @@ struct ghost_enclave {
 	struct ghost_tick *ticks;		/* per CPU: ticks and audit */
 	struct mutex ticks_lock;		/* starts and stops them */
 	u64 nr_displaced;			/* under lock: sched.c */
+	struct ghost_quota quota[GHOST_QUOTA_USERS];	/* under lock */
 	u64 audit_samples;			/* under lock */
 	u64 audit_violations;
 	pid_t audit_last_tid;
@@ -290,6 +300,10 @@ void ghost_place_locked(struct ghost_enclave *e, struct ghost_thread *gt,
 			int cpu);
 void ghost_release_cpu_locked(struct ghost_enclave *e, struct ghost_thread *gt);
 u64 ghost_runtime(struct ghost_thread *gt);
+
+/* quota.c */
+int ghost_quota_charge(struct ghost_thread *gt);
+void ghost_quota_uncharge(struct ghost_thread *gt);
 
 /* hooks.c */
 int ghost_hooks_init(void);

@@ -104,6 +104,7 @@ static void ghost_thread_free_rcu(struct rcu_head *rcu)
 
 	if (gt->queue)
 		ghost_queue_put(gt->queue);
+	ghost_quota_uncharge(gt);
 	put_task_struct(gt->task);
 	ghost_enclave_put(gt->e);
 	free_cpumask_var(gt->saved_mask);
