@@ -475,14 +475,22 @@ static void *map_rw(struct gt_enclave *e, const char *name, size_t size,
 	return p;
 }
 
-int gt_enclave_map(struct gt_enclave *e)
+/* Status words, transactions and dispatch lists, but no queue. */
+int gt_enclave_map_shared(struct gt_enclave *e)
 {
-	if (gt_queue_create(e, 16384) || map_sw(e))
+	if (map_sw(e))
 		return -1;
 	e->txn = map_rw(e, "txn", sizeof(struct ghost_txn), &e->txn_size);
 	e->dl = map_rw(e, "dispatch", sizeof(struct ghost_dispatch_list),
 		       &e->dl_size);
 	return e->txn && e->dl ? 0 : -1;
+}
+
+int gt_enclave_map(struct gt_enclave *e)
+{
+	if (gt_queue_create(e, 16384))
+		return -1;
+	return gt_enclave_map_shared(e);
 }
 
 /* Drop @caps (bit mask) from every set, bounding set included. */

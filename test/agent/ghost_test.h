@@ -124,6 +124,7 @@ struct gt_enclave {
 int gt_enclave_create(struct gt_enclave *e, int id, uint64_t cpus);
 int gt_enclave_open(struct gt_enclave *e, int id);	/* existing one */
 int gt_enclave_map(struct gt_enclave *e);	/* default queue, txn, sw */
+int gt_enclave_map_shared(struct gt_enclave *e);	/* txn, sw, lists */
 void gt_enclave_close(struct gt_enclave *e);
 int gt_enclave_destroy(struct gt_enclave *e);	/* 0 or -errno */
 int gt_enclave_exists(int id);

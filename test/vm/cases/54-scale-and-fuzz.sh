@@ -66,3 +66,15 @@ test_commit_racing_cpulist_never_lands_outside()
 {
 	agent_test t_cpulist_race commit_racing_cpulist_never_lands_outside
 }
+
+# Five processes race every operation on one enclave, 100,000 in all,
+# while a CPU comes and goes; the module must still work and unload.
+# timeout-factor race_fuzz_100k_operations 5
+test_race_fuzz_100k_operations()
+{
+	agent_test t_race race_fuzz_100k_operations
+	local rc=$?
+	clean_ghost
+	ghost_unload
+	return $rc
+}

@@ -20,7 +20,8 @@
 . "${GHOST_DIR:-/ghost}/test/vm/guest/lib.sh"
 
 results=${GHOST_RESULTS:-/dev/stdout}
-timeout_s=${GHOST_TEST_TIMEOUT:-120}
+base_timeout_s=${GHOST_TEST_TIMEOUT:-120}
+timeout_s=$base_timeout_s
 npass=0
 nfail=0
 nskip=0
@@ -92,7 +93,7 @@ klog_splat()
 
 run_test()
 {
-	local case=$1 func=$2 name id dir reason splat
+	local case=$1 func=$2 name id dir reason splat factor
 
 	name=${func#test_}
 	id=$GHOST_LANE/$name
@@ -104,6 +105,11 @@ run_test()
 	export GHOST_TEST_ID="$id"
 	echo "ghost-test: $id" >/dev/kmsg
 	dir=$(mktemp -d /tmp/ghost-test.XXXXXX)
+	# A long test says so in its case: "# timeout-factor NAME N".
+	factor=$(sed -n "s/^# timeout-factor $name \([0-9][0-9]*\)\$/\1/p" "$case")
+	timeout_s=$((base_timeout_s * ${factor:-1}))
+	# test/agent programs give up on a test a little before this does.
+	export GT_TEST_TIMEOUT=$((timeout_s > 40 ? timeout_s - 20 : timeout_s))
 	run_one "$case" "$func" "$dir"
 
 	reason=$(grep -v '^[[:space:]]*$' "$dir.log" | tail -n 1)
