@@ -28,7 +28,7 @@ static const unsigned int ghost_cmds[] = {
 	GHOST_IOC_COMMIT, GHOST_IOC_AGENT_ATTACH, GHOST_IOC_AGENT_WAIT,
 	GHOST_IOC_SW_GET, GHOST_IOC_SW_FREE, GHOST_IOC_DISCOVER,
 	GHOST_IOC_ASSOC_QUEUE, GHOST_IOC_CONFIG_QUEUE_WAKEUP,
-	GHOST_IOC_DISPATCH, GHOST_IOC_COMMIT_WAIT,
+	GHOST_IOC_DISPATCH, GHOST_IOC_COMMIT_WAIT, GHOST_IOC_TASK_AFFINITY,
 };
 #define NR_CMDS	(sizeof(ghost_cmds) / sizeof(ghost_cmds[0]))
 
@@ -402,6 +402,8 @@ static int expect_refused(struct gt_enclave *e, int tasks_fd, pid_t other,
 			    .cpus_len = sizeof(mask) },
 		.wait = { .timeout_ms = 1 },
 	};
+	struct ghost_ioc_task_affinity ta = { .cpus_ptr = (uintptr_t)&mask,
+					      .cpus_len = sizeof(mask) };
 	char text[32];
 	int n;
 
@@ -420,6 +422,8 @@ static int expect_refused(struct gt_enclave *e, int tasks_fd, pid_t other,
 			       strerror(errno));
 	if (!ioctl(e->ctl_fd, GHOST_IOC_DISCOVER) || errno != EPERM)
 		return gt_fail("discover: %s, want EPERM", strerror(errno));
+	if (!ioctl(e->ctl_fd, GHOST_IOC_TASK_AFFINITY, &ta) || errno != EPERM)
+		return gt_fail("task affinity: %s, want EPERM", strerror(errno));
 	if (!ioctl(e->ctl_fd, GHOST_IOC_ASSOC_QUEUE, &aq) || errno != EPERM)
 		return gt_fail("assoc queue: %s, want EPERM", strerror(errno));
 	if (!ioctl(e->ctl_fd, GHOST_IOC_CONFIG_QUEUE_WAKEUP, &qw) ||

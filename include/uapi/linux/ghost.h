@@ -37,8 +37,10 @@
  * GHOST_MAX_ENCLAVES enclaves).  Errors of cpulist/cpumask: EINVAL
  * (malformed), ENODEV (CPU absent or offline), EBUSY (CPU owned by another
  * enclave).  Any write larger than GHOST_MAX_WRITE bytes fails with EINVAL.
- * Every write to enclave state needs CAP_SYS_ADMIN (EPERM otherwise); a file
- * of a destroyed enclave that is still open fails with ENODEV.
+ * Every write to enclave state needs CAP_SYS_ADMIN (EPERM otherwise), but
+ * tasks (see Threads) and ctl's "leave" (the thread's own process, or
+ * CAP_SYS_NICE); a file of a destroyed enclave that is still open fails
+ * with ENODEV.
  */
 
 #include <linux/ioctl.h>
@@ -94,10 +96,15 @@ struct ghost_enclave_info {
  * owned, mode 0644, by default: a chown to a user or group, or o+w, hands
  * entering to whoever may open it for writing; EPERM otherwise).  Another
  * process's thread always needs CAP_SYS_NICE.  Leaving by oneself needs
- * nothing.  From then on it runs user code only on the CPU an agent
- * committed it to.  It leaves by exiting, by a write of "leave <tid>" to the
- * enclave's ctl, or when the enclave goes away; it then gets back the
- * scheduling policy, priority and CPU affinity it had when it entered.
+ * nothing.  A second write of a thread that is in, or on its way into, an
+ * enclave fails with EBUSY; one over its user's max_threads_per_user (a
+ * module parameter; root is not limited) with EUSERS.  From then on it
+ * runs user code only on the CPU an agent committed it to (see "CPU
+ * hotplug" and "affinity" below for how it loses that CPU).  It leaves by
+ * exiting, by a write of "leave <tid>" to the enclave's ctl, or when the
+ * enclave goes away; it then gets back the scheduling policy, priority and
+ * CPU affinity it had when it entered (or was given since: a
+ * sched_setaffinity() or cpuset change made while inside).
  *
  * Every thread has a gtid (its tid in the initial pid namespace in the high
  * 32 bits, an enrolment number in the low 32: one identity whatever pid

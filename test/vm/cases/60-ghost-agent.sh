@@ -293,3 +293,28 @@ test_status_and_tasks_json()
 	kill "$sp"
 	stop_agent "$AGENT_PID"
 }
+
+# A ghost thread's child over its user's max_threads_per_user never runs:
+# it is killed before its first user instruction.
+test_child_over_user_limit_is_killed()
+{
+	clean_ghost
+	start_agent a --cpus 1-3 --policy fifo_per_cpu
+	no_watchdog 1
+	echo 2 >/sys/module/ghost/parameters/max_threads_per_user ||
+		fail "cannot set max_threads_per_user"
+	# Enters as root (not counted), then forks as nobody: the third of
+	# three children alive at once is one too many.
+	# shellcheck disable=SC2086 # one option a word
+	ghostctl run 1 -- /usr/bin/setpriv $GHOST_NOBODY $GHOST_NOCAPS -- \
+		/bin/sh -c 'sleep 3 & a=$!; sleep 3 & b=$!; sleep 3 & c=$!; n=0
+			for p in $a $b $c; do wait $p && n=$((n + 1)); done
+			echo "$n ran"' >fork.log 2>&1
+	echo 4096 >/sys/module/ghost/parameters/max_threads_per_user
+	grep -q '^2 ran$' fork.log ||
+		fail "want 2 children to run, 1 killed: $(cat fork.log)"
+	test_klog | grep -q 'at max_threads_per_user.*killing child' ||
+		fail "no kernel message about the killed child"
+	kill -0 "$AGENT_PID" 2>/dev/null || fail "the agent died: $(cat a.err)"
+	stop_agent "$AGENT_PID"
+}
