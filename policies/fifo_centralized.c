@@ -610,34 +610,34 @@ static void cfifo_commit_done(struct ghost_policy_ctx *ctx, int cpu,
 }
 
 /*
- * Hotplug took @p->cpu: nothing is listed or committed there until it is
- * back (the module emptied its list; its thread comes back with
- * TASK_PREEMPT and rejoins the line).
+ * Hotplug took @cpu (@offline) or gave it back: either way the module
+ * emptied its list.  Nothing is listed or committed there while it is
+ * away; its thread comes back with TASK_PREEMPT and rejoins the line.
  */
+static void cfifo_cpu_hotplug(struct ghost_policy_ctx *ctx, int cpu,
+			      int offline)
+{
+	struct cfifo *f = cfifo_of(ctx);
+	struct cfifo_cpu *c = cfifo_cpu(f, cpu);
+
+	if (!c)
+		return;
+	cfifo_forget_entries(f, cpu);
+	c->offline = offline;
+}
+
 static void cfifo_cpu_offline(struct ghost_policy_ctx *ctx,
 			      const struct ghost_msg *m,
 			      const struct ghost_msg_cpu *p)
 {
-	struct cfifo *f = cfifo_of(ctx);
-	struct cfifo_cpu *c = cfifo_cpu(f, p->cpu);
-
-	if (!c)
-		return;
-	cfifo_forget_entries(f, p->cpu);
-	c->offline = 1;
+	cfifo_cpu_hotplug(ctx, p->cpu, 1);
 }
 
 static void cfifo_cpu_online(struct ghost_policy_ctx *ctx,
 			     const struct ghost_msg *m,
 			     const struct ghost_msg_cpu *p)
 {
-	struct cfifo *f = cfifo_of(ctx);
-	struct cfifo_cpu *c = cfifo_cpu(f, p->cpu);
-
-	if (!c)
-		return;
-	cfifo_forget_entries(f, p->cpu);
-	c->offline = 0;
+	cfifo_cpu_hotplug(ctx, p->cpu, 0);
 }
 
 static void cfifo_describe(const void *task, struct fifo_state_task *rec)
