@@ -121,19 +121,6 @@ static bool ghost_dispatch_valid(struct ghost_enclave *e,
 }
 
 /*
- * An entry for a CPU outside the thread's affinity: the thread stays
- * runnable under a new barrier, and TASK_AFFINITY_CHANGED says to look
- * again (GHOST_IOC_TASK_AFFINITY).  e->lock held.
- */
-static void ghost_dispatch_refused(struct ghost_enclave *e,
-				   struct ghost_thread *gt, int cpu)
-{
-	gt->barrier++;
-	ghost_sw_update(e, gt);
-	ghost_emit_task(e, gt, GHOST_MSG_TASK_AFFINITY_CHANGED, cpu);
-}
-
-/*
  * Consume @cpu's list up to its first valid entry and return that thread
  * (not placed yet), or NULL: the list is empty or held only stale entries.
  * *@emptied tells whether nothing is left after it.  e->lock held.
@@ -167,7 +154,7 @@ static struct ghost_thread *ghost_dispatch_take(struct ghost_enclave *e,
 			if (cpumask_test_cpu(cpu, gt->saved_mask))
 				break;
 			/* Not a CPU it may run on: the agent must know. */
-			ghost_dispatch_refused(e, gt, cpu);
+			ghost_affinity_news_locked(e, gt, cpu);
 		}
 		WRITE_ONCE(l->nr_stale, READ_ONCE(l->nr_stale) + 1);
 		gt = NULL;

@@ -290,6 +290,8 @@ void ghost_sched_yield(struct ghost_thread *gt);
 void ghost_sched_affinity(struct ghost_thread *gt, bool done);
 void ghost_sched_priority(struct ghost_thread *gt);
 void ghost_sched_displaced(struct ghost_thread *gt, int cpu);
+void ghost_affinity_news_locked(struct ghost_enclave *e,
+				struct ghost_thread *gt, int cpu);
 unsigned long ghost_probes_missed(void);
 void ghost_cpu_set_busy(struct ghost_enclave *e, int cpu, bool busy);
 void ghost_queue_park(struct ghost_thread *gt);

@@ -156,6 +156,19 @@ void ghost_sched_yield(struct ghost_thread *gt)
 }
 
 /*
+ * The CPUs @gt may run on changed, or a decision for one it may not was
+ * refused: a new barrier, and TASK_AFFINITY_CHANGED says to look again.
+ * e->lock held.
+ */
+void ghost_affinity_news_locked(struct ghost_enclave *e,
+				struct ghost_thread *gt, int cpu)
+{
+	gt->barrier++;
+	ghost_sw_update(e, gt);
+	ghost_emit_task(e, gt, GHOST_MSG_TASK_AFFINITY_CHANGED, cpu);
+}
+
+/*
  * sched_setaffinity() on a ghost thread, before (@done false) and after
  * the mask changed.  The new mask is what the thread gets back when it
  * leaves: the user asked for it.
@@ -175,9 +188,7 @@ void ghost_sched_affinity(struct ghost_thread *gt, bool done)
 	}
 	if (done && gt->state != GT_GONE) {
 		cpumask_copy(gt->saved_mask, &gt->task->cpus_mask);
-		gt->barrier++;
-		ghost_sw_update(e, gt);
-		ghost_emit_task(e, gt, GHOST_MSG_TASK_AFFINITY_CHANGED, -1);
+		ghost_affinity_news_locked(e, gt, -1);
 	}
 	raw_spin_unlock_irqrestore(&e->lock, flags);
 	if (next)
@@ -210,9 +221,7 @@ void ghost_sched_displaced(struct ghost_thread *gt, int cpu)
 	ghost_preempt_locked(e, gt);
 	next = ghost_dispatch_next_locked(e, held);
 	cpumask_copy(gt->saved_mask, &gt->task->cpus_mask);
-	gt->barrier++;
-	ghost_sw_update(e, gt);
-	ghost_emit_task(e, gt, GHOST_MSG_TASK_AFFINITY_CHANGED, -1);
+	ghost_affinity_news_locked(e, gt, -1);
 	raw_spin_unlock_irqrestore(&e->lock, flags);
 	if (next)
 		ghost_dispatch_wake_cpu(e, held);
