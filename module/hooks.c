@@ -185,7 +185,8 @@ static int ghost_krp_aff_entry(struct kretprobe_instance *ri,
 	if (gt && ghost_aff_permitted(gt->task))
 		ghost_sched_affinity(gt, false);
 	rcu_read_unlock();
-	return 0;
+	/* Not a ghost thread: no return probe (non-zero skips it). */
+	return !gt;
 }
 
 static int ghost_krp_aff_ret(struct kretprobe_instance *ri,
@@ -225,20 +226,25 @@ static int ghost_krp_sca_entry(struct kretprobe_instance *ri,
 	struct task_struct *p = (void *)regs_get_kernel_argument(regs, 0);
 	const struct cpumask *mask = (void *)regs_get_kernel_argument(regs, 1);
 	struct ghost_thread *gt;
-	int first;
+	int first, skip = 1;
 
-	*(struct task_struct **)ri->data = NULL;
+	/*
+	 * Every pin of the kernel's and the module's comes here: return
+	 * non-zero for all but a ghost thread's, so that they pay for no
+	 * return probe.
+	 */
 	first = cpumask_first(mask);
 	if (first < nr_cpu_ids && mask == cpumask_of(first))
-		return 0;
+		return 1;
 	rcu_read_lock();
 	gt = ghost_hook_thread(p);
 	if (gt && mask != gt->saved_mask) {
 		*(struct task_struct **)ri->data = p;
 		ghost_sched_affinity(gt, false);
+		skip = 0;
 	}
 	rcu_read_unlock();
-	return 0;
+	return skip;
 }
 
 static int ghost_krp_sca_ret(struct kretprobe_instance *ri,
@@ -247,7 +253,7 @@ static int ghost_krp_sca_ret(struct kretprobe_instance *ri,
 	struct task_struct *p = *(struct task_struct **)ri->data;
 	struct ghost_thread *gt;
 
-	if (!p || regs_return_value(regs))
+	if (regs_return_value(regs))
 		return 0;
 	rcu_read_lock();
 	gt = ghost_hook_thread(p);

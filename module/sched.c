@@ -280,6 +280,7 @@ static void ghost_pin_self(struct ghost_thread *gt)
 	struct ghost_enclave *e = gt->e;
 	unsigned long flags;
 	int cpu = READ_ONCE(gt->cpu), err;
+	bool next = false;
 
 	if (READ_ONCE(gt->state) != GT_RUNNING || cpu < 0 ||
 	    test_bit(GT_F_DETACH, &gt->flags) || READ_ONCE(e->dead))
@@ -296,12 +297,25 @@ static void ghost_pin_self(struct ghost_thread *gt)
 	if (!err)
 		set_bit(GT_F_PINNED, &gt->flags);
 	clear_bit(GT_F_PINNING, &gt->flags);
+	smp_mb__after_atomic();
+	/*
+	 * Hotplug may have pushed it off @cpu (widening its mask) before
+	 * PINNING was clear, when its sched_in could not call that
+	 * displaced.  From here on, its sched_in does.
+	 */
+	if (!err && (raw_smp_processor_id() != cpu ||
+		     current->nr_cpus_allowed != 1))
+		err = -EAGAIN;
 	if (!err)
 		return;
 	raw_spin_lock_irqsave(&e->lock, flags);
-	if (gt->state == GT_RUNNING && gt->cpu == cpu)
+	if (gt->state == GT_RUNNING && gt->cpu == cpu) {
 		ghost_preempt_locked(e, gt);
+		next = ghost_dispatch_next_locked(e, cpu);
+	}
 	raw_spin_unlock_irqrestore(&e->lock, flags);
+	if (next)
+		ghost_dispatch_wake_cpu(e, cpu);
 }
 
 /*

@@ -50,12 +50,17 @@ finish_load()
 	rc=$?
 	grep -v ': pass$' load.log
 	if [ "$rc" -ne 0 ]; then
-		# What the agent and the module knew, for the failure's cause.
-		ghostctl status --threads 1 2>&1 | tail -n 40
-		cat "$GHOST_FS/enclave_1/status"
-		tail -n 20 a.err 2>/dev/null
+		dump_state 1
 		fail "mixed_load exited $rc: $(tail -n 1 load.log)"
 	fi
+}
+
+# dump_state ID: what the agent and the module knew, for a failure's cause.
+dump_state()
+{
+	ghostctl status --threads "$1" 2>&1 | tail -n 40
+	cat "$GHOST_FS/enclave_$1/status"
+	tail -n 20 a.err 2>/dev/null
 }
 
 # check_threads ID WHEN: the load runs and every worker is still in
@@ -84,8 +89,10 @@ swap_policy()
 
 	shift 3
 	[ "${1:-}" != --rediscover ] || how=discover
-	ghostctl --json policy swap "$id" "$policy" "$@" >swap.json 2>&1 ||
+	if ! ghostctl --json policy swap "$id" "$policy" "$@" >swap.json 2>&1; then
+		dump_state "$id"
 		fail "swap $n to $policy $*: $(cat swap.json)"
+	fi
 	json=$(cat swap.json)
 	case $json in
 	*"\"policy\":\"$policy\""*"\"handover\":\"$how\""*) ;;

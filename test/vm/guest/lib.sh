@@ -205,11 +205,15 @@ stop_agent()
 	[ "$rc" -eq 0 ] || fail "ghost-agent exited $rc after SIGINT"
 }
 
-# A loaded ghost with no enclave left over.
+# A loaded ghost with no enclave left over, and every CPU online (a
+# hotplug test that failed half-way may have left one offline).
 clean_ghost()
 {
 	local d
 
+	for d in /sys/devices/system/cpu/cpu[0-9]*/online; do
+		[ "$(cat "$d")" = 1 ] || echo 1 >"$d"
+	done
 	ghost_load
 	for d in "$GHOST_FS"/enclave_*; do
 		[ ! -d "$d" ] || echo destroy >"$d/ctl"
