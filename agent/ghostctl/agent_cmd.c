@@ -5,21 +5,17 @@
  */
 #include <errno.h>
 #include <limits.h>
-#include <poll.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 #include <unistd.h>
-#include <sys/socket.h>
 #include <sys/un.h>
 #include <sys/wait.h>
 
 #include "cmd.h"
 
 #define MAX_THREADS	65536
-#define REPLY_MIN	65536
 #define REPLY_MAX	(64 << 20)	/* as the agent's */
 #define STATUS_MS	3000
 #define SWAP_MS		20000
@@ -203,142 +199,6 @@ static int no_enclave(unsigned int id)
 	return ghost_enclave_status(id, &st) == -ENOENT;
 }
 
-static long long now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec * 1000LL + ts.tv_nsec / 1000000;
-}
-
-/* Wait for @events on @fd until @deadline (ms); 0, -ETIMEDOUT or -errno. */
-static int wait_fd(int fd, short events, long long deadline)
-{
-	struct pollfd pfd = { .fd = fd, .events = events };
-	long long left;
-	int n;
-
-	for (;;) {
-		left = deadline - now_ms();
-		if (left <= 0)
-			return -ETIMEDOUT;
-		n = poll(&pfd, 1, left > 0x7fffffff ? 0x7fffffff : (int)left);
-		if (n > 0)
-			return 0;
-		if (n < 0 && errno != EINTR)
-			return -errno;
-	}
-}
-
-static int connect_by(int fd, const struct sockaddr_un *addr,
-		      long long deadline)
-{
-	struct timespec ts = { 0, 10000000 };
-
-	/* EAGAIN: a full backlog, the agent is busy with other clients. */
-	while (connect(fd, (const struct sockaddr *)addr, sizeof(*addr))) {
-		if (errno != EAGAIN && errno != EINTR)
-			return -errno;
-		if (now_ms() >= deadline)
-			return -ETIMEDOUT;
-		nanosleep(&ts, NULL);
-	}
-	return 0;
-}
-
-static int send_by(int fd, const char *s, long long deadline)
-{
-	size_t len = strlen(s), off = 0;
-	ssize_t n;
-	int ret;
-
-	while (off < len) {
-		ret = wait_fd(fd, POLLOUT, deadline);
-		if (ret)
-			return ret;
-		n = send(fd, s + off, len - off, MSG_NOSIGNAL);
-		if (n < 0) {
-			if (errno == EINTR || errno == EAGAIN)
-				continue;
-			return -errno;
-		}
-		off += n;
-	}
-	return 0;
-}
-
-/* Everything up to the peer's EOF, into a buffer that grows. */
-static int recv_by(int fd, char **out, long long deadline)
-{
-	size_t len = 0, size = 0;
-	char *buf = NULL, *p;
-	ssize_t n;
-	int ret;
-
-	for (;;) {
-		if (len > REPLY_MAX) {
-			ret = -EMSGSIZE;
-			goto err;
-		}
-		if (len + 1 >= size) {
-			/* Room for a byte past the limit, to see it. */
-			size = size ? 2 * size : REPLY_MIN;
-			if (size > REPLY_MAX + 2)
-				size = REPLY_MAX + 2;
-			p = realloc(buf, size);
-			if (!p) {
-				ret = -ENOMEM;
-				goto err;
-			}
-			buf = p;
-		}
-		ret = wait_fd(fd, POLLIN, deadline);
-		if (ret)
-			goto err;
-		n = recv(fd, buf + len, size - 1 - len, 0);
-		if (n < 0) {
-			if (errno == EINTR || errno == EAGAIN)
-				continue;
-			ret = -errno;
-			goto err;
-		}
-		if (!n)
-			break;
-		len += n;
-	}
-	buf[len] = '\0';
-	*out = buf;
-	return 0;
-err:
-	free(buf);
-	return ret;
-}
-
-int ghostctl_agent_call(const char *path, const char *req, char **reply,
-			int timeout_ms)
-{
-	struct sockaddr_un addr = { .sun_family = AF_UNIX };
-	long long deadline = now_ms() + timeout_ms;
-	int fd, ret;
-
-	*reply = NULL;
-	if (strlen(path) >= sizeof(addr.sun_path))
-		return -ENAMETOOLONG;
-	memcpy(addr.sun_path, path, strlen(path) + 1);
-	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
-	if (fd < 0)
-		return -errno;
-	ret = connect_by(fd, &addr, deadline);
-	if (!ret)
-		ret = send_by(fd, req, deadline);
-	if (!ret) {
-		shutdown(fd, SHUT_WR);
-		ret = recv_by(fd, reply, deadline);
-	}
-	close(fd);
-	return ret;
-}
-
 /*
  * Send @req to the agent of enclave @id; an exit status.  *@reply is
  * the agent's whole reply (or NULL), for the caller to free.
@@ -353,7 +213,7 @@ static int call_agent(const struct ghostctl_cmd *cmd, const char *req,
 	*reply = NULL;
 	ret = ghost_agent_sock_path(cmd->id, path, sizeof(path));
 	if (!ret)
-		ret = ghostctl_agent_call(path, req, reply, timeout_ms);
+		ret = ghost_agent_request(path, req, reply, REPLY_MAX, timeout_ms);
 	/* No socket, or a stale one: maybe there is no enclave either. */
 	if ((ret == -ENOENT || ret == -ECONNREFUSED) && no_enclave(cmd->id))
 		return ghostctl_fail(-ENOENT, "status", "enclave %u", cmd->id);

@@ -20,16 +20,6 @@ int ghostctl_policy(const struct ghostctl_cmd *cmd);
 int ghostctl_status(const struct ghostctl_cmd *cmd);
 
 /*
- * Send @req to the agent listening on @path and read its whole reply,
- * NUL-terminated, into *@reply (malloc()ed; NULL on error), however long
- * it is up to the agent's limit of 64 MiB.  0, or -ENOENT/-ECONNREFUSED
- * (no agent, or a stale socket), -EACCES, -ETIMEDOUT after @timeout_ms
- * (connecting, sending and reading), -EMSGSIZE past 64 MiB, -ENOMEM.
- */
-int ghostctl_agent_call(const char *path, const char *req, char **reply,
-			int timeout_ms);
-
-/*
  * Privilege check (if @action needs CAP_SYS_ADMIN), then module, mount
  * and ABI; returns an exit status.
  */

@@ -8,6 +8,7 @@
 #include <errno.h>
 #include <poll.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
@@ -50,6 +51,22 @@ static int wait_fd(int fd, short events, long long deadline)
 	}
 }
 
+/* A full backlog (EAGAIN: the agent is busy with other clients) is retried. */
+static int connect_by(int fd, const struct sockaddr_un *addr,
+		      long long deadline)
+{
+	struct timespec ts = { 0, 10000000 };
+
+	while (connect(fd, (const struct sockaddr *)addr, sizeof(*addr))) {
+		if (errno != EAGAIN && errno != EINTR)
+			return -errno;
+		if (now_ms() >= deadline)
+			return -ETIMEDOUT;
+		nanosleep(&ts, NULL);
+	}
+	return 0;
+}
+
 static int send_all(int fd, const char *s, long long deadline)
 {
 	size_t len = strlen(s), off = 0;
@@ -71,61 +88,98 @@ static int send_all(int fd, const char *s, long long deadline)
 	return 0;
 }
 
-static int recv_all(int fd, char *buf, size_t len, long long deadline)
+#define REPLY_MIN	4096
+
+/* Everything up to the peer's EOF, at most @max bytes, into a growing buffer. */
+static int recv_all(int fd, char **out, size_t max, long long deadline)
 {
-	size_t off = 0;
+	size_t len = 0, size = 0;
+	char *buf = NULL, *p;
 	ssize_t n;
 	int ret;
 
 	for (;;) {
-		if (off == len - 1)
-			return -ENOSPC;
+		if (len > max) {
+			ret = -EMSGSIZE;
+			goto err;
+		}
+		if (len + 1 >= size) {
+			/* Room for a byte past the limit, to see it. */
+			size = size ? 2 * size : REPLY_MIN;
+			if (size > max + 2)
+				size = max + 2;
+			p = realloc(buf, size);
+			if (!p) {
+				ret = -ENOMEM;
+				goto err;
+			}
+			buf = p;
+		}
 		ret = wait_fd(fd, POLLIN, deadline);
 		if (ret)
-			return ret;
-		n = recv(fd, buf + off, len - 1 - off, 0);
+			goto err;
+		n = recv(fd, buf + len, size - 1 - len, 0);
 		if (n < 0) {
 			if (errno == EINTR || errno == EAGAIN)
 				continue;
-			return -errno;
+			ret = -errno;
+			goto err;
 		}
 		if (!n)
 			break;
-		off += n;
-		buf[off] = '\0';
+		len += n;
 	}
-	buf[off] = '\0';
-	return off;
+	buf[len] = '\0';
+	*out = buf;
+	return 0;
+err:
+	free(buf);
+	return ret;
 }
 
-int ghost_agent_call(unsigned int id, const char *request, char *reply,
-		     size_t len, int timeout_ms)
+int ghost_agent_request(const char *path, const char *request, char **reply,
+			size_t max, int timeout_ms)
 {
 	struct sockaddr_un addr = { .sun_family = AF_UNIX };
 	long long deadline = now_ms() + timeout_ms;
 	int fd, ret;
 
+	*reply = NULL;
+	if (strlen(path) >= sizeof(addr.sun_path))
+		return -ENAMETOOLONG;
+	memcpy(addr.sun_path, path, strlen(path) + 1);
+	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
+	if (fd < 0)
+		return -errno;
+	ret = connect_by(fd, &addr, deadline);
+	if (!ret)
+		ret = send_all(fd, request, deadline);
+	if (!ret) {
+		shutdown(fd, SHUT_WR);
+		ret = recv_all(fd, reply, max, deadline);
+	}
+	close(fd);
+	return ret;
+}
+
+int ghost_agent_call(unsigned int id, const char *request, char *reply,
+		     size_t len, int timeout_ms)
+{
+	char path[sizeof(((struct sockaddr_un *)0)->sun_path)], *r;
+	int ret;
+
 	if (!len)
 		return -EINVAL;
 	reply[0] = '\0';
-	ret = ghost_agent_sock_path(id, addr.sun_path, sizeof(addr.sun_path));
+	ret = ghost_agent_sock_path(id, path, sizeof(path));
+	if (!ret)
+		ret = ghost_agent_request(path, request, &r, len - 1,
+					  timeout_ms);
 	if (ret)
-		return ret;
-	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
-	if (fd < 0)
-		return -errno;
-	if (connect(fd, (struct sockaddr *)&addr, sizeof(addr))) {
-		ret = -errno;
-		goto out;
-	}
-	ret = send_all(fd, request, deadline);
-	if (ret)
-		goto out;
-	shutdown(fd, SHUT_WR);
-	ret = recv_all(fd, reply, len, deadline);
-out:
-	close(fd);
-	return ret < 0 ? ret : 0;
+		return ret == -EMSGSIZE ? -ENOSPC : ret;
+	memcpy(reply, r, strlen(r) + 1);
+	free(r);
+	return 0;
 }
 
 int ghost_kv_get(const char *text, const char *key, char *val, size_t len)

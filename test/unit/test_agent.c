@@ -6,8 +6,9 @@
  * fails with ENOTTY), its policy is fifo_per_cpu, and its control socket
  * listens in the test's scratch directory.  The test plays both the main
  * loop (control_poll()) and the clients.  And ghostctl's side of the
- * socket (ghostctl_agent_call()) against a plain server, and the swap of
- * the policy when rediscovering threads fails (as DISCOVER does here).
+ * socket (ghost_agent_request(), as ghostctl calls it) against a plain
+ * server, and the swap of the policy when rediscovering threads fails (as
+ * DISCOVER does here).
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -35,6 +36,8 @@
 #endif
 
 #define RING_SLOTS	64
+/* The agent's limit, which ghostctl reads up to. */
+#define REPLY_MAX	(64 << 20)
 
 static struct rt rt;
 static void *ring;
@@ -385,8 +388,8 @@ START_TEST(test_threads_reply_is_whole)
 
 	add_threads(want);
 	main_loop_start(&m);
-	ck_assert_int_eq(ghostctl_agent_call(sock_path, "threads\n", &reply,
-					     5000), 0);
+	ck_assert_int_eq(ghost_agent_request(sock_path, "threads\n", &reply,
+					     REPLY_MAX, 5000), 0);
 	main_loop_stop(&m);
 	ck_assert_msg(!strncmp(reply, "status ok\n", 10), "reply: %.64s",
 		      reply);
@@ -586,8 +589,8 @@ START_TEST(test_ghostctl_reads_whole_reply)
 	char *reply;
 	size_t i;
 
-	ck_assert_int_eq(ghostctl_agent_call(sock_path, "threads\n", &reply,
-					     5000), 0);
+	ck_assert_int_eq(ghost_agent_request(sock_path, "threads\n", &reply,
+					     REPLY_MAX, 5000), 0);
 	pthread_join(th, NULL);
 	ck_assert_str_eq(s.req, "threads\n");
 	ck_assert_ptr_nonnull(reply);
@@ -607,8 +610,8 @@ START_TEST(test_ghostctl_refuses_huge_reply)
 	pthread_t th = server_start(&s);
 	char *reply;
 
-	ck_assert_int_eq(ghostctl_agent_call(sock_path, "threads\n", &reply,
-					     10000), -EMSGSIZE);
+	ck_assert_int_eq(ghost_agent_request(sock_path, "threads\n", &reply,
+					     REPLY_MAX, 10000), -EMSGSIZE);
 	ck_assert_ptr_null(reply);
 	pthread_join(th, NULL);
 	close(s.lfd);
@@ -623,13 +626,13 @@ START_TEST(test_ghostctl_errors)
 	char *reply;
 
 	snprintf(sock_path, sizeof(sock_path), "%s/none.sock", fake_root);
-	ck_assert_int_eq(ghostctl_agent_call(sock_path, "status\n", &reply,
-					     1000), -ENOENT);
+	ck_assert_int_eq(ghost_agent_request(sock_path, "status\n", &reply,
+					     REPLY_MAX, 1000), -ENOENT);
 	ck_assert_ptr_null(reply);
 	th = server_start(&s);
 	start = now_ms();
-	ck_assert_int_eq(ghostctl_agent_call(sock_path, "status\n", &reply,
-					     300), -ETIMEDOUT);
+	ck_assert_int_eq(ghost_agent_request(sock_path, "status\n", &reply,
+					     REPLY_MAX, 300), -ETIMEDOUT);
 	ck_assert_int_lt(now_ms() - start, 1000);
 	ck_assert_ptr_null(reply);
 	atomic_store(&s.done, 1);

@@ -601,11 +601,21 @@ int ghost_agent_sock_path(unsigned int id, char *buf, size_t len);
  * Send @request ("status\n", "swap\npolicy fifo\n", ...) to the agent of
  * enclave @id and read its whole reply, NUL-terminated, into @reply.
  * -ENOENT/-ECONNREFUSED if no agent listens; -ETIMEDOUT after
- * @timeout_ms.  Replies are "key value" lines, the first "status ok" or
+ * @timeout_ms; -ENOSPC if the reply does not fit.  Replies are "key value" lines, the first "status ok" or
  * "status error", see ghost-agent(8).
  */
 int ghost_agent_call(unsigned int id, const char *request, char *reply,
 		     size_t len, int timeout_ms);
+
+/*
+ * Send @request to the agent listening on @path and read its whole reply,
+ * NUL-terminated, into *@reply (malloc()ed; NULL on error), at most @max
+ * bytes.  0, or -ENOENT/-ECONNREFUSED (no agent, or a stale socket),
+ * -EACCES, -ETIMEDOUT after @timeout_ms (connecting, sending and reading
+ * together), -EMSGSIZE past @max, -ENOMEM.
+ */
+int ghost_agent_request(const char *path, const char *request, char **reply,
+			size_t max, int timeout_ms);
 
 /*
  * The value of the first "@key value" line of @text, into @val.  -ENOENT
