@@ -265,6 +265,7 @@ long ghost_dispatch_ioctl(struct ghost_enclave *e,
 			  struct ghost_ioc_dispatch __user *uarg)
 {
 	struct ghost_ioc_dispatch arg;
+	struct ghost_thread *gt;
 	unsigned long *mask, flags;
 	u32 done = 0;
 	bool placed;
@@ -281,9 +282,22 @@ long ghost_dispatch_ioctl(struct ghost_enclave *e,
 	if (IS_ERR(mask))
 		return PTR_ERR(mask);
 	for_each_set_bit(cpu, mask, nr_cpu_ids) {
+		gt = NULL;
 		raw_spin_lock_irqsave(&e->lock, flags);
 		placed = ghost_dispatch_next_locked(e, cpu);
+		/*
+		 * In process context, unlike the hooks: pin it now, so that
+		 * it wakes up where it runs instead of moving itself there.
+		 */
+		if (placed && ghost_pin_begin(e->cpu_cur[cpu], cpu)) {
+			gt = e->cpu_cur[cpu];
+			ghost_thread_get(gt);
+		}
 		raw_spin_unlock_irqrestore(&e->lock, flags);
+		if (gt) {
+			ghost_pin_other(gt, cpu);
+			ghost_thread_put(gt);
+		}
 		if (placed) {
 			ghost_dispatch_wake(&e->dcpu[cpu].wake);
 			done++;

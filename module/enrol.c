@@ -11,6 +11,7 @@
 #include <linux/sched/signal.h>
 #include <linux/slab.h>
 #include <linux/task_work.h>
+#include <linux/wait_bit.h>
 
 #include "compat.h"
 #include "ghost.h"
@@ -131,6 +132,8 @@ void ghost_thread_depart(struct ghost_thread *gt)
 {
 	if (!ghost_thread_unenrol(gt, GHOST_MSG_TASK_DEPARTED))
 		return;
+	/* Gone now: no new pin; one under way must not land after ours. */
+	wait_var_event(&gt->pinners, !atomic_read(&gt->pinners));
 	ghost_thread_restore_sched(gt);
 	ghost_thread_put(gt);	/* the enrolment's reference */
 }

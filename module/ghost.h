@@ -119,6 +119,7 @@ struct ghost_thread {
 	u64 parent_gtid;
 	u64 runnable_since;		/* jiffies, for the watchdog */
 	int quota;			/* its user's slot in e->quota + 1, or 0 */
+	atomic_t pinners;		/* others setting its mask right now */
 
 	/* What the thread gets back when it leaves. */
 	int saved_policy;
@@ -139,6 +140,15 @@ static inline bool ghost_thread_in_module(const struct ghost_thread *gt)
 	return test_bit(GT_F_PARKED, &gt->flags) ||
 	       test_bit(GT_F_PINNING, &gt->flags);
 }
+
+/*
+ * Pinning a thread from another context (a commit, a kick) before it
+ * runs: ghost_pin_begin() under e->lock while it is in the enclave, then
+ * ghost_pin_other() outside it.  A leaving thread waits for such pins to
+ * end before it takes its own mask back, so none lands after that.
+ */
+bool ghost_pin_begin(struct ghost_thread *gt, int cpu);
+int ghost_pin_other(struct ghost_thread *gt, int cpu);
 
 /* The kernel's side of one CPU's dispatch list. */
 struct ghost_dispatch_cpu {

@@ -7,6 +7,7 @@
  * hooks that hold a runqueue lock: no wakeups, no allocation, no printk.
  */
 #include <linux/sched/signal.h>
+#include <linux/wait_bit.h>
 
 #include "ghost.h"
 
@@ -53,6 +54,34 @@ void ghost_place_locked(struct ghost_enclave *e, struct ghost_thread *gt,
 	e->cpu_cur[cpu] = gt;
 	ghost_sw_cpu_update(e, cpu);
 	ghost_sw_update(e, gt);
+}
+
+/*
+ * Should @gt be pinned to @cpu by whoever places it there?  Not when it
+ * is pinned there already, nor while it is still on a CPU on its way to
+ * park: set_cpus_allowed_ptr() would wait for the migration stopper, so
+ * the thread moves itself when it leaves its park (ghost_pin_self()).
+ * e->lock held; if so, the caller calls ghost_pin_other() after it.
+ */
+bool ghost_pin_begin(struct ghost_thread *gt, int cpu)
+{
+	struct task_struct *p = gt->task;
+
+	if (gt->state == GT_GONE || test_bit(GT_F_DETACH, &gt->flags) ||
+	    (p->nr_cpus_allowed == 1 && cpumask_test_cpu(cpu, &p->cpus_mask)) ||
+	    READ_ONCE(p->on_cpu))
+		return false;
+	atomic_inc(&gt->pinners);
+	return true;
+}
+
+int ghost_pin_other(struct ghost_thread *gt, int cpu)
+{
+	int err = set_cpus_allowed_ptr(gt->task, cpumask_of(cpu));
+
+	if (atomic_dec_and_test(&gt->pinners))
+		wake_up_var(&gt->pinners);
+	return err;
 }
 
 /* Take @gt's CPU away; it parks at its next return to user mode. */

@@ -59,19 +59,6 @@ static int ghost_commit_idle(struct ghost_enclave *e, int cpu)
 	return GHOST_TXN_COMPLETE;
 }
 
-/*
- * Must the committer pin @p to @cpu before waking it?  Not when it is
- * pinned there already, nor while it is still on a CPU on its way to park:
- * set_cpus_allowed_ptr() would wait for the migration stopper, so the
- * thread moves itself when it leaves its park (ghost_park()).
- */
-static bool ghost_commit_must_pin(struct task_struct *p, int cpu)
-{
-	if (p->nr_cpus_allowed == 1 && cpumask_test_cpu(cpu, &p->cpus_mask))
-		return false;
-	return !READ_ONCE(p->on_cpu);
-}
-
 /* e->lock held; the thread sees SEND_ON_CPU before it can run. */
 static void ghost_commit_place(struct ghost_enclave *e,
 			       struct ghost_thread *gt, int cpu, u32 txn_flags)
@@ -130,7 +117,7 @@ static int ghost_commit_one(struct ghost_enclave *e, int cpu,
 		prev = e->cpu_cur[cpu];
 		if (prev)
 			ghost_preempt_locked(e, prev);
-		pin = ghost_commit_must_pin(gt->task, cpu);
+		pin = ghost_pin_begin(gt, cpu);
 		if (pin) {
 			gt->state = GT_COMMITTING;
 			gt->cpu = cpu;
@@ -146,7 +133,7 @@ static int ghost_commit_one(struct ghost_enclave *e, int cpu,
 		goto wake;
 
 	/* Asleep in its park: nothing to wait for, no user code meanwhile. */
-	err = set_cpus_allowed_ptr(gt->task, cpumask_of(cpu));
+	err = ghost_pin_other(gt, cpu);
 
 	raw_spin_lock_irqsave(&e->lock, flags);
 	if (gt->state != GT_COMMITTING || gt->cpu != cpu) {
