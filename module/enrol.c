@@ -17,6 +17,29 @@
 #include "ghost.h"
 
 /*
+ * A child's messages start where its parent's go: to the agent of the CPU
+ * it starts on, with per-CPU queues, rather than through the default
+ * queue's agent on another CPU.  e->lock held.
+ */
+static void ghost_inherit_queue(struct ghost_enclave *e,
+				struct ghost_thread *gt)
+{
+	struct ghost_thread *pgt;
+	struct ghost_queue *q;
+
+	if (!gt->parent_gtid || gt->queue)
+		return;
+	rcu_read_lock();
+	pgt = ghost_thread_lookup_gtid(gt->parent_gtid);
+	q = pgt && pgt->e == e ? pgt->queue : NULL;
+	if (q && !READ_ONCE(q->orphan)) {
+		kref_get(&q->ref);
+		gt->queue = q;
+	}
+	rcu_read_unlock();
+}
+
+/*
  * Enrol current, claimed already (ghost_thread_claim()).  It is findable
  * by gtid before its notifier fires, and it is runnable: it parks before
  * returning to user mode.
@@ -37,6 +60,8 @@ int ghost_thread_enrol(struct ghost_thread *gt, bool agent)
 		err = ghost_sw_alloc(e, gt);
 	}
 	if (!err) {
+		if (!agent)
+			ghost_inherit_queue(e, gt);
 		gt->state = GT_RUNNABLE;
 		gt->runnable_since = get_jiffies_64();
 		gt->nice = task_nice(current);

@@ -323,6 +323,60 @@ static int test_queue_wakeup_list_wakes_an_agent(void)
 	return 0;
 }
 
+/*
+ * A child starts on its parent's queue, TASK_NEW included; a parent back
+ * on the default queue has its next children there.
+ */
+static int test_child_starts_on_its_parents_queue(void)
+{
+	struct gt_enclave e, q2;
+	struct gt_worker *w = gt_workers(3);
+	int r, c1 = gt_cpu(0);
+	uint32_t status = ~0U;
+	pid_t first;
+	uint64_t p;
+
+	if ((r = gt_need_cpus(2)) || (r = gt_setup(&e, 0, 1)))
+		return r;
+	if (gt_queue_extra(&e, &q2, 64))
+		return gt_fail("cannot create a second queue");
+	w[0].child = &w[1];
+	if (!(p = gt_start(&e, &w[0], 1)))
+		return gt_fail("parent did not enter");
+	if ((r = assoc(&e, q2.qfd, p, gt_barrier(&e, p), &status)) || status)
+		return gt_fail("assoc: %s, status %#x", strerror(-r), status);
+	if ((r = gt_commit(&e, p, c1)) != GHOST_TXN_COMPLETE)
+		return gt_fail("commit of the parent: %s", gt_txn_name(r));
+	gt_drain(&e);
+	gt_log_clear(&e);
+	gt_worker_cmd(&w[0], GT_CMD_FORK);
+	if (!gt_wait_for(w[0].forked > 0, 5000))
+		return gt_fail("the parent did not fork");
+	if (gt_wait_msg(&q2, GHOST_MSG_TASK_NEW, w[0].forked, 5000, NULL))
+		return gt_fail("no TASK_NEW for child %d on its parent's queue",
+			       w[0].forked);
+	gt_drain(&e);
+	if (gt_count_msgs(&e, GHOST_MSG_TASK_NEW, w[0].forked))
+		return gt_fail("TASK_NEW of the child also on the default queue");
+
+	/* Back on the default queue: so are the parent's next children. */
+	if ((r = assoc(&e, -1, p, gt_barrier(&e, p), &status)) || status)
+		return gt_fail("assoc -1: %s, status %#x", strerror(-r),
+			       status);
+	first = w[0].forked;
+	w[0].child = &w[2];
+	gt_log_clear(&q2);
+	gt_worker_cmd(&w[0], GT_CMD_FORK);
+	if (!gt_wait_for(w[0].forked != first, 5000))
+		return gt_fail("the parent did not fork again");
+	if (gt_wait_msg(&e, GHOST_MSG_TASK_NEW, w[0].forked, 5000, NULL))
+		return gt_fail("no TASK_NEW for child %d on the default queue",
+			       w[0].forked);
+	if (gt_count_msgs(&q2, GHOST_MSG_TASK_NEW, w[0].forked))
+		return gt_fail("TASK_NEW of the second child on the parent's old queue");
+	return 0;
+}
+
 static const struct gt_test tests[] = {
 	{ "assoc_queue_routes_a_threads_messages",
 	  test_assoc_queue_routes_a_threads_messages },
@@ -333,6 +387,8 @@ static const struct gt_test tests[] = {
 	  test_cpu_messages_go_to_the_agents_queue },
 	{ "queue_wakeup_list_wakes_an_agent",
 	  test_queue_wakeup_list_wakes_an_agent },
+	{ "child_starts_on_its_parents_queue",
+	  test_child_starts_on_its_parents_queue },
 	{ NULL, NULL },
 };
 

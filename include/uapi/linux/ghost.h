@@ -211,7 +211,10 @@ enum ghost_msg_type {
 
 /*
  * Routing.  A thread's messages go to the queue it is associated with
- * (GHOST_IOC_ASSOC_QUEUE), else to the enclave's default queue.  CPU
+ * (GHOST_IOC_ASSOC_QUEUE), else to the enclave's default queue.  A thread
+ * created by a ghost thread starts associated with its parent's queue (as
+ * it is when the child joins, TASK_NEW included): with a queue per CPU,
+ * its agent is the one of the CPU it starts on.  CPU
  * messages go to the queue of that CPU's agent, else to the default queue.
  * Once every fd of a queue is closed, what was associated with it goes to
  * the default queue.

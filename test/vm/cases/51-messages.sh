@@ -82,6 +82,11 @@ test_queue_wakeup_list_wakes_an_agent()
 	agent_test t_queues queue_wakeup_list_wakes_an_agent
 }
 
+test_child_starts_on_its_parents_queue()
+{
+	agent_test t_queues child_starts_on_its_parents_queue
+}
+
 test_task_on_cpu_with_send_on_cpu_flag()
 {
 	agent_test t_messages task_on_cpu_with_send_on_cpu_flag
