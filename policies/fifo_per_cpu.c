@@ -3,12 +3,16 @@
  * fifo_per_cpu: ghOSt's "hello world" policy, one FIFO per CPU.
  *
  * Every thread is given a CPU the first time it becomes runnable (at
- * TASK_NEW, or at its first wakeup), round-robin over the enclave's CPUs,
- * and keeps it.  Each CPU has a FIFO runqueue: a thread that wakes up or
- * yields goes to the back, a thread that was preempted goes to the front,
- * since it lost the CPU through no fault of its own.  A CPU gets its next
- * thread only when its current one blocked, yielded or was preempted:
- * there is no time slice, a thread runs until it gives the CPU up.
+ * TASK_NEW, or at its first wakeup) and keeps it: an idle CPU if there
+ * is one, else the next CPU round-robin.  Idle CPUs are looked for
+ * round-robin too, so that threads created together (a pipe's two ends)
+ * get CPUs of their own even when each blocks before the next arrives: a
+ * wakeup onto a busy CPU costs far more here than under CFS.  Each CPU
+ * has a FIFO runqueue: a thread that wakes up or yields goes to the back,
+ * a thread that was preempted goes to the front, since it lost the CPU
+ * through no fault of its own.  A CPU gets its next thread only when its
+ * current one blocked, yielded or was preempted: there is no time slice,
+ * a thread runs until it gives the CPU up.
  *
  * The runtime runs one agent per CPU (GHOST_POLICY_PER_CPU) and calls
  * schedule() for each CPU after every batch of messages.
@@ -107,15 +111,33 @@ static struct fifo_task *fifo_find(struct ghost_policy_ctx *ctx, __u64 gtid)
 	return gp_table_find(&fifo_of(ctx)->tasks, gtid);
 }
 
+/* Nothing runs or waits on @cpu, and hotplug left it alone. */
+static int fifo_idle(struct fifo *f, int cpu)
+{
+	struct fifo_cpu *c = fifo_cpu(f, cpu);
+
+	return c && !c->offline && !c->cur && gp_list_empty(&c->rq);
+}
+
 /*
- * Round-robin over the CPUs the policy serves that are online and that
- * @gtid may run on (if none is, the next one: its commits will say so).
+ * An idle CPU that @gtid may run on, looked for round-robin from the last
+ * one given; else the next CPU in turn that is online and allowed (if
+ * none is, the next one: its commits will say so).
  */
 static int fifo_assign_cpu(struct ghost_policy_ctx *ctx, __u64 gtid)
 {
 	struct fifo *f = fifo_of(ctx);
-	int i, cpu, first = ctx->cpus[f->rr];
+	int i, idx, cpu, first = ctx->cpus[f->rr];
 
+	for (i = 0; i < ctx->nr_cpus; i++) {
+		idx = (f->rr + i) % ctx->nr_cpus;
+		cpu = ctx->cpus[idx];
+		if (fifo_idle(f, cpu) &&
+		    ghost_policy_task_allowed(ctx, gtid, cpu)) {
+			f->rr = (idx + 1) % ctx->nr_cpus;
+			return cpu;
+		}
+	}
 	for (i = 0; i < ctx->nr_cpus; i++) {
 		cpu = ctx->cpus[f->rr];
 		f->rr = (f->rr + 1) % ctx->nr_cpus;

@@ -230,6 +230,8 @@ static void emit_new(struct sim *s, int i)
 	m.h.length = sizeof(m);
 	m.h.seqnum = s->t[i].barrier;
 	m.p.gtid = s->t[i].gtid;
+	if (s->t[i].parent >= 0)
+		m.p.parent_gtid = s->t[s->t[i].parent].gtid;
 	m.p.sw_index = i;
 	m.p.runnable = s->t[i].state == SIM_RUNNABLE;
 	sim_push(s, &m, sizeof(m));
@@ -305,7 +307,7 @@ void sim_fini(struct sim *s)
 	free(s->ring_mem);
 }
 
-int sim_new(struct sim *s, int runnable)
+static int new_thread(struct sim *s, int runnable, int parent)
 {
 	int i = s->nr_threads++;
 
@@ -315,8 +317,19 @@ int sim_new(struct sim *s, int runnable)
 	s->t[i].state = runnable ? SIM_RUNNABLE : SIM_BLOCKED;
 	s->t[i].cpu = -1;
 	s->t[i].last_cpu = -1;
+	s->t[i].parent = parent;
 	emit_new(s, i);
 	return i;
+}
+
+int sim_new(struct sim *s, int runnable)
+{
+	return new_thread(s, runnable, -1);
+}
+
+int sim_child(struct sim *s, int parent)
+{
+	return new_thread(s, 1, parent);
 }
 
 /* A thread placed on @cpu, by a commit or by the module itself. */

@@ -49,6 +49,7 @@ struct sim_thread {
 	int cpu;		/* SIM_RUNNING: where */
 	int hidden;		/* commits fail TARGET_NOT_FOUND this often */
 	int last_cpu;		/* where it last ran (RUN_ON_WAKE), or -1 */
+	int parent;		/* the thread that created it, or -1 */
 };
 
 struct sim_commit {
@@ -127,6 +128,8 @@ void sim_fini(struct sim *s);
 
 /* A new thread (TASK_NEW); returns its index. */
 int sim_new(struct sim *s, int runnable);
+/* A runnable thread created by thread @parent (TASK_NEW names it). */
+int sim_child(struct sim *s, int parent);
 void sim_wakeup(struct sim *s, int i);
 void sim_block(struct sim *s, int i);
 void sim_yield(struct sim *s, int i);

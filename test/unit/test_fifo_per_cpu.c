@@ -1,13 +1,13 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * Unit tests: the fifo_per_cpu policy driven by the kernel model of
- * sim.h.  It assigns CPUs round-robin at TASK_NEW or first wakeup, runs
- * each CPU's queue in FIFO order, puts preempted threads at the front and
- * yielding ones at the back, and commits to a CPU only once its thread
- * gave it up.  The "commits" cases model a module without dispatch lists;
- * the "fast_path" ones a module that runs the listed front of each CPU's
- * queue by itself.  A CPU that hotplug takes away hands its threads to the
- * others and gets none until it is back.
+ * sim.h.  It assigns CPUs at TASK_NEW or first wakeup (an idle CPU, else
+ * round-robin), runs each CPU's queue in FIFO order, puts preempted
+ * threads at the front and yielding ones at the back, and commits to a CPU
+ * only once its thread gave it up.  The "commits" cases model a module
+ * without dispatch lists; the "fast_path" ones a module that runs the
+ * listed front of each CPU's queue by itself.  A CPU that hotplug takes
+ * away hands its threads to the others and gets none until it is back.
  */
 #include <stdlib.h>
 
@@ -60,6 +60,51 @@ START_TEST(test_round_robin_assignment)
 	ck_assert_int_eq(sim_round(&s), 4);
 	for (i = 0; i < 4; i++)
 		ck_assert_int_eq(sim_running(&s, i), 4 + i);
+}
+END_TEST
+
+/*
+ * Two children of a parent that waits for them, the first blocked before
+ * the second arrives (a pipe's two ends): each gets an idle CPU of its own.
+ */
+START_TEST(test_siblings_get_cpus_of_their_own)
+{
+	int parent, a, b;
+
+	start(3);
+	parent = sim_new(&s, 1);
+	sim_settle(&s, 10);
+	sim_block(&s, parent);
+	a = sim_child(&s, parent);
+	sim_settle(&s, 10);
+	ck_assert_int_ge(sim_cpu_of(&s, a), 0);
+	sim_block(&s, a);
+	sim_settle(&s, 10);
+	b = sim_child(&s, parent);
+	sim_settle(&s, 10);
+	ck_assert_int_ge(sim_cpu_of(&s, b), 0);
+	ck_assert_int_ne(sim_cpu_of(&s, b), sim_cpu_of(&s, a));
+	ck_assert_int_eq(sim_running(&s, sim_cpu_of(&s, b)), b);
+}
+END_TEST
+
+/* An idle CPU is given before the next one in turn. */
+START_TEST(test_idle_cpu_before_round_robin)
+{
+	int t[4], i;
+
+	start(3);
+	for (i = 0; i < 3; i++)
+		t[i] = sim_new(&s, 1);
+	sim_settle(&s, 10);
+	for (i = 0; i < 3; i++)
+		ck_assert_int_eq(sim_running(&s, i), t[i]);
+	sim_block(&s, t[1]);
+	sim_settle(&s, 10);
+	/* Round-robin would give CPU 0, which is busy. */
+	t[3] = sim_new(&s, 1);
+	sim_settle(&s, 10);
+	ck_assert_int_eq(sim_running(&s, 1), t[3]);
 }
 END_TEST
 
@@ -768,6 +813,8 @@ static Suite *fifo_suite(void)
 
 	tc = tcase_create("fast_path");
 	tcase_add_checked_fixture(tc, fast_path, teardown);
+	tcase_add_test(tc, test_siblings_get_cpus_of_their_own);
+	tcase_add_test(tc, test_idle_cpu_before_round_robin);
 	tcase_add_test(tc, test_fp_block_runs_next_without_agent);
 	tcase_add_test(tc, test_fp_lone_yield_keeps_cpu);
 	tcase_add_test(tc, test_fp_stale_entry_skipped);
@@ -789,6 +836,8 @@ static Suite *fifo_suite(void)
 	tc = tcase_create("commits");
 	tcase_add_checked_fixture(tc, commits_only, teardown);
 	tcase_add_test(tc, test_round_robin_assignment);
+	tcase_add_test(tc, test_siblings_get_cpus_of_their_own);
+	tcase_add_test(tc, test_idle_cpu_before_round_robin);
 	tcase_add_test(tc, test_fifo_order);
 	tcase_add_test(tc, test_no_commit_while_cpu_busy);
 	tcase_add_test(tc, test_preempted_goes_to_front);
