@@ -438,11 +438,6 @@ static void cfifo_slice(struct ghost_policy_ctx *ctx, __u64 now)
 }
 
 /*
- * Spread the front of the runqueue over the lists: each pass gives every
- * CPU with fewer than @lvl + 1 valid entries one more, idle CPUs before
- * busy ones.  0, or -1 if there are no lists.
- */
-/*
  * @cpu's list is empty: none of our entries is left in it.  The module
  * skips an entry it finds stale without a message of its own, and drops
  * every list on a rediscovery: forget those, or their threads would wait
@@ -461,6 +456,11 @@ static void cfifo_forget_entries(struct cfifo *f, int cpu)
 	f->cpu[cpu].listed = 0;
 }
 
+/*
+ * Spread the front of the runqueue over the lists: each pass gives every
+ * CPU with fewer than @lvl + 1 valid entries one more, idle CPUs before
+ * busy ones.  0, or -1 if there are no lists.
+ */
 static int cfifo_publish(struct ghost_policy_ctx *ctx)
 {
 	struct cfifo *f = cfifo_of(ctx);
