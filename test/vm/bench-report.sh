@@ -4,7 +4,7 @@
 # The report of `make bench`, sourced by test/vm/bench.sh: report.md's
 # tables, the gnuplot plots and the summary line, from the files of one
 # run in $dir: samples.txt (the guest's "info", "series", "wall", "test",
-# "swap" and "fail" lines) and samples/SERIES.txt (raw samples in ns).
+# "cost", "swap" and "fail" lines) and samples/SERIES.txt (raw samples in ns).
 # Nothing is judged: ratios are printed, never compared with a limit.
 #
 # Globals from bench.sh: dir, samples, lane, boots, retried, boot_s, start.
@@ -268,6 +268,41 @@ report_wall()
 	done < <(awk '$1 == "test" && !seen[$4]++ { print $4 }' "$samples")
 }
 
+# cost_median CONFIG N: the median of field N (1 context switches, 2
+# IPIs, 3 irq_works) of CONFIG's simple_exp runs.
+cost_median()
+{
+	awk -v c="$1" -v n="$2" '$1 == "cost" && $2 == c { print $(3 + n) }' \
+		"$samples" | stats | awk '{ print $2 }'
+}
+
+# What the machine did for one simple_exp run: where ghost's extra time
+# goes, in events each costing a switch or an interrupt.
+report_cost()
+{
+	local config what n
+
+	grep -q '^cost ' "$samples" || return 0
+	echo "## Where the time goes"
+	echo
+	echo "The whole VM's context switches, reschedule and function-call IPIs and"
+	echo "irq_work interrupts during one simple_exp run (median of the runs), the"
+	echo "agent's included."
+	echo
+	echo "| scheduler | context switches | vs CFS | IPIs | vs CFS | irq_works | vs CFS |"
+	echo "| --- | ---: | ---: | ---: | ---: | ---: | ---: |"
+	for config in "${configs[@]}"; do
+		what="| $(config_name "$config")"
+		for n in 1 2 3; do
+			what+=" | $(cost_median "$config" "$n")"
+			what+=" | $(ratio "$(cost_median "$config" "$n")" \
+				"$(cost_median cfs "$n")")"
+		done
+		echo "$what |"
+	done
+	echo
+}
+
 # swap_field FIELD [FROM]: a field of the swap samples (5 threads, 6
 # blackout), of the swaps from policy FROM or of all.
 swap_field()
@@ -389,6 +424,7 @@ report_md()
 	report_group
 	echo
 	report_wall
+	report_cost
 	echo
 	report_swap
 }

@@ -25,6 +25,7 @@
 #   bench: series SERIES KEY VALUE...    what a series ran on
 #   bench: wall CONFIG RUN MS            CONFIG: cfs, fifo_per_cpu, ...
 #   bench: test CONFIG RUN TEST MS       one of simple_exp's tests
+#   bench: cost CONFIG RUN CTXT IPIS IWI what the machine did for a run
 #   bench: swap N FROM TO THREADS US
 #   bench: fail WHAT                     something did not run
 # Nothing is judged here: only a step that could not run is reported.
@@ -96,15 +97,38 @@ simple_exp_ms()
 	sed -n 's/^simple_exp: [0-9]* passed, 0 failed in \([0-9.]*\) ms$/\1/p' "$1"
 }
 
-# wall_runs CONFIG CMD...: CMD (a simple_exp) reps times.
+# The whole machine's context switches, reschedule and function-call
+# IPIs, and irq_work interrupts so far: "CTXT IPIS IRQ_WORKS".
+kernel_counts()
+{
+	local ctxt
+
+	ctxt=$(awk '$1 == "ctxt" { print $2 }' /proc/stat)
+	awk -v ctxt="$ctxt" '
+		function sum(   i, n) {
+			for (i = 2; i <= NF && $i ~ /^[0-9]+$/; i++)
+				n += $i
+			return n
+		}
+		$1 == "RES:" || $1 == "CAL:" { ipis += sum() }
+		$1 == "IWI:" { iwi += sum() }
+		END { printf "%d %d %d\n", ctxt, ipis, iwi }' /proc/interrupts
+}
+
+# wall_runs CONFIG CMD...: CMD (a simple_exp) reps times, with what the
+# machine did for it ("cost" lines: the differences of kernel_counts).
 wall_runs()
 {
-	local config=$1 i ms log name
+	local config=$1 i ms log name before after
 
 	shift
 	for i in $(seq 1 "$reps"); do
 		log=$work/$config.$i.log
+		before=$(kernel_counts)
 		timeout "$step_timeout" "$@" >"$log" 2>&1
+		after=$(kernel_counts)
+		out "cost $config $i $(echo "$before $after" |
+			awk '{ print $4 - $1, $5 - $2, $6 - $3 }')"
 		ms=$(simple_exp_ms "$log")
 		if [ -z "$ms" ]; then
 			failed "simple_exp under $config, run $i: $(tail_of "$log")"
