@@ -234,7 +234,8 @@ void ghost_thread_fork(struct task_struct *parent, struct task_struct *child)
 	    parent->sched_reset_on_fork || (child->flags & PF_KTHREAD))
 		return;
 
-	gt = ghost_thread_alloc(pgt->e, child, GFP_ATOMIC | __GFP_ACCOUNT);
+	gt = ghost_fault(GHOST_FAULT_FORK) ? NULL :
+	     ghost_thread_alloc(pgt->e, child, GFP_ATOMIC | __GFP_ACCOUNT);
 	if (!gt) {
 		/*
 		 * It must not run unmanaged, and a fork cannot fail from
@@ -336,7 +337,8 @@ again:
 	raw_spin_lock_irqsave(&e->lock, flags);
 	max = e->nr_threads + e->nr_agents;
 	raw_spin_unlock_irqrestore(&e->lock, flags);
-	all = kcalloc(max + 1, sizeof(*all), GFP_KERNEL);
+	all = ghost_fault(GHOST_FAULT_DESTROY) ? NULL :
+	      kcalloc(max + 1, sizeof(*all), GFP_KERNEL);
 	if (!all) {
 		ghost_thread_detach_one_by_one(e);
 		return;

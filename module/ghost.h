@@ -150,6 +150,14 @@ static inline bool ghost_thread_in_module(const struct ghost_thread *gt)
 bool ghost_pin_begin(struct ghost_thread *gt, int cpu);
 int ghost_pin_other(struct ghost_thread *gt, int cpu);
 
+/* Allocations a test can make fail (fault.c). */
+enum ghost_fault {
+	GHOST_FAULT_FORK,
+	GHOST_FAULT_DESTROY,
+};
+
+bool ghost_fault(enum ghost_fault f);
+
 /* The kernel's side of one CPU's dispatch list. */
 struct ghost_dispatch_cpu {
 	struct ghost_enclave *e;

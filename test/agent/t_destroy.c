@@ -32,7 +32,12 @@ static int check_back(struct gt_worker *w, int nice, uint64_t mask)
 	return 0;
 }
 
-static int test_destroy_with_running_parked_and_blocked_threads(void)
+/*
+ * One thread runs, one is parked, one blocked; the enclave is destroyed,
+ * with the teardown's allocation failing if @fault (the threads are then
+ * asked to leave one at a time).
+ */
+static int destroy_three(int fault)
 {
 	struct gt_enclave e;
 	struct gt_worker *w = gt_workers(3);
@@ -58,9 +63,13 @@ static int test_destroy_with_running_parked_and_blocked_threads(void)
 	if (!gt_worker_progresses(&w[0], 5000))
 		return gt_fail("the committed thread does not run");
 
+	if (fault && gt_param_set("fault_destroy", 1))
+		return gt_fail("cannot set fault_destroy");
 	t0 = gt_now_ns();
 	if ((r = gt_efile_write(&e, "ctl", "destroy")))
 		return gt_fail("destroy: %s", strerror(-r));
+	if (fault && gt_param_get("fault_destroy") != 0)
+		return gt_fail("the teardown made no allocation to fail");
 	if (gt_now_ns() - t0 > 4000000000ULL)
 		return gt_fail("destroy took %llu ms: a thread did not leave",
 			       (unsigned long long)(gt_now_ns() - t0) / 1000000);
@@ -88,6 +97,19 @@ static int test_destroy_with_running_parked_and_blocked_threads(void)
 			       sched_getscheduler(0),
 			       (unsigned long long)gt_affinity_of(0));
 	return 0;
+}
+
+static int test_destroy_with_running_parked_and_blocked_threads(void)
+{
+	return destroy_three(0);
+}
+
+static int test_destroy_without_memory_releases_every_thread(void)
+{
+	int r = destroy_three(1);
+
+	gt_param_set("fault_destroy", 0);
+	return r;
 }
 
 static int test_destroy_without_agent_releases_parked_threads(void)
@@ -260,6 +282,8 @@ static int test_leave_does_not_interrupt_epoll_wait(void)
 static const struct gt_test tests[] = {
 	{ "destroy_with_running_parked_and_blocked_threads",
 	  test_destroy_with_running_parked_and_blocked_threads },
+	{ "destroy_without_memory_releases_every_thread",
+	  test_destroy_without_memory_releases_every_thread },
 	{ "destroy_without_agent_releases_parked_threads",
 	  test_destroy_without_agent_releases_parked_threads },
 	{ "open_files_of_destroyed_enclave_enodev",

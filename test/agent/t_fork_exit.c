@@ -57,6 +57,67 @@ static int test_forked_child_enters_with_parent_gtid(void)
 	return 0;
 }
 
+/* @pid is dead: a zombie of its parent, or reaped already. */
+static int dead(pid_t pid)
+{
+	char path[64], buf[512], *p;
+
+	snprintf(path, sizeof(path), "/proc/%d/stat", pid);
+	if (gt_read_file(path, buf, sizeof(buf)) < 0)
+		return 1;
+	p = strrchr(buf, ')');
+	return p && (p[2] == 'Z' || p[2] == 'X');
+}
+
+/*
+ * Without memory to enrol a ghost thread's child (a GFP_ATOMIC allocation
+ * at fork), the child dies before its first instruction rather than run
+ * outside the enclave.
+ */
+static int child_without_memory(void)
+{
+	struct gt_enclave e;
+	struct gt_worker *w = gt_workers(2);
+	uint64_t p;
+	int r, c1 = gt_cpu(0);
+
+	if ((r = gt_need_cpus(2)) || (r = gt_setup(&e, 0, 1)))
+		return r;
+	w[0].child = &w[1];
+	if (!(p = gt_start(&e, &w[0], 1)))
+		return gt_fail("parent did not enter");
+	if ((r = gt_run_on(&e, &w[0], p, c1)))
+		return r;
+	gt_klog_mark();
+	if (gt_param_set("fault_fork", 1))
+		return gt_fail("cannot set fault_fork");
+	gt_worker_cmd(&w[0], GT_CMD_FORK);
+	if (!gt_wait_for(w[0].forked > 0, 5000))
+		return gt_fail("the parent did not fork");
+	if (gt_param_get("fault_fork") != 0)
+		return gt_fail("the fork made no allocation to fail");
+	if (!gt_wait_for(dead(w[0].forked), 5000))
+		return gt_fail("child %d still alive", w[0].forked);
+	if (w[1].state != GT_W_NEW)
+		return gt_fail("the child ran user code");
+	if (!gt_klog_contains("killing the child"))
+		return gt_fail("no kernel message about the killed child");
+	if (gt_count_msgs(&e, GHOST_MSG_TASK_NEW, w[0].forked))
+		return gt_fail("TASK_NEW for a child that never joined");
+	/* The parent goes on in the enclave. */
+	if (!gt_worker_progresses(&w[0], 5000))
+		return gt_fail("the parent does not run after its fork");
+	return 0;
+}
+
+static int test_child_killed_when_its_enrolment_fails(void)
+{
+	int r = child_without_memory();
+
+	gt_param_set("fault_fork", 0);
+	return r;
+}
+
 static int test_reset_on_fork_child_stays_out(void)
 {
 	struct gt_enclave e;
@@ -254,6 +315,8 @@ static int test_process_exit_with_100_threads(void)
 static const struct gt_test tests[] = {
 	{ "forked_child_enters_with_parent_gtid",
 	  test_forked_child_enters_with_parent_gtid },
+	{ "child_killed_when_its_enrolment_fails",
+	  test_child_killed_when_its_enrolment_fails },
 	{ "reset_on_fork_child_stays_out", test_reset_on_fork_child_stays_out },
 	{ "thread_exit_while_parked", test_thread_exit_while_parked },
 	{ "thread_exit_while_running", test_thread_exit_while_running },

@@ -12,6 +12,11 @@ test_forked_child_enters_with_parent_gtid()
 	agent_test t_fork_exit forked_child_enters_with_parent_gtid
 }
 
+test_child_killed_when_its_enrolment_fails()
+{
+	agent_test t_fork_exit child_killed_when_its_enrolment_fails
+}
+
 test_reset_on_fork_child_stays_out()
 {
 	agent_test t_fork_exit reset_on_fork_child_stays_out

@@ -67,6 +67,11 @@ test_destroy_with_running_parked_and_blocked_threads()
 	agent_test t_destroy destroy_with_running_parked_and_blocked_threads
 }
 
+test_destroy_without_memory_releases_every_thread()
+{
+	agent_test t_destroy destroy_without_memory_releases_every_thread
+}
+
 test_destroy_without_agent_releases_parked_threads()
 {
 	agent_test t_destroy destroy_without_agent_releases_parked_threads
