@@ -44,6 +44,7 @@ static struct ghost_cpuset enclave_cpus;
 static int scale = 1;
 static int cfs_baseline;	/* -c: no enclave, no checks */
 static int no_checks;		/* -x, or -c */
+static int show_cost;		/* -k */
 
 /* The first failure of the current test, reported by its threads. */
 static pthread_mutex_t fail_lock = PTHREAD_MUTEX_INITIALIZER;
@@ -499,17 +500,69 @@ static void timeout(int sig)
 	_exit(1);
 }
 
+/* What the whole machine did: context switches and some interrupts. */
+struct cost {
+	unsigned long long ctxt;	/* /proc/stat */
+	unsigned long long ipis;	/* rescheduling and function calls */
+	unsigned long long iwi;		/* irq_work */
+};
+
+/* The per-CPU counts of an /proc/interrupts line after its label. */
+static unsigned long long irq_sum(const char *p)
+{
+	unsigned long long n = 0, v;
+	int len;
+
+	while (sscanf(p, " %llu%n", &v, &len) == 1) {
+		n += v;
+		p += len;
+	}
+	return n;
+}
+
+static void cost_read(struct cost *c)
+{
+	char line[4096];
+	FILE *f;
+
+	memset(c, 0, sizeof(*c));
+	f = fopen("/proc/stat", "r");
+	if (f) {
+		while (fgets(line, sizeof(line), f))
+			if (sscanf(line, "ctxt %llu", &c->ctxt) == 1)
+				break;
+		fclose(f);
+	}
+	f = fopen("/proc/interrupts", "r");
+	if (!f)
+		return;
+	while (fgets(line, sizeof(line), f)) {
+		const char *p = line + strspn(line, " ");
+
+		if (!strncmp(p, "RES:", 4) || !strncmp(p, "CAL:", 4))
+			c->ipis += irq_sum(p + 4);
+		else if (!strncmp(p, "IWI:", 4))
+			c->iwi += irq_sum(p + 4);
+	}
+	fclose(f);
+}
+
 static int run_test(const struct test *t)
 {
+	struct cost c0, c1;
 	uint64_t t0;
 	double ms;
 
 	fail_msg[0] = '\0';
 	atomic_store(&checks, 0);
 	alarm(TIMEOUT_S * scale);
+	if (show_cost)
+		cost_read(&c0);
 	t0 = now_ns();
 	t->fn();
 	ms = (now_ns() - t0) / 1e6;
+	if (show_cost)
+		cost_read(&c1);
 	alarm(0);
 	if (!no_checks && !fail_msg[0] && !atomic_load(&checks))
 		fail("no check ran");
@@ -523,6 +576,10 @@ static int run_test(const struct test *t)
 	else
 		printf("simple_exp: %s: pass (%.1f ms, %d checks)\n", t->name,
 		       ms, atomic_load(&checks));
+	if (show_cost)
+		printf("simple_exp: %s: cost %llu switches, %llu ipis, %llu irq_works\n",
+		       t->name, c1.ctxt - c0.ctxt, c1.ipis - c0.ipis,
+		       c1.iwi - c0.iwi);
 	fflush(stdout);
 	return 0;
 }
@@ -548,12 +605,14 @@ static void usage(FILE *f)
 	size_t i;
 
 	fprintf(f,
-		"usage: simple_exp [-e ID | -c] [-x] [-t TEST]... [-n SCALE] [-l]\n"
+		"usage: simple_exp [-e ID | -c] [-x] [-k] [-t TEST]... [-n SCALE] [-l]\n"
 		"  -e ID     enclave to run in (default: the one simple_exp was\n"
 		"            started in with 'ghostctl run ID -- simple_exp')\n"
 		"  -c        CFS baseline: the same work outside ghost, under\n"
 		"            the normal scheduler, without the checks\n"
 		"  -x        no checks in ghost either: the work of -c alone\n"
+		"  -k        after each test, the whole machine's context\n"
+		"            switches, IPIs and irq_works during it\n"
 		"  -t TEST   run only this test (may be repeated)\n"
 		"  -n SCALE  multiply every test's work by SCALE (default 1)\n"
 		"  -l        list the tests\n"
@@ -571,7 +630,7 @@ int main(int argc, char **argv)
 	size_t i;
 	int j;
 
-	while ((c = getopt(argc, argv, "cxe:t:n:lh")) != -1) {
+	while ((c = getopt(argc, argv, "cxke:t:n:lh")) != -1) {
 		switch (c) {
 		case 'c':
 			cfs_baseline = 1;
@@ -579,6 +638,9 @@ int main(int argc, char **argv)
 			break;
 		case 'x':
 			no_checks = 1;
+			break;
+		case 'k':
+			show_cost = 1;
 			break;
 		case 'e':
 			if (ghost_enclave_id_parse(optarg, &enclave_id)) {

@@ -276,6 +276,14 @@ cost_median()
 		"$samples" | stats | awk '{ print $2 }'
 }
 
+# tcost_median CONFIG TEST N: the same for one of simple_exp's tests.
+tcost_median()
+{
+	awk -v c="$1" -v t="$2" -v n="$3" \
+		'$1 == "tcost" && $2 == c && $4 == t { print $(4 + n) }' \
+		"$samples" | stats | awk '{ printf "%d", $2 }'
+}
+
 # What the machine did for one simple_exp run: where ghost's extra time
 # goes, in events each costing a switch or an interrupt.
 report_cost()
@@ -300,6 +308,21 @@ report_cost()
 		done
 		echo "$what |"
 	done
+	echo
+	grep -q '^tcost ' "$samples" || return 0
+	echo "Per test, median of the runs (switches / IPIs / irq_works):"
+	echo
+	echo "| test | CFS | fifo_per_cpu | fifo_centralized |"
+	echo "| --- | ---: | ---: | ---: |"
+	while read -r t; do
+		what="| $t"
+		for config in cfs fifo_per_cpu fifo_centralized; do
+			what+=" | $(tcost_median "$config" "$t" 1)"
+			what+=" / $(tcost_median "$config" "$t" 2)"
+			what+=" / $(tcost_median "$config" "$t" 3)"
+		done
+		echo "$what |"
+	done < <(awk '$1 == "tcost" && !seen[$4]++ { print $4 }' "$samples")
 	echo
 }
 

@@ -26,6 +26,7 @@
 #   bench: wall CONFIG RUN MS            CONFIG: cfs, fifo_per_cpu, ...
 #   bench: test CONFIG RUN TEST MS       one of simple_exp's tests
 #   bench: cost CONFIG RUN CTXT IPIS IWI what the machine did for a run
+#   bench: tcost CONFIG RUN TEST CTXT IPIS IWI  the same for one test
 #   bench: swap N FROM TO THREADS US
 #   bench: fail WHAT                     something did not run
 # Nothing is judged here: only a step that could not run is reported.
@@ -139,6 +140,10 @@ wall_runs()
 		sed -n 's/^simple_exp: \([a-z]*\): pass (\([0-9.]*\) ms.*/\1 \2/p' \
 			"$log" | while read -r name ms; do
 			out "test $config $i $name $ms"
+		done
+		sed -n 's/^simple_exp: \([a-z]*\): cost \([0-9]*\) switches, \([0-9]*\) ipis, \([0-9]*\) irq_works$/\1 \2 \3 \4/p' \
+			"$log" | while read -r name ctxt ipis iwi; do
+			out "tcost $config $i $name $ctxt $ipis $iwi"
 		done
 	done
 }
@@ -293,21 +298,21 @@ bench_policy()
 	start_agent "$policy" "the $policy runs" || return 1
 	bench_loops "$policy" ghostctl run "$ENCLAVE" --
 	wall_runs "$policy" ghostctl run "$ENCLAVE" -- \
-		simple_exp -x -n "$scale"
+		simple_exp -x -k -n "$scale"
 	stop_agent
 }
 
 bench_sched()
 {
 	bench_loops cfs
-	wall_runs cfs taskset -c "$cpus" simple_exp -c -n "$scale"
+	wall_runs cfs taskset -c "$cpus" simple_exp -c -k -n "$scale"
 	bench_policy fifo_per_cpu
 	global_opt="--global-cpu $cpu_global"
 	bench_policy fifo_centralized
 	global_opt=
 	# The CPUs fifo_centralized leaves to threads, under CFS.
 	wall_runs cfs_remaining taskset -c "$cpus_remaining" \
-		simple_exp -c -n "$scale"
+		simple_exp -c -k -n "$scale"
 }
 
 # simple_exp over and over in the enclave until $work/stop appears.
