@@ -304,6 +304,8 @@ bench_policy()
 
 bench_sched()
 {
+	local busy_pid
+
 	bench_loops cfs
 	wall_runs cfs taskset -c "$cpus" simple_exp -c -k -n "$scale"
 	bench_policy fifo_per_cpu
@@ -313,6 +315,15 @@ bench_sched()
 	# The CPUs fifo_centralized leaves to threads, under CFS.
 	wall_runs cfs_remaining taskset -c "$cpus_remaining" \
 		simple_exp -c -k -n "$scale"
+	# The same with the agent's CPU kept busy, as its spinning agent
+	# keeps it: under emulation a busy vCPU takes a host CPU away from
+	# the others, which a real machine does not do.
+	taskset -c "$cpu_global" sh -c 'while :; do :; done' &
+	busy_pid=$!
+	wall_runs cfs_remaining_busy taskset -c "$cpus_remaining" \
+		simple_exp -c -k -n "$scale"
+	kill "$busy_pid"
+	wait "$busy_pid" 2>/dev/null
 }
 
 # simple_exp over and over in the enclave until $work/stop appears.
