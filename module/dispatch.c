@@ -100,6 +100,7 @@ static void ghost_dispatch_set_head(struct ghost_enclave *e, int cpu,
 void ghost_dispatch_drop_cpu_locked(struct ghost_enclave *e, int cpu)
 {
 	ghost_dispatch_set_head(e, cpu, smp_load_acquire(&e->dl[cpu].tail));
+	e->dcpu[cpu].deferred = false;
 }
 
 /* Forget every list: its entries were the decisions of agents now gone. */
@@ -179,6 +180,9 @@ static void ghost_dispatch_place(struct ghost_enclave *e,
 	ghost_place_locked(e, gt, cpu);
 	WRITE_ONCE(l->nr_taken, READ_ONCE(l->nr_taken) + 1);
 	ghost_emit_task_quiet(e, gt, GHOST_MSG_TASK_LATCHED, cpu, quiet);
+	/* That woke the agents: they see the wakeups left for later. */
+	if (!quiet)
+		e->dcpu[cpu].deferred = false;
 }
 
 /*
@@ -194,8 +198,14 @@ bool ghost_dispatch_next_locked(struct ghost_enclave *e, int cpu)
 	    e->cpu_cur[cpu] || !cpu_active(cpu))
 		return false;
 	gt = ghost_dispatch_take(e, cpu, &emptied);
-	if (!gt)
+	if (!gt) {
+		/* The CPU idles: a wakeup left for later needs a decision. */
+		if (e->dcpu[cpu].deferred) {
+			e->dcpu[cpu].deferred = false;
+			ghost_agents_kick_locked(e);
+		}
 		return false;
+	}
 	ghost_dispatch_place(e, gt, cpu, emptied);
 	return true;
 }
@@ -230,6 +240,24 @@ bool ghost_dispatch_yield_locked(struct ghost_enclave *e,
 			      quiet && !emptied);
 	ghost_queue_park(gt);
 	ghost_dispatch_place(e, next, cpu, emptied);
+	return true;
+}
+
+/*
+ * A thread whose last CPU is @cpu woke up and cannot run at once: may its
+ * TASK_WAKEUP be quiet (GHOST_DL_F_DEFER_WAKEUP)?  If so, @cpu remembers
+ * that a decision waits, for when it would go idle.  e->lock held.
+ */
+bool ghost_dispatch_defer_wakeup_locked(struct ghost_enclave *e, int cpu)
+{
+	const u32 want = GHOST_DL_F_ENABLE | GHOST_DL_F_QUIET |
+			 GHOST_DL_F_DEFER_WAKEUP;
+
+	if ((ghost_dispatch_flags(e, cpu) & want) != want ||
+	    !e->cpu_cur[cpu] || !cpu_active(cpu) ||
+	    smp_load_acquire(&e->dl[cpu].tail) == e->dcpu[cpu].head)
+		return false;
+	e->dcpu[cpu].deferred = true;
 	return true;
 }
 

@@ -163,6 +163,7 @@ struct ghost_dispatch_cpu {
 	struct ghost_enclave *e;
 	int cpu;
 	u32 head;			/* the kernel's copy: never read back */
+	bool deferred;			/* a quiet wakeup waits for the agent */
 	struct irq_work wake;		/* wakes the thread placed from a hook */
 };
 
@@ -339,6 +340,7 @@ long ghost_queue_config_wakeup(struct ghost_enclave *e,
 			       struct ghost_ioc_queue_wakeup __user *uarg);
 int ghost_agent_wake_init(struct ghost_enclave *e);
 void ghost_agent_wake_all(struct ghost_enclave *e);
+void ghost_agents_kick_locked(struct ghost_enclave *e);
 void ghost_agent_wake_free(struct ghost_enclave *e);
 void ghost_queue_put(struct ghost_queue *q);
 void ghost_emit_task(struct ghost_enclave *e, struct ghost_thread *gt,
@@ -385,6 +387,7 @@ bool ghost_dispatch_next_locked(struct ghost_enclave *e, int cpu);
 void ghost_dispatch_wake_cpu(struct ghost_enclave *e, int cpu);
 bool ghost_dispatch_yield_locked(struct ghost_enclave *e,
 				 struct ghost_thread *gt, int cpu);
+bool ghost_dispatch_defer_wakeup_locked(struct ghost_enclave *e, int cpu);
 bool ghost_dispatch_run_on_wake_locked(struct ghost_enclave *e,
 				       struct ghost_thread *gt, int cpu,
 				       int waker_cpu);

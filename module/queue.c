@@ -142,8 +142,9 @@ static struct ghost_queue *ghost_agent_queue(struct ghost_enclave *e,
 
 /*
  * @q got a message: wake the agents that wait on it and those its wakeup
- * list names.  Each one's agent_seq moves first, so an agent that looked
- * at its queues before this is told to look again.
+ * list names (every agent if @q is NULL).  Each one's agent_seq moves
+ * first, so an agent that looked at its queues before this is told to
+ * look again.
  */
 static void ghost_wake_agents(struct ghost_enclave *e, struct ghost_queue *q)
 {
@@ -153,7 +154,7 @@ static void ghost_wake_agents(struct ghost_enclave *e, struct ghost_queue *q)
 
 	for_each_cpu(cpu, e->cpus) {
 		agent = e->cpu_agent[cpu];
-		if (!agent || (ghost_agent_queue(e, agent) != q &&
+		if (!agent || (q && ghost_agent_queue(e, agent) != q &&
 			       !cpumask_test_cpu(cpu, q->wake_cpus)))
 			continue;
 		ghost_sw_cpu_agent_seq(e, cpu, ++agent->agent_seq);
@@ -182,6 +183,17 @@ static void ghost_emit_to(struct ghost_enclave *e, struct ghost_queue *q,
 	if (wq_has_sleeper(&q->wq))
 		irq_work_queue(&q->wake);
 	ghost_wake_agents(e, q);
+}
+
+/*
+ * Every agent looks at its queues again, from a hook: what a quiet
+ * message left for later is needed now.  e->lock held.
+ */
+void ghost_agents_kick_locked(struct ghost_enclave *e)
+{
+	if (e->queue && wq_has_sleeper(&e->queue->wq))
+		irq_work_queue(&e->queue->wake);
+	ghost_wake_agents(e, NULL);
 }
 
 /* A thread's queue; once its agent closed it, the default queue. */

@@ -147,7 +147,9 @@ void ghost_sched_wakeup(struct ghost_thread *gt, int waker_cpu)
 	    !ghost_dispatch_run_on_wake_locked(e, gt, task_cpu(gt->task),
 					       waker_cpu)) {
 		ghost_make_runnable(e, gt);
-		ghost_emit_wakeup(e, gt, waker_cpu, false);
+		ghost_emit_wakeup(e, gt, waker_cpu, gt->last_cpu >= 0 &&
+				  ghost_dispatch_defer_wakeup_locked(e,
+							gt->last_cpu));
 		park = true;
 	}
 	raw_spin_unlock_irqrestore(&e->lock, flags);

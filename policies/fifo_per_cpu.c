@@ -24,9 +24,12 @@
  * wakes on its idle CPU runs at once (RUN_ON_WAKE).  TASK_LATCHED says
  * which thread ran: it leaves the runqueue then.  A listed thread that
  * changes state makes its entry stale (the module skips it) and comes
- * back with its message; it is listed again under its new barrier.  With
- * the lists on, this policy never commits: a thread is decided once, by
- * its entry.  Without them (an older module) it commits as before.
+ * back with its message; it is listed again under its new barrier.  A
+ * thread that wakes while its CPU runs another with entries still listed
+ * would only join the back of the line: its wakeup does not wake us
+ * (DEFER_WAKEUP), we list it when the list runs out.  With the lists on,
+ * this policy never commits: a thread is decided once, by its entry.
+ * Without them (an older module) it commits as before.
  *
  * When it is good: threads that block often and briefly (RPC handlers,
  * pipelines), where placement never changes and decisions are O(1).  It
@@ -56,7 +59,7 @@
 
 #define FIFO_MAX_TASKS	8192
 #define FIFO_DL_FLAGS	(GHOST_DL_F_ENABLE | GHOST_DL_F_RUN_ON_WAKE | \
-			 GHOST_DL_F_QUIET)
+			 GHOST_DL_F_QUIET | GHOST_DL_F_DEFER_WAKEUP)
 
 enum fifo_task_state {
 	FIFO_BLOCKED,

@@ -8,6 +8,7 @@
 #include <errno.h>
 #include <string.h>
 #include <sys/ioctl.h>
+#include <sys/resource.h>
 
 #include "ghost_test.h"
 
@@ -368,6 +369,93 @@ static int test_quiet_list_wakes_no_agent(void)
 	return audit_clean(&e);
 }
 
+/* Wakes @arg's worker (blocked in read()) a while after the agent slept. */
+static void *poke_later(void *arg)
+{
+	gt_sleep_ms(200);
+	gt_worker_poke(arg);
+	return NULL;
+}
+
+/*
+ * With DEFER_WAKEUP, the wakeup of a thread whose CPU runs another with
+ * an entry still listed wakes no agent; it does once the CPU would idle
+ * with only a stale entry left.  @stale: make the listed entry stale.
+ */
+static int deferred_wakeup(int stale)
+{
+	struct gt_worker *w = gt_workers(3);
+	int r, c1 = gt_cpu(0);
+	uint64_t g[3], t0, slept_ms;
+	struct gt_enclave e;
+	pthread_t t;
+	uint32_t head;
+
+	if ((r = setup(&e, GHOST_DL_F_ENABLE | GHOST_DL_F_QUIET |
+			   GHOST_DL_F_DEFER_WAKEUP)))
+		return r;
+	for (int i = 0; i < 3; i++)
+		if (!(g[i] = gt_start(&e, &w[i], 0)))
+			return gt_fail("worker %d did not enter", i);
+	/* C last ran on the CPU, and sleeps in read(). */
+	if ((r = gt_run_on(&e, &w[2], g[2], c1)))
+		return r;
+	gt_worker_cmd(&w[2], GT_CMD_PIPE);
+	if (gt_wait_msg(&e, GHOST_MSG_TASK_BLOCKED, w[2].tid, 5000, NULL))
+		return gt_fail("no TASK_BLOCKED for C");
+	/* A runs there, B is listed behind it. */
+	if ((r = gt_run_on(&e, &w[0], g[0], c1)))
+		return r;
+	push(&e, c1, g[1]);
+	gt_drain(&e);
+	head = __atomic_load_n(&e.ring->head, __ATOMIC_ACQUIRE);
+	if (pthread_create(&t, NULL, poke_later, &w[2]))
+		return gt_fail("pthread_create");
+	t0 = gt_now_ns();
+	r = gt_agent_wait(&e, head, 1500);
+	slept_ms = (gt_now_ns() - t0) / 1000000;
+	pthread_join(t, NULL);
+	if (r == -ESTALE)
+		return gt_skip("the agent's wait began after the wakeup");
+	if ((r && r != -ETIMEDOUT) || slept_ms < 1400)
+		return gt_fail("agent wait: %s after %llu ms, want the 1500 ms timeout",
+			       r ? strerror(-r) : "woken",
+			       (unsigned long long)slept_ms);
+	if (gt_wait_msg(&e, GHOST_MSG_TASK_WAKEUP, w[2].tid, 1000, NULL))
+		return gt_fail("no TASK_WAKEUP for C in the queue");
+	if (!gt_worker_frozen(&w[2], 100))
+		return gt_fail("C runs without a decision");
+
+	if (stale && setpriority(PRIO_PROCESS, w[1].tid, 1))
+		return gt_fail("setpriority: %s", strerror(errno));
+	gt_drain(&e);
+	head = __atomic_load_n(&e.ring->head, __ATOMIC_ACQUIRE);
+	if (pthread_create(&t, NULL, block_later, &w[0]))
+		return gt_fail("pthread_create");
+	/* Woken either way: by B's TASK_LATCHED, or as the CPU idles. */
+	r = gt_agent_wait(&e, head, 30000);
+	pthread_join(t, NULL);
+	if (r && r != -ESTALE)
+		return gt_fail("agent wait after A blocked: %s", strerror(-r));
+	if (stale) {
+		if (!gt_worker_frozen(&w[1], 100))
+			return gt_fail("B ran from a stale entry");
+	} else if ((r = latched_on(&e, &w[1], c1))) {
+		return r;
+	}
+	return audit_clean(&e);
+}
+
+static int test_deferred_wakeup_wakes_no_agent(void)
+{
+	return deferred_wakeup(0);
+}
+
+static int test_deferred_wakeup_kicks_agent_at_idle(void)
+{
+	return deferred_wakeup(1);
+}
+
 struct agent_arg {
 	struct gt_enclave *e;
 	volatile int ret;
@@ -515,6 +603,10 @@ static const struct gt_test tests[] = {
 	{ "malformed_list_is_dropped", test_malformed_list_is_dropped },
 	{ "discover_drops_lists", test_discover_drops_lists },
 	{ "quiet_list_wakes_no_agent", test_quiet_list_wakes_no_agent },
+	{ "deferred_wakeup_wakes_no_agent",
+	  test_deferred_wakeup_wakes_no_agent },
+	{ "deferred_wakeup_kicks_agent_at_idle",
+	  test_deferred_wakeup_kicks_agent_at_idle },
 	{ "commit_wait_commits_then_waits",
 	  test_commit_wait_commits_then_waits },
 	{ "agent_exit_drops_lists_and_loses_no_thread",

@@ -449,6 +449,15 @@ struct ghost_ioc_wait {
  * for its next wakeup.  Agents are still woken when the fast path empties
  * the list, for every other message, and when a queue is half full.
  *
+ * GHOST_DL_F_DEFER_WAKEUP (with QUIET): the TASK_WAKEUP of a thread last
+ * placed on this CPU that cannot run at once is quiet too while the CPU
+ * runs a thread and its list still holds entries: the CPU has work lined
+ * up, and a FIFO policy would queue the thread behind it anyway.  The
+ * agents hear of it at their next wakeup: when the list runs out
+ * (TASK_LATCHED is not quiet then) or, if only stale entries were left,
+ * when the CPU would go idle (the module wakes every agent).  Not for a
+ * policy that places a waking thread elsewhere or preempts for it.
+ *
  * All lists of an enclave are dropped (head = tail) when its last agent
  * goes away and by GHOST_IOC_DISCOVER: they were the old agent's decisions.
  */
@@ -474,8 +483,9 @@ struct ghost_dispatch_list {
 #define GHOST_DL_F_ENABLE	(1U << 0)
 #define GHOST_DL_F_RUN_ON_WAKE	(1U << 1)
 #define GHOST_DL_F_QUIET	(1U << 2)
+#define GHOST_DL_F_DEFER_WAKEUP	(1U << 3)
 #define GHOST_DL_F_ALL		(GHOST_DL_F_ENABLE | GHOST_DL_F_RUN_ON_WAKE | \
-				 GHOST_DL_F_QUIET)
+				 GHOST_DL_F_QUIET | GHOST_DL_F_DEFER_WAKEUP)
 
 /*
  * GHOST_IOC_DISPATCH: run the next valid entry of each CPU in the bitmap
