@@ -91,8 +91,8 @@ $(O)/%.o: %.c
 deps:
 	$(Q)./scripts/install-deps.sh
 
-unit: $(UNIT_TESTS)
-	$(Q)./test/unit/run.sh $(UNIT_TESTS)
+unit: $(UNIT_TESTS) $(UNIT_SCRIPT_DEPS)
+	$(Q)O=$(O) ./test/unit/run.sh $(UNIT_TESTS) $(UNIT_SCRIPTS)
 
 vm-check: user
 	$(Q)./test/vm/run.sh

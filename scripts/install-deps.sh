@@ -26,6 +26,7 @@ packages=(
 	kmod dkms				# module install
 	qemu-system-x86 busybox-static cpio zstd xz-utils	# VM tests
 	util-linux libcap2-bin file		# setpriv, capsh, ELF checks
+	groff-base				# man page tests
 )
 bench_packages=(
 	gnuplot-nox				# make bench's plots

@@ -1,7 +1,8 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0
 #
-# Run Check test binaries, printing every test with its outcome, then one
+# Run Check test binaries, and shell tests that report as they do
+# (test/unit/shtest.sh), printing every test with its outcome, then one
 # line "N passed, N failed" summed over all of them.
 # Usage: test/unit/run.sh BINARY...
 

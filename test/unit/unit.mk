@@ -49,3 +49,9 @@ $(UNIT_PLUGINS): $(O)/test/unit/plugins/%.so: test/unit/plugins/%.c \
 	@mkdir -p $(dir $@)
 	$(Q)$(CC) $(CPPFLAGS) $(CFLAGS) -fPIC -fvisibility=hidden -shared \
 		-o $@ $<
+
+# Shell tests of the man pages.  They report as Check does, so that run.sh
+# counts them with the rest; they read the --help of the programs built
+# here.
+UNIT_SCRIPTS := test/unit/test_man.sh
+UNIT_SCRIPT_DEPS := $(GHOSTCTL) $(GHOST_AGENT)
