@@ -13,7 +13,7 @@ CHECK_LIBS := $(shell pkg-config --libs check 2>/dev/null || echo -lcheck)
 UNIT_NAMES := test_abi test_cpulist test_version test_status test_enclave test_cli \
 	      test_hint test_ring test_txn test_dispatch test_task test_policy_loader \
 	      test_fifo_per_cpu test_fifo_centralized test_policy_swap \
-	      test_agent
+	      test_agent test_man_example
 UNIT_TESTS := $(UNIT_NAMES:%=$(O)/test/unit/%)
 UNIT_OBJS := $(UNIT_NAMES:%=$(O)/test/unit/%.o) $(O)/test/unit/sim.o
 UNIT_LINK_OBJS := $(LIBGHOST_OBJS) $(GHOSTCTL_CLI_OBJS) $(O)/test/unit/sim.o
@@ -49,6 +49,23 @@ $(UNIT_PLUGINS): $(O)/test/unit/plugins/%.so: test/unit/plugins/%.c \
 	@mkdir -p $(dir $@)
 	$(Q)$(CC) $(CPPFLAGS) $(CFLAGS) -fPIC -fvisibility=hidden -shared \
 		-o $@ $<
+
+# The example policy of ghost_policy(3), taken from the page as it is
+# printed and built with the tests' warnings: test_man_example runs it.
+MAN_EXAMPLE := $(O)/test/unit/plugins/man_example.so
+$(O)/test/unit/test_man_example: $(MAN_EXAMPLE)
+
+$(O)/test/unit/plugins/man_example.c: doc/man/ghost_policy.3 \
+		test/unit/man-example.sh
+	$(quiet) GEN $@
+	@mkdir -p $(dir $@)
+	$(Q)./test/unit/man-example.sh $< >$@.tmp && mv $@.tmp $@
+
+$(MAN_EXAMPLE): $(O)/test/unit/plugins/man_example.c \
+		agent/include/ghost/policy.h agent/include/ghost/policy_util.h
+	$(quiet) CC $@
+	$(Q)$(CC) $(CPPFLAGS) $(CFLAGS) -fPIC -fvisibility=hidden -shared \
+		-Wl,--no-undefined -o $@ $<
 
 # Shell tests of the man pages.  They report as Check does, so that run.sh
 # counts them with the rest; they read the --help of the programs built
