@@ -67,8 +67,8 @@ $(MAN_EXAMPLE): $(O)/test/unit/plugins/man_example.c \
 	$(Q)$(CC) $(CPPFLAGS) $(CFLAGS) -fPIC -fvisibility=hidden -shared \
 		-Wl,--no-undefined -o $@ $<
 
-# Shell tests of the man pages.  They report as Check does, so that run.sh
-# counts them with the rest; they read the --help of the programs built
-# here.
-UNIT_SCRIPTS := test/unit/test_man.sh
+# Shell tests of the man pages and of ghostctl's bash completion.  They
+# report as Check does, so that run.sh counts them with the rest; the man
+# page test reads the --help of the programs built here.
+UNIT_SCRIPTS := test/unit/test_man.sh test/unit/test_completion.sh
 UNIT_SCRIPT_DEPS := $(GHOSTCTL) $(GHOST_AGENT)
