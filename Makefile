@@ -9,6 +9,13 @@ KDIR ?= /lib/modules/$(KVER)/build
 O ?= build
 PREFIX ?= /usr/local
 DESTDIR ?=
+MANDIR ?= $(PREFIX)/share/man
+# Where bash-completion finds a command's completion the first time it is
+# needed: share/bash-completion/completions of each of XDG_DATA_DIRS
+# (/usr/local/share and /usr/share unless set).
+BASH_COMPLETION_DIR ?= $(PREFIX)/share/bash-completion/completions
+MAN_PAGES := doc/man/ghost_policy.3 doc/man/ghost.7 doc/man/ghost-agent.8 \
+	     doc/man/ghostctl.8
 
 # Warnings are errors in CI (CI=true) or with WERROR=1.
 ifneq ($(CI)$(WERROR),)
@@ -42,7 +49,8 @@ help:
 	@echo '  all           module and user space (default)'
 	@echo '  module        ghost.ko for KVER=$(KVER) (KDIR=$(KDIR))'
 	@echo '  user          libghost, ghostctl, ghost-agent, policies, simple_exp and test programs into $(O)/'
-	@echo '  install       user space into DESTDIR/PREFIX ($(PREFIX))'
+	@echo '  install       user space, man pages and bash completion into'
+	@echo '                DESTDIR/PREFIX ($(PREFIX))'
 	@echo '  dkms-install  register, build and install the module with DKMS for KVER'
 	@echo '  deps          install build and test dependencies with apt-get'
 	@echo '  unit          Check unit tests on this machine'
@@ -57,6 +65,8 @@ help:
 	@echo '                plots and every sample; not part of check)'
 	@echo '  clean         remove build outputs'
 	@echo 'Variables: KVER, KDIR, O, V=1 (verbose), WERROR=1, PREFIX, DESTDIR,'
+	@echo '  MANDIR (PREFIX/share/man), BASH_COMPLETION_DIR'
+	@echo '  (PREFIX/share/bash-completion/completions),'
 	@echo '  GHOST_CACHE (VM image cache, default /var/cache/ghost-vm),'
 	@echo '  GHOST_KERNELS (VM lanes, default "6.1 6.12 6.1-debug"),'
 	@echo '  GHOST_SKIP_DEBUG=1 (leave out the 6.1-debug lane: quick local runs),'
@@ -133,6 +143,14 @@ install: user
 		agent/lib/libghost.pc.in > $(DESTDIR)$(PREFIX)/lib/pkgconfig/libghost.pc
 	$(Q)install -d $(DESTDIR)/etc/modprobe.d
 	$(Q)install -m 0644 scripts/ghost-modprobe.conf $(DESTDIR)/etc/modprobe.d/ghost.conf
+	$(Q)install -d $(DESTDIR)$(MANDIR)/man3 $(DESTDIR)$(MANDIR)/man7 \
+		$(DESTDIR)$(MANDIR)/man8
+	$(Q)install -m 0644 $(filter %.3,$(MAN_PAGES)) $(DESTDIR)$(MANDIR)/man3/
+	$(Q)install -m 0644 $(filter %.7,$(MAN_PAGES)) $(DESTDIR)$(MANDIR)/man7/
+	$(Q)install -m 0644 $(filter %.8,$(MAN_PAGES)) $(DESTDIR)$(MANDIR)/man8/
+	$(Q)install -d $(DESTDIR)$(BASH_COMPLETION_DIR)
+	$(Q)install -m 0644 agent/ghostctl/ghostctl.bash \
+		$(DESTDIR)$(BASH_COMPLETION_DIR)/ghostctl
 
 clean:
 	$(Q)rm -rf $(O)
