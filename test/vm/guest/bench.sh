@@ -315,10 +315,10 @@ bench_sched()
 	# The CPUs fifo_centralized leaves to threads, under CFS.
 	wall_runs cfs_remaining taskset -c "$cpus_remaining" \
 		simple_exp -c -k -n "$scale"
-	# The same with the agent's CPU kept busy, as its spinning agent
-	# keeps it: under emulation a busy vCPU takes a host CPU away from
-	# the others, which a real machine does not do.
-	taskset -c "$cpu_global" sh -c 'while :; do :; done' &
+	# The same with the agent's CPU kept busy (spinning with a pause, as
+	# the agent does): under emulation a busy vCPU takes a host CPU away
+	# from the others, which a real machine does not do.
+	taskset -c "$cpu_global" "$GHOST_DIR/build/test/bench/busy_cpu" &
 	busy_pid=$!
 	wall_runs cfs_remaining_busy taskset -c "$cpus_remaining" \
 		simple_exp -c -k -n "$scale"
