@@ -86,6 +86,7 @@ struct stats {
 	atomic_uint_fast64_t bad_msgs;	/* too short for their type */
 	atomic_uint_fast64_t rounds;
 	atomic_uint_fast64_t overflows;	/* recoveries by rediscovery */
+	atomic_uint_fast64_t rediscover_failed;	/* DISCOVERs that failed */
 	atomic_uint_fast64_t routes;	/* threads moved to another queue */
 	atomic_uint_fast64_t dispatched;	/* CPUs fed by GHOST_IOC_DISPATCH */
 };
@@ -120,6 +121,7 @@ struct rt {
 	int nr_pending;
 	int retry;			/* a commit failed: go again soon */
 	unsigned int overflow_seen;	/* of rt->q */
+	int rediscover_err;		/* last failed DISCOVER, or 0 */
 	struct cpu_queue cpu_q[GHOST_MAX_CPUS];	/* by CPU */
 	int commit_err;			/* last GHOST_IOC_COMMIT errno */
 	struct ghost_cpuset dl_pushed;	/* lists pushed to this round */

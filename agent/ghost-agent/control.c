@@ -285,6 +285,10 @@ static void do_status(struct rt *rt, struct reply *r)
 	put(r, "bad_msgs %llu\n",
 	    (unsigned long long)atomic_load(&rt->st.bad_msgs));
 	put(r, "overflow %u\n", ghost_queue_overflow(&rt->q));
+	put(r, "rediscoveries %llu\n",
+	    (unsigned long long)atomic_load(&rt->st.overflows));
+	put(r, "rediscover_failed %llu\n",
+	    (unsigned long long)atomic_load(&rt->st.rediscover_failed));
 	put(r, "uptime_s %llu\n",
 	    (unsigned long long)((rt_now_ns() - rt->start_ns) / 1000000000ULL));
 	put(r, "created %d\n", rt->created);

@@ -329,19 +329,37 @@ int rt_discover(struct rt *rt)
 	return ret;
 }
 
-/* A full ring lost messages: ask the kernel to tell everything again. */
+/*
+ * A full ring lost messages: ask the kernel to tell everything again.
+ * Until that succeeds the policy may not know some threads, so a failed
+ * rediscovery is said once and tried again at every drain.
+ */
 static void check_overflow(struct rt *rt, struct ghost_queue *q,
 			   unsigned int *seen)
 {
 	unsigned int ov = ghost_queue_overflow(q);
+	int ret;
 
 	if (ov == *seen)
 		return;
-	fprintf(stderr, AGENT_NAME ": enclave %u: %u message(s) lost to a full queue; rediscovering threads\n",
-		rt->id, ov - *seen);
+	if (!rt->rediscover_err)
+		fprintf(stderr, AGENT_NAME ": enclave %u: %u message(s) lost to a full queue; rediscovering threads\n",
+			rt->id, ov - *seen);
+	ret = rt_discover(rt);
+	if (ret) {
+		if (ret != rt->rediscover_err)
+			fprintf(stderr, AGENT_NAME ": enclave %u: cannot rediscover threads: %s; trying again\n",
+				rt->id, strerror(-ret));
+		rt->rediscover_err = ret;
+		atomic_fetch_add(&rt->st.rediscover_failed, 1);
+		return;
+	}
+	if (rt->rediscover_err)
+		fprintf(stderr, AGENT_NAME ": enclave %u: threads rediscovered\n",
+			rt->id);
+	rt->rediscover_err = 0;
 	*seen = ov;
 	atomic_fetch_add(&rt->st.overflows, 1);
-	rt_discover(rt);
 }
 
 /*

@@ -316,7 +316,10 @@ void ghostctl_print_status(FILE *f, const char *reply, int json)
 	fputs("  failures:  ", f);
 	print_failures(f, reply);
 	if (strcmp(kv(reply, "overflow", a, sizeof(a), "0"), "0"))
-		fprintf(f, "  overflow:  %s messages lost (threads rediscovered)\n",
+		fprintf(f, "  overflow:  %s messages lost, threads rediscovered %s times\n",
+			a, kv(reply, "rediscoveries", b, sizeof(b), "?"));
+	if (strcmp(kv(reply, "rediscover_failed", a, sizeof(a), "0"), "0"))
+		fprintf(f, "  rediscovery failed %s times (retried every round)\n",
 			a);
 	if (strcmp(kv(reply, "swaps", a, sizeof(a), "0"), "0"))
 		fprintf(f, "  swaps:     %s, last: blackout %s us, hand-over by %s\n",

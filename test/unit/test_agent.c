@@ -7,8 +7,8 @@
  * listens in the test's scratch directory.  The test plays both the main
  * loop (control_poll()) and the clients.  And ghostctl's side of the
  * socket (ghost_agent_request(), as ghostctl calls it) against a plain
- * server, and the swap of the policy when rediscovering threads fails (as
- * DISCOVER does here).
+ * server, and the swap of the policy and the recovery from a full queue
+ * when rediscovering threads fails (as DISCOVER does here).
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -522,6 +522,34 @@ START_TEST(test_swap_failure_reply)
 }
 END_TEST
 
+/*
+ * Messages lost to a full queue: the agent asks the kernel to describe
+ * every thread again.  When that fails (DISCOVER does here), the loss is
+ * not forgotten: the agent counts the failure and tries again at the
+ * next drain, and status shows it.
+ */
+START_TEST(test_failed_rediscovery_is_retried)
+{
+	const char *r;
+	int fd;
+
+	((struct ghost_ring *)ring)->overflow = 3;
+	rt_drain(&rt);
+	ck_assert_uint_eq(atomic_load(&rt.st.rediscover_failed), 1);
+	ck_assert_uint_eq(atomic_load(&rt.st.overflows), 0);
+	rt_drain(&rt);
+	ck_assert_uint_eq(atomic_load(&rt.st.rediscover_failed), 2);
+	ck_assert_uint_eq(rt.overflow_seen, 0);
+
+	fd = client_request("status\n");
+	serve_until_readable(fd, 1000);
+	r = reply_of(fd);
+	ck_reply_has(r, "\noverflow 3\n");
+	ck_reply_has(r, "\nrediscoveries 0\n");
+	ck_reply_has(r, "\nrediscover_failed 2\n");
+}
+END_TEST
+
 /* ghostctl's end: a server that answers @len bytes, or nothing. */
 struct server {
 	int lfd;
@@ -672,6 +700,7 @@ static Suite *agent_suite(void)
 	tcase_add_loop_test(tc, test_swap_fails_without_rediscovery, 0, 3);
 	tcase_add_test(tc, test_swap_by_export);
 	tcase_add_test(tc, test_swap_failure_reply);
+	tcase_add_test(tc, test_failed_rediscovery_is_retried);
 	suite_add_tcase(suite, tc);
 
 	tc = tcase_create("ghostctl");
