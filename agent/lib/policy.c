@@ -10,6 +10,7 @@
 #include <dlfcn.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -172,10 +173,51 @@ static int check_trusted(int fd, const char *path, char *msg, size_t len)
 	return 0;
 }
 
+/*
+ * The file is checked through the descriptor but loaded by name, so no
+ * one else may be able to put another file under that name: every
+ * directory above it must be owned by root (or by the user running the
+ * agent) and writable by nobody else, unless it is sticky (as /tmp is),
+ * where only the file's owner may rename or remove it.
+ */
+static int check_trusted_dirs(const char *real, const char *path, char *msg,
+			      size_t len)
+{
+	char dir[PATH_MAX];
+	struct stat st;
+	char *slash;
+
+	snprintf(dir, sizeof(dir), "%s", real);
+	while ((slash = strrchr(dir, '/'))) {
+		slash[slash == dir] = '\0';
+		if (stat(dir, &st)) {
+			libghost_msg(msg, len, "cannot read directory %s of policy %s: %s",
+				     dir, path, strerror(errno));
+			return -errno;
+		}
+		if (st.st_uid != 0 && st.st_uid != geteuid()) {
+			libghost_msg(msg, len,
+				     "directory %s of policy %s belongs to uid %u: its owner could replace the policy",
+				     dir, path, (unsigned int)st.st_uid);
+			return -EPERM;
+		}
+		if ((st.st_mode & (S_IWGRP | S_IWOTH)) &&
+		    !(st.st_mode & S_ISVTX)) {
+			libghost_msg(msg, len,
+				     "directory %s of policy %s is writable by group or others (mode %03o): chmod go-w it",
+				     dir, path, (unsigned int)(st.st_mode & 0777));
+			return -EPERM;
+		}
+		if (slash == dir)
+			break;
+	}
+	return 0;
+}
+
 int ghost_policy_open(const char *name, const char *const dirs[],
 		      struct ghost_policy_lib *lib, char *msg, size_t len)
 {
-	char why[512];
+	char why[512], real[PATH_MAX];
 	void *sym;
 	int ret, fd;
 
@@ -183,7 +225,14 @@ int ghost_policy_open(const char *name, const char *const dirs[],
 	ret = find_policy(name, dirs, lib->path, sizeof(lib->path), msg, len);
 	if (ret)
 		return ret;
-	fd = open(lib->path, O_RDONLY | O_CLOEXEC);
+	/* Symbolic links resolved: the directories checked are the file's. */
+	if (!realpath(lib->path, real)) {
+		ret = -errno;
+		libghost_msg(msg, len, "cannot read policy %s: %s", lib->path,
+			     strerror(errno));
+		return ret;
+	}
+	fd = open(real, O_RDONLY | O_CLOEXEC);
 	if (fd < 0) {
 		ret = -errno;
 		libghost_msg(msg, len, "cannot read policy %s: %s", lib->path,
@@ -191,6 +240,8 @@ int ghost_policy_open(const char *name, const char *const dirs[],
 		return ret;
 	}
 	ret = check_trusted(fd, lib->path, msg, len);
+	if (!ret)
+		ret = check_trusted_dirs(real, lib->path, msg, len);
 	if (ret) {
 		close(fd);
 		return ret;
@@ -199,7 +250,7 @@ int ghost_policy_open(const char *name, const char *const dirs[],
 	 * By path: the loader matches /proc/self/fd/N names across loads,
 	 * and a reused descriptor number would name another library.
 	 */
-	lib->dl = dlopen(lib->path, RTLD_NOW | RTLD_LOCAL);
+	lib->dl = dlopen(real, RTLD_NOW | RTLD_LOCAL);
 	close(fd);
 	if (!lib->dl) {
 		libghost_msg(msg, len, "cannot load policy %s: %s", lib->path,

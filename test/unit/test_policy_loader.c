@@ -243,6 +243,51 @@ START_TEST(test_plugin_of_another_user_refused)
 }
 END_TEST
 
+/*
+ * A policy is loaded by name, so the directories above it must be as
+ * trusted as the file: nobody else may rename another file into place.
+ * A sticky directory (as /tmp) is fine; a symbolic link is followed to
+ * the file's own directory.
+ */
+START_TEST(test_plugin_in_writable_dir_refused)
+{
+	char dir[] = "/tmp/ghost-unit-dir-XXXXXX";
+	char path[sizeof(dir) + 32], link[] = "/tmp/ghost-unit-link-XXXXXX";
+	struct ghost_policy_lib lib;
+	char msg[512] = "", want[128];
+	int fd;
+
+	ck_assert_ptr_nonnull(mkdtemp(dir));
+	snprintf(path, sizeof(path), "%s/policy-XXXXXX", dir);
+	copy_good(path, 0644);
+	ck_assert_int_eq(chmod(dir, 0777), 0);
+	snprintf(want, sizeof(want), "directory %s of policy", dir);
+	expect_refused(path, -EPERM, want);
+	expect_refused(path, -EPERM, "is writable by group or others (mode 777)");
+
+	/* Through a link from a trusted directory: still the file's dir. */
+	fd = mkstemp(link);
+	ck_assert_int_ge(fd, 0);
+	close(fd);
+	ck_assert_int_eq(unlink(link), 0);
+	ck_assert_int_eq(symlink(path, link), 0);
+	expect_refused(link, -EPERM, want);
+
+	ck_assert_int_eq(chmod(dir, 01777), 0);
+	ck_assert_msg(!ghost_policy_open(link, dirs, &lib, msg, sizeof(msg)),
+		      "%s", msg);
+	ghost_policy_close(&lib);
+	if (!geteuid()) {
+		ck_assert_int_eq(chmod(dir, 0755), 0);
+		ck_assert_int_eq(chown(dir, 65534, 65534), 0);
+		expect_refused(path, -EPERM, "belongs to uid 65534");
+	}
+	unlink(link);
+	unlink(path);
+	rmdir(dir);
+}
+END_TEST
+
 /* The child crashes; this process must not. */
 START_TEST(test_crash_in_init_caught)
 {
@@ -422,6 +467,7 @@ static Suite *loader_suite(void)
 	tcase_add_test(tc, test_good_plugin_by_path);
 	tcase_add_test(tc, test_writable_plugin_refused);
 	tcase_add_test(tc, test_plugin_of_another_user_refused);
+	tcase_add_test(tc, test_plugin_in_writable_dir_refused);
 	tcase_add_test(tc, test_wrong_abi_refused);
 	tcase_add_test(tc, test_short_table_refused);
 	tcase_add_test(tc, test_missing_symbol_refused);
