@@ -89,6 +89,25 @@ int gt_read_file(const char *path, char *buf, size_t len)
 	return n;
 }
 
+int gt_cgroup_make(const char *name, const char *controller)
+{
+	char buf[64], dir[128];
+
+	mkdir("/sys/fs/cgroup", 0755);
+	if (gt_read_file("/sys/fs/cgroup/cgroup.controllers", buf,
+			 sizeof(buf)) < 0 &&
+	    mount("cgroup2", "/sys/fs/cgroup", "cgroup2", 0, NULL))
+		return gt_skip("cannot mount cgroup2: %s", strerror(errno));
+	if (gt_write_file("/sys/fs/cgroup/cgroup.subtree_control", "+%s",
+			  controller))
+		return gt_skip("no %s controller", controller);
+	snprintf(dir, sizeof(dir), "/sys/fs/cgroup/%s", name);
+	rmdir(dir);
+	if (mkdir(dir, 0755))
+		return gt_fail("mkdir %s: %s", dir, strerror(errno));
+	return 0;
+}
+
 /* Parse a CPU list ("0-3,6") into a mask of the CPUs below 64. */
 static uint64_t parse_cpulist(const char *s, int *last)
 {

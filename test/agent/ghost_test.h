@@ -65,6 +65,11 @@ uint64_t gt_all_cpus(void);
 int gt_write_file(const char *path, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));	/* 0 or -errno */
 int gt_read_file(const char *path, char *buf, size_t len);
+/*
+ * A fresh cgroup v2 group /sys/fs/cgroup/@name with @controller enabled
+ * above it: 0, or GT_SKIP without cgroup2 or that controller.
+ */
+int gt_cgroup_make(const char *name, const char *controller);
 int gt_param_get(const char *name);	/* ghost module parameter, or -1 */
 int gt_param_set(const char *name, int val);
 /* Kernel log lines after the last gt_klog_mark() that contain @needle. */

@@ -1,14 +1,20 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * Entering an enclave is a grant: CAP_SYS_NICE, or a tasks file that the
- * administrator delegated with chown/chmod, as cgroup v2 delegates.
+ * administrator delegated with chown/chmod, as cgroup v2 delegates.  What
+ * an entry costs the kernel is bounded (one pending entry per thread) and
+ * charged to the writer's memory cgroup.
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 #include <linux/capability.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 
 #include "ghost_test.h"
 
@@ -221,6 +227,137 @@ static int test_second_enter_of_pending_thread_is_ebusy(void)
 	return 0;
 }
 
+#define MEMCG		"ghost-test-memcg"
+#define MEMCG_DIR	"/sys/fs/cgroup/" MEMCG
+#define MEMCG_THREADS	1000
+/* Bytes of slab a thread's record takes at least, on any build. */
+#define RECORD_MIN	192
+
+/* The memory cgroup's unreclaimable slab, in bytes; -1 if unreadable. */
+static long long memcg_slab(void)
+{
+	char buf[8192], *p;
+
+	if (gt_read_file(MEMCG_DIR "/memory.stat", buf, sizeof(buf)) < 0)
+		return -1;
+	p = strstr(buf, "\nslab_unreclaimable ");
+	return p ? strtoll(p + 20, NULL, 10) : -1;
+}
+
+static int block_fd;
+static pid_t block_tids[MEMCG_THREADS];
+
+static void *block_in_read(void *arg)
+{
+	char c;
+
+	__atomic_store_n(&block_tids[(intptr_t)arg], gettid(),
+			 __ATOMIC_RELEASE);
+	while (read(block_fd, &c, 1) < 0 && errno == EINTR)
+		;
+	return NULL;
+}
+
+/*
+ * In its own memory cgroup: enter every blocked thread, then wait until
+ * the group's slab shows what that took.  Exits with 0, or 1 after
+ * saying why; the growth goes to @out.
+ */
+static void enter_from_memcg(struct gt_enclave *e, int out)
+{
+	long long before, after = -1;
+	int r;
+
+	if ((r = gt_write_file(MEMCG_DIR "/cgroup.procs", "0"))) {
+		fprintf(stderr, "cannot join %s: %s\n", MEMCG_DIR,
+			strerror(-r));
+		_exit(1);
+	}
+	before = memcg_slab();
+	for (int i = 0; i < MEMCG_THREADS; i++) {
+		r = write_tid(e->dir, block_tids[i]);
+		if (r) {
+			fprintf(stderr, "enter of thread %d: %s\n", i,
+				strerror(r));
+			_exit(1);
+		}
+	}
+	/* memory.stat may lag by up to its 2 s flush period. */
+	for (int i = 0; i < 30; i++) {
+		after = memcg_slab();
+		if (after - before >= (long long)MEMCG_THREADS * RECORD_MIN)
+			break;
+		gt_sleep_ms(100);
+	}
+	after -= before;
+	_exit(write(out, &after, sizeof(after)) == sizeof(after) ? 0 : 1);
+}
+
+/*
+ * A write to tasks allocates the thread's record for whoever wrote: it
+ * is charged to the writer's memory cgroup, so a cgroup's limit bounds
+ * what its processes make the module allocate.
+ */
+static int test_thread_records_are_charged_to_the_writer(void)
+{
+	pthread_t th[MEMCG_THREADS];
+	pthread_attr_t attr;
+	struct gt_enclave e;
+	long long grown = -1;
+	int p[2], res[2], n = 0, r, status;
+	pid_t child;
+
+	if ((r = gt_need_cpus(2)) || (r = gt_cgroup_make(MEMCG, "memory")))
+		return r;
+	if (memcg_slab() < 0)
+		return gt_fail("no slab_unreclaimable in %s/memory.stat",
+			       MEMCG_DIR);
+	if (gt_enclave_create(&e, 1, GT_CPU(gt_cpu(0))))
+		return gt_fail("cannot create enclave 1");
+	if (pipe(p) || pipe(res))
+		return gt_fail("pipe: %s", strerror(errno));
+	block_fd = p[0];
+	pthread_attr_init(&attr);
+	pthread_attr_setstacksize(&attr, 64 << 10);
+	for (; n < MEMCG_THREADS; n++) {
+		if (pthread_create(&th[n], &attr, block_in_read,
+				   (void *)(intptr_t)n))
+			break;
+	}
+	r = n < MEMCG_THREADS ? gt_fail("only %d threads", n) : 0;
+	for (int i = 0; !r && i < n; i++) {
+		if (!gt_wait_for(__atomic_load_n(&block_tids[i],
+						 __ATOMIC_ACQUIRE), 5000))
+			r = gt_fail("thread %d did not start", i);
+	}
+	gt_sleep_ms(50);		/* all asleep in read() */
+	if (!r) {
+		child = fork();
+		if (child < 0)
+			r = gt_fail("fork: %s", strerror(errno));
+		else if (!child)
+			enter_from_memcg(&e, res[1]);
+		else if (waitpid(child, &status, 0) != child ||
+			 !WIFEXITED(status) || WEXITSTATUS(status) ||
+			 read(res[0], &grown, sizeof(grown)) != sizeof(grown))
+			r = gt_fail("the writer in %s failed", MEMCG_DIR);
+	}
+	/* Woken, they join and park; destroy sends them back. */
+	close(p[1]);
+	gt_sleep_ms(100);
+	gt_enclave_destroy(&e);
+	for (int i = 0; i < n; i++)
+		pthread_join(th[i], NULL);
+	close(p[0]);
+	close(res[0]);
+	close(res[1]);
+	rmdir(MEMCG_DIR);
+	if (!r && grown < (long long)MEMCG_THREADS * RECORD_MIN)
+		r = gt_fail("entering %d threads grew the writer's memory cgroup by %lld bytes of slab, want >= %d: not charged to it",
+			    MEMCG_THREADS, grown, MEMCG_THREADS * RECORD_MIN);
+	return r;
+}
+
 static const struct gt_test tests[] = {
 	{ "entering_needs_cap_sys_nice_by_default",
 	  test_entering_needs_cap_sys_nice_by_default },
@@ -230,6 +367,8 @@ static const struct gt_test tests[] = {
 	  test_world_writable_tasks_is_still_only_ones_own },
 	{ "second_enter_of_pending_thread_is_ebusy",
 	  test_second_enter_of_pending_thread_is_ebusy },
+	{ "thread_records_are_charged_to_the_writer",
+	  test_thread_records_are_charged_to_the_writer },
 	{ NULL, NULL },
 };
 

@@ -10,8 +10,6 @@
 #include <string.h>
 #include <unistd.h>
 #include <sys/ioctl.h>
-#include <sys/mount.h>
-#include <sys/stat.h>
 #include <sys/syscall.h>
 #include <linux/capability.h>
 
@@ -500,17 +498,10 @@ static int test_commit_on_destroyed_enclave_enodev(void)
 /* A cgroup v2 cpuset of its own, CPUs @cpu; 0 or GT_SKIP/GT_FAIL. */
 static int cpuset_make(int cpu)
 {
-	char buf[64];
+	int r = gt_cgroup_make("ghost-test-cpuset", "cpuset");
 
-	mkdir(CG_ROOT, 0755);
-	if (gt_read_file(CG_ROOT "/cgroup.controllers", buf, sizeof(buf)) < 0 &&
-	    mount("cgroup2", CG_ROOT, "cgroup2", 0, NULL))
-		return gt_skip("cannot mount cgroup2: %s", strerror(errno));
-	if (gt_write_file(CG_ROOT "/cgroup.subtree_control", "+cpuset"))
-		return gt_skip("no cpuset controller");
-	rmdir(CG_DIR);
-	if (mkdir(CG_DIR, 0755))
-		return gt_fail("mkdir %s: %s", CG_DIR, strerror(errno));
+	if (r)
+		return r;
 	if (gt_write_file(CG_DIR "/cpuset.cpus", "%d", cpu))
 		return gt_fail("cpuset.cpus %d", cpu);
 	return 0;

@@ -27,6 +27,11 @@ test_second_enter_of_pending_thread_is_ebusy()
 	agent_test t_enter_grant second_enter_of_pending_thread_is_ebusy
 }
 
+test_thread_records_are_charged_to_the_writer()
+{
+	agent_test t_enter_grant thread_records_are_charged_to_the_writer
+}
+
 # No user but root may have more than max_threads_per_user threads in an
 # enclave: another write of one of its tids (by anyone) is EUSERS until
 # one of them is gone.
