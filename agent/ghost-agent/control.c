@@ -482,12 +482,13 @@ static void client_run(struct rt *rt, struct client *c)
 	args = c->req;
 	cmd = strsep(&args, "\n");
 	if (!c->allowed)
-		put(&c->r, "status error\nerror permission denied\n");
+		put(&c->r, "status error\nerror permission denied\ndenied 1\n");
 	else if (!strcmp(cmd, "status"))
 		do_status(rt, &c->r);
 	else if ((!strcmp(cmd, "swap") || !strcmp(cmd, "handover")) &&
 		 !peer_is_admin(c->cred.pid))
-		put(&c->r, "status error\nerror %s needs CAP_SYS_ADMIN\n", cmd);
+		put(&c->r, "status error\nerror %s needs CAP_SYS_ADMIN\ndenied 1\n",
+		    cmd);
 	else if (!strcmp(cmd, "swap"))
 		do_swap(rt, args ? args : (char *)"", &c->r);
 	else if (!strcmp(cmd, "threads"))

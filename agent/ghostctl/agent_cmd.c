@@ -163,11 +163,9 @@ int ghostctl_run(const struct ghostctl_cmd *cmd)
 		sigaction(SIGINT, &old_int, NULL);
 		sigaction(SIGQUIT, &old_quit, NULL);
 		ret = ghost_task_enter(cmd->id, 0);
-		if (ret) {
-			ghostctl_fail(ret, "task", "cannot enter enclave %u",
-				      cmd->id);
-			_exit(GHOSTCTL_EXIT_FAIL);
-		}
+		if (ret)
+			_exit(ghostctl_fail(ret, "task",
+					    "cannot enter enclave %u", cmd->id));
 		execvp(cmd->run_argv[0], cmd->run_argv);
 		fprintf(stderr, "ghostctl: cannot execute %s: %s\n",
 			cmd->run_argv[0], strerror(errno));
@@ -231,7 +229,8 @@ static int call_agent(const struct ghostctl_cmd *cmd, const char *req,
 			snprintf(why, sizeof(why), "malformed reply");
 		fprintf(stderr, "ghostctl: the agent of enclave %u refused: %s\n",
 			cmd->id, why);
-		return GHOSTCTL_EXIT_FAIL;
+		return ghost_kv_get(*reply, "denied", status, sizeof(status)) ?
+		       GHOSTCTL_EXIT_FAIL : GHOSTCTL_EXIT_PERM;
 	}
 	return GHOSTCTL_EXIT_OK;
 }

@@ -17,8 +17,8 @@ _Static_assert(GHOST_MAX_ENCLAVE_ID == 2147483647U, "update the enclave help");
 "       2   usage error: bad command line, such as a malformed CPU list;\n" \
 "           nothing was changed\n" \
 "       3   missing privilege: CAP_SYS_ADMIN (enclave create, set and\n" \
-"           destroy), CAP_SYS_NICE (threads of other processes) or root (to\n" \
-"           load the module, or to reach an agent)\n" \
+"           destroy, policy swap), CAP_SYS_NICE (threads of other processes)\n" \
+"           or root (to load the module, or to reach an agent)\n" \
 "       4   the ghost module is not installed, cannot be loaded, or speaks\n" \
 "           another ABI version than ghostctl\n"
 
@@ -41,6 +41,7 @@ const char ghostctl_help[] =
 "       ghostctl [--json] status [--threads] ID\n"
 "       ghostctl [--json] version\n"
 "       ghostctl [enclave|task|run|policy|status] --help\n"
+"       ghostctl help [enclave|task|run|policy|status]\n"
 "\n"
 "DESCRIPTION\n"
 "       ghost delegates the scheduling of threads to user-space agents.  An\n"
@@ -67,13 +68,18 @@ const char ghostctl_help[] =
 "              Replace the policy of the agent of an enclave while its\n"
 "              threads keep running; see 'ghostctl policy --help'.\n"
 "\n"
-"       status ID\n"
+"       status [--threads] ID\n"
 "              Show the agent of an enclave: its policy, CPUs, threads and\n"
-"              rates; see 'ghostctl status --help'.\n"
+"              rates, or every thread it schedules; see 'ghostctl status\n"
+"              --help'.\n"
 "\n"
 "       version\n"
 "              Print the version of ghostctl, the ABI it speaks and the ABIs\n"
 "              of the loaded module.  Does not load the module.\n"
+"\n"
+"       help [TOPIC]\n"
+"              Print this help, or that of TOPIC (enclave, task, run, policy\n"
+"              or status).\n"
 "\n"
 "OPTIONS\n"
 "       --json Print the result as JSON on standard output.  May appear\n"
@@ -274,7 +280,8 @@ const char ghostctl_run_help[] =
 "EXIT STATUS\n"
 "       COMMAND's exit status, or 128+N if a signal N killed it.  Before\n"
 "       COMMAND runs: 1 (no such enclave, or it refused the thread), 2 (usage\n"
-"       error), 4 (the ghost module is missing), 127 (COMMAND cannot be\n"
+"       error), 3 (entering needs CAP_SYS_NICE or a delegated tasks file),\n"
+"       4 (the ghost module is missing), 127 (COMMAND cannot be\n"
 "       executed: not found through PATH, or not executable; checked before\n"
 "       the thread enters the enclave, so nothing waits for an agent).\n"
 "\n"
@@ -347,7 +354,7 @@ const char ghostctl_status_help[] =
 "       ghostctl status - show the agent of a ghost enclave\n"
 "\n"
 "SYNOPSIS\n"
-"       ghostctl [--json] status ID\n"
+"       ghostctl [--json] status [--threads] ID\n"
 "\n"
 "DESCRIPTION\n"
 "       Ask the ghost-agent serving enclave ID, through its control socket,\n"
@@ -358,6 +365,10 @@ const char ghostctl_status_help[] =
 "       policy swap.  Needs root: the control socket is root-only.\n"
 "\n"
 "OPTIONS\n"
+"       --threads\n"
+"              Print every thread the agent schedules instead: its TID,\n"
+"              gtid, state, CPU and the policy's view of it.\n"
+"\n"
 "       --json Print one JSON object; failures are an object keyed by\n"
 "              status.\n"
 "\n"

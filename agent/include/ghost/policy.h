@@ -17,7 +17,7 @@
  *                              ghost_policy_dl_push()
  *   commit_done(ctx, cpu, ...) the outcome of every ghost_policy_run()
  *   export_state / import_state  hand-over to the next policy (hot swap)
- *   fini(ctx)                  once, last
+ *   fini(ctx)                  once, last (optional)
  *
  * All callbacks of one policy instance are serialised by the runtime: a
  * policy needs no locking of its own.  A policy keeps its state in
@@ -140,6 +140,7 @@ struct ghost_policy_ops {
 
 	/* Required. 0 or a negative errno (the agent then refuses it). */
 	int (*init)(struct ghost_policy_ctx *ctx, const char *const opts[]);
+	/* Optional: frees what init() and the run made, once, last. */
 	void (*fini)(struct ghost_policy_ctx *ctx);
 
 	/* Required: the life of a thread. */

@@ -385,8 +385,13 @@ test_ghostctl_reports_missing_privilege()
 		as_nobody ghostctl policy swap 1 fifo_centralized
 	# Root without capabilities may look, not load code into the agent.
 	expect_ok as_root_nocaps ghostctl status 1 >/dev/null
-	expect_fail 1 "refused: swap needs CAP_SYS_ADMIN" \
+	expect_fail 3 "refused: swap needs CAP_SYS_ADMIN" \
 		as_root_nocaps ghostctl policy swap 1 fifo_centralized
+	# Entering needs CAP_SYS_NICE (tasks is not delegated here).
+	expect_fail 3 "cannot enter enclave 1: Permission denied" \
+		as_nobody ghostctl run 1 -- true
+	expect_fail 3 "cannot enter enclave 1: Operation not permitted" \
+		as_root_nocaps ghostctl run 1 -- true
 	ghostctl status 1 | grep -q 'policy fifo_per_cpu' ||
 		fail "the policy changed without privilege"
 	stop_agent "$AGENT_PID"
