@@ -1,5 +1,6 @@
 # shellcheck shell=sh
 # ghostfs: the file protocol at /sys/fs/ghost, driven without ghostctl.
+# shellcheck disable=SC2012 # ghostfs names are plain words
 
 G=/sys/fs/ghost
 
@@ -209,6 +210,7 @@ test_enclaves_survive_umount_and_remount() {
 	mount -t ghost ghost $G || fail "remount"
 	[ "$(cat $G/enclave_3/cpulist)" = 1 ] || fail "enclave_3 lost its CPUs"
 	# A second mount shows the same tree.
+	# shellcheck disable=SC2015 # fails if either step does
 	mkdir -p /tmp/g2 && mount -t ghost ghost /tmp/g2 || fail "second mount"
 	[ -d /tmp/g2/enclave_3 ] || fail "second mount differs"
 	umount /tmp/g2
@@ -237,6 +239,7 @@ test_random_writes_reads_and_ioctls_do_not_hurt() {
 	ghostfs_fuzz 5000 2 || fail "fuzzer failed"
 	ghost_reset
 	# Everything still works afterwards.
+	# shellcheck disable=SC2015 # fails if either step does
 	echo create 1 > $G/ctl && echo 0-3 > $G/enclave_1/cpulist ||
 		fail "ghostfs broken after fuzzing"
 }

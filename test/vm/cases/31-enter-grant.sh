@@ -64,6 +64,7 @@ test_threads_per_user_are_limited()
 	expect_errno OK "$g/tasks" "$!"
 	root_pid=$!
 	# One of nobody's threads goes: another may come in.
+	# shellcheck disable=SC2086 # one pid a word
 	set -- $pids
 	kill "$1"
 	wait "$1" 2>/dev/null
@@ -77,5 +78,6 @@ test_threads_per_user_are_limited()
 		fail "thread $4 not let in after another of its user left: $got"
 	echo 4096 >/sys/module/ghost/parameters/max_threads_per_user
 	echo destroy >"$g/ctl"
+	# shellcheck disable=SC2086 # one pid a word
 	kill $pids "$root_pid" 2>/dev/null || true
 }

@@ -305,7 +305,7 @@ test_child_over_user_limit_is_killed()
 		fail "cannot set max_threads_per_user"
 	# Enters as root (not counted), then forks as nobody: the third of
 	# three children alive at once is one too many.
-	# shellcheck disable=SC2086 # one option a word
+	# shellcheck disable=SC2086,SC2016 # one option a word; sh expands
 	ghostctl run 1 -- /usr/bin/setpriv $GHOST_NOBODY $GHOST_NOCAPS -- \
 		/bin/sh -c 'sleep 3 & a=$!; sleep 3 & b=$!; sleep 3 & c=$!; n=0
 			for p in $a $b $c; do wait $p && n=$((n + 1)); done
