@@ -328,6 +328,37 @@ static void *block_later(void *arg)
 }
 
 /*
+ * The agent waits for messages while another thread runs @fn(@arg),
+ * which acts 200 ms later: the agent must sleep through the @what.
+ * 0, GT_SKIP if the wait began too late to tell, else GT_FAIL.
+ */
+static int agent_sleeps_through(struct gt_enclave *e, void *(*fn)(void *),
+				void *arg, const char *what)
+{
+	uint64_t t0, slept_ms;
+	uint32_t head;
+	pthread_t t;
+	int r;
+
+	gt_drain(e);
+	head = __atomic_load_n(&e->ring->head, __ATOMIC_ACQUIRE);
+	if (pthread_create(&t, NULL, fn, arg))
+		return gt_fail("pthread_create");
+	t0 = gt_now_ns();
+	r = gt_agent_wait(e, head, 1500);
+	slept_ms = (gt_now_ns() - t0) / 1000000;
+	pthread_join(t, NULL);
+	if (r == -ESTALE)
+		return gt_skip("the agent's wait began after the %s", what);
+	/* At the timeout the moved head makes it return 0, not ETIMEDOUT. */
+	if ((r && r != -ETIMEDOUT) || slept_ms < 1400)
+		return gt_fail("agent wait: %s after %llu ms, want the 1500 ms timeout: the %s woke it",
+			       r ? strerror(-r) : "woken",
+			       (unsigned long long)slept_ms, what);
+	return 0;
+}
+
+/*
  * A quiet list: a block that the list answers wakes no agent; the agent
  * finds the messages at its next look.
  */
@@ -335,10 +366,8 @@ static int test_quiet_list_wakes_no_agent(void)
 {
 	struct gt_worker *w = gt_workers(3);
 	int r, c1 = gt_cpu(0);
-	uint64_t g[3], t0, slept_ms;
 	struct gt_enclave e;
-	pthread_t t;
-	uint32_t head;
+	uint64_t g[3];
 
 	if ((r = setup(&e, GHOST_DL_F_ENABLE | GHOST_DL_F_QUIET)))
 		return r;
@@ -349,22 +378,8 @@ static int test_quiet_list_wakes_no_agent(void)
 		return r;
 	push(&e, c1, g[1]);
 	push(&e, c1, g[2]);	/* still listed after B: not emptied */
-	gt_drain(&e);
-	head = __atomic_load_n(&e.ring->head, __ATOMIC_ACQUIRE);
-	if (pthread_create(&t, NULL, block_later, &w[0]))
-		return gt_fail("pthread_create");
-	t0 = gt_now_ns();
-	r = gt_agent_wait(&e, head, 1500);
-	slept_ms = (gt_now_ns() - t0) / 1000000;
-	pthread_join(t, NULL);
-	if (r == -ESTALE)
-		return gt_skip("the agent's wait began after the block");
-	/* At the timeout the moved head makes it return 0, not ETIMEDOUT. */
-	if ((r && r != -ETIMEDOUT) || slept_ms < 1400)
-		return gt_fail("agent wait: %s after %llu ms, want the 1500 ms timeout",
-			       r ? strerror(-r) : "woken",
-			       (unsigned long long)slept_ms);
-	if ((r = latched_on(&e, &w[1], c1)))
+	if ((r = agent_sleeps_through(&e, block_later, &w[0], "block")) ||
+	    (r = latched_on(&e, &w[1], c1)))
 		return r;
 	return audit_clean(&e);
 }
@@ -386,10 +401,10 @@ static int deferred_wakeup(int stale)
 {
 	struct gt_worker *w = gt_workers(3);
 	int r, c1 = gt_cpu(0);
-	uint64_t g[3], t0, slept_ms;
 	struct gt_enclave e;
 	pthread_t t;
 	uint32_t head;
+	uint64_t g[3];
 
 	if ((r = setup(&e, GHOST_DL_F_ENABLE | GHOST_DL_F_QUIET |
 			   GHOST_DL_F_DEFER_WAKEUP)))
@@ -407,20 +422,8 @@ static int deferred_wakeup(int stale)
 	if ((r = gt_run_on(&e, &w[0], g[0], c1)))
 		return r;
 	push(&e, c1, g[1]);
-	gt_drain(&e);
-	head = __atomic_load_n(&e.ring->head, __ATOMIC_ACQUIRE);
-	if (pthread_create(&t, NULL, poke_later, &w[2]))
-		return gt_fail("pthread_create");
-	t0 = gt_now_ns();
-	r = gt_agent_wait(&e, head, 1500);
-	slept_ms = (gt_now_ns() - t0) / 1000000;
-	pthread_join(t, NULL);
-	if (r == -ESTALE)
-		return gt_skip("the agent's wait began after the wakeup");
-	if ((r && r != -ETIMEDOUT) || slept_ms < 1400)
-		return gt_fail("agent wait: %s after %llu ms, want the 1500 ms timeout",
-			       r ? strerror(-r) : "woken",
-			       (unsigned long long)slept_ms);
+	if ((r = agent_sleeps_through(&e, poke_later, &w[2], "wakeup")))
+		return r;
 	if (gt_wait_msg(&e, GHOST_MSG_TASK_WAKEUP, w[2].tid, 1000, NULL))
 		return gt_fail("no TASK_WAKEUP for C in the queue");
 	if (!gt_worker_frozen(&w[2], 100))
@@ -436,7 +439,9 @@ static int deferred_wakeup(int stale)
 	r = gt_agent_wait(&e, head, 30000);
 	pthread_join(t, NULL);
 	if (r && r != -ESTALE)
-		return gt_fail("agent wait after A blocked: %s", strerror(-r));
+		return gt_fail("agent wait after A blocked: %s%s", strerror(-r),
+			       stale ? " (no agent was woken when the CPU idled with only a stale entry listed)" :
+				       "");
 	if (stale) {
 		if (!gt_worker_frozen(&w[1], 100))
 			return gt_fail("B ran from a stale entry");
