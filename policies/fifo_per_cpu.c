@@ -7,7 +7,11 @@
  * is one, else the next CPU round-robin.  Idle CPUs are looked for
  * round-robin too, so that threads created together (a pipe's two ends)
  * get CPUs of their own even when each blocks before the next arrives: a
- * wakeup onto a busy CPU costs far more here than under CFS.  Each CPU
+ * wakeup onto a busy CPU costs far more here than under CFS.  A child
+ * whose parent has blocked (pthread_join(), waitpid()) takes the
+ * parent's CPU if it is idle: the child is there already, since it
+ * inherits the parent's mask, so it runs without moving.  Only one child
+ * per block of the parent does; its siblings get CPUs of their own.  Each CPU
  * has a FIFO runqueue: a thread that wakes up or yields goes to the back,
  * a thread that was preempted goes to the front, since it lost the CPU
  * through no fault of its own.  A CPU gets its next thread only when its
@@ -76,6 +80,7 @@ struct fifo_task {
 	int cpu;		/* assigned CPU, -1 until first runnable */
 	__s64 order;		/* position in line, for hand-over */
 	int listed_cpu;		/* its entry's list while valid, else -1 */
+	int gave_cpu;		/* a child took its CPU since it blocked */
 };
 
 struct fifo_cpu {
@@ -123,11 +128,12 @@ static int fifo_idle(struct fifo *f, int cpu)
 }
 
 /*
- * An idle CPU that @gtid may run on, looked for round-robin from the last
- * one given; else the next CPU in turn that is online and allowed (if
- * none is, the next one: its commits will say so).
+ * An idle CPU that @gtid may run on other than @avoid, looked for
+ * round-robin from the last one given; else the next CPU in turn that is
+ * online and allowed (if none is, the next one: its commits will say so).
  */
-static int fifo_assign_cpu(struct ghost_policy_ctx *ctx, __u64 gtid)
+static int fifo_assign_cpu(struct ghost_policy_ctx *ctx, __u64 gtid,
+			   int avoid)
 {
 	struct fifo *f = fifo_of(ctx);
 	int i, idx, cpu, first = ctx->cpus[f->rr];
@@ -135,7 +141,7 @@ static int fifo_assign_cpu(struct ghost_policy_ctx *ctx, __u64 gtid)
 	for (i = 0; i < ctx->nr_cpus; i++) {
 		idx = (f->rr + i) % ctx->nr_cpus;
 		cpu = ctx->cpus[idx];
-		if (fifo_idle(f, cpu) &&
+		if (cpu != avoid && fifo_idle(f, cpu) &&
 		    ghost_policy_task_allowed(ctx, gtid, cpu)) {
 			f->rr = (idx + 1) % ctx->nr_cpus;
 			return cpu;
@@ -159,7 +165,7 @@ static void fifo_enqueue(struct ghost_policy_ctx *ctx, struct fifo_task *t,
 
 	if (!c || c->offline ||
 	    !ghost_policy_task_allowed(ctx, t->gtid, t->cpu)) {
-		t->cpu = fifo_assign_cpu(ctx, t->gtid);
+		t->cpu = fifo_assign_cpu(ctx, t->gtid, -1);
 		c = fifo_cpu(f, t->cpu);
 	}
 	if (gp_list_linked(&t->node))
@@ -231,6 +237,7 @@ static struct fifo_task *fifo_alloc(struct ghost_policy_ctx *ctx, __u64 gtid,
 	t->barrier = barrier;
 	t->cpu = -1;
 	t->listed_cpu = -1;
+	t->gave_cpu = 0;
 	t->state = FIFO_BLOCKED;
 	gp_table_insert(&f->tasks, gtid, t);
 	return t;
@@ -248,6 +255,30 @@ static void fifo_set_oncpu(struct ghost_policy_ctx *ctx, struct fifo_task *t,
 		c->cur = t;
 }
 
+/*
+ * A new thread of a blocked parent runs where it is, on the parent's
+ * CPU, if that is idle; the parent's next children, while it stays
+ * blocked, go elsewhere, so that siblings (a pipe's two ends) do not
+ * share a CPU.
+ */
+static void fifo_place_child(struct ghost_policy_ctx *ctx, struct fifo_task *t,
+			     __u64 parent_gtid)
+{
+	struct fifo_task *par = parent_gtid ? fifo_find(ctx, parent_gtid) :
+					      NULL;
+
+	if (!par || par->state != FIFO_BLOCKED || !fifo_cpu(fifo_of(ctx),
+							    par->cpu))
+		return;
+	if (!par->gave_cpu && fifo_idle(fifo_of(ctx), par->cpu) &&
+	    ghost_policy_task_allowed(ctx, t->gtid, par->cpu)) {
+		t->cpu = par->cpu;
+		par->gave_cpu = 1;
+	} else if (par->gave_cpu) {
+		t->cpu = fifo_assign_cpu(ctx, t->gtid, par->cpu);
+	}
+}
+
 static void fifo_task_new(struct ghost_policy_ctx *ctx,
 			  const struct ghost_msg *m,
 			  const struct ghost_msg_task_new *p)
@@ -262,6 +293,7 @@ static void fifo_task_new(struct ghost_policy_ctx *ctx,
 	if (!t)
 		return;
 	if (p->runnable) {
+		fifo_place_child(ctx, t, p->parent_gtid);
 		fifo_enqueue(ctx, t, 0);
 		return;
 	}
@@ -280,6 +312,7 @@ static void fifo_task_wakeup(struct ghost_policy_ctx *ctx,
 		return;
 	fifo_new_barrier(ctx, t, m->seqnum);
 	fifo_detach(ctx, t);
+	t->gave_cpu = 0;
 	fifo_enqueue(ctx, t, 0);
 }
 

@@ -88,6 +88,37 @@ START_TEST(test_siblings_get_cpus_of_their_own)
 }
 END_TEST
 
+/*
+ * A child of a blocked parent starts where it is, on the parent's idle
+ * CPU, and so does its own child once it blocks in turn; a child of a
+ * parent that still runs gets an idle CPU of its own.
+ */
+START_TEST(test_child_of_blocked_parent_takes_its_cpu)
+{
+	int parent, a, b, c, cpu;
+
+	start(3);
+	parent = sim_new(&s, 1);
+	sim_settle(&s, 10);
+	cpu = sim_cpu_of(&s, parent);
+	ck_assert_int_ge(cpu, 0);
+	a = sim_child(&s, parent);
+	sim_settle(&s, 10);
+	ck_assert_int_ge(sim_cpu_of(&s, a), 0);
+	ck_assert_int_ne(sim_cpu_of(&s, a), cpu);
+	sim_exit(&s, a);
+	sim_block(&s, parent);
+	sim_settle(&s, 10);
+	b = sim_child(&s, parent);
+	sim_settle(&s, 10);
+	ck_assert_int_eq(sim_cpu_of(&s, b), cpu);
+	sim_block(&s, b);
+	c = sim_child(&s, b);
+	sim_settle(&s, 10);
+	ck_assert_int_eq(sim_cpu_of(&s, c), cpu);
+}
+END_TEST
+
 /* An idle CPU is given before the next one in turn. */
 START_TEST(test_idle_cpu_before_round_robin)
 {
@@ -814,6 +845,7 @@ static Suite *fifo_suite(void)
 	tc = tcase_create("fast_path");
 	tcase_add_checked_fixture(tc, fast_path, teardown);
 	tcase_add_test(tc, test_siblings_get_cpus_of_their_own);
+	tcase_add_test(tc, test_child_of_blocked_parent_takes_its_cpu);
 	tcase_add_test(tc, test_idle_cpu_before_round_robin);
 	tcase_add_test(tc, test_fp_block_runs_next_without_agent);
 	tcase_add_test(tc, test_fp_lone_yield_keeps_cpu);
@@ -837,6 +869,7 @@ static Suite *fifo_suite(void)
 	tcase_add_checked_fixture(tc, commits_only, teardown);
 	tcase_add_test(tc, test_round_robin_assignment);
 	tcase_add_test(tc, test_siblings_get_cpus_of_their_own);
+	tcase_add_test(tc, test_child_of_blocked_parent_takes_its_cpu);
 	tcase_add_test(tc, test_idle_cpu_before_round_robin);
 	tcase_add_test(tc, test_fifo_order);
 	tcase_add_test(tc, test_no_commit_while_cpu_busy);
