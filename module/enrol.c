@@ -15,6 +15,7 @@
 
 #include "compat.h"
 #include "ghost.h"
+#include "ghost_trace.h"
 
 /*
  * A child's messages start where its parent's go: to the agent of the CPU
@@ -87,6 +88,8 @@ int ghost_thread_enrol(struct ghost_thread *gt, bool agent)
 		preempt_notifier_register(&gt->pn);
 		preempt_enable();
 		ghost_watchdog_start(e);
+		trace_ghost_enter(e->id, task_pid_nr(current), gt->gtid,
+				  raw_smp_processor_id());
 	}
 	return 0;
 }
@@ -115,6 +118,7 @@ static void ghost_thread_unlink_locked(struct ghost_enclave *e,
 		return;
 	}
 	cpu = gt->state == GT_RUNNING ? gt->cpu : -1;
+	trace_ghost_leave(e->id, task_pid_nr(gt->task), gt->gtid, cpu);
 	ghost_release_cpu_locked(e, gt);
 	gt->state = GT_GONE;
 	gt->barrier++;

@@ -19,6 +19,7 @@
 
 #include "compat.h"
 #include "ghost.h"
+#include "ghost_trace.h"
 
 static void ghost_queue_wake(struct irq_work *work)
 {
@@ -162,6 +163,7 @@ static void ghost_wake_agents(struct ghost_enclave *e, struct ghost_queue *q)
 		if (!wq_has_sleeper(&e->agent_wq[cpu]))
 			continue;
 		cpumask_set_cpu(cpu, e->agent_wake);
+		trace_ghost_agent_wake(e->id, cpu);
 		any = true;
 	}
 	if (any)
@@ -175,9 +177,19 @@ static void ghost_wake_agents(struct ghost_enclave *e, struct ghost_queue *q)
 static void ghost_emit_to(struct ghost_enclave *e, struct ghost_queue *q,
 			  const void *msg, u16 len, bool quiet)
 {
-	if (!q || e->dead)
+	u32 overflow;
+	bool wake;
+
+	if (e->dead)
 		return;
-	if (!ghost_queue_push(q, msg, len) && quiet)
+	if (!q) {
+		trace_ghost_msg(e->id, msg, quiet, true);
+		return;
+	}
+	overflow = q->overflow;
+	wake = ghost_queue_push(q, msg, len);
+	trace_ghost_msg(e->id, msg, quiet, q->overflow != overflow);
+	if (!wake && quiet)
 		return;
 	/* Full barrier: pairs with a poller's queueing before its look. */
 	if (wq_has_sleeper(&q->wq))

@@ -10,6 +10,7 @@
 #include <linux/wait_bit.h>
 
 #include "ghost.h"
+#include "ghost_trace.h"
 
 u64 ghost_runtime(struct ghost_thread *gt)
 {
@@ -357,11 +358,16 @@ static void ghost_pin_self(struct ghost_thread *gt)
 void ghost_park(struct ghost_thread *gt)
 {
 	if (!ghost_may_run(gt)) {
+		trace_ghost_park(gt->e->id, task_pid_nr(current), gt->gtid,
+				 raw_smp_processor_id());
 		set_bit(GT_F_PARKED, &gt->flags);
 		smp_mb__after_atomic();
 		wait_event_state(gt->wq, ghost_may_run(gt),
 				 (TASK_KILLABLE | TASK_FREEZABLE));
 		clear_bit(GT_F_PARKED, &gt->flags);
+		trace_ghost_unpark(gt->e->id, task_pid_nr(current), gt->gtid,
+				   READ_ONCE(gt->state) == GT_RUNNING ?
+				   READ_ONCE(gt->cpu) : -1);
 	}
 	ghost_pin_self(gt);
 }

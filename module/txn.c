@@ -14,6 +14,7 @@
 #include <linux/vmalloc.h>
 
 #include "ghost.h"
+#include "ghost_trace.h"
 
 /* A slot's state while the kernel works on it. */
 #define GHOST_TXN_CLAIMED	(-1)
@@ -169,6 +170,7 @@ static bool ghost_commit_slot(struct ghost_enclave *e, int cpu)
 	    GHOST_TXN_READY)
 		return false;
 	status = ghost_commit_one(e, cpu, txn);
+	trace_ghost_commit(e->id, cpu, READ_ONCE(txn->gtid), status);
 	WRITE_ONCE(txn->commit_time, ktime_get_mono_fast_ns());
 	smp_store_release(&txn->state, status);
 	return status == GHOST_TXN_COMPLETE;

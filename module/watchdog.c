@@ -10,6 +10,7 @@
 #include <linux/sched/task.h>
 
 #include "ghost.h"
+#include "ghost_trace.h"
 
 unsigned int ghost_agent_grace_ms = 2000;
 module_param_named(agent_grace_ms, ghost_agent_grace_ms, uint, 0644);
@@ -26,6 +27,7 @@ static void ghost_grace_expired(struct work_struct *work)
 
 	mutex_lock(&ghost_lock);
 	if (!e->dead && !READ_ONCE(e->nr_agents)) {
+		trace_ghost_safety(e->id, 2, 0, ghost_agent_grace_ms);
 		pr_warn("enclave %u: no agent for %u ms; destroying it, its threads return to CFS\n",
 			e->id, ghost_agent_grace_ms);
 		ghost_enclave_destroy(e, NULL);
@@ -36,14 +38,17 @@ static void ghost_grace_expired(struct work_struct *work)
 /* Called when the last agent left; any context. */
 void ghost_agent_lost(struct ghost_enclave *e)
 {
-	if (!READ_ONCE(e->dead))
-		mod_delayed_work(ghost_wq, &e->grace_work,
-				 msecs_to_jiffies(ghost_agent_grace_ms));
+	if (READ_ONCE(e->dead))
+		return;
+	trace_ghost_safety(e->id, 0, 0, ghost_agent_grace_ms);
+	mod_delayed_work(ghost_wq, &e->grace_work,
+			 msecs_to_jiffies(ghost_agent_grace_ms));
 }
 
 void ghost_agent_found(struct ghost_enclave *e)
 {
-	cancel_delayed_work(&e->grace_work);
+	if (cancel_delayed_work(&e->grace_work))
+		trace_ghost_safety(e->id, 1, 0, 0);
 }
 
 static void ghost_watchdog(struct work_struct *work)
@@ -81,6 +86,8 @@ static void ghost_watchdog(struct work_struct *work)
 	get_task_comm(comm, late);
 	mutex_lock(&ghost_lock);
 	if (!e->dead) {
+		trace_ghost_safety(e->id, 3, task_pid_nr(late),
+				   jiffies64_to_msecs(waited));
 		pr_warn("enclave %u: thread %d (%s) runnable for %llu ms without being scheduled (runnable_timeout %u ms); destroying the enclave\n",
 			e->id, task_pid_nr(late), comm, jiffies64_to_msecs(waited),
 			e->runnable_timeout_ms);

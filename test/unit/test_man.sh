@@ -398,6 +398,27 @@ test_module_params()
 	return $rc
 }
 
+# Every tracepoint of the module, in ghost.7 and in the README.
+test_tracepoints()
+{
+	local events name rc=0
+
+	events=$(grep -ohE '^(TRACE_EVENT|DEFINE_EVENT)\(([a-z_]+, )?ghost_[a-z_]+' \
+		module/ghost_trace.h | sed 's/.*[(, ]//')
+	[[ -n $events ]] || { echo "no tracepoints found"; return 1; }
+	for name in $events; do
+		section ghost.7 TRACEPOINTS | grep -qE "^ +(ghost_[a-z_]+, )?$name(,|$)" || {
+			echo "ghost.7 does not document tracepoint $name"
+			rc=1
+		}
+		grep -q "\`$name\`" README.md || {
+			echo "README.md does not list tracepoint $name"
+			rc=1
+		}
+	done
+	return $rc
+}
+
 # Every shipped policy, and every option its init knows.
 test_policies()
 {
@@ -542,6 +563,7 @@ st_run message_types test_uapi_names ghost.7 ghost_msg_type GHOST_MSG_ tag
 st_run txn_states test_uapi_names ghost.7 ghost_txn_state GHOST_TXN_ word
 st_run ioctls test_ioctls
 st_run module_params test_module_params
+st_run tracepoints test_tracepoints
 st_run policies test_policies
 st_run policy_abi test_policy_abi
 st_run policy_helpers test_policy_helpers

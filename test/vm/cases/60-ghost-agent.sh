@@ -11,15 +11,6 @@
 # The runnable watchdog is turned off in these tests: they are about the
 # agent, and a slow emulated CPU may leave a thread waiting for long.
 
-# simple_exp_in ID ARGS...: simple_exp inside enclave ID; must pass.
-simple_exp_in()
-{
-	local id=$1
-
-	shift
-	ghostctl run "$id" -- simple_exp "$@" >simple_exp.log 2>&1 ||
-		fail "simple_exp failed: $(grep -v ': pass' simple_exp.log | tail -3)"
-}
 
 test_fifo_per_cpu_runs_simple_exp()
 {

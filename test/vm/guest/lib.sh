@@ -205,6 +205,16 @@ stop_agent()
 	[ "$rc" -eq 0 ] || fail "ghost-agent exited $rc after SIGINT"
 }
 
+# simple_exp_in ID ARGS...: simple_exp inside enclave ID; must pass.
+simple_exp_in()
+{
+	local id=$1
+
+	shift
+	ghostctl run "$id" -- simple_exp "$@" >simple_exp.log 2>&1 ||
+		fail "simple_exp failed: $(grep -v ': pass' simple_exp.log | tail -3)"
+}
+
 # A loaded ghost with no enclave left over, and every CPU online (a
 # hotplug test that failed half-way may have left one offline).
 clean_ghost()
