@@ -89,6 +89,8 @@ struct stats {
 	atomic_uint_fast64_t rediscover_failed;	/* DISCOVERs that failed */
 	atomic_uint_fast64_t routes;	/* threads moved to another queue */
 	atomic_uint_fast64_t dispatched;	/* CPUs fed by GHOST_IOC_DISPATCH */
+	/* Requests a policy made: ghost_policy_run() and _dl_push() taken. */
+	atomic_uint_fast64_t decisions;
 };
 
 struct rt {

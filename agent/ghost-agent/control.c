@@ -61,8 +61,8 @@ static char sock_path[108];
 
 /* Rates over the last sampling interval (control_sample()). */
 static struct {
-	uint64_t t, msgs, commits;
-	double msgs_rate, commits_rate;
+	uint64_t t, msgs, commits, decisions;
+	double msgs_rate, commits_rate, decisions_rate;
 } rate;
 
 /* A reply, in a buffer that grows up to REPLY_MAX bytes (and a NUL). */
@@ -234,6 +234,7 @@ void control_sample(struct rt *rt)
 	uint64_t now = rt_now_ns();
 	uint64_t msgs = atomic_load(&rt->st.msgs);
 	uint64_t commits = atomic_load(&rt->st.commits);
+	uint64_t decisions = atomic_load(&rt->st.decisions);
 	double dt;
 
 	if (rate.t) {
@@ -242,10 +243,12 @@ void control_sample(struct rt *rt)
 			return;
 		rate.msgs_rate = (msgs - rate.msgs) / dt;
 		rate.commits_rate = (commits - rate.commits) / dt;
+		rate.decisions_rate = (decisions - rate.decisions) / dt;
 	}
 	rate.t = now;
 	rate.msgs = msgs;
 	rate.commits = commits;
+	rate.decisions = decisions;
 }
 
 static void do_status(struct rt *rt, struct reply *r)
@@ -273,9 +276,12 @@ static void do_status(struct rt *rt, struct reply *r)
 
 	put(r, "msgs_per_s %.0f\n", rate.msgs_rate);
 	put(r, "commits_per_s %.0f\n", rate.commits_rate);
+	put(r, "decisions_per_s %.0f\n", rate.decisions_rate);
 	put(r, "msgs %llu\n", (unsigned long long)atomic_load(&rt->st.msgs));
 	put(r, "commits %llu\n",
 	    (unsigned long long)atomic_load(&rt->st.commits));
+	put(r, "decisions %llu\n",
+	    (unsigned long long)atomic_load(&rt->st.decisions));
 	put(r, "rounds %llu\n", (unsigned long long)atomic_load(&rt->st.rounds));
 	put(r, "routes %llu\n", (unsigned long long)atomic_load(&rt->st.routes));
 	put(r, "dispatch_lists %s\n",

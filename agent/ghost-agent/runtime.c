@@ -95,6 +95,7 @@ static int host_run(struct ghost_policy_ctx *ctx, int cpu, __u64 gtid,
 	rt->pending_gtid[cpu] = gtid;
 	rt->pending_barrier[cpu] = barrier;
 	rt->nr_pending++;
+	atomic_fetch_add(&rt->st.decisions, 1);
 	return 0;
 }
 
@@ -120,8 +121,10 @@ static int host_dl_push(struct ghost_policy_ctx *ctx, int cpu, __u64 gtid,
 	if (!policy_cpu(ctx, cpu))
 		return -EINVAL;
 	ret = ghost_dispatch_push(&rt->enc, cpu, gtid, barrier);
-	if (!ret)
+	if (!ret) {
 		ghost_cpuset_set(&rt->dl_pushed, cpu);
+		atomic_fetch_add(&rt->st.decisions, 1);
+	}
 	return ret;
 }
 

@@ -383,4 +383,5 @@ EXIT_STATUS_TEXT
 "                threads:   9\n"
 "                messages:  2310/s, 48211 total\n"
 "                commits:   1150/s, 24003 total\n"
+"                decisions: 1163/s, 24290 total\n"
 "                failures:  target_stale 12\n";

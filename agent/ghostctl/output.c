@@ -313,6 +313,10 @@ void ghostctl_print_status(FILE *f, const char *reply, int json)
 	fprintf(f, "  commits:   %s/s, %s total\n",
 		kv(reply, "commits_per_s", a, sizeof(a), "?"),
 		kv(reply, "commits", b, sizeof(b), "?"));
+	/* An older agent does not count them. */
+	if (!ghost_kv_get(reply, "decisions_per_s", a, sizeof(a)))
+		fprintf(f, "  decisions: %s/s, %s total\n", a,
+			kv(reply, "decisions", b, sizeof(b), "?"));
 	fputs("  failures:  ", f);
 	print_failures(f, reply);
 	if (strcmp(kv(reply, "overflow", a, sizeof(a), "0"), "0"))

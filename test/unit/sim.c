@@ -141,6 +141,9 @@ static void sim_host_error(struct ghost_policy_ctx *ctx, const char *reason)
 	sim_of(ctx)->failed = 1;
 }
 
+static int sim_host_task_allowed(struct ghost_policy_ctx *ctx, __u64 gtid,
+				 int cpu);
+
 static const struct ghost_policy_host sim_host = {
 	.run		= sim_host_run,
 	.now_ns		= sim_host_now,
@@ -151,6 +154,7 @@ static const struct ghost_policy_host sim_host = {
 	.dl_outstanding	= sim_host_dl_outstanding,
 	.dl_set_flags	= sim_host_dl_set_flags,
 	.dl_entries	= sim_host_dl_entries,
+	.task_allowed	= sim_host_task_allowed,
 };
 
 /* As ghost-agent's rt_apply_dispatch() when a policy is installed. */
@@ -618,6 +622,8 @@ int sim_is_listed(const struct sim *s, int i)
 	return 0;
 }
 
+static int sim_allowed(const struct sim *s, int i, int cpu);
+
 /* The module's commit of one slot. */
 static int commit_one(struct sim *s, int cpu, __u64 gtid, __u32 barrier)
 {
@@ -645,6 +651,10 @@ static int commit_one(struct sim *s, int cpu, __u64 gtid, __u32 barrier)
 		return GHOST_TXN_TARGET_ONCPU;
 	if (s->t[i].state != SIM_RUNNABLE)
 		return GHOST_TXN_TARGET_NOT_RUNNABLE;
+	if (!sim_allowed(s, i, cpu)) {
+		s->nr_not_allowed++;
+		return GHOST_TXN_CPU_NOT_ALLOWED;
+	}
 	/* A decision taken twice: by a list entry and by this commit. */
 	if (sim_is_listed(s, i))
 		s->double_decisions++;
@@ -865,4 +875,105 @@ int sim_swap_rediscover(struct sim *s, const char *name,
 			const char *const opts[])
 {
 	return swap(s, name, opts, 1);
+}
+
+/* ------------------------------------------------------------------ */
+/* Affinity and host calls (see sim.h)                                 */
+/* ------------------------------------------------------------------ */
+
+static int sim_allowed(const struct sim *s, int i, int cpu)
+{
+	return !s->allowed[i] || (s->allowed[i] >> cpu) & 1;
+}
+
+static int sim_host_task_allowed(struct ghost_policy_ctx *ctx, __u64 gtid,
+				 int cpu)
+{
+	struct sim *s = sim_of(ctx);
+	int i = find_gtid(s, gtid);
+
+	return i < 0 || cpu < 0 || cpu >= SIM_MAX_CPUS || sim_allowed(s, i, cpu);
+}
+
+void sim_set_affinity(struct sim *s, int i, unsigned int mask)
+{
+	ck_assert(s->t[i].state != SIM_GONE);
+	s->allowed[i] = mask;
+	s->t[i].barrier++;
+	emit_task(s, i, GHOST_MSG_TASK_AFFINITY_CHANGED, -1);
+	if (s->t[i].state == SIM_RUNNING && !sim_allowed(s, i, s->t[i].cpu))
+		preempt_by_commit(s, i);
+}
+
+/* The host of sim_count_host(): each call counted, then passed on. */
+static int count_run(struct ghost_policy_ctx *ctx, int cpu, __u64 gtid,
+		     __u32 barrier)
+{
+	sim_of(ctx)->host_calls++;
+	return sim_host.run(ctx, cpu, gtid, barrier);
+}
+
+static __u64 count_now(struct ghost_policy_ctx *ctx)
+{
+	sim_of(ctx)->host_calls++;
+	return sim_host.now_ns(ctx);
+}
+
+static int count_task_cpu(struct ghost_policy_ctx *ctx, __u64 gtid)
+{
+	sim_of(ctx)->host_calls++;
+	return sim_host.task_cpu(ctx, gtid);
+}
+
+static int count_dl_push(struct ghost_policy_ctx *ctx, int cpu, __u64 gtid,
+			 __u32 barrier)
+{
+	sim_of(ctx)->host_calls++;
+	return sim_host.dl_push(ctx, cpu, gtid, barrier);
+}
+
+static int count_dl_outstanding(struct ghost_policy_ctx *ctx, int cpu)
+{
+	sim_of(ctx)->host_calls++;
+	return sim_host.dl_outstanding(ctx, cpu);
+}
+
+static int count_dl_set_flags(struct ghost_policy_ctx *ctx, int cpu,
+			      __u32 flags)
+{
+	sim_of(ctx)->host_calls++;
+	return sim_host.dl_set_flags(ctx, cpu, flags);
+}
+
+static int count_dl_entries(struct ghost_policy_ctx *ctx, int cpu,
+			    struct ghost_dispatch_entry *out, int max)
+{
+	sim_of(ctx)->host_calls++;
+	return sim_host.dl_entries(ctx, cpu, out, max);
+}
+
+static int count_task_allowed(struct ghost_policy_ctx *ctx, __u64 gtid,
+			      int cpu)
+{
+	sim_of(ctx)->host_calls++;
+	return sim_host.task_allowed(ctx, gtid, cpu);
+}
+
+static const struct ghost_policy_host count_host = {
+	.run		= count_run,
+	.now_ns		= count_now,
+	.task_cpu	= count_task_cpu,
+	.log		= sim_host_log,
+	.error		= sim_host_error,
+	.dl_push	= count_dl_push,
+	.dl_outstanding	= count_dl_outstanding,
+	.dl_set_flags	= count_dl_set_flags,
+	.dl_entries	= count_dl_entries,
+	.task_allowed	= count_task_allowed,
+};
+
+void sim_count_host(struct sim *s)
+{
+	s->host_calls = 0;
+	s->ctx.host = &count_host;
 }

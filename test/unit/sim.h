@@ -108,6 +108,14 @@ struct sim {
 	int nr_unavail;			/* commits refused: offline */
 	int offline_asks;		/* commits, entries for it then */
 	int offline_runs;		/* threads placed on an offline CPU */
+
+	/*
+	 * Affinity and host calls (sim_set_affinity(), sim_count_host()).
+	 * All zero by default: every thread may run everywhere, as before.
+	 */
+	unsigned int allowed[SIM_MAX_THREADS];	/* CPU bits; 0: every CPU */
+	int nr_not_allowed;		/* commits refused: CPU_NOT_ALLOWED */
+	unsigned long host_calls;	/* host calls, once sim_count_host() */
 };
 
 /*
@@ -182,5 +190,22 @@ int sim_swap(struct sim *s, const char *name, const char *const opts[]);
 /* The same, rediscovering the threads even if state could be handed over. */
 int sim_swap_rediscover(struct sim *s, const char *name,
 			const char *const opts[]);
+
+/*
+ * Affinity and host calls.
+ *
+ * sim_set_affinity() restricts thread @i to the CPUs of @mask (bit n:
+ * CPU n; 0: every CPU) as sched_setaffinity() does: TASK_AFFINITY_CHANGED
+ * under a new barrier, and TASK_PREEMPT if it runs where it may no longer.
+ * The policy's ghost_policy_task_allowed() answers from it, and a commit
+ * elsewhere fails with GHOST_TXN_CPU_NOT_ALLOWED (dispatch list entries
+ * do not model it).
+ *
+ * sim_count_host() counts in s->host_calls every call the policy makes to
+ * its host (run, task_allowed, now, ...) from then on, until a swap: a
+ * deterministic measure of the work of a round.
+ */
+void sim_set_affinity(struct sim *s, int i, unsigned int mask);
+void sim_count_host(struct sim *s);
 
 #endif /* _GHOST_TEST_SIM_H */

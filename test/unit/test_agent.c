@@ -190,6 +190,35 @@ START_TEST(test_status)
 }
 END_TEST
 
+/*
+ * Every request the agent takes from its policy is a decision, and
+ * status shows them: one it refuses (its CPU asked for already) is not.
+ */
+START_TEST(test_decisions_counted)
+{
+	struct ghost_txn txn[2];
+	struct ghost_policy_ctx *ctx = &rt.pol->ctx;
+	const char *r;
+	int fd;
+
+	memset(txn, 0, sizeof(txn));
+	rt.enc.txn = txn;
+	rt.enc.nr_txn = 2;
+	ck_assert_int_eq(rt_host.run(ctx, 1, 0x1234, 7), 0);
+	ck_assert_int_eq(rt_host.run(ctx, 1, 0x1235, 7), -EBUSY);
+	ck_assert_int_eq(rt_host.run(ctx, 0, GHOST_NULL_GTID, 0), 0);
+	ck_assert_int_eq(rt_host.run(ctx, 5, 0x1234, 7), -EINVAL);
+	rt.enc.txn = NULL;
+	rt.enc.nr_txn = 0;
+
+	fd = client_request("status\n");
+	ck_assert_int_lt(serve_until_readable(fd, 1000), 1000);
+	r = reply_of(fd);
+	ck_reply_has(r, "\ndecisions 2\n");
+	ck_reply_has(r, "\ndecisions_per_s ");
+}
+END_TEST
+
 /* A client that is slow to send its request holds nobody off. */
 START_TEST(test_slow_client_holds_off_no_other)
 {
@@ -679,6 +708,7 @@ static Suite *agent_suite(void)
 	tcase_add_checked_fixture(tc, agent_setup, agent_teardown);
 	tcase_set_timeout(tc, 30);
 	tcase_add_test(tc, test_status);
+	tcase_add_test(tc, test_decisions_counted);
 	tcase_add_test(tc, test_slow_client_holds_off_no_other);
 	tcase_add_test(tc, test_incomplete_request_is_dropped);
 	tcase_add_test(tc, test_signal_with_idle_clients);

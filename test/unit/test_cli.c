@@ -704,8 +704,10 @@ static const char status_reply[] =
 	"threads 9\n"
 	"msgs_per_s 2310\n"
 	"commits_per_s 1150\n"
+	"decisions_per_s 1163\n"
 	"msgs 48211\n"
 	"commits 24003\n"
+	"decisions 24290\n"
 	"overflow 0\n"
 	"swaps 1\n"
 	"last_swap_blackout_us 85\n"
@@ -728,6 +730,7 @@ START_TEST(test_print_status)
 		"  threads:   9\n"
 		"  messages:  2310/s, 48211 total\n"
 		"  commits:   1150/s, 24003 total\n"
+		"  decisions: 1163/s, 24290 total\n"
 		"  failures:  target_stale 12\n"
 		"  swaps:     1, last: blackout 85 us, hand-over by export\n");
 	free(out);
@@ -740,10 +743,20 @@ START_TEST(test_print_status)
 		"\"policy_path\":\"/x/fifo_centralized.so\","
 		"\"model\":\"centralized\",\"cpus\":\"0-3\",\"global_cpu\":0,"
 		"\"agents\":1,\"threads\":9,\"msgs_per_s\":2310,"
-		"\"commits_per_s\":1150,\"msgs\":48211,\"commits\":24003,"
+		"\"commits_per_s\":1150,\"decisions_per_s\":1163,"
+		"\"msgs\":48211,\"commits\":24003,\"decisions\":24290,"
 		"\"overflow\":0,\"swaps\":1,\"last_swap_blackout_us\":85,"
 		"\"last_swap_handover\":\"export\",\"opts\":[\"slice_us=500\"],"
 		"\"failures\":{\"target_stale\":12,\"cpu_unavail\":0}}\n");
+	free(out);
+
+	/* An agent that does not count decisions: no line for them. */
+	f = open_memstream(&out, &len);
+	ghostctl_print_status(f, "status ok\npolicy fifo_per_cpu\n"
+			      "commits_per_s 3\ncommits 9\n", 0);
+	fclose(f);
+	ck_assert_ptr_nonnull(strstr(out, "  commits:   3/s, 9 total\n"));
+	ck_assert_ptr_null(strstr(out, "decisions"));
 	free(out);
 }
 END_TEST

@@ -434,9 +434,11 @@ test_policies()
 		}
 		for opt in $(sed -n '/known\[\] = {/,/NULL/p' "policies/$name.c" |
 			     grep -oE '"[a-z_]+"' | tr -d '"'); do
-			# The policy's tag, then the option's before the next.
+			# The policy's tag (alone on its line, or before
+			# its text when it is short), then the option's
+			# before the next.
 			awk -v p="$name" '
-				$0 ~ "^ +" p "$" { on = 1; next }
+				$0 ~ "^ +" p "(  |$)" { on = 1; next }
 				on && /^ {7}[a-z]/ { exit }
 				on { print }' <<<"$policies" | has_tag "$opt" || {
 				echo "ghost.7 does not document option $opt of $name"

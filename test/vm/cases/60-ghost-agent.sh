@@ -3,10 +3,12 @@
 #
 # Description: the agent runtime end to end.  ghost-agent with each
 # policy schedules simple_exp; a hot swap in the middle of a run keeps
-# every thread; a second agent process takes over; an agent killed with
-# -9 is replaced within the grace period, or, once it has passed, leaves
-# every thread as it was and a new agent starts afresh; SIGINT gives the
-# threads back to the normal scheduler; ghostctl status and task commands.
+# every thread (fifo_per_cpu to fifo_centralized and back, sol to
+# fifo_centralized and back); a second agent process takes over; an
+# agent killed with -9 is replaced within the grace period, or, once it
+# has passed, leaves every thread as it was and a new agent starts
+# afresh; SIGINT gives the threads back to the normal scheduler; ghostctl
+# status and task commands.
 #
 # The runnable watchdog is turned off in these tests: they are about the
 # agent, and a slow emulated CPU may leave a thread waiting for long.
@@ -63,6 +65,48 @@ test_fifo_centralized_runs_simple_exp()
 	simple_exp_in 1
 	ghostctl status 1 >status.txt || fail "ghostctl status failed"
 	grep -q 'global CPU 0' status.txt || fail "status: $(cat status.txt)"
+	stop_agent "$AGENT_PID"
+}
+
+test_sol_runs_simple_exp()
+{
+	local decisions
+
+	clean_ghost
+	start_agent a --cpus 0-3 --policy sol --opt lookahead=16
+	no_watchdog 1
+	simple_exp_in 1
+	ghostctl status 1 >status.txt || fail "ghostctl status failed"
+	grep -q 'policy sol (centralized)' status.txt ||
+		fail "status: $(cat status.txt)"
+	grep -q 'global CPU 0' status.txt || fail "status: $(cat status.txt)"
+	# simple_exp's threads got their CPUs by sol's decisions.
+	decisions=$(sed -n 's|^  decisions: [0-9]*/s, \([0-9]*\) total$|\1|p' \
+		status.txt)
+	[ "${decisions:-0}" -gt 0 ] || fail "no decisions: $(cat status.txt)"
+	stop_agent "$AGENT_PID"
+}
+
+# sol and fifo_centralized hand the same FIFO state over, both ways.
+test_swap_between_sol_and_fifo_centralized()
+{
+	local sp
+
+	clean_ghost
+	start_agent a --cpus 0-3 --policy sol
+	no_watchdog 1
+	ghostctl run 1 -- simple_exp -n 2 >simple_exp.log 2>&1 &
+	sp=$!
+	sleep 2
+	ghostctl policy swap 1 fifo_centralized >swap1.txt ||
+		fail "swap to fifo_centralized failed"
+	grep -q 'policy fifo_centralized (centralized), hand-over by export' \
+		swap1.txt || fail "swap: $(cat swap1.txt)"
+	sleep 2
+	ghostctl policy swap 1 sol >swap2.txt || fail "swap to sol failed"
+	grep -q 'policy sol (centralized), hand-over by export' swap2.txt ||
+		fail "swap: $(cat swap2.txt)"
+	wait "$sp" || fail "simple_exp failed: $(grep -v ': pass' simple_exp.log)"
 	stop_agent "$AGENT_PID"
 }
 

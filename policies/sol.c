@@ -1,0 +1,621 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * sol: "speed of light", a centralized FIFO built for decisions per second.
+ *
+ * A single agent thread on the global CPU (GHOST_POLICY_CENTRALIZED)
+ * drains every message and, on each iteration, gives each idle CPU of the
+ * enclave the thread at the head of one global runqueue, in one group
+ * commit.  The global CPU never runs a thread.  There is no time slice: a
+ * thread runs until it blocks, yields or is preempted.  Threads that wake
+ * up or yield join the back of the line; preempted threads the front.
+ *
+ * What makes it fast is what it does not do.  Idle CPUs are kept on a
+ * list of their own, so a round walks only the CPUs it can fill and stops
+ * as soon as the runqueue is empty; blocked threads are on no list at
+ * all; every message is O(1) (a hash lookup and list moves).  A round
+ * asks for at most one thread per idle CPU and does nothing per thread
+ * beyond that.  A thread that may not run on an idle CPU (its affinity)
+ * is passed over, but a CPU looks at no more than lookahead threads from
+ * the head, so a long line of such threads costs a bounded amount per
+ * round.  It uses no dispatch lists: every placement is one commit.
+ *
+ * When it is good: measuring or needing the most scheduling decisions
+ * per second one agent can make (many short-lived runnable threads, a
+ * global queue with no head-of-line blocking across CPUs).
+ *
+ * Known problems: the global CPU is spent on the agent; no fairness
+ * beyond FIFO (a thread that never blocks or yields keeps its CPU);
+ * threads migrate freely; a thread that may run only on a busy CPU waits
+ * there while others behind it run, and one further back than lookahead
+ * from the head waits until the line moves.  ghOSt's SOL also submits
+ * its commits asynchronously and reaps them in later iterations; the
+ * agent here commits each round synchronously (GHOST_IOC_COMMIT returns
+ * with every outcome), so sol's outcomes come back in the same round.
+ *
+ * Options: max_tasks=N (8192), lookahead=N (threads a CPU looks at past
+ * the head for one it may run, 1..4096, default 32).
+ *
+ * Hot swap: it hands over and takes the state of the FIFO policies
+ * ("ghost-fifo-v1", fifo_state.h): the same one line, in the same order.
+ */
+#include <errno.h>
+#include <stdlib.h>
+
+#include <ghost/policy.h>
+#include <ghost/policy_util.h>
+
+#include "fifo_state.h"
+
+#define SOL_MAX_TASKS		8192
+#define SOL_LOOKAHEAD		32
+#define SOL_MAX_LOOKAHEAD	4096
+
+enum sol_task_state {
+	SOL_BLOCKED,
+	SOL_QUEUED,
+	SOL_COMMITTING,
+	SOL_ONCPU,
+};
+
+struct sol_task {
+	struct gp_list node;	/* in sol->rq while SOL_QUEUED */
+	__u64 gtid;
+	__u32 barrier;
+	int state;		/* enum sol_task_state */
+	int cpu;		/* SOL_COMMITTING/ONCPU: where, else -1 */
+	__s64 order;		/* place in line, for the hand-over */
+};
+
+struct sol_cpu {
+	struct gp_list idle_node;	/* in sol->idle while it may take one */
+	struct sol_task *cur;	/* committing or running here */
+	int served;		/* in ctx->cpus: threads may run here */
+	int offline;		/* hotplug took it: run nothing there */
+	int idling;		/* a commit of nothing is pending (global CPU) */
+};
+
+struct sol {
+	struct gp_pool pool;
+	struct gp_table tasks;
+	struct gp_list rq;	/* the one line */
+	struct gp_list idle;	/* CPUs to fill, longest idle first */
+	struct sol_cpu *cpu;
+	int nr_cpu_ids;
+	int lookahead;
+	__s64 back, front;	/* order keys of the line's ends */
+};
+
+static struct sol *sol_of(struct ghost_policy_ctx *ctx)
+{
+	return ctx->priv;
+}
+
+static struct sol_cpu *sol_cpu(struct sol *f, int cpu)
+{
+	if (cpu < 0 || cpu >= f->nr_cpu_ids)
+		return NULL;
+	return &f->cpu[cpu];
+}
+
+/* Keep @c on the idle list exactly while it is served, up and empty. */
+static void sol_cpu_update(struct sol *f, struct sol_cpu *c)
+{
+	int idle = c->served && !c->offline && !c->cur;
+
+	if (idle && !gp_list_linked(&c->idle_node))
+		gp_list_add_tail(&f->idle, &c->idle_node);
+	else if (!idle && gp_list_linked(&c->idle_node))
+		gp_list_del(&c->idle_node);
+}
+
+static void sol_cpu_set(struct sol *f, struct sol_cpu *c, struct sol_task *t)
+{
+	c->cur = t;
+	sol_cpu_update(f, c);
+}
+
+static struct sol_task *sol_find(struct ghost_policy_ctx *ctx, __u64 gtid)
+{
+	return gp_table_find(&sol_of(ctx)->tasks, gtid);
+}
+
+/* Take @t off the line and off its CPU. */
+static void sol_detach(struct ghost_policy_ctx *ctx, struct sol_task *t)
+{
+	struct sol *f = sol_of(ctx);
+	struct sol_cpu *c = sol_cpu(f, t->cpu);
+
+	if (gp_list_linked(&t->node))
+		gp_list_del(&t->node);
+	if (c && c->cur == t)
+		sol_cpu_set(f, c, NULL);
+	t->cpu = -1;
+}
+
+static void sol_enqueue(struct ghost_policy_ctx *ctx, struct sol_task *t,
+			int front)
+{
+	struct sol *f = sol_of(ctx);
+
+	sol_detach(ctx, t);
+	if (front) {
+		t->order = --f->front;
+		gp_list_add_head(&f->rq, &t->node);
+	} else {
+		t->order = ++f->back;
+		gp_list_add_tail(&f->rq, &t->node);
+	}
+	t->state = SOL_QUEUED;
+}
+
+/* The kernel has @t on @cpu: track it there (even the global CPU). */
+static void sol_set_oncpu(struct ghost_policy_ctx *ctx, struct sol_task *t,
+			  int cpu)
+{
+	struct sol *f = sol_of(ctx);
+	struct sol_cpu *c = sol_cpu(f, cpu);
+
+	sol_detach(ctx, t);
+	t->state = SOL_ONCPU;
+	t->cpu = cpu;
+	if (c)
+		sol_cpu_set(f, c, t);
+}
+
+static struct sol_task *sol_alloc(struct ghost_policy_ctx *ctx, __u64 gtid,
+				  __u32 barrier)
+{
+	struct sol *f = sol_of(ctx);
+	struct sol_task *t = gp_pool_get(&f->pool);
+
+	if (!t) {
+		ghost_policy_log(ctx, "sol: no room for thread %llx (max_tasks)",
+				 (unsigned long long)gtid);
+		return NULL;
+	}
+	gp_list_init(&t->node);
+	t->gtid = gtid;
+	t->barrier = barrier;
+	t->cpu = -1;
+	t->state = SOL_BLOCKED;
+	gp_table_insert(&f->tasks, gtid, t);
+	return t;
+}
+
+static void sol_forget(struct ghost_policy_ctx *ctx, struct sol_task *t)
+{
+	struct sol *f = sol_of(ctx);
+
+	sol_detach(ctx, t);
+	gp_table_remove(&f->tasks, t->gtid);
+	gp_pool_put(&f->pool, t);
+}
+
+static void sol_task_new(struct ghost_policy_ctx *ctx,
+			 const struct ghost_msg *m,
+			 const struct ghost_msg_task_new *p)
+{
+	struct sol_task *t = sol_find(ctx, p->gtid);
+	int cpu;
+
+	/* Known already (a rediscovery): start over from what it says. */
+	if (t)
+		sol_forget(ctx, t);
+	t = sol_alloc(ctx, p->gtid, m->seqnum);
+	if (!t)
+		return;
+	if (p->runnable) {
+		sol_enqueue(ctx, t, 0);
+		return;
+	}
+	cpu = ghost_policy_task_cpu(ctx, p->gtid);
+	if (cpu >= 0)
+		sol_set_oncpu(ctx, t, cpu);
+}
+
+static void sol_task_wakeup(struct ghost_policy_ctx *ctx,
+			    const struct ghost_msg *m,
+			    const struct ghost_msg_task_wakeup *p)
+{
+	struct sol_task *t = sol_find(ctx, p->gtid);
+
+	if (!t)
+		return;
+	t->barrier = m->seqnum;
+	sol_enqueue(ctx, t, 0);
+}
+
+static void sol_task_blocked(struct ghost_policy_ctx *ctx,
+			     const struct ghost_msg *m,
+			     const struct ghost_msg_task *p)
+{
+	struct sol_task *t = sol_find(ctx, p->gtid);
+
+	if (!t)
+		return;
+	t->barrier = m->seqnum;
+	sol_detach(ctx, t);
+	t->state = SOL_BLOCKED;
+}
+
+/* It lost its CPU through no choice of its own: it keeps its turn. */
+static void sol_task_preempt(struct ghost_policy_ctx *ctx,
+			     const struct ghost_msg *m,
+			     const struct ghost_msg_task *p)
+{
+	struct sol_task *t = sol_find(ctx, p->gtid);
+
+	if (!t)
+		return;
+	t->barrier = m->seqnum;
+	sol_enqueue(ctx, t, 1);
+}
+
+static void sol_task_yield(struct ghost_policy_ctx *ctx,
+			   const struct ghost_msg *m,
+			   const struct ghost_msg_task *p)
+{
+	struct sol_task *t = sol_find(ctx, p->gtid);
+
+	if (!t)
+		return;
+	t->barrier = m->seqnum;
+	sol_enqueue(ctx, t, 0);
+}
+
+static void sol_task_gone(struct ghost_policy_ctx *ctx,
+			  const struct ghost_msg *m,
+			  const struct ghost_msg_task *p)
+{
+	struct sol_task *t = sol_find(ctx, p->gtid);
+
+	if (t)
+		sol_forget(ctx, t);
+}
+
+/* Affinity, TASK_ON_CPU: only the barrier moves. */
+static void sol_task_barrier(struct ghost_policy_ctx *ctx,
+			     const struct ghost_msg *m,
+			     const struct ghost_msg_task *p)
+{
+	struct sol_task *t = sol_find(ctx, p->gtid);
+
+	if (t)
+		t->barrier = m->seqnum;
+}
+
+/* FIFO ignores nice; only the barrier moves. */
+static void sol_task_priority(struct ghost_policy_ctx *ctx,
+			      const struct ghost_msg *m,
+			      const struct ghost_msg_task_priority *p)
+{
+	struct sol_task *t = sol_find(ctx, p->gtid);
+
+	if (t)
+		t->barrier = m->seqnum;
+}
+
+/*
+ * sol lists nothing, but the policy before it (hot swap) may have: the
+ * module ran @p->gtid from @p->cpu's list, so it is that CPU's thread.
+ */
+static void sol_task_latched(struct ghost_policy_ctx *ctx,
+			     const struct ghost_msg *m,
+			     const struct ghost_msg_task *p)
+{
+	struct sol_task *t = sol_find(ctx, p->gtid);
+
+	if (!t)
+		t = sol_alloc(ctx, p->gtid, m->seqnum);
+	if (!t)
+		return;
+	t->barrier = m->seqnum;
+	sol_set_oncpu(ctx, t, p->cpu);
+}
+
+/*
+ * The first of at most lookahead threads from the head that may run on
+ * @cpu, or NULL.
+ */
+static struct sol_task *sol_pick(struct ghost_policy_ctx *ctx, int cpu)
+{
+	struct sol *f = sol_of(ctx);
+	struct gp_list *pos;
+	struct sol_task *t;
+	int n = 0;
+
+	gp_list_for_each(pos, &f->rq) {
+		if (n++ == f->lookahead)
+			break;
+		t = gp_container_of(pos, struct sol_task, node);
+		if (ghost_policy_task_allowed(ctx, t->gtid, cpu))
+			return t;
+	}
+	return NULL;
+}
+
+static void sol_schedule(struct ghost_policy_ctx *ctx, int unused)
+{
+	struct sol *f = sol_of(ctx);
+	struct sol_cpu *g = sol_cpu(f, ctx->global_cpu), *c;
+	struct gp_list *pos, *next;
+	struct sol_task *t;
+	int cpu;
+
+	/* A thread left on the agent's CPU (hand-over): send it away. */
+	if (g && g->cur && !g->idling &&
+	    !ghost_policy_run(ctx, ctx->global_cpu, GHOST_NULL_GTID, 0))
+		g->idling = 1;
+
+	for (pos = f->idle.next; pos != &f->idle && !gp_list_empty(&f->rq);
+	     pos = next) {
+		next = pos->next;
+		c = gp_container_of(pos, struct sol_cpu, idle_node);
+		cpu = c - f->cpu;
+		t = sol_pick(ctx, cpu);
+		if (!t || ghost_policy_run(ctx, cpu, t->gtid, t->barrier))
+			continue;
+		gp_list_del(&t->node);
+		t->state = SOL_COMMITTING;
+		t->cpu = cpu;
+		sol_cpu_set(f, c, t);
+	}
+}
+
+static void sol_commit_failed(struct ghost_policy_ctx *ctx,
+			      struct sol_task *t, int state)
+{
+	int where;
+
+	switch (state) {
+	case GHOST_TXN_INVALID_TARGET:
+	case GHOST_TXN_TARGET_NOT_RUNNABLE:
+		/* Not ours to run, or asleep: its message is on the way. */
+		t->state = SOL_BLOCKED;
+		break;
+	case GHOST_TXN_TARGET_ONCPU:
+		where = ghost_policy_task_cpu(ctx, t->gtid);
+		if (where >= 0) {
+			sol_set_oncpu(ctx, t, where);
+			break;
+		}
+		/* fall through */
+	default:
+		/*
+		 * Stale, CPU away or not allowed, aborted, not found: it keeps
+		 * its turn; a thread that died is forgotten at its TASK_DEAD.
+		 */
+		sol_enqueue(ctx, t, 1);
+		break;
+	}
+}
+
+static void sol_commit_done(struct ghost_policy_ctx *ctx, int cpu,
+			    __u64 gtid, int state)
+{
+	struct sol *f = sol_of(ctx);
+	struct sol_cpu *c = sol_cpu(f, cpu);
+	struct sol_task *t;
+
+	if (!c)
+		return;
+	if (gtid == GHOST_NULL_GTID) {
+		/* The thread there gets TASK_PREEMPT and rejoins the line. */
+		c->idling = 0;
+		if (state == GHOST_TXN_COMPLETE)
+			sol_cpu_set(f, c, NULL);
+		return;
+	}
+	t = sol_find(ctx, gtid);
+	if (!t || t->state != SOL_COMMITTING || t->cpu != cpu)
+		return;
+	if (state == GHOST_TXN_COMPLETE) {
+		t->state = SOL_ONCPU;
+		return;
+	}
+	/* Whatever ran there still does: nothing, as sol saw it. */
+	sol_detach(ctx, t);
+	sol_commit_failed(ctx, t, state);
+}
+
+/*
+ * Hotplug took @p->cpu away or gave it back.  Its thread, if any, comes
+ * back with TASK_PREEMPT; nothing is committed there meanwhile.
+ */
+static void sol_cpu_hotplug(struct ghost_policy_ctx *ctx, int cpu,
+			    int offline)
+{
+	struct sol *f = sol_of(ctx);
+	struct sol_cpu *c = sol_cpu(f, cpu);
+
+	if (!c)
+		return;
+	c->offline = offline;
+	sol_cpu_update(f, c);
+}
+
+static void sol_cpu_offline(struct ghost_policy_ctx *ctx,
+			    const struct ghost_msg *m,
+			    const struct ghost_msg_cpu *p)
+{
+	sol_cpu_hotplug(ctx, p->cpu, 1);
+}
+
+static void sol_cpu_online(struct ghost_policy_ctx *ctx,
+			   const struct ghost_msg *m,
+			   const struct ghost_msg_cpu *p)
+{
+	sol_cpu_hotplug(ctx, p->cpu, 0);
+}
+
+static void sol_describe(const void *task, struct fifo_state_task *rec)
+{
+	const struct sol_task *t = task;
+
+	rec->gtid = t->gtid;
+	rec->barrier = t->barrier;
+	rec->cpu = t->cpu;
+	rec->order = t->order;
+	if (t->state == SOL_ONCPU)
+		rec->kind = FIFO_STATE_ONCPU;
+	else if (t->state == SOL_BLOCKED)
+		rec->kind = FIFO_STATE_BLOCKED;
+	else
+		rec->kind = FIFO_STATE_QUEUED;
+}
+
+static long sol_export(struct ghost_policy_ctx *ctx, void *buf, size_t len)
+{
+	return fifo_state_export(&sol_of(ctx)->tasks, buf, len, sol_describe);
+}
+
+static int sol_import_add(struct ghost_policy_ctx *ctx,
+			  const struct fifo_state_task *rec)
+{
+	struct sol_task *t = sol_alloc(ctx, rec->gtid, rec->barrier);
+
+	if (!t)
+		return -ENOMEM;
+	if (rec->kind == FIFO_STATE_ONCPU)
+		sol_set_oncpu(ctx, t, rec->cpu);
+	return 0;
+}
+
+static void sol_import_requeue(struct ghost_policy_ctx *ctx,
+			       const struct fifo_state_task *rec)
+{
+	struct sol_task *t = sol_find(ctx, rec->gtid);
+
+	if (t)
+		sol_enqueue(ctx, t, 0);
+}
+
+static int sol_import(struct ghost_policy_ctx *ctx, const void *buf,
+		      size_t len)
+{
+	return fifo_state_import(ctx, buf, len, sol_import_add,
+				 sol_import_requeue);
+}
+
+/* A decimal in @lo..@hi, the whole of @v; 0 or -EINVAL. */
+static int sol_parse_ulong(struct ghost_policy_ctx *ctx, const char *key,
+			   const char *v, unsigned long lo, unsigned long hi,
+			   unsigned long *out)
+{
+	char *end;
+
+	if (!v)
+		return 0;
+	errno = 0;
+	*out = strtoul(v, &end, 10);
+	if (*v < '0' || *v > '9' || *end || errno || *out < lo || *out > hi) {
+		ghost_policy_log(ctx, "sol: %s must be %lu..%lu, not '%s'",
+				 key, lo, hi, v);
+		return -EINVAL;
+	}
+	return 0;
+}
+
+static int sol_parse(struct ghost_policy_ctx *ctx, const char *const opts[],
+		     unsigned long *max, unsigned long *lookahead)
+{
+	static const char *const known[] = {
+		"max_tasks", "lookahead", NULL
+	};
+	const char *bad = ghost_policy_opt_unknown(opts, known);
+
+	if (bad) {
+		ghost_policy_log(ctx, "sol: unknown option '%s' (known: max_tasks, lookahead)",
+				 bad);
+		return -EINVAL;
+	}
+	if (sol_parse_ulong(ctx, "max_tasks", ghost_policy_opt(opts, "max_tasks"),
+			    1, 1000000, max) ||
+	    sol_parse_ulong(ctx, "lookahead", ghost_policy_opt(opts, "lookahead"),
+			    1, SOL_MAX_LOOKAHEAD, lookahead))
+		return -EINVAL;
+	return 0;
+}
+
+static void sol_free(struct sol *f)
+{
+	gp_table_free(&f->tasks);
+	gp_pool_destroy(&f->pool);
+	free(f->cpu);
+	free(f);
+}
+
+static int sol_init(struct ghost_policy_ctx *ctx, const char *const opts[])
+{
+	unsigned long max = SOL_MAX_TASKS, lookahead = SOL_LOOKAHEAD;
+	struct sol *f;
+	int i, cpu, ret;
+
+	ret = sol_parse(ctx, opts, &max, &lookahead);
+	if (ret)
+		return ret;
+	if (ctx->nr_cpus <= 0) {
+		ghost_policy_log(ctx, "sol: no CPU to run threads on besides the global one");
+		return -EINVAL;
+	}
+	f = calloc(1, sizeof(*f));
+	if (!f)
+		return -ENOMEM;
+	f->nr_cpu_ids = ctx->nr_cpu_ids;
+	f->lookahead = lookahead;
+	gp_list_init(&f->rq);
+	gp_list_init(&f->idle);
+	f->cpu = calloc(ctx->nr_cpu_ids, sizeof(*f->cpu));
+	if (!f->cpu || gp_pool_init(&f->pool, sizeof(struct sol_task), max) ||
+	    gp_table_init(&f->tasks, max)) {
+		sol_free(f);
+		return -ENOMEM;
+	}
+	for (cpu = 0; cpu < f->nr_cpu_ids; cpu++)
+		gp_list_init(&f->cpu[cpu].idle_node);
+	/* Every CPU is idle until a message or the hand-over says not. */
+	for (i = 0; i < ctx->nr_cpus; i++) {
+		cpu = ctx->cpus[i];
+		if (cpu < 0 || cpu >= f->nr_cpu_ids || cpu == ctx->global_cpu)
+			continue;
+		f->cpu[cpu].served = 1;
+		sol_cpu_update(f, &f->cpu[cpu]);
+	}
+	/* Every placement is a commit: no dispatch lists. */
+	ctx->dispatch_flags = 0;
+	ctx->priv = f;
+	return 0;
+}
+
+static void sol_fini(struct ghost_policy_ctx *ctx)
+{
+	if (!ctx->priv)
+		return;
+	sol_free(sol_of(ctx));
+	ctx->priv = NULL;
+}
+
+GHOST_POLICY_DEFINE(sol,
+	.model			= GHOST_POLICY_CENTRALIZED,
+	.state_format		= FIFO_STATE_FORMAT,
+	.help			= "max_tasks=N  threads tracked at most (8192)\n"
+				  "lookahead=N  threads a CPU looks at from the head for one it may run (32)\n",
+	.init			= sol_init,
+	.fini			= sol_fini,
+	.task_new		= sol_task_new,
+	.task_wakeup		= sol_task_wakeup,
+	.task_blocked		= sol_task_blocked,
+	.task_preempt		= sol_task_preempt,
+	.task_yield		= sol_task_yield,
+	.task_dead		= sol_task_gone,
+	.task_departed		= sol_task_gone,
+	.task_affinity_changed	= sol_task_barrier,
+	.task_on_cpu		= sol_task_barrier,
+	.task_priority_changed	= sol_task_priority,
+	.task_latched		= sol_task_latched,
+	.cpu_offline		= sol_cpu_offline,
+	.cpu_online		= sol_cpu_online,
+	.schedule		= sol_schedule,
+	.commit_done		= sol_commit_done,
+	.export_state		= sol_export,
+	.import_state		= sol_import);
