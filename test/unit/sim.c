@@ -141,6 +141,9 @@ static void sim_host_error(struct ghost_policy_ctx *ctx, const char *reason)
 	sim_of(ctx)->failed = 1;
 }
 
+static int sim_host_hint(struct ghost_policy_ctx *ctx, __u64 gtid,
+			 struct ghost_app_hint *out);
+
 static const struct ghost_policy_host sim_host = {
 	.run		= sim_host_run,
 	.now_ns		= sim_host_now,
@@ -151,6 +154,7 @@ static const struct ghost_policy_host sim_host = {
 	.dl_outstanding	= sim_host_dl_outstanding,
 	.dl_set_flags	= sim_host_dl_set_flags,
 	.dl_entries	= sim_host_dl_entries,
+	.hint		= sim_host_hint,
 };
 
 /* As ghost-agent's rt_apply_dispatch() when a policy is installed. */
@@ -257,6 +261,7 @@ static void setup_ctx(struct sim *s, int nr_cpus, int global_cpu)
 	ctx->cpus = s->cpus;
 	ctx->cpu_node = s->cpu_node;
 	ctx->host = &sim_host;
+	ctx->host_size = sizeof(sim_host);
 	ctx->host_data = s;
 	ctx->dispatch_flags = s->ops->dispatch_flags;
 }
@@ -865,4 +870,39 @@ int sim_swap_rediscover(struct sim *s, const char *name,
 			const char *const opts[])
 {
 	return swap(s, name, opts, 1);
+}
+
+/* ------------------------------------------------------------------ */
+/* Application hints (ghost_policy_hint())                             */
+/* ------------------------------------------------------------------ */
+
+static int sim_host_hint(struct ghost_policy_ctx *ctx, __u64 gtid,
+			 struct ghost_app_hint *out)
+{
+	struct sim *s = sim_of(ctx);
+	int i;
+
+	s->nr_hint_reads++;
+	for (i = 0; i < s->nr_threads; i++) {
+		if (s->t[i].gtid != gtid || !s->has_hint[i])
+			continue;
+		*out = s->hint[i];
+		return 0;
+	}
+	return -ENOENT;
+}
+
+void sim_set_hint(struct sim *s, int i, __u32 qos, __u32 flags)
+{
+	ck_assert_int_lt(i, s->nr_threads);
+	memset(&s->hint[i], 0, sizeof(s->hint[i]));
+	s->hint[i].qos = qos;
+	s->hint[i].flags = flags;
+	s->has_hint[i] = 1;
+}
+
+void sim_clear_hint(struct sim *s, int i)
+{
+	ck_assert_int_lt(i, s->nr_threads);
+	s->has_hint[i] = 0;
 }

@@ -108,6 +108,11 @@ struct sim {
 	int nr_unavail;			/* commits refused: offline */
 	int offline_asks;		/* commits, entries for it then */
 	int offline_runs;		/* threads placed on an offline CPU */
+
+	/* Application hints: what ghost_policy_hint() returns per thread. */
+	struct ghost_app_hint hint[SIM_MAX_THREADS];
+	int has_hint[SIM_MAX_THREADS];
+	int nr_hint_reads;
 };
 
 /*
@@ -182,5 +187,13 @@ int sim_swap(struct sim *s, const char *name, const char *const opts[]);
 /* The same, rediscovering the threads even if state could be handed over. */
 int sim_swap_rediscover(struct sim *s, const char *name,
 			const char *const opts[]);
+
+/*
+ * Application hints.  Thread @i publishes @qos and GHOST_HINT_F_* @flags
+ * from now on (no deadline, no estimate), or nothing again.  A policy
+ * reads them with ghost_policy_hint() whenever it likes.
+ */
+void sim_set_hint(struct sim *s, int i, __u32 qos, __u32 flags);
+void sim_clear_hint(struct sim *s, int i);
 
 #endif /* _GHOST_TEST_SIM_H */

@@ -11,7 +11,7 @@ CHECK_CFLAGS := $(shell pkg-config --cflags check 2>/dev/null)
 CHECK_LIBS := $(shell pkg-config --libs check 2>/dev/null || echo -lcheck)
 
 UNIT_NAMES := test_abi test_cpulist test_version test_status test_enclave test_cli \
-	      test_hint test_ring test_txn test_dispatch test_task test_policy_loader \
+	      test_hint test_app_hint test_ring test_txn test_dispatch test_task test_policy_loader \
 	      test_fifo_per_cpu test_fifo_centralized test_policy_swap \
 	      test_agent test_man_example
 UNIT_TESTS := $(UNIT_NAMES:%=$(O)/test/unit/%)
