@@ -16,9 +16,10 @@
  * Hints (<ghost/app_hint.h>, read with ghost_policy_hint() on every
  * decision): a thread's class is its hint's qos (0..7); a thread whose
  * hint says IDLE is not given a CPU even if the kernel has it runnable,
- * and one running when its hint turns IDLE is taken off its CPU at the
- * next iteration (ghOSt's deferred unschedule), unless nothing else
- * waits.  A thread without a hint, the case of every thread of an
+ * and one running when its hint turns IDLE gives its CPU to the next
+ * waiting thread at the next iteration, or keeps it until it blocks if
+ * nothing waits (ghOSt's deferred unschedule: an application marks a
+ * worker idle just before it blocks, and may be preempted in between).  A thread without a hint, the case of every thread of an
  * application that publishes none, is class 0 and runnable as the kernel
  * says.  Its class is read again when it is queued and on every
  * iteration while it waits: a change moves it to the tail of its new
@@ -410,8 +411,8 @@ static void sjk_reclass(struct ghost_policy_ctx *ctx)
 
 /*
  * Running threads that used up their slice while a thread of their class
- * or a higher one waits, or whose hint says IDLE, make room: for the
- * next thread in line, or (IDLE, nobody waiting) for nothing.
+ * or a higher one waits, or whose hint says IDLE while any thread waits,
+ * make room for the next thread in line.
  */
 static void sjk_preempt(struct ghost_policy_ctx *ctx, __u64 now)
 {
@@ -430,16 +431,9 @@ static void sjk_preempt(struct ghost_policy_ctx *ctx, __u64 now)
 		if (!idle && now - c->since < f->slice_ns)
 			continue;
 		t = sjk_pick(ctx, cpu, idle ? 0 : qos);
-		if (!t && !idle)
+		if (!t)
 			continue;
 		cur->to_tail = 1;
-		if (!t) {
-			if (ghost_policy_run(ctx, cpu, GHOST_NULL_GTID, 0))
-				cur->to_tail = 0;
-			else
-				c->idling = 1;
-			continue;
-		}
 		c->prev = cur;
 		if (sjk_commit(ctx, c, cpu, t)) {
 			cur->to_tail = 0;

@@ -15,6 +15,8 @@
 #include <sys/mman.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
+#include <sys/vfs.h>
+#include <linux/magic.h>
 
 #include "internal.h"
 
@@ -231,6 +233,7 @@ int ghost_hint_map(int fd, struct ghost_hint_region *r, char *msg,
 		   size_t len)
 {
 	const struct ghost_hint_header *h;
+	struct statfs sfs;
 	struct stat st;
 	size_t size;
 	void *mem;
@@ -238,7 +241,12 @@ int ghost_hint_map(int fd, struct ghost_hint_region *r, char *msg,
 
 	memset(r, 0, sizeof(*r));
 	r->fd = -1;
-	if (fstat(fd, &st) || !S_ISREG(st.st_mode)) {
+	/*
+	 * Plain shmem only: a hugetlb memfd can be sealed too, but reading
+	 * it faults with SIGBUS when the huge page pool runs dry.
+	 */
+	if (fstat(fd, &st) || !S_ISREG(st.st_mode) || fstatfs(fd, &sfs) ||
+	    sfs.f_type != TMPFS_MAGIC) {
 		libghost_msg(msg, len, "not a memfd");
 		return -EBADFD;
 	}

@@ -184,6 +184,21 @@ START_TEST(test_map_refuses)
 	close(p[0]);
 	close(p[1]);
 
+	/* A file, but not in shmem (the test's own binary). */
+	fd = open("/proc/self/exe", O_RDONLY | O_CLOEXEC);
+	ck_assert_int_ge(fd, 0);
+	ck_assert_int_eq(map_fd(fd, msg, sizeof(msg)), -EBADFD);
+	ck_assert_str_eq(msg, "not a memfd");
+	close(fd);
+
+	/* Hugetlb, if the machine lets us make one: SIGBUS when it runs dry. */
+	fd = memfd_create("t", MFD_CLOEXEC | MFD_ALLOW_SEALING | MFD_HUGETLB);
+	if (fd >= 0 && !ftruncate(fd, 2 << 20) &&
+	    !fcntl(fd, F_ADD_SEALS, F_SEAL_SHRINK))
+		ck_assert_int_eq(map_fd(fd, msg, sizeof(msg)), -EBADFD);
+	if (fd >= 0)
+		close(fd);
+
 	/* Not sealed: it could be truncated under the agent. */
 	fd = sealed_memfd(64 + 64, 0);
 	good_header(fd, 1);

@@ -4,7 +4,8 @@
  * with hints set by sim_set_hint().  One FIFO per QoS class, higher
  * classes first, every idle CPU filled in one round; a thread that used
  * its slice while one of its class or higher waits goes to the tail of
- * its class; a thread whose hint says IDLE is left off CPUs; threads
+ * its class; a thread whose hint says IDLE is left off CPUs (once it
+ * blocks, or at once if another thread waits); threads
  * without hints are class 0, runnable as the kernel says.  Hotplug, and
  * hot swaps to and from fifo_centralized, keep every thread.
  */
@@ -225,8 +226,12 @@ START_TEST(test_idle_hint)
 	sim_settle(&s, 10);
 	ck_assert_int_eq(sim_running(&s, 1), b);
 
-	/* Nobody else: the CPU is left idle. */
+	/* Nobody else waits: it keeps its CPU until it blocks. */
 	sim_set_hint(&s, b, 0, GHOST_HINT_F_IDLE);
+	sim_settle(&s, 10);
+	ck_assert_int_eq(sim_running(&s, 1), b);
+	sim_block(&s, b);
+	sim_wakeup(&s, b);
 	sim_settle(&s, 10);
 	ck_assert_int_eq(sim_running(&s, 1), -1);
 	ck_assert_int_eq(s.t[b].state, SIM_RUNNABLE);

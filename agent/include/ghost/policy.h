@@ -17,6 +17,8 @@
  *                              ghost_policy_dl_push()
  *   commit_done(ctx, cpu, ...) the outcome of every ghost_policy_run()
  *   export_state / import_state  hand-over to the next policy (hot swap)
+ *   ghost_policy_hint()        what an application published for one of
+ *                              its threads (<ghost/app_hint.h>), any time
  *   fini(ctx)                  once, last (optional)
  *
  * All callbacks of one policy instance are serialised by the runtime: a
