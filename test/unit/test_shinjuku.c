@@ -292,6 +292,30 @@ START_TEST(test_hotplug)
 }
 END_TEST
 
+/* A commit that fails is tried again; a thread that dies is forgotten. */
+START_TEST(test_commit_failures_and_deaths)
+{
+	int a, b, c;
+
+	start(3, NULL);
+	a = sim_new(&s, 1);
+	b = sim_new(&s, 1);
+	c = sim_new(&s, 1);
+	s.t[a].hidden = 2;
+	sim_settle(&s, 10);
+	ck_assert_int_ge(sim_cpu_of(&s, a), 1);
+	ck_assert(sim_cpu_of(&s, b) >= 1 || sim_cpu_of(&s, c) >= 1);
+	/* Dead while running and while waiting: the others go on. */
+	sim_exit(&s, a);
+	sim_settle(&s, 10);
+	ck_assert_int_ge(sim_cpu_of(&s, b), 1);
+	ck_assert_int_ge(sim_cpu_of(&s, c), 1);
+	a = sim_new(&s, 1);
+	sim_exit(&s, a);
+	check_all_finish(2);
+}
+END_TEST
+
 /* To fifo_centralized and back, by state and by rediscovery. */
 START_TEST(test_swap)
 {
@@ -427,6 +451,7 @@ static Suite *shinjuku_suite(void)
 	tcase_add_test(tc, test_idle_hint);
 	tcase_add_test(tc, test_no_hints);
 	tcase_add_test(tc, test_hotplug);
+	tcase_add_test(tc, test_commit_failures_and_deaths);
 	tcase_add_loop_test(tc, test_swap, 0, 2);
 	tcase_add_test(tc, test_bad_options_refused);
 	tcase_add_loop_test(tc, test_stream, 0, 4);
