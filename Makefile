@@ -48,7 +48,7 @@ help:
 	@echo 'ghost $(VERSION) targets:'
 	@echo '  all           module and user space (default)'
 	@echo '  module        ghost.ko for KVER=$(KVER) (KDIR=$(KDIR))'
-	@echo '  user          libghost, ghostctl, ghost-agent, policies, simple_exp and test programs into $(O)/'
+	@echo '  user          libghost, ghostctl, ghost-agent, policies, simple_exp, hint_server and test programs into $(O)/'
 	@echo '  install       user space, man pages and bash completion into'
 	@echo '                DESTDIR/PREFIX ($(PREFIX))'
 	@echo '  dkms-install  register, build and install the module with DKMS for KVER'
@@ -87,6 +87,7 @@ include test/vm/vm.mk
 include test/agent/agent.mk
 include policies/policies.mk
 include test/simple_exp/simple_exp.mk
+include test/hint_server/hint_server.mk
 include test/bench/bench.mk
 
 user: $(USER_TARGETS)

@@ -7,7 +7,7 @@ LIBGHOST_SONAME := libghost.so.0
 LIBGHOST_SONAME_FILE := libghost.so.0.1
 
 LIBGHOST_SRCS := $(addprefix agent/lib/,agent.c agent_sock.c caps.c cpulist.c \
-		 dispatch.c enclave.c file.c hint.c module.c policy.c queue.c status.c sw.c \
+		 app_hint.c dispatch.c enclave.c file.c hint.c module.c policy.c queue.c status.c sw.c \
 		 task.c topology.c txn.c version.c)
 LIBGHOST_MAP := agent/lib/libghost.map
 LIBGHOST_LIBS := -lnuma -lkmod -lcap -ldl
@@ -29,7 +29,7 @@ GHOSTCTL_OBJS := $(GHOSTCTL_SRCS:%.c=$(O)/%.o)
 GHOSTCTL := $(O)/bin/ghostctl
 
 # The daemon that runs policies.
-GHOST_AGENT_SRCS := $(addprefix agent/ghost-agent/,control.c instance.c main.c \
+GHOST_AGENT_SRCS := $(addprefix agent/ghost-agent/,control.c hints.c instance.c main.c \
 		    runtime.c swap.c)
 GHOST_AGENT_OBJS := $(GHOST_AGENT_SRCS:%.c=$(O)/%.o)
 GHOST_AGENT := $(O)/bin/ghost-agent

@@ -2,10 +2,11 @@
 #
 # Scheduling policies: one plugin $(O)/policies/<name>.so per
 # policies/<name>.c, loaded by ghost-agent.  A policy depends on libc and
-# the headers <ghost/policy.h>, <ghost/policy_util.h> only, and exports
+# the headers <ghost/policy.h> (and the <ghost/app_hint.h> it includes),
+# <ghost/policy_util.h> only, and exports
 # the one symbol "ghost_policy".  Included by the top Makefile.
 
-POLICY_NAMES := fifo_centralized fifo_per_cpu sol
+POLICY_NAMES := fifo_centralized fifo_per_cpu sol shinjuku
 POLICY_SOS := $(POLICY_NAMES:%=$(O)/policies/%.so)
 POLICY_CFLAGS := -fPIC -fvisibility=hidden
 

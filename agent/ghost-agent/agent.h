@@ -6,7 +6,8 @@
  *   runtime.c   agent threads, the message/decision/commit loop
  *   instance.c  loading a policy and setting up its context
  *   swap.c      hot swap of the policy of a running agent
- *   control.c   the UNIX control socket (status, swap, handover)
+ *   control.c   the UNIX control socket (status, swap, handover, hints)
+ *   hints.c     the hint regions applications registered
  *
  * Locking: rt->lock serialises everything that touches the queues, the
  * transaction slots and the policy, i.e. one "round" of an agent, and the
@@ -44,6 +45,7 @@
 #define AGENT_MAX_THREADS	16384
 #define AGENT_WAIT_MS		100	/* idle agents re-check flags */
 #define AGENT_IDLE_MS		1000	/* longest wait of a per-CPU agent */
+#define AGENT_MAX_HINT_PROCS	64	/* processes with a hint region */
 
 /* A policy loaded and initialised for this enclave. */
 struct instance {
@@ -77,6 +79,13 @@ struct cpu_queue {
 	atomic_int ready;		/* q is usable (release/acquire) */
 	uintptr_t qid;			/* > AGENT_DEFAULT_QID, unique */
 	unsigned int overflow_seen;
+};
+
+/* A process's hint region (hints.c). */
+struct hint_proc {
+	struct ghost_hint_region region;	/* mapped read-only */
+	pid_t tgid;
+	int pidfd;			/* readable once the process is gone */
 };
 
 struct stats {
@@ -154,6 +163,11 @@ struct rt {
 	atomic_int handed_over;		/* a new agent process took over */
 	void *state_buf;		/* hand-over buffer */
 	size_t state_len;
+
+	/* Hint regions (hints.c), under lock. */
+	struct hint_proc hints[AGENT_MAX_HINT_PROCS];
+	int nr_hints;
+	struct gp_table hint_cache;	/* gtid -> tgid, slot (hints.c) */
 };
 
 /* runtime.c */
@@ -195,6 +209,21 @@ struct swap_result {
 int agent_swap(struct rt *rt, const char *name, char *const opts[],
 	       int nr_opts, int rediscover, struct swap_result *res, char *msg,
 	       size_t len);
+
+/* hints.c */
+/*
+ * Map the region behind @fd (validated) for process @tgid, replacing the
+ * one it had.  0, or -errno with the reason in @msg.
+ */
+int hints_register(struct rt *rt, int fd, pid_t tgid, char *msg, size_t len);
+/* Drop the regions of processes that are gone. */
+void hints_reap(struct rt *rt);
+void hints_free(struct rt *rt);
+/* @gtid is gone: forget what was cached of it (under lock). */
+void hints_forget(struct rt *rt, __u64 gtid);
+/* @gtid's hint (under lock): 0, or -ENOENT if it published none. */
+int hints_lookup(struct rt *rt, __u64 gtid, struct ghost_app_hint *out);
+unsigned int hints_nr(struct rt *rt);
 
 /* control.c */
 int control_open(struct rt *rt);

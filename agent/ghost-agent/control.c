@@ -30,6 +30,13 @@
  *   handover                     a new agent process takes over: we exit
  *                                without destroying the enclave, and the
  *                                reply says whether we had created it
+ *   hints                        with a memfd (SCM_RIGHTS): the hint
+ *                                region of the sender's process, see
+ *                                <ghost/app_hint.h>
+ *
+ * File descriptors sent with a request are received (never left to the
+ * kernel to drop) and kept for "hints"; any other command, or a second
+ * one, is closed.
  */
 #include <errno.h>
 #include <poll.h>
@@ -84,6 +91,8 @@ struct client {
 	struct reply r;
 	size_t sent;
 	int handover;			/* rt->handed_over once r is out */
+	int passed_fd;			/* from SCM_RIGHTS, or -1 */
+	int extra_fds;			/* more were sent: closed */
 	uint64_t deadline;		/* ns: drop it then */
 };
 
@@ -216,8 +225,11 @@ void control_close(struct rt *rt)
 
 	/* Not client_close(): a hand-over not told is no hand-over. */
 	for (i = 0; i < MAX_CLIENTS; i++) {
-		if (clients[i].used)
+		if (clients[i].used) {
 			close(clients[i].fd);
+			if (clients[i].passed_fd >= 0)
+				close(clients[i].passed_fd);
+		}
 		free(clients[i].r.buf);
 		memset(&clients[i].r, 0, sizeof(clients[i].r));
 		clients[i].used = 0;
@@ -272,6 +284,7 @@ static void do_status(struct rt *rt, struct reply *r)
 	put(r, "global_cpu %d\n", in->ctx.global_cpu);
 	put(r, "agents %d\n", rt_nr_agents(rt));
 	put(r, "threads %u\n", rt->threads.nr);
+	put(r, "hint_regions %u\n", hints_nr(rt));
 	pthread_mutex_unlock(&rt->lock);
 
 	put(r, "msgs_per_s %.0f\n", rate.msgs_rate);
@@ -471,12 +484,37 @@ static int peer_is_admin(pid_t pid)
 
 static void client_close(struct rt *rt, struct client *c)
 {
+	if (c->passed_fd >= 0)
+		close(c->passed_fd);
+	c->passed_fd = -1;
 	close(c->fd);
 	free(c->r.buf);
 	memset(&c->r, 0, sizeof(c->r));
 	c->used = 0;
 	if (c->handover)
 		atomic_store(&rt->handed_over, 1);
+}
+
+/*
+ * The region of the sender's process.  Any peer the socket lets in may
+ * register (it is root-only): it affects only its own threads, so no
+ * CAP_SYS_ADMIN is needed.
+ */
+static void do_hints(struct rt *rt, struct client *c)
+{
+	char msg[256];
+
+	if (c->passed_fd < 0 || c->extra_fds) {
+		put(&c->r, "status error\nerror hints needs exactly one memfd (SCM_RIGHTS)\n");
+		return;
+	}
+	if (hints_register(rt, c->passed_fd, c->cred.pid, msg, sizeof(msg))) {
+		put(&c->r, "status error\nerror hint region refused: %s\n",
+		    msg);
+		return;
+	}
+	put(&c->r, "status ok\n");
+	put(&c->r, "pid %d\n", (int)c->cred.pid);
 }
 
 /* The whole request is in: run it. */
@@ -501,6 +539,8 @@ static void client_run(struct rt *rt, struct client *c)
 		do_threads(rt, &c->r);
 	else if (!strcmp(cmd, "handover"))
 		c->handover = do_handover(rt, &c->r);
+	else if (!strcmp(cmd, "hints"))
+		do_hints(rt, c);
 	else
 		put(&c->r, "status error\nerror unknown command '%s'\n", cmd);
 }
@@ -543,6 +583,48 @@ static void client_reply(struct rt *rt, struct client *c)
 	client_write(rt, c);
 }
 
+/*
+ * read() that also takes the descriptors sent along: the first is kept
+ * for "hints", the rest closed at once.
+ */
+static ssize_t recv_fds(struct client *c, char *buf, size_t len)
+{
+	union {
+		char buf[CMSG_SPACE(4 * sizeof(int))];
+		struct cmsghdr align;
+	} u;
+	struct iovec iov = { .iov_base = buf, .iov_len = len };
+	struct msghdr mh = {
+		.msg_iov = &iov, .msg_iovlen = 1,
+		.msg_control = u.buf, .msg_controllen = sizeof(u.buf),
+	};
+	struct cmsghdr *cm;
+	ssize_t n;
+	int i, nfd, fd;
+
+	n = recvmsg(c->fd, &mh, MSG_CMSG_CLOEXEC);
+	if (n < 0)
+		return n;
+	if (mh.msg_flags & MSG_CTRUNC)
+		c->extra_fds = 1;
+	for (cm = CMSG_FIRSTHDR(&mh); cm; cm = CMSG_NXTHDR(&mh, cm)) {
+		if (cm->cmsg_level != SOL_SOCKET || cm->cmsg_type != SCM_RIGHTS)
+			continue;
+		nfd = (cm->cmsg_len - CMSG_LEN(0)) / sizeof(int);
+		for (i = 0; i < nfd; i++) {
+			memcpy(&fd, CMSG_DATA(cm) + i * sizeof(int),
+			       sizeof(int));
+			if (c->passed_fd < 0) {
+				c->passed_fd = fd;
+				continue;
+			}
+			close(fd);
+			c->extra_fds = 1;
+		}
+	}
+	return n;
+}
+
 /* What the peer sent so far; at its EOF, run the request and reply. */
 static void client_read(struct rt *rt, struct client *c)
 {
@@ -554,7 +636,7 @@ static void client_read(struct rt *rt, struct client *c)
 			client_reply(rt, c);
 			return;
 		}
-		n = read(c->fd, c->req + c->req_len, REQ_MAX - 1 - c->req_len);
+		n = recv_fds(c, c->req + c->req_len, REQ_MAX - 1 - c->req_len);
 		if (n < 0 && errno == EINTR)
 			continue;
 		if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK))
@@ -603,6 +685,8 @@ static void client_accept(struct rt *rt)
 		c->replying = 0;
 		c->sent = 0;
 		c->handover = 0;
+		c->passed_fd = -1;
+		c->extra_fds = 0;
 		c->deadline = rt_now_ns() + REQ_MS * 1000000ULL;
 		/* The request is often there already. */
 		client_read(rt, c);

@@ -59,6 +59,7 @@ static void setup_ctx(struct rt *rt, struct instance *in)
 	ctx->cpus = in->cpus;
 	ctx->cpu_node = rt->cpu_node;
 	ctx->host = &rt_host;
+	ctx->host_size = sizeof(rt_host);
 	ctx->host_data = rt;
 	ctx->dispatch_flags = in->ops->dispatch_flags;
 }

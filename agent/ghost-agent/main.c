@@ -479,6 +479,8 @@ static int serve(struct rt *rt, int sfd)
 			control_sample(rt);
 			next = rt_now_ns() + 1000000000ULL;
 		}
+		/* Processes gone: their hints too (tgids get reused). */
+		hints_reap(rt);
 		/* Clients are served in there, never for long. */
 		if (control_poll(rt, sfd, 200) &&
 		    read(sfd, &si, sizeof(si)) == sizeof(si))

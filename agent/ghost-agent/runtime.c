@@ -175,6 +175,12 @@ static int host_task_cpu(struct ghost_policy_ctx *ctx, __u64 gtid)
 	return ghost_sw_task_cpu(&ctx_rt(ctx)->enc, gtid);
 }
 
+static int host_hint(struct ghost_policy_ctx *ctx, __u64 gtid,
+		     struct ghost_app_hint *out)
+{
+	return hints_lookup(ctx_rt(ctx), gtid, out);
+}
+
 static void host_log(struct ghost_policy_ctx *ctx, const char *msg)
 {
 	fprintf(stderr, AGENT_NAME ": policy: %s\n", msg);
@@ -200,6 +206,7 @@ const struct ghost_policy_host rt_host = {
 	.dl_set_flags	= host_dl_set_flags,
 	.dl_entries	= host_dl_entries,
 	.task_allowed	= host_task_allowed,
+	.hint		= host_hint,
 };
 
 /*
@@ -310,6 +317,7 @@ static void track(struct rt *rt, const struct ghost_msg *m)
 		if (m->length < sizeof(*m) + sizeof(*t))
 			return;
 		forget_affinity(rt, t->gtid);
+		hints_forget(rt, t->gtid);
 		gp_table_remove(&rt->routes, t->gtid);
 		v = gp_table_remove(&rt->threads, t->gtid);
 		if (v)
@@ -1069,6 +1077,7 @@ void rt_destroy(struct rt *rt)
 	gp_table_free(&rt->threads);
 	gp_table_free(&rt->routes);
 	free_affinity(rt);
+	hints_free(rt);
 	free(rt->state_buf);
 	rt->state_buf = NULL;
 }

@@ -67,7 +67,30 @@ static int connect_by(int fd, const struct sockaddr_un *addr,
 	return 0;
 }
 
-static int send_all(int fd, const char *s, long long deadline)
+/* Send @pass (if >= 0) with the first byte of @s, as SCM_RIGHTS. */
+static ssize_t send_first(int fd, const char *s, size_t len, int pass)
+{
+	union {
+		char buf[CMSG_SPACE(sizeof(int))];
+		struct cmsghdr align;
+	} u;
+	struct iovec iov = { .iov_base = (void *)s, .iov_len = len };
+	struct msghdr mh = {
+		.msg_iov = &iov, .msg_iovlen = 1,
+		.msg_control = u.buf, .msg_controllen = sizeof(u.buf),
+	};
+	struct cmsghdr *cm;
+
+	memset(&u, 0, sizeof(u));
+	cm = CMSG_FIRSTHDR(&mh);
+	cm->cmsg_level = SOL_SOCKET;
+	cm->cmsg_type = SCM_RIGHTS;
+	cm->cmsg_len = CMSG_LEN(sizeof(int));
+	memcpy(CMSG_DATA(cm), &pass, sizeof(int));
+	return sendmsg(fd, &mh, MSG_NOSIGNAL);
+}
+
+static int send_all(int fd, const char *s, int pass, long long deadline)
 {
 	size_t len = strlen(s), off = 0;
 	ssize_t n;
@@ -77,7 +100,10 @@ static int send_all(int fd, const char *s, long long deadline)
 		ret = wait_fd(fd, POLLOUT, deadline);
 		if (ret)
 			return ret;
-		n = send(fd, s + off, len - off, MSG_NOSIGNAL);
+		if (!off && pass >= 0)
+			n = send_first(fd, s, len, pass);
+		else
+			n = send(fd, s + off, len - off, MSG_NOSIGNAL);
 		if (n < 0) {
 			if (errno == EINTR || errno == EAGAIN)
 				continue;
@@ -140,6 +166,13 @@ err:
 int ghost_agent_request(const char *path, const char *request, char **reply,
 			size_t max, int timeout_ms)
 {
+	return libghost_agent_request_fd(path, request, -1, reply, max,
+					 timeout_ms);
+}
+
+int libghost_agent_request_fd(const char *path, const char *request, int pass,
+			      char **reply, size_t max, int timeout_ms)
+{
 	struct sockaddr_un addr = { .sun_family = AF_UNIX };
 	long long deadline = now_ms() + timeout_ms;
 	int fd, ret;
@@ -153,7 +186,7 @@ int ghost_agent_request(const char *path, const char *request, char **reply,
 		return -errno;
 	ret = connect_by(fd, &addr, deadline);
 	if (!ret)
-		ret = send_all(fd, request, deadline);
+		ret = send_all(fd, request, pass, deadline);
 	if (!ret) {
 		shutdown(fd, SHUT_WR);
 		ret = recv_all(fd, reply, max, deadline);

@@ -67,4 +67,11 @@ int libghost_dispatch_to_kick(const struct ghost_enclave *e,
 			      const struct ghost_cpuset *cpus,
 			      struct ghost_cpuset *out);
 
+/*
+ * ghost_agent_request() that passes file descriptor @pass (if >= 0) with
+ * the request (SCM_RIGHTS on its first bytes).
+ */
+int libghost_agent_request_fd(const char *path, const char *request, int pass,
+			      char **reply, size_t max, int timeout_ms);
+
 #endif /* _GHOST_LIB_INTERNAL_H */

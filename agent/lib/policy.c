@@ -360,6 +360,7 @@ probe_child(const struct ghost_policy_ops *ops,
 	/* A crash here is expected to be possible: leave no core behind. */
 	setrlimit(RLIMIT_CORE, &no_core);
 	ctx.host = &probe_host;
+	ctx.host_size = sizeof(probe_host);
 	ctx.priv = NULL;
 	ret = ops->init(&ctx, opts);
 	if (ret)

@@ -143,6 +143,8 @@ static void sim_host_error(struct ghost_policy_ctx *ctx, const char *reason)
 
 static int sim_host_task_allowed(struct ghost_policy_ctx *ctx, __u64 gtid,
 				 int cpu);
+static int sim_host_hint(struct ghost_policy_ctx *ctx, __u64 gtid,
+			 struct ghost_app_hint *out);
 
 static const struct ghost_policy_host sim_host = {
 	.run		= sim_host_run,
@@ -155,6 +157,7 @@ static const struct ghost_policy_host sim_host = {
 	.dl_set_flags	= sim_host_dl_set_flags,
 	.dl_entries	= sim_host_dl_entries,
 	.task_allowed	= sim_host_task_allowed,
+	.hint		= sim_host_hint,
 };
 
 /* As ghost-agent's rt_apply_dispatch() when a policy is installed. */
@@ -261,6 +264,7 @@ static void setup_ctx(struct sim *s, int nr_cpus, int global_cpu)
 	ctx->cpus = s->cpus;
 	ctx->cpu_node = s->cpu_node;
 	ctx->host = &sim_host;
+	ctx->host_size = sizeof(sim_host);
 	ctx->host_data = s;
 	ctx->dispatch_flags = s->ops->dispatch_flags;
 }
@@ -959,6 +963,13 @@ static int count_task_allowed(struct ghost_policy_ctx *ctx, __u64 gtid,
 	return sim_host.task_allowed(ctx, gtid, cpu);
 }
 
+static int count_hint(struct ghost_policy_ctx *ctx, __u64 gtid,
+		      struct ghost_app_hint *out)
+{
+	sim_of(ctx)->host_calls++;
+	return sim_host.hint(ctx, gtid, out);
+}
+
 static const struct ghost_policy_host count_host = {
 	.run		= count_run,
 	.now_ns		= count_now,
@@ -970,10 +981,46 @@ static const struct ghost_policy_host count_host = {
 	.dl_set_flags	= count_dl_set_flags,
 	.dl_entries	= count_dl_entries,
 	.task_allowed	= count_task_allowed,
+	.hint		= count_hint,
 };
 
 void sim_count_host(struct sim *s)
 {
 	s->host_calls = 0;
 	s->ctx.host = &count_host;
+}
+
+/* ------------------------------------------------------------------ */
+/* Application hints (ghost_policy_hint())                             */
+/* ------------------------------------------------------------------ */
+
+static int sim_host_hint(struct ghost_policy_ctx *ctx, __u64 gtid,
+			 struct ghost_app_hint *out)
+{
+	struct sim *s = sim_of(ctx);
+	int i;
+
+	s->nr_hint_reads++;
+	for (i = 0; i < s->nr_threads; i++) {
+		if (s->t[i].gtid != gtid || !s->has_hint[i])
+			continue;
+		*out = s->hint[i];
+		return 0;
+	}
+	return -ENOENT;
+}
+
+void sim_set_hint(struct sim *s, int i, __u32 qos, __u32 flags)
+{
+	ck_assert_int_lt(i, s->nr_threads);
+	memset(&s->hint[i], 0, sizeof(s->hint[i]));
+	s->hint[i].qos = qos;
+	s->hint[i].flags = flags;
+	s->has_hint[i] = 1;
+}
+
+void sim_clear_hint(struct sim *s, int i)
+{
+	ck_assert_int_lt(i, s->nr_threads);
+	s->has_hint[i] = 0;
 }

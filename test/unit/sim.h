@@ -116,6 +116,10 @@ struct sim {
 	unsigned int allowed[SIM_MAX_THREADS];	/* CPU bits; 0: every CPU */
 	int nr_not_allowed;		/* commits refused: CPU_NOT_ALLOWED */
 	unsigned long host_calls;	/* host calls, once sim_count_host() */
+	/* Application hints: what ghost_policy_hint() returns per thread. */
+	struct ghost_app_hint hint[SIM_MAX_THREADS];
+	int has_hint[SIM_MAX_THREADS];
+	int nr_hint_reads;
 };
 
 /*
@@ -207,5 +211,13 @@ int sim_swap_rediscover(struct sim *s, const char *name,
  */
 void sim_set_affinity(struct sim *s, int i, unsigned int mask);
 void sim_count_host(struct sim *s);
+
+/*
+ * Application hints.  Thread @i publishes @qos and GHOST_HINT_F_* @flags
+ * from now on (no deadline, no estimate), or nothing again.  A policy
+ * reads them with ghost_policy_hint() whenever it likes.
+ */
+void sim_set_hint(struct sim *s, int i, __u32 qos, __u32 flags);
+void sim_clear_hint(struct sim *s, int i);
 
 #endif /* _GHOST_TEST_SIM_H */

@@ -8,7 +8,9 @@
  * loop (control_poll()) and the clients.  And ghostctl's side of the
  * socket (ghost_agent_request(), as ghostctl calls it) against a plain
  * server, and the swap of the policy and the recovery from a full queue
- * when rediscovering threads fails (as DISCOVER does here).
+ * when rediscovering threads fails (as DISCOVER does here).  And "hints":
+ * this process registers hint regions (memfds passed with SCM_RIGHTS)
+ * and reads its own threads' hints back through the policy's helper.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -19,14 +21,18 @@
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
+#include <sys/mman.h>
 #include <sys/socket.h>
+#include <sys/syscall.h>
 #include <sys/un.h>
+#include <sys/wait.h>
 
 #include <check.h>
 
 #include "agent.h"
 #include "cmd.h"
 #include "fakefs.h"
+#include "internal.h"
 
 #ifndef GHOST_TEST_POLICY_DIR
 #define GHOST_TEST_POLICY_DIR "build/policies"
@@ -698,6 +704,228 @@ START_TEST(test_ghostctl_errors)
 }
 END_TEST
 
+
+/* ------------------------------------------------------------------ */
+/* hints: a process's hint region, passed with SCM_RIGHTS               */
+/* ------------------------------------------------------------------ */
+
+/* "hints" with @nr (0..2) copies of @pass; the agent's reply. */
+static const char *hints_request(int pass, int nr)
+{
+	union {
+		char buf[CMSG_SPACE(2 * sizeof(int))];
+		struct cmsghdr align;
+	} u;
+	static const char req[] = "hints\n";
+	struct iovec iov = { .iov_base = (void *)req, .iov_len = 6 };
+	struct msghdr mh = { .msg_iov = &iov, .msg_iovlen = 1 };
+	int fds[2] = { pass, pass }, fd = client();
+	struct cmsghdr *cm;
+
+	if (nr) {
+		memset(&u, 0, sizeof(u));
+		mh.msg_control = u.buf;
+		mh.msg_controllen = CMSG_SPACE(nr * sizeof(int));
+		cm = CMSG_FIRSTHDR(&mh);
+		cm->cmsg_level = SOL_SOCKET;
+		cm->cmsg_type = SCM_RIGHTS;
+		cm->cmsg_len = CMSG_LEN(nr * sizeof(int));
+		memcpy(CMSG_DATA(cm), fds, nr * sizeof(int));
+	}
+	ck_assert_int_eq(sendmsg(fd, &mh, MSG_NOSIGNAL), 6);
+	ck_assert_int_eq(shutdown(fd, SHUT_WR), 0);
+	ck_assert_int_lt(serve_until_readable(fd, 1000), 1000);
+	return reply_of(fd);
+}
+
+static __u64 my_gtid(void)
+{
+	return (__u64)syscall(SYS_gettid) << 32 | 1;
+}
+
+/* The policy's view of thread @gtid, as ghost_policy_hint() gives it. */
+static int policy_hint(__u64 gtid, struct ghost_app_hint *out)
+{
+	int ret;
+
+	pthread_mutex_lock(&rt.lock);
+	ret = ghost_policy_hint(&rt.pol->ctx, gtid, out);
+	pthread_mutex_unlock(&rt.lock);
+	return ret;
+}
+
+struct register_args {
+	struct ghost_hint_region *r;
+	int ret;
+	char *reply;
+};
+
+/* libghost's client, on a thread of its own while the test serves. */
+static void *register_thread(void *arg)
+{
+	struct register_args *a = arg;
+
+	a->ret = libghost_agent_request_fd(sock_path, "hints\n", a->r->fd,
+					   &a->reply, 4096, 5000);
+	return NULL;
+}
+
+START_TEST(test_hints_register)
+{
+	struct ghost_app_hint h = { .qos = 4, .flags = GHOST_HINT_F_IDLE,
+				    .deadline_ns = 7, .estimate_ns = 9 }, out;
+	struct ghost_hint_region r, r2;
+	struct register_args a = { .r = &r };
+	pthread_t th;
+	const char *rep;
+	int fd;
+
+	/* Nothing registered: nothing to read, for any thread. */
+	ck_assert_int_eq(policy_hint(my_gtid(), &out), -ENOENT);
+
+	ck_assert_int_eq(ghost_hint_create(&r, 8), 0);
+	ck_assert_int_eq(ghost_hint_set(&r, 0, &h), 0);
+	ck_assert_int_eq(pthread_create(&th, NULL, register_thread, &a), 0);
+	while (!a.reply && !a.ret) {
+		ck_assert_int_eq(control_poll(&rt, -1, 10), 0);
+		/* The thread sets reply (or ret) last; join to be sure. */
+		if (!pthread_tryjoin_np(th, NULL))
+			break;
+	}
+	ck_assert_int_eq(a.ret, 0);
+	ck_assert_msg(!strncmp(a.reply, "status ok\npid ", 14), "%s", a.reply);
+	free(a.reply);
+
+	ck_assert_int_eq(policy_hint(my_gtid(), &out), 0);
+	ck_assert_uint_eq(out.qos, 4);
+	ck_assert(ghost_app_hint_idle(&out));
+	ck_assert_uint_eq(out.deadline_ns, 7);
+	ck_assert_uint_eq(out.estimate_ns, 9);
+	/* Changes show at once: the agent maps the same memory. */
+	ck_assert_int_eq(ghost_hint_set_runnable(&r, 0, 1), 0);
+	ck_assert_int_eq(policy_hint(my_gtid(), &out), 0);
+	ck_assert(!ghost_app_hint_idle(&out));
+	/* A thread of another process, whatever this one's slots say. */
+	ck_assert_int_eq(ghost_hint_set(&r, 1, &h), 0);
+	ck_assert_int_eq(policy_hint((__u64)1 << 32 | 1, &out), -ENOENT);
+	/* A thread that does not exist. */
+	ck_assert_int_eq(policy_hint((__u64)0x7ffffff0 << 32 | 1, &out),
+			 -ENOENT);
+
+	fd = client_request("status\n");
+	ck_assert_int_lt(serve_until_readable(fd, 1000), 1000);
+	ck_reply_has(reply_of(fd), "\nhint_regions 1\n");
+
+	/* Registering again replaces the region. */
+	ck_assert_int_eq(ghost_hint_create(&r2, 2), 0);
+	h.qos = 6;
+	ck_assert_int_eq(ghost_hint_set(&r2, 0, &h), 0);
+	rep = hints_request(r2.fd, 1);
+	ck_assert_msg(!strncmp(rep, "status ok\n", 10), "%s", rep);
+	ck_assert_int_eq(policy_hint(my_gtid(), &out), 0);
+	ck_assert_uint_eq(out.qos, 6);
+	ck_assert_int_eq(rt.nr_hints, 1);
+	/* The process is alive: reaping keeps it. */
+	hints_reap(&rt);
+	ck_assert_int_eq(rt.nr_hints, 1);
+	ghost_hint_destroy(&r);
+	ghost_hint_destroy(&r2);
+}
+END_TEST
+
+START_TEST(test_hints_refused)
+{
+	struct ghost_hint_region r;
+	const char *rep;
+	int p[2], fd;
+
+	rep = hints_request(-1, 0);
+	ck_assert_str_eq(rep, "status error\nerror hints needs exactly one memfd (SCM_RIGHTS)\n");
+
+	ck_assert_int_eq(ghost_hint_create(&r, 2), 0);
+	rep = hints_request(r.fd, 2);
+	ck_reply_has(rep, "exactly one memfd");
+
+	ck_assert_int_eq(pipe(p), 0);
+	rep = hints_request(p[0], 1);
+	ck_assert_str_eq(rep, "status error\nerror hint region refused: not a memfd\n");
+	close(p[0]);
+	close(p[1]);
+
+	fd = memfd_create("x", MFD_CLOEXEC | MFD_ALLOW_SEALING);
+	ck_assert_int_ge(fd, 0);
+	ck_assert_int_eq(ftruncate(fd, 4096), 0);
+	rep = hints_request(fd, 1);
+	ck_reply_has(rep, "F_SEAL_SHRINK");
+	ck_assert_int_eq(fcntl(fd, F_ADD_SEALS, F_SEAL_SHRINK), 0);
+	rep = hints_request(fd, 1);
+	ck_reply_has(rep, "not a ghost hint region");
+	close(fd);
+
+	((struct ghost_hint_header *)r.mem)->nr_slots = 1000;
+	rep = hints_request(r.fd, 1);
+	ck_reply_has(rep, "do not fit");
+	ck_assert_int_eq(rt.nr_hints, 0);
+
+	/* Nothing taken over or left open by another command with an fd. */
+	fd = client();
+	{
+		union {
+			char buf[CMSG_SPACE(sizeof(int))];
+			struct cmsghdr align;
+		} u;
+		struct iovec iov = { .iov_base = "status\n", .iov_len = 7 };
+		struct msghdr mh = { .msg_iov = &iov, .msg_iovlen = 1,
+				     .msg_control = u.buf,
+				     .msg_controllen = sizeof(u.buf) };
+		struct cmsghdr *cm = CMSG_FIRSTHDR(&mh);
+
+		cm->cmsg_level = SOL_SOCKET;
+		cm->cmsg_type = SCM_RIGHTS;
+		cm->cmsg_len = CMSG_LEN(sizeof(int));
+		memcpy(CMSG_DATA(cm), &r.fd, sizeof(int));
+		ck_assert_int_eq(sendmsg(fd, &mh, MSG_NOSIGNAL), 7);
+	}
+	ck_assert_int_eq(shutdown(fd, SHUT_WR), 0);
+	ck_assert_int_lt(serve_until_readable(fd, 1000), 1000);
+	ck_reply_has(reply_of(fd), "status ok\n");
+	ck_assert_int_eq(rt.nr_hints, 0);
+	ghost_hint_destroy(&r);
+}
+END_TEST
+
+/* A process that registers and exits: its region goes with it. */
+START_TEST(test_hints_process_gone)
+{
+	struct ghost_hint_region r;
+	pid_t pid;
+	int status, fd, tries;
+	char *reply;
+
+	pid = fork();
+	ck_assert_int_ge(pid, 0);
+	if (!pid) {
+		if (ghost_hint_create(&r, 1) ||
+		    libghost_agent_request_fd(sock_path, "hints\n", r.fd,
+					      &reply, 4096, 5000) ||
+		    strncmp(reply, "status ok\n", 10))
+			_exit(1);
+		_exit(0);
+	}
+	for (tries = 0; tries < 500 && waitpid(pid, &status, WNOHANG) == 0;
+	     tries++)
+		control_poll(&rt, -1, 10);
+	ck_assert(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+	ck_assert_int_eq(rt.nr_hints, 1);
+	ck_assert_int_eq(rt.hints[0].tgid, pid);
+	hints_reap(&rt);
+	ck_assert_int_eq(rt.nr_hints, 0);
+	fd = client_request("status\n");
+	ck_assert_int_lt(serve_until_readable(fd, 1000), 1000);
+	ck_reply_has(reply_of(fd), "\nhint_regions 0\n");
+}
+END_TEST
+
 static Suite *agent_suite(void)
 {
 	Suite *suite = suite_create("agent");
@@ -731,6 +959,15 @@ static Suite *agent_suite(void)
 	tcase_add_test(tc, test_swap_by_export);
 	tcase_add_test(tc, test_swap_failure_reply);
 	tcase_add_test(tc, test_failed_rediscovery_is_retried);
+	suite_add_tcase(suite, tc);
+
+	tc = tcase_create("hints");
+	tcase_add_unchecked_fixture(tc, fake_base_setup, fake_base_teardown);
+	tcase_add_checked_fixture(tc, agent_setup, agent_teardown);
+	tcase_set_timeout(tc, 30);
+	tcase_add_test(tc, test_hints_register);
+	tcase_add_test(tc, test_hints_refused);
+	tcase_add_test(tc, test_hints_process_gone);
 	suite_add_tcase(suite, tc);
 
 	tc = tcase_create("ghostctl");

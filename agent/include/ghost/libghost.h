@@ -14,6 +14,7 @@
 #include <stddef.h>
 #include <sys/types.h>
 #include <linux/ghost.h>
+#include <ghost/app_hint.h>
 
 #ifdef __cplusplus
 extern "C" {
@@ -622,6 +623,70 @@ int ghost_agent_request(const char *path, const char *request, char **reply,
  * if absent, -ENOSPC if it does not fit.
  */
 int ghost_kv_get(const char *text, const char *key, char *val, size_t len);
+
+/* ------------------------------------------------------------------ */
+/* Application hints (see <ghost/app_hint.h>)                          */
+/* ------------------------------------------------------------------ */
+
+/* A hint region, as the application that writes it or the agent maps it. */
+struct ghost_hint_region {
+	int fd;				/* the memfd, -1 once registered/closed */
+	void *mem;
+	size_t size;
+	unsigned int nr_slots;		/* as validated, not as the header says now */
+	int writable;			/* the application's mapping */
+};
+
+/*
+ * Application side.  Create a region of @nr_slots (1 ..
+ * GHOST_HINT_MAX_SLOTS) slots: a memfd sealed against shrinking, growing
+ * and further sealing, mapped read-write.  0 or -errno.
+ */
+int ghost_hint_create(struct ghost_hint_region *r, unsigned int nr_slots);
+
+/*
+ * Hand @r to the agent of enclave @id ("hints" on its control socket):
+ * from then on its policy may read the hints of this process's threads.
+ * Registering again replaces the earlier region.  0, -errno of the
+ * socket, or -EPERM/-EINVAL when the agent refuses (@msg says why).
+ */
+int ghost_hint_register(struct ghost_hint_region *r, unsigned int id,
+			char *msg, size_t len);
+
+/*
+ * Publish thread @tid's hint (0: the caller): qos, GHOST_HINT_F_* flags,
+ * deadline and estimate.  The thread's slot is taken on first use.  Only
+ * one thread may write a given tid's slot at a time.  0, -EINVAL (bad
+ * qos or flags), -ENOSPC (no free slot).
+ */
+int ghost_hint_set(struct ghost_hint_region *r, int tid,
+		   const struct ghost_app_hint *h);
+
+/* Mark @tid (0: the caller) runnable (1) or idle (0), keeping the rest. */
+int ghost_hint_set_runnable(struct ghost_hint_region *r, int tid,
+			    int runnable);
+
+/* Free @tid's slot (0: the caller): it publishes nothing. -ENOENT if none. */
+int ghost_hint_clear(struct ghost_hint_region *r, int tid);
+
+/* Unmap @r and close its fd (the agent keeps its own mapping). */
+void ghost_hint_destroy(struct ghost_hint_region *r);
+
+/*
+ * Agent side.  Validate the region behind @fd (see <ghost/app_hint.h>) and
+ * map it read-only into @r; @fd stays the caller's.  0 or -EINVAL,
+ * -EBADFD (not a sealed memfd), -EFBIG, with the reason in @msg.
+ */
+int ghost_hint_map(int fd, struct ghost_hint_region *r, char *msg,
+		   size_t len);
+
+/*
+ * Read @tid's hint consistently (seqcount).  *@slot caches the slot
+ * index between calls (start with -1).  0, or -ENOENT if @tid has no
+ * slot, -EAGAIN if its writer did not let a consistent read happen.
+ */
+int ghost_hint_read(const struct ghost_hint_region *r, int tid, int *slot,
+		    struct ghost_app_hint *out);
 
 /* ------------------------------------------------------------------ */
 /* Policy plugins (see <ghost/policy.h>)                               */

@@ -17,6 +17,8 @@
  *                              ghost_policy_dl_push()
  *   commit_done(ctx, cpu, ...) the outcome of every ghost_policy_run()
  *   export_state / import_state  hand-over to the next policy (hot swap)
+ *   ghost_policy_hint()        what an application published for one of
+ *                              its threads (<ghost/app_hint.h>), any time
  *   fini(ctx)                  once, last (optional)
  *
  * All callbacks of one policy instance are serialised by the runtime: a
@@ -56,11 +58,13 @@
 #ifndef _GHOST_POLICY_H
 #define _GHOST_POLICY_H
 
+#include <errno.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdio.h>
 #include <string.h>
 #include <linux/ghost.h>
+#include <ghost/app_hint.h>
 
 #ifdef __cplusplus
 extern "C" {
@@ -96,6 +100,12 @@ struct ghost_policy_host {
 	int (*dl_entries)(struct ghost_policy_ctx *ctx, int cpu,
 			  struct ghost_dispatch_entry *out, int max);
 	int (*task_allowed)(struct ghost_policy_ctx *ctx, __u64 gtid, int cpu);
+	/*
+	 * Appended later: present only if ctx->host_size covers it (see
+	 * ghost_policy_hint()).
+	 */
+	int (*hint)(struct ghost_policy_ctx *ctx, __u64 gtid,
+		    struct ghost_app_hint *out);
 };
 
 /* One policy instance, as the runtime sets it up before init(). */
@@ -117,7 +127,11 @@ struct ghost_policy_ctx {
 	 * it when the instance is installed.
 	 */
 	__u32 dispatch_flags;
-	__u32 resv0;
+	/*
+	 * sizeof(struct ghost_policy_host) of the runtime: callbacks past
+	 * it do not exist (0 from runtimes older than the field).
+	 */
+	__u32 host_size;
 	__u64 resv[3];
 };
 
@@ -262,6 +276,22 @@ static inline int ghost_policy_task_allowed(struct ghost_policy_ctx *ctx,
 {
 	return !ctx->host->task_allowed ||
 	       ctx->host->task_allowed(ctx, gtid, cpu);
+}
+
+/*
+ * The hint thread @gtid's process published (<ghost/app_hint.h>) into
+ * @out: 0, or -ENOENT if it published none (no region, no slot, or a
+ * slot being rewritten too often to be read), or if the runtime reads no
+ * hints.  Policies must work without: treat a thread without a hint as
+ * GHOST_HINT_QOS_DEFAULT, runnable as the kernel says.
+ */
+static inline int ghost_policy_hint(struct ghost_policy_ctx *ctx, __u64 gtid,
+				    struct ghost_app_hint *out)
+{
+	if (ctx->host_size < offsetof(struct ghost_policy_host, hint) +
+			     sizeof(ctx->host->hint) || !ctx->host->hint)
+		return -ENOENT;
+	return ctx->host->hint(ctx, gtid, out);
 }
 
 /* CLOCK_MONOTONIC in ns (a simulated clock in tests). */

@@ -8,7 +8,9 @@
 # agent killed with -9 is replaced within the grace period, or, once it
 # has passed, leaves every thread as it was and a new agent starts
 # afresh; SIGINT gives the threads back to the normal scheduler; ghostctl
-# status and task commands.
+# status and task commands; shinjuku schedules simple_exp, and an example
+# server whose workers publish hints through a region registered with
+# the agent.
 #
 # The runnable watchdog is turned off in these tests: they are about the
 # agent, and a slow emulated CPU may leave a thread waiting for long.
@@ -107,6 +109,45 @@ test_swap_between_sol_and_fifo_centralized()
 	grep -q 'policy sol (centralized), hand-over by export' swap2.txt ||
 		fail "swap: $(cat swap2.txt)"
 	wait "$sp" || fail "simple_exp failed: $(grep -v ': pass' simple_exp.log)"
+	stop_agent "$AGENT_PID"
+}
+
+test_shinjuku_runs_simple_exp()
+{
+	clean_ghost
+	start_agent a --cpus 0-3 --policy shinjuku --opt slice_us=1000
+	no_watchdog 1
+	simple_exp_in 1
+	ghostctl status 1 >status.txt || fail "ghostctl status failed"
+	grep -q 'policy shinjuku (centralized)' status.txt ||
+		fail "status: $(cat status.txt)"
+	kill -0 "$AGENT_PID" 2>/dev/null || fail "the agent died: $(cat a.err)"
+	stop_agent "$AGENT_PID"
+}
+
+# Workers marked runnable and idle around each request through a hint
+# region the server registers with the agent; the region goes with the
+# process.
+test_hint_server_under_shinjuku()
+{
+	local n
+
+	clean_ghost
+	start_agent a --cpus 0-3 --policy shinjuku
+	no_watchdog 1
+	timeout 120 ghostctl run 1 -- hint_server -e 1 -w 4 -n 300 \
+		>hint_server.log 2>&1 ||
+		fail "hint_server failed: $(tail -3 hint_server.log)"
+	grep -q 'hint_server: 300 requests .* hints registered with enclave 1' \
+		hint_server.log || fail "hint_server: $(cat hint_server.log)"
+	# Dropped within the agent's 200 ms loop once the process is gone.
+	n=0
+	until ghostctl --json status 1 | grep -q '"hint_regions":0'; do
+		n=$((n + 1))
+		[ "$n" -lt 20 ] || fail "the region outlived its process"
+		sleep 0.2
+	done
+	kill -0 "$AGENT_PID" 2>/dev/null || fail "the agent died: $(cat a.err)"
 	stop_agent "$AGENT_PID"
 }
 
