@@ -84,7 +84,7 @@ static const char help_text[] =
 "              The policy: a path to a .so, or a NAME looked up as NAME.so\n"
 "              in $GHOST_POLICY_PATH (colon-separated), then next to this\n"
 "              program in ../policies and ../lib/ghost/policies.\n"
-"              Shipped: fifo_per_cpu, fifo_centralized.\n"
+"              Shipped: fifo_per_cpu, fifo_centralized, cfs.\n"
 "\n"
 "       --opt KEY=VALUE\n"
 "              An option for the policy; may be repeated.  Unknown options\n"

@@ -13,9 +13,10 @@
 _ghostctl_fs=/sys/fs/ghost
 
 # The policies ghost-agent ships, and the options each accepts.
-_ghostctl_policies="fifo_per_cpu fifo_centralized"
+_ghostctl_policies="fifo_per_cpu fifo_centralized cfs"
 _ghostctl_policy_opts_fifo_per_cpu="max_tasks= dispatch_depth="
 _ghostctl_policy_opts_fifo_centralized="slice_us= max_tasks= dispatch_depth="
+_ghostctl_policy_opts_cfs="min_granularity_us= latency_us= max_tasks="
 
 # Options that take a value in the next word (or after '=').
 _ghostctl_value_opts="--cpus --id --runnable-timeout --deliver-ticks --opt"
@@ -110,8 +111,9 @@ _ghostctl_value()
 		case $policy in
 		fifo_per_cpu) keys=$_ghostctl_policy_opts_fifo_per_cpu ;;
 		fifo_centralized) keys=$_ghostctl_policy_opts_fifo_centralized ;;
-		# Another policy: those of both (readline drops duplicates).
-		*) keys="$_ghostctl_policy_opts_fifo_per_cpu $_ghostctl_policy_opts_fifo_centralized" ;;
+		cfs) keys=$_ghostctl_policy_opts_cfs ;;
+		# Another policy: those of all (readline drops duplicates).
+		*) keys="$_ghostctl_policy_opts_fifo_per_cpu $_ghostctl_policy_opts_fifo_centralized $_ghostctl_policy_opts_cfs" ;;
 		esac
 		_ghostctl_add "$keys"
 		compopt -o nospace 2>/dev/null
