@@ -141,8 +141,16 @@ static void sim_host_error(struct ghost_policy_ctx *ctx, const char *reason)
 	sim_of(ctx)->failed = 1;
 }
 
+/* The block "Time, nice and affinity", at the end. */
 static int sim_host_task_allowed(struct ghost_policy_ctx *ctx, __u64 gtid,
 				 int cpu);
+static void x_place(struct sim *s, int i, int cpu);
+static void x_release(struct sim *s, int i);
+static int x_may_run(const struct sim *s, int i, int cpu);
+static int x_refuse_commit(struct sim *s, int i, int cpu);
+static void x_refuse_entry(struct sim *s, int i, int cpu);
+static void x_sliced(struct sim *s, int i);
+static void x_track(struct sim *s, const struct ghost_msg *m);
 static int sim_host_hint(struct ghost_policy_ctx *ctx, __u64 gtid,
 			 struct ghost_app_hint *out);
 
@@ -240,6 +248,7 @@ static void emit_new(struct sim *s, int i)
 	if (s->t[i].parent >= 0)
 		m.p.parent_gtid = s->t[s->t[i].parent].gtid;
 	m.p.sw_index = i;
+	m.p.nice = s->t[i].x.nice;
 	m.p.runnable = s->t[i].state == SIM_RUNNABLE;
 	sim_push(s, &m, sizeof(m));
 }
@@ -350,6 +359,7 @@ static void place(struct sim *s, int i, int cpu)
 	s->t[i].cpu = cpu;
 	s->t[i].last_cpu = cpu;
 	s->cur[cpu] = i;
+	x_place(s, i, cpu);
 }
 
 static int find_gtid(const struct sim *s, __u64 gtid);
@@ -379,8 +389,11 @@ static int dl_next(struct sim *s, int cpu)
 		dl->head++;
 		i = find_gtid(s, ent->gtid);
 		if (i >= 0 && s->t[i].state == SIM_RUNNABLE &&
-		    s->t[i].barrier == ent->barrier)
-			break;
+		    s->t[i].barrier == ent->barrier) {
+			if (x_may_run(s, i, cpu))
+				break;
+			x_refuse_entry(s, i, cpu);
+		}
 		dl->nr_stale++;
 		s->nr_stale++;
 		i = -1;
@@ -423,6 +436,8 @@ static int release_cpu(struct sim *s, int i)
 {
 	int cpu = s->t[i].cpu;
 
+	if (s->t[i].state == SIM_RUNNING)
+		x_release(s, i);
 	if (cpu >= 0 && s->cur[cpu] == i)
 		s->cur[cpu] = -1;
 	s->t[i].cpu = -1;
@@ -452,7 +467,8 @@ void sim_wakeup(struct sim *s, int i)
 	}
 	/* Its CPU is free and lets it run at once: it does, then says so. */
 	if (cpu >= 0 && s->cur[cpu] < 0 &&
-	    (s->dl[cpu].flags & GHOST_DL_F_RUN_ON_WAKE)) {
+	    (s->dl[cpu].flags & GHOST_DL_F_RUN_ON_WAKE) &&
+	    x_may_run(s, i, cpu)) {
 		place(s, i, cpu);
 		s->t[i].barrier++;
 		s->nr_run_on_wake++;
@@ -590,6 +606,7 @@ void sim_drain(struct sim *s)
 
 	while ((m = ghost_queue_peek(&s->q))) {
 		track_hotplug(s, m);
+		x_track(s, m);
 		ck_assert_int_ge(ghost_policy_dispatch(s->ops, &s->ctx, m), 0);
 		ghost_queue_consume(&s->q, m);
 	}
@@ -626,8 +643,6 @@ int sim_is_listed(const struct sim *s, int i)
 	return 0;
 }
 
-static int sim_allowed(const struct sim *s, int i, int cpu);
-
 /* The module's commit of one slot. */
 static int commit_one(struct sim *s, int cpu, __u64 gtid, __u32 barrier)
 {
@@ -655,15 +670,15 @@ static int commit_one(struct sim *s, int cpu, __u64 gtid, __u32 barrier)
 		return GHOST_TXN_TARGET_ONCPU;
 	if (s->t[i].state != SIM_RUNNABLE)
 		return GHOST_TXN_TARGET_NOT_RUNNABLE;
-	if (!sim_allowed(s, i, cpu)) {
-		s->nr_not_allowed++;
-		return GHOST_TXN_CPU_NOT_ALLOWED;
-	}
+	if (!x_may_run(s, i, cpu))
+		return x_refuse_commit(s, i, cpu);
 	/* A decision taken twice: by a list entry and by this commit. */
 	if (sim_is_listed(s, i))
 		s->double_decisions++;
-	if (prev >= 0)
+	if (prev >= 0) {
+		x_sliced(s, prev);
 		preempt_by_commit(s, prev);
+	}
 	place(s, i, cpu);
 	return GHOST_TXN_COMPLETE;
 }
@@ -882,31 +897,176 @@ int sim_swap_rediscover(struct sim *s, const char *name,
 }
 
 /* ------------------------------------------------------------------ */
-/* Affinity and host calls (see sim.h)                                 */
+/* Time, nice and affinity                                             */
 /* ------------------------------------------------------------------ */
 
-static int sim_allowed(const struct sim *s, int i, int cpu)
+static int x_in(unsigned int mask, int cpu)
 {
-	return !s->allowed[i] || (s->allowed[i] >> cpu) & 1;
+	return !mask || (mask >> cpu & 1);
 }
 
+/* What ghost-agent's host_task_allowed() answers. */
 static int sim_host_task_allowed(struct ghost_policy_ctx *ctx, __u64 gtid,
 				 int cpu)
 {
 	struct sim *s = sim_of(ctx);
 	int i = find_gtid(s, gtid);
 
-	return i < 0 || cpu < 0 || cpu >= SIM_MAX_CPUS || sim_allowed(s, i, cpu);
+	return i < 0 || x_in(s->t[i].x.known, cpu);
 }
 
-void sim_set_affinity(struct sim *s, int i, unsigned int mask)
+static int x_may_run(const struct sim *s, int i, int cpu)
 {
-	ck_assert(s->t[i].state != SIM_GONE);
-	s->allowed[i] = mask;
+	return x_in(s->t[i].x.allowed, cpu);
+}
+
+static void x_place(struct sim *s, int i, int cpu)
+{
+	if (!x_may_run(s, i, cpu))
+		s->x.affinity_runs++;
+	s->t[i].x.on_since = s->now;
+}
+
+/* It leaves its CPU: its time there counts. */
+static void x_release(struct sim *s, int i)
+{
+	s->t[i].x.ran_ns += s->now - s->t[i].x.on_since;
+}
+
+/* A commit takes @i's CPU: how long did it have it? */
+static void x_sliced(struct sim *s, int i)
+{
+	__u64 had = s->now - s->t[i].x.on_since;
+
+	if (!s->x.nr_sliced++ || had < s->x.min_sliced_ns)
+		s->x.min_sliced_ns = had;
+}
+
+/* ghost-agent learns the thread's CPUs (refresh_affinity()). */
+static void x_learn(struct sim *s, int i, int cpu)
+{
+	/* It knew, and the policy asked anyway. */
+	if (!x_in(s->t[i].x.known, cpu))
+		s->x.affinity_asks++;
+	s->t[i].x.known = s->t[i].x.allowed;
+}
+
+static int x_refuse_commit(struct sim *s, int i, int cpu)
+{
+	s->x.nr_not_allowed++;
+	x_learn(s, i, cpu);
+	return GHOST_TXN_CPU_NOT_ALLOWED;
+}
+
+/* As the module skips an entry for a CPU the thread may not run on. */
+static void x_refuse_entry(struct sim *s, int i, int cpu)
+{
+	if (!x_in(s->t[i].x.known, cpu))
+		s->x.affinity_asks++;
 	s->t[i].barrier++;
 	emit_task(s, i, GHOST_MSG_TASK_AFFINITY_CHANGED, -1);
-	if (s->t[i].state == SIM_RUNNING && !sim_allowed(s, i, s->t[i].cpu))
-		preempt_by_commit(s, i);
+}
+
+/* ghost-agent's track() of TASK_AFFINITY_CHANGED. */
+static void x_track(struct sim *s, const struct ghost_msg *m)
+{
+	const struct ghost_msg_task *t = ghost_msg_payload(m);
+	int i;
+
+	if (m->type != GHOST_MSG_TASK_AFFINITY_CHANGED)
+		return;
+	i = find_gtid(s, t->gtid);
+	if (i >= 0)
+		s->t[i].x.known = s->t[i].x.allowed;
+}
+
+int sim_new_nice(struct sim *s, int runnable, int nice)
+{
+	ck_assert_int_lt(s->nr_threads, SIM_MAX_THREADS);
+	s->t[s->nr_threads].x.nice = nice;
+	return sim_new(s, runnable);
+}
+
+int sim_new_allowed(struct sim *s, int runnable, unsigned int allowed)
+{
+	ck_assert_int_lt(s->nr_threads, SIM_MAX_THREADS);
+	s->t[s->nr_threads].x.allowed = allowed;
+	return sim_new(s, runnable);
+}
+
+/* As ghost_sched_priority(). */
+void sim_set_nice(struct sim *s, int i, int nice)
+{
+	struct {
+		struct ghost_msg h;
+		struct ghost_msg_task_priority p;
+	} m;
+
+	ck_assert_int_ne(s->t[i].state, SIM_GONE);
+	if (s->t[i].x.nice == nice)
+		return;
+	s->t[i].x.nice = nice;
+	s->t[i].barrier++;
+	memset(&m, 0, sizeof(m));
+	m.h.type = GHOST_MSG_TASK_PRIORITY_CHANGED;
+	m.h.length = sizeof(m);
+	m.h.seqnum = s->t[i].barrier;
+	m.p.gtid = s->t[i].gtid;
+	m.p.runtime = sim_ran_ns(s, i);
+	m.p.nice = nice;
+	sim_push(s, &m, sizeof(m));
+}
+
+/*
+ * As ghost_sched_affinity(): a running thread is preempted first (its
+ * CPU runs its list's next entry), then TASK_AFFINITY_CHANGED.
+ */
+void sim_set_affinity(struct sim *s, int i, unsigned int allowed)
+{
+	int cpu;
+
+	ck_assert_int_ne(s->t[i].state, SIM_GONE);
+	if (s->t[i].state == SIM_RUNNING) {
+		cpu = release_cpu(s, i);
+		s->t[i].state = SIM_RUNNABLE;
+		s->t[i].barrier++;
+		leave_cpu(s, i, cpu, GHOST_MSG_TASK_PREEMPT);
+	}
+	s->t[i].x.allowed = allowed;
+	/* The kernel moves it off a CPU it may no longer use. */
+	if (s->t[i].last_cpu >= 0 && !x_in(allowed, s->t[i].last_cpu))
+		s->t[i].last_cpu = -1;
+	s->t[i].barrier++;
+	emit_task(s, i, GHOST_MSG_TASK_AFFINITY_CHANGED, -1);
+}
+
+void sim_run_for(struct sim *s, __u64 ns, __u64 step_ns)
+{
+	__u64 end = s->now + ns;
+	int cpu;
+
+	ck_assert_int_gt(step_ns, 0);
+	sim_settle(s, 10);
+	while (s->now < end) {
+		s->now += step_ns < end - s->now ? step_ns : end - s->now;
+		for (cpu = 0; cpu < SIM_MAX_CPUS; cpu++) {
+			if (!s->enclave[cpu] || s->offline[cpu] ||
+			    !(s->ops->flags & GHOST_POLICY_F_TICKS))
+				continue;
+			sim_tick(s, cpu);
+			s->x.nr_ticks++;
+		}
+		sim_settle(s, 10);
+	}
+}
+
+__u64 sim_ran_ns(const struct sim *s, int i)
+{
+	__u64 ran = s->t[i].x.ran_ns;
+
+	if (s->t[i].state == SIM_RUNNING)
+		ran += s->now - s->t[i].x.on_since;
+	return ran;
 }
 
 /* The host of sim_count_host(): each call counted, then passed on. */

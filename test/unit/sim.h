@@ -35,6 +35,26 @@
 #define SIM_MAX_LOG	4096
 #define SIM_RING_SLOTS	1024
 
+/* Per thread, for the block "Time, nice and affinity" at the end. */
+struct sim_thread_x {
+	int nice;		/* TASK_NEW and TASK_PRIORITY_CHANGED say it */
+	unsigned int allowed;	/* CPUs it may run on, a bit each; 0: all */
+	unsigned int known;	/* what ghost-agent knows of them; 0: all */
+	__u64 on_since;		/* when it got the CPU it holds */
+	__u64 ran_ns;		/* CPU time, as the clock moved */
+};
+
+/* Per machine, for the same block. */
+struct sim_x {
+	int nr_ticks;		/* CPU_TICK messages sent */
+	int nr_sliced;		/* threads a commit took a CPU from */
+	__u64 min_sliced_ns;	/* the shortest time one of those had it */
+	int nr_not_allowed;	/* commits refused: GHOST_TXN_CPU_NOT_ALLOWED */
+	int affinity_asks;	/* commits, entries where ghost-agent knew
+				 * the thread may not run */
+	int affinity_runs;	/* threads placed where they may not run */
+};
+
 enum sim_state {
 	SIM_BLOCKED,
 	SIM_RUNNABLE,
@@ -50,6 +70,7 @@ struct sim_thread {
 	int hidden;		/* commits fail TARGET_NOT_FOUND this often */
 	int last_cpu;		/* where it last ran (RUN_ON_WAKE), or -1 */
 	int parent;		/* the thread that created it, or -1 */
+	struct sim_thread_x x;
 };
 
 struct sim_commit {
@@ -109,12 +130,7 @@ struct sim {
 	int offline_asks;		/* commits, entries for it then */
 	int offline_runs;		/* threads placed on an offline CPU */
 
-	/*
-	 * Affinity and host calls (sim_set_affinity(), sim_count_host()).
-	 * All zero by default: every thread may run everywhere, as before.
-	 */
-	unsigned int allowed[SIM_MAX_THREADS];	/* CPU bits; 0: every CPU */
-	int nr_not_allowed;		/* commits refused: CPU_NOT_ALLOWED */
+	struct sim_x x;			/* time, nice and affinity */
 	unsigned long host_calls;	/* host calls, once sim_count_host() */
 	/* Application hints: what ghost_policy_hint() returns per thread. */
 	struct ghost_app_hint hint[SIM_MAX_THREADS];
@@ -195,21 +211,56 @@ int sim_swap(struct sim *s, const char *name, const char *const opts[]);
 int sim_swap_rediscover(struct sim *s, const char *name,
 			const char *const opts[]);
 
+/* ------------------------------------------------------------------ */
+/* Time, nice and affinity                                             */
+/* ------------------------------------------------------------------ */
+
 /*
- * Affinity and host calls.
+ * The clock (s->now) moves only when a test says so.  sim_run_for() lets
+ * every thread that holds a CPU run for a while, in steps; after each
+ * step every online enclave CPU gets a CPU_TICK if the policy asked for
+ * ticks (GHOST_POLICY_F_TICKS, as ghost-agent sets deliver_ticks), and
+ * rounds run until nothing more is decided.  A thread's CPU time is the
+ * clock's progress while it held a CPU; a thread a commit takes a CPU
+ * from is counted with the time it had it (nr_sliced, min_sliced_ns).
  *
- * sim_set_affinity() restricts thread @i to the CPUs of @mask (bit n:
- * CPU n; 0: every CPU) as sched_setaffinity() does: TASK_AFFINITY_CHANGED
- * under a new barrier, and TASK_PREEMPT if it runs where it may no longer.
- * The policy's ghost_policy_task_allowed() answers from it, and a commit
- * elsewhere fails with GHOST_TXN_CPU_NOT_ALLOWED (dispatch list entries
- * do not model it).
+ * Nice values travel as the module sends them: in TASK_NEW (discovery
+ * included) and in TASK_PRIORITY_CHANGED, under a new barrier.
  *
+ * Affinity is modelled as the module and ghost-agent see it: a commit to
+ * a CPU the thread may not run on fails with GHOST_TXN_CPU_NOT_ALLOWED, a
+ * list entry for one is skipped with TASK_AFFINITY_CHANGED under a new
+ * barrier, RUN_ON_WAKE does not run it there, and sched_setaffinity()
+ * preempts a running thread (its CPU runs its list's next entry), then
+ * sends TASK_AFFINITY_CHANGED.  ghost_policy_task_allowed() answers what
+ * ghost-agent knows: the thread's CPUs as of its last
+ * TASK_AFFINITY_CHANGED delivered or commit refused, all CPUs before.
+ */
+
+/* A new thread (TASK_NEW) with nice value @nice; returns its index. */
+int sim_new_nice(struct sim *s, int runnable, int nice);
+/*
+ * A new thread that may run only on the CPUs of @allowed (bit n: CPU n),
+ * entered with that affinity: ghost-agent does not know it yet.
+ */
+int sim_new_allowed(struct sim *s, int runnable, unsigned int allowed);
+/* setpriority(): TASK_PRIORITY_CHANGED if @nice is new. */
+void sim_set_nice(struct sim *s, int i, int nice);
+/* sched_setaffinity() to @allowed (0: every CPU). */
+void sim_set_affinity(struct sim *s, int i, unsigned int allowed);
+/*
+ * Run for @ns of simulated time in steps of @step_ns, the running
+ * threads CPU-bound (they neither block nor yield meanwhile).
+ */
+void sim_run_for(struct sim *s, __u64 ns, __u64 step_ns);
+/* CPU time of thread @i, the time on its CPU now included. */
+__u64 sim_ran_ns(const struct sim *s, int i);
+
+/*
  * sim_count_host() counts in s->host_calls every call the policy makes to
  * its host (run, task_allowed, now, ...) from then on, until a swap: a
  * deterministic measure of the work of a round.
  */
-void sim_set_affinity(struct sim *s, int i, unsigned int mask);
 void sim_count_host(struct sim *s);
 
 /*

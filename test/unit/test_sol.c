@@ -183,7 +183,7 @@ START_TEST(test_affinity)
 	sim_block(&s, d);
 	sim_settle(&s, 10);
 	ck_assert_int_eq(sim_running(&s, 3), c);
-	ck_assert_int_eq(s.nr_not_allowed, 0);
+	ck_assert_int_eq(s.x.nr_not_allowed, 0);
 	ck_assert_int_eq(sim_run_all(&s, 3, NULL), 0);
 }
 END_TEST

@@ -2,7 +2,8 @@
 # shellcheck shell=dash
 #
 # Description: the agent runtime end to end.  ghost-agent with each
-# policy schedules simple_exp; a hot swap in the middle of a run keeps
+# policy (fifo_per_cpu, fifo_centralized, sol, shinjuku, cfs) schedules
+# simple_exp; a hot swap in the middle of a run keeps
 # every thread (fifo_per_cpu to fifo_centralized and back, sol to
 # fifo_centralized and back); a second agent process takes over; an
 # agent killed with -9 is replaced within the grace period, or, once it
@@ -24,6 +25,25 @@ test_fifo_per_cpu_runs_simple_exp()
 		fail "readiness line: $(cat a.out)"
 	no_watchdog 1
 	simple_exp_in 1
+	stop_agent "$AGENT_PID"
+	[ ! -d "$GHOST_FS/enclave_1" ] ||
+		fail "the agent created enclave 1 but left it on exit"
+}
+
+# cfs preempts on the kernel's ticks: it turns deliver_ticks on, and every
+# thread still runs only where and when it was committed (the audit).
+test_cfs_runs_simple_exp()
+{
+	clean_ghost
+	start_agent a --cpus 0-1 --policy cfs
+	grep -q 'ready: enclave 1, policy cfs, CPUs 0-1' a.out ||
+		fail "readiness line: $(cat a.out)"
+	[ "$(cat "$GHOST_FS/enclave_1/deliver_ticks")" = 1 ] ||
+		fail "cfs runs without the kernel's ticks"
+	no_watchdog 1
+	audit_on 1
+	simple_exp_in 1
+	check_audit 1
 	stop_agent "$AGENT_PID"
 	[ ! -d "$GHOST_FS/enclave_1" ] ||
 		fail "the agent created enclave 1 but left it on exit"
