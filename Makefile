@@ -88,6 +88,7 @@ include test/agent/agent.mk
 include policies/policies.mk
 include test/simple_exp/simple_exp.mk
 include test/bench/bench.mk
+include experiment/rocksdb/rocksdb.mk
 
 user: $(USER_TARGETS)
 
