@@ -17,6 +17,7 @@
 
 #include "affinity.h"
 #include "antagonist.h"
+#include "enter.h"
 
 /* Iterations between two looks at the stop flag and two counter updates. */
 #define BATCH	1024
@@ -26,6 +27,7 @@ struct spinner {
 	clockid_t clock;
 	atomic_uint_fast64_t iterations;
 	int nice;
+	unsigned int enclave;
 	atomic_int *stop;
 	atomic_int ready;	/* 1 set up, -errno failed */
 };
@@ -41,13 +43,20 @@ static void *spin(void *arg)
 {
 	struct spinner *s = arg;
 	uint64_t i;
+	int err;
 
 	/* nice applies to this thread alone on Linux. */
 	if (setpriority(PRIO_PROCESS, syscall(SYS_gettid), s->nice)) {
-		atomic_store(&s->ready, -errno);
+		err = errno;
+		fprintf(stderr, "rocksdb_server: antagonist at nice %d: %s\n",
+			s->nice, strerror(err));
+		atomic_store(&s->ready, -err);
 		return NULL;
 	}
-	atomic_store(&s->ready, 1);
+	err = rdb_enter_enclave(s->enclave, "an antagonist");
+	atomic_store(&s->ready, err ? err : 1);
+	if (err)
+		return NULL;
 	while (!atomic_load_explicit(s->stop, memory_order_relaxed)) {
 		for (i = 0; i < BATCH; i++)
 			__builtin_ia32_pause();
@@ -58,7 +67,8 @@ static void *spin(void *arg)
 }
 
 struct rdb_antagonist *rdb_antagonist_start(unsigned int n, int nice,
-					    const struct ghost_cpuset *cpus)
+					    const struct ghost_cpuset *cpus,
+					    unsigned int enclave)
 {
 	struct rdb_antagonist *a = calloc(1, sizeof(*a));
 	unsigned int i;
@@ -75,6 +85,7 @@ struct rdb_antagonist *rdb_antagonist_start(unsigned int n, int nice,
 		int ready;
 
 		s->nice = nice;
+		s->enclave = enclave;
 		s->stop = &a->stop;
 		err = rdb_thread_create(&s->thread, cpus, spin, s);
 		if (err) {
@@ -87,8 +98,6 @@ struct rdb_antagonist *rdb_antagonist_start(unsigned int n, int nice,
 			sched_yield();
 		if (ready < 0) {
 			err = -ready;
-			fprintf(stderr, "rocksdb_server: antagonist at nice %d: %s\n",
-				nice, strerror(err));
 			break;
 		}
 		err = pthread_getcpuclockid(s->thread, &s->clock);

@@ -23,11 +23,13 @@ struct rdb_antagonist_sample {
 };
 
 /*
- * Start @n threads at nice @nice, on the CPUs of @cpus (NULL: anywhere).
- * Returns NULL after printing why on failure.
+ * Start @n threads at nice @nice, on the CPUs of @cpus (NULL: anywhere),
+ * each entering ghost enclave @enclave unless it is 0.  Returns NULL
+ * after printing why on failure.
  */
 struct rdb_antagonist *rdb_antagonist_start(unsigned int n, int nice,
-					    const struct ghost_cpuset *cpus);
+					    const struct ghost_cpuset *cpus,
+					    unsigned int enclave);
 
 /* Totals since the start, to subtract two of them into an interval. */
 void rdb_antagonist_read(struct rdb_antagonist *a,

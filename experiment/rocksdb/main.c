@@ -254,13 +254,14 @@ static int serve(struct rdb_db *db, const struct rdb_opts *o, FILE *samples)
 	if (o->antagonists) {
 		ant = rdb_antagonist_start(o->antagonists, o->antagonist_nice,
 					   o->have_antagonist_cpus ?
-					   &o->antagonist_cpus : NULL);
+					   &o->antagonist_cpus : NULL,
+					   o->antagonist_enclave);
 		if (!ant)
 			return RDB_EXIT_FAIL;
 	}
 	srv = rdb_server_start(db, o->workers,
 			       o->have_worker_cpus ? &o->worker_cpus : NULL,
-			       o->scan_keys);
+			       o->enclave, o->scan_keys);
 	if (!srv) {
 		rdb_antagonist_stop(ant);
 		return RDB_EXIT_FAIL;
@@ -309,10 +310,12 @@ int main(int argc, char **argv)
 		return RDB_EXIT_FAIL;
 	}
 	printf("config keys=%u db=%s load_s=%.2f workers=%u scan_keys=%u"
-	       " scan_ratio=%g seed=%lu gen_cpu=%d antagonists=%u\n",
+	       " scan_ratio=%g seed=%lu gen_cpu=%d enclave=%u antagonists=%u"
+	       " antagonist_enclave=%u\n",
 	       o.keys, o.db_path ? o.db_path : "memory",
 	       (rdb_now_ns() - t) / 1e9, o.workers, o.scan_keys, o.scan_ratio,
-	       o.seed, o.gen_cpu, o.antagonists);
+	       o.seed, o.gen_cpu, o.enclave, o.antagonists,
+	       o.antagonist_enclave);
 	fflush(stdout);
 
 	if (o.mode == RDB_MODE_CALIBRATE)

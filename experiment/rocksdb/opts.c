@@ -50,11 +50,13 @@ static const char usage[] =
 "  --seed N                seed of the arrivals (default 1)\n"
 "Threads:\n"
 "  --workers N             worker threads (default 2)\n"
+"  --enclave ID            the workers enter ghost enclave ID themselves\n"
 "  --gen-cpu CPU           pin the load generator to CPU\n"
 "  --worker-cpus LIST      run the workers on LIST (e.g. 1-3)\n"
 "  --antagonists M         also run M spinning batch threads (default 0)\n"
 "  --antagonist-nice N     their nice value, -20..19 (default 0)\n"
 "  --antagonist-cpus LIST  run them on LIST\n"
+"  --antagonist-enclave ID they enter ghost enclave ID themselves\n"
 "Output:\n"
 "  --samples FILE          write every request's times to FILE\n"
 "  -h, --help              show this help\n"
@@ -66,7 +68,8 @@ enum {
 	OPT_CALIBRATE = 256, OPT_SCHEDULE, OPT_DB, OPT_KEYS, OPT_RATE,
 	OPT_DURATION, OPT_DRAIN, OPT_SCAN_RATIO, OPT_SCAN_KEYS, OPT_SEED,
 	OPT_WORKERS, OPT_GEN_CPU, OPT_WORKER_CPUS, OPT_ANTAGONISTS,
-	OPT_ANTAGONIST_NICE, OPT_ANTAGONIST_CPUS, OPT_SAMPLES,
+	OPT_ANTAGONIST_NICE, OPT_ANTAGONIST_CPUS, OPT_SAMPLES, OPT_ENCLAVE,
+	OPT_ANTAGONIST_ENCLAVE,
 };
 
 static const struct option longopts[] = {
@@ -87,6 +90,8 @@ static const struct option longopts[] = {
 	{ "antagonist-nice",	required_argument,	NULL, OPT_ANTAGONIST_NICE },
 	{ "antagonist-cpus",	required_argument,	NULL, OPT_ANTAGONIST_CPUS },
 	{ "samples",		required_argument,	NULL, OPT_SAMPLES },
+	{ "enclave",		required_argument,	NULL, OPT_ENCLAVE },
+	{ "antagonist-enclave",	required_argument,	NULL, OPT_ANTAGONIST_ENCLAVE },
 	{ "help",		no_argument,		NULL, 'h' },
 	{ NULL, 0, NULL, 0 },
 };
@@ -199,9 +204,10 @@ static int check_together(struct rdb_opts *o, int have_scan_keys)
 			return -1;
 		}
 	}
-	if (o->antagonists == 0 && (o->antagonist_nice || o->have_antagonist_cpus)) {
+	if (o->antagonists == 0 && (o->antagonist_nice || o->have_antagonist_cpus ||
+				    o->antagonist_enclave)) {
 		fprintf(stderr,
-			"rocksdb_server: --antagonist-nice and --antagonist-cpus need --antagonists\n");
+			"rocksdb_server: --antagonist-nice, --antagonist-cpus and --antagonist-enclave need --antagonists\n");
 		return -1;
 	}
 	return 0;
@@ -305,6 +311,14 @@ int rdb_opts_parse(int argc, char **argv, struct rdb_opts *o)
 		case OPT_ANTAGONIST_CPUS:
 			rc = parse_cpus(name, optarg, &o->antagonist_cpus);
 			o->have_antagonist_cpus = 1;
+			break;
+		case OPT_ENCLAVE:
+			if (ghost_enclave_id_parse(optarg, &o->enclave))
+				return bad(name, optarg, "want an enclave id from 1");
+			break;
+		case OPT_ANTAGONIST_ENCLAVE:
+			if (ghost_enclave_id_parse(optarg, &o->antagonist_enclave))
+				return bad(name, optarg, "want an enclave id from 1");
 			break;
 		case OPT_SAMPLES:
 			if (!*optarg)

@@ -30,6 +30,8 @@ struct rdb_opts {
 	uint32_t scan_keys;
 	uint64_t seed;
 	int gen_cpu;		/* -1: anywhere */
+	unsigned int enclave;	/* the workers' enclave, 0: none */
+	unsigned int antagonist_enclave;
 	struct ghost_cpuset worker_cpus;
 	int have_worker_cpus;
 	unsigned int antagonists;

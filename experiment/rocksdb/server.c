@@ -6,12 +6,15 @@
  */
 #include <errno.h>
 #include <pthread.h>
+#include <sched.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
 
 #include "affinity.h"
+#include "enter.h"
 #include "hooks.h"
 #include "queue.h"
 #include "server.h"
@@ -25,11 +28,13 @@ struct worker {
 	struct rdb_server *s;
 	unsigned int id;
 	pthread_t thread;
+	atomic_int ready;	/* 1 serving, -errno could not start */
 };
 
 struct rdb_server {
 	struct rdb_db *db;
 	uint32_t scan_keys;
+	unsigned int enclave;
 	const struct rdb_hooks *hooks;
 	struct rdb_queue q;
 	uint64_t t0;		/* start of the current run */
@@ -51,8 +56,14 @@ static void *worker_main(void *arg)
 	struct rdb_server *s = w->s;
 	const struct rdb_hooks *h = s->hooks;
 	struct rdb_req *r;
+	char who[32];
 	int rc;
 
+	snprintf(who, sizeof(who), "worker %u", w->id);
+	rc = rdb_enter_enclave(s->enclave, who);
+	atomic_store(&w->ready, rc ? rc : 1);
+	if (rc)
+		return NULL;
 	h->worker_start(h->arg, w->id);
 	for (;;) {
 		h->worker_idle(h->arg, w->id);
@@ -161,7 +172,7 @@ int rdb_server_run(struct rdb_server *s, struct rdb_run *run)
 
 struct rdb_server *rdb_server_start(struct rdb_db *db, unsigned int workers,
 				    const struct ghost_cpuset *cpus,
-				    uint32_t scan_keys)
+				    unsigned int enclave, uint32_t scan_keys)
 {
 	struct rdb_server *s = calloc(1, sizeof(*s));
 	unsigned int i;
@@ -174,6 +185,7 @@ struct rdb_server *rdb_server_start(struct rdb_db *db, unsigned int workers,
 	}
 	s->db = db;
 	s->scan_keys = scan_keys;
+	s->enclave = enclave;
 	s->hooks = rdb_hooks_get();
 	rdb_queue_init(&s->q);
 	for (i = 0; i < workers; i++) {
@@ -187,6 +199,15 @@ struct rdb_server *rdb_server_start(struct rdb_db *db, unsigned int workers,
 			return NULL;
 		}
 		s->nworkers++;
+	}
+	/* Serve only with every worker where it should be. */
+	for (i = 0; i < workers; i++) {
+		while (!(err = atomic_load(&s->w[i].ready)))
+			sched_yield();
+		if (err < 0) {
+			rdb_server_stop(s);
+			return NULL;
+		}
 	}
 	return s;
 }

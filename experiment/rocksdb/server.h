@@ -26,13 +26,14 @@ struct rdb_run {
 };
 
 /*
- * Start @workers threads (on @cpus, NULL anywhere) serving scans of
- * @scan_keys keys from @db, with the hooks installed now.  Returns NULL
- * after printing why on failure.
+ * Start @workers threads (on @cpus, NULL anywhere; each entering ghost
+ * enclave @enclave first unless it is 0) serving scans of @scan_keys keys
+ * from @db, with the hooks installed now.  Returns NULL after printing
+ * why on failure.
  */
 struct rdb_server *rdb_server_start(struct rdb_db *db, unsigned int workers,
 				    const struct ghost_cpuset *cpus,
-				    uint32_t scan_keys);
+				    unsigned int enclave, uint32_t scan_keys);
 
 /*
  * Release @run's requests at their scheduled times and wait for the

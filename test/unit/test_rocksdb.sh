@@ -166,6 +166,20 @@ test_antagonist()
 		{ echo "errors or dropped: $line"; return 1; }
 }
 
+# Workers that cannot enter their enclave (here one that does not exist)
+# stop the server before it serves anything, saying why.
+test_enclave_missing()
+{
+	local out rc
+
+	out=$("$server" "${small[@]}" --rate 10 --duration 0.1 \
+		--enclave 2147483647 2>&1)
+	rc=$?
+	[[ $rc -eq 1 && $out == *"worker 0 cannot enter enclave 2147483647"* &&
+	   $out != *$'\n'run\ * ]] ||
+		{ echo "exit status $rc, want 1 and a message: $out"; return 1; }
+}
+
 # A scan of 1000 keys costs more than a GET, and the suggested scan
 # size is positive.
 test_calibrate()
@@ -222,6 +236,10 @@ test_options()
 --rate 1 --antagonists 2 --antagonist-nice 20|--antagonist-nice '20'
 --rate 1 --antagonist-nice 5|need --antagonists
 --rate 1 --antagonists 5000|--antagonists '5000'
+--rate 1 --antagonist-enclave 3|need --antagonists
+--rate 1 --enclave 0|--enclave '0'
+--rate 1 --enclave x|--enclave 'x'
+--rate 1 --antagonists 1 --antagonist-enclave 2147483648|--antagonist-enclave '2147483648'
 --rate 1 --samples /nonexistent/dir/file|--samples '/nonexistent/dir/file'
 --rate 1 --calibrate --schedule-only|exclude each other
 --rate 1 --bogus|unknown option '--bogus'
@@ -251,6 +269,7 @@ st_run smoke test_smoke
 st_run poisson test_poisson
 st_run overload test_overload
 st_run antagonist test_antagonist
+st_run enclave_missing test_enclave_missing
 st_run calibrate test_calibrate
 st_run options test_options
 st_run help test_help
