@@ -18,6 +18,7 @@
 #include "affinity.h"
 #include "antagonist.h"
 #include "enter.h"
+#include "relax.h"
 
 /* Iterations between two looks at the stop flag and two counter updates. */
 #define BATCH	1024
@@ -59,7 +60,7 @@ static void *spin(void *arg)
 		return NULL;
 	while (!atomic_load_explicit(s->stop, memory_order_relaxed)) {
 		for (i = 0; i < BATCH; i++)
-			__builtin_ia32_pause();
+			rdb_cpu_relax();
 		atomic_fetch_add_explicit(&s->iterations, BATCH,
 					  memory_order_relaxed);
 	}

@@ -6,6 +6,7 @@
  * README.md for the format), and optionally every request's times.
  */
 #include <errno.h>
+#include <inttypes.h>
 #include <math.h>
 #include <sched.h>
 #include <stdio.h>
@@ -126,12 +127,14 @@ static void write_samples(FILE *f, double rate, const struct rdb_req *reqs,
 		const struct rdb_req *r = &reqs[i];
 
 		if (r->status == RDB_DROPPED) {
-			fprintf(f, "%g\t%s\t%lu\t%lu\t-1\t-1\t-1\t%s\t-1\n", rate,
+			fprintf(f, "%g\t%s\t%" PRIu64 "\t%" PRIu64
+				"\t-1\t-1\t-1\t%s\t-1\n", rate,
 				rdb_kind_name(r->kind), r->sched_ns, r->release_ns,
 				status_name[r->status]);
 			continue;
 		}
-		fprintf(f, "%g\t%s\t%lu\t%lu\t%lu\t%lu\t%lu\t%s\t%u\n", rate,
+		fprintf(f, "%g\t%s\t%" PRIu64 "\t%" PRIu64 "\t%" PRIu64
+			"\t%" PRIu64 "\t%" PRIu64 "\t%s\t%u\n", rate,
 			rdb_kind_name(r->kind), r->sched_ns, r->release_ns,
 			r->start_ns, r->done_ns, r->done_ns - r->sched_ns,
 			status_name[r->status], r->worker);
@@ -310,7 +313,7 @@ int main(int argc, char **argv)
 		return RDB_EXIT_FAIL;
 	}
 	printf("config keys=%u db=%s load_s=%.2f workers=%u scan_keys=%u"
-	       " scan_ratio=%g seed=%lu gen_cpu=%d enclave=%u antagonists=%u"
+	       " scan_ratio=%g seed=%" PRIu64 " gen_cpu=%d enclave=%u antagonists=%u"
 	       " antagonist_enclave=%u\n",
 	       o.keys, o.db_path ? o.db_path : "memory",
 	       (rdb_now_ns() - t) / 1e9, o.workers, o.scan_keys, o.scan_ratio,

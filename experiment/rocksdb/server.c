@@ -17,6 +17,7 @@
 #include "enter.h"
 #include "hooks.h"
 #include "queue.h"
+#include "relax.h"
 #include "server.h"
 
 /* Sleep until this close to an arrival, then spin: sleeps overshoot. */
@@ -117,7 +118,7 @@ static void *gen_main(void *arg)
 			if (reqs[i].sched_ns - now > SPIN_NS)
 				sleep_until(t0 + reqs[i].sched_ns - SPIN_NS / 2);
 			else
-				__builtin_ia32_pause();
+				rdb_cpu_relax();
 			continue;
 		}
 		/* Everything due by now, the late ones included. */

@@ -51,7 +51,8 @@ int rdb_latency_pcts(const struct rdb_req *reqs, size_t n, int kind,
 	for (j = 0; j < 3; j++) {
 		uint64_t v = m ? rdb_pct(lat, m, ps[j]) : 0;
 
-		*dst[j] = v == UINT64_MAX ? INFINITY : v / 1e3;
+		/* No request of the kind: no percentile, not a zero one. */
+		*dst[j] = !m ? NAN : v == UINT64_MAX ? INFINITY : v / 1e3;
 	}
 	free(lat);
 	return 0;
@@ -61,6 +62,8 @@ void rdb_print_us(FILE *f, double us)
 {
 	if (isinf(us))
 		fputs("inf", f);
+	else if (isnan(us))
+		fputs("nan", f);
 	else
 		fprintf(f, "%.1f", us);
 }

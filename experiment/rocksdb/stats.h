@@ -13,7 +13,8 @@
 
 struct rdb_pcts {
 	size_t n;		/* requests counted */
-	double p50, p99, p999;	/* microseconds; INFINITY if unserved */
+	double p50, p99, p999;	/* microseconds; INFINITY if unserved,
+				 * NAN if n is 0 */
 };
 
 /*
@@ -30,7 +31,7 @@ uint64_t rdb_pct(const uint64_t *sorted, size_t n, double p);
 /* Sort @vals[0 .. @n - 1] (n > 0) and return percentile @p of them. */
 uint64_t rdb_sort_pct(uint64_t *vals, size_t n, double p);
 
-/* Print @us as a number of microseconds ("inf" if infinite). */
+/* Print @us as a number of microseconds ("inf" if infinite, "nan"). */
 void rdb_print_us(FILE *f, double us);
 
 #endif /* RDB_STATS_H */
