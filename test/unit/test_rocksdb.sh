@@ -16,6 +16,8 @@ cd "$root" || exit 1
 o=${O:-build}
 [[ $o == /* ]] || o=$root/$o
 server=$o/bin/rocksdb_server
+# A hung server fails its test instead of hanging make unit.
+limit=60
 
 # shellcheck source=test/unit/shtest.sh disable=SC1091
 . test/unit/shtest.sh
@@ -47,6 +49,12 @@ check()
 	}
 }
 
+# rdb ARG...: the server, killed after $limit seconds (status 124).
+rdb()
+{
+	timeout "$limit" "$server" "$@"
+}
+
 test_built()
 {
 	[[ -x $server ]] || {
@@ -61,7 +69,7 @@ test_smoke()
 {
 	local out rc line rate n p50 p99 p999 lines=() rest
 
-	out=$("$server" "${small[@]}" --workers 2 --rate 1000,2000 \
+	out=$(rdb "${small[@]}" --workers 2 --rate 1000,2000 \
 		--duration 1 --seed 7 --samples "$tmp/samples" 2>"$tmp/err")
 	rc=$?
 	[[ $rc -eq 0 ]] || { echo "exit status $rc: $out $(<"$tmp/err")"; return 1; }
@@ -112,7 +120,7 @@ test_poisson()
 {
 	local out again other
 
-	out=$("$server" --schedule-only --rate 100000 --duration 5 \
+	out=$(rdb --schedule-only --rate 100000 --duration 5 \
 		--scan-ratio 0.005 --keys 20000 --scan-keys 1000 --seed 3) ||
 		{ echo "failed: $out"; return 1; }
 	check "r > 99500 && r < 100500" \
@@ -124,10 +132,10 @@ test_poisson()
 	check "k <= 20000 && k > 19000" -v k="$(field "$out" key_end)" ||
 		return 1
 	# Shorter schedules suffice to compare seeds.
-	out=$("$server" --schedule-only --rate 100000 --duration 0.5 --seed 3)
-	again=$("$server" --schedule-only --rate 100000 --duration 0.5 --seed 3)
+	out=$(rdb --schedule-only --rate 100000 --duration 0.5 --seed 3)
+	again=$(rdb --schedule-only --rate 100000 --duration 0.5 --seed 3)
 	[[ $again == "$out" ]] || { echo "not reproducible: $again"; return 1; }
-	other=$("$server" --schedule-only --rate 100000 --duration 0.5 --seed 4)
+	other=$(rdb --schedule-only --rate 100000 --duration 0.5 --seed 4)
 	[[ $other != "$out" ]] || { echo "the seed changes nothing"; return 1; }
 }
 
@@ -137,7 +145,7 @@ test_overload()
 {
 	local out rc line n
 
-	out=$("$server" "${small[@]}" --workers 1 --scan-ratio 1 --rate 20000 \
+	out=$(rdb "${small[@]}" --workers 1 --scan-ratio 1 --rate 20000 \
 		--duration 0.3 --drain 0 2>&1)
 	rc=$?
 	[[ $rc -eq 1 ]] || { echo "exit status $rc, want 1: $out"; return 1; }
@@ -155,7 +163,7 @@ test_antagonist()
 {
 	local out line
 
-	out=$("$server" "${small[@]}" --rate 500 --duration 1 --antagonists 1 \
+	out=$(rdb "${small[@]}" --rate 500 --duration 1 --antagonists 1 \
 		--antagonist-nice 19 2>&1) || { echo "failed: $out"; return 1; }
 	line=$(grep '^run ' <<<"$out") || { echo "no run line: $out"; return 1; }
 	check "c > 0.05 && c <= 1.05 && s > 0 && s <= 1 && i > 0" \
@@ -172,7 +180,7 @@ test_enclave_missing()
 {
 	local out rc
 
-	out=$("$server" "${small[@]}" --rate 10 --duration 0.1 \
+	out=$(rdb "${small[@]}" --rate 10 --duration 0.1 \
 		--enclave 2147483647 2>&1)
 	rc=$?
 	[[ $rc -eq 1 && $out == *"worker 0 cannot enter enclave 2147483647"* &&
@@ -186,7 +194,7 @@ test_calibrate()
 {
 	local out line
 
-	out=$("$server" "${small[@]}" --calibrate 2>&1) ||
+	out=$(rdb "${small[@]}" --calibrate 2>&1) ||
 		{ echo "failed: $out"; return 1; }
 	line=$(grep '^calibrate ' <<<"$out") || { echo "no result: $out"; return 1; }
 	check "g > 0 && s > 10 * g && k > 0" -v g="$(field "$line" get_us)" \
@@ -203,7 +211,7 @@ test_options()
 
 	while IFS='|' read -r args want; do
 		# shellcheck disable=SC2086 # the arguments are split on purpose
-		out=$("$server" $args 2>"$tmp/err")
+		out=$(rdb $args 2>"$tmp/err")
 		rc=$?
 		err=$(<"$tmp/err")
 		if [[ $rc -ne 2 || -n $out || $err != *"$want"* ]]; then
@@ -254,7 +262,7 @@ test_help()
 {
 	local help opt rc=0
 
-	help=$("$server" --help) || { echo "--help failed"; return 1; }
+	help=$(rdb --help) || { echo "--help failed"; return 1; }
 	while read -r opt; do
 		grep -qE -- "^ +(-h, )?--$opt( |$)" <<<"$help" ||
 			{ echo "--help does not document --$opt"; rc=1; }
