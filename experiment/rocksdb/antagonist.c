@@ -75,7 +75,9 @@ struct rdb_antagonist *rdb_antagonist_start(unsigned int n, int nice,
 	unsigned int i;
 	int err = 0;
 
-	if (!a || !(a->s = calloc(n, sizeof(*a->s)))) {
+	if (a)
+		a->s = calloc(n, sizeof(*a->s));
+	if (!a || !a->s) {
 		fprintf(stderr, "rocksdb_server: out of memory\n");
 		free(a);
 		return NULL;

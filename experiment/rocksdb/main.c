@@ -24,7 +24,7 @@
 #define CAL_MIN_SCANS	20
 #define CAL_SCAN_NS	1000000000ULL	/* at least this long scanning */
 
-static const char *status_name[] = {
+static const char * const status_name[] = {
 	[RDB_PENDING] = "pending", [RDB_OK] = "ok",
 	[RDB_ERROR] = "error", [RDB_DROPPED] = "dropped",
 };

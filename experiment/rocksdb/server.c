@@ -179,7 +179,9 @@ struct rdb_server *rdb_server_start(struct rdb_db *db, unsigned int workers,
 	unsigned int i;
 	int err;
 
-	if (!s || !(s->w = calloc(workers, sizeof(*s->w)))) {
+	if (s)
+		s->w = calloc(workers, sizeof(*s->w));
+	if (!s || !s->w) {
 		fprintf(stderr, "rocksdb_server: out of memory\n");
 		free(s);
 		return NULL;

@@ -13,8 +13,8 @@
 
 struct rdb_pcts {
 	size_t n;		/* requests counted */
-	double p50, p99, p999;	/* microseconds; INFINITY if unserved,
-				 * NAN if n is 0 */
+	/* Microseconds; INFINITY if unserved, NAN if n is 0. */
+	double p50, p99, p999;
 };
 
 /*
