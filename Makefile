@@ -89,6 +89,7 @@ include policies/policies.mk
 include test/simple_exp/simple_exp.mk
 include test/hint_server/hint_server.mk
 include test/bench/bench.mk
+include experiment/rocksdb/rocksdb.mk
 
 user: $(USER_TARGETS)
 
