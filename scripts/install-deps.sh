@@ -27,6 +27,7 @@ packages=(
 	qemu-system-x86 busybox-static cpio zstd xz-utils	# VM tests
 	util-linux libcap2-bin file		# setpriv, capsh, ELF checks
 	groff-base				# man page tests
+	systemd shellcheck			# systemd unit and launcher tests
 )
 bench_packages=(
 	gnuplot-nox				# make bench's plots
