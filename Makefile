@@ -52,7 +52,7 @@ quiet = @printf '  %-8s %s\n'
 endif
 
 .PHONY: all help module user install uninstall clean deps check unit vm-check \
-	demo dkms-install dkms-src bench
+	demo dkms-install dkms-src bench deb
 
 all: module user
 
@@ -64,12 +64,14 @@ help:
 	@echo '  install       user space, man pages, bash completion and the systemd unit'
 	@echo '                ghost-agent@.service into DESTDIR/PREFIX ($(PREFIX))'
 	@echo '  uninstall     remove what install put there (same variables)'
+	@echo '  deb           Debian packages ghost-dkms, ghost-tools, libghost0,'
+	@echo '                libghost-dev into $(O)/deb/'
 	@echo '  dkms-install  register, build and install the module with DKMS for KVER'
 	@echo '  deps          install build and test dependencies with apt-get'
 	@echo '  unit          Check unit tests on this machine'
 	@echo '  vm-check      integration tests in QEMU on stock Debian 6.1 and 6.12 kernels'
 	@echo '                and on a lockdep + KASAN build of Debian 6.1 (lane 6.1-debug)'
-	@echo '  check         deps + unit + vm-check (what CI runs)'
+	@echo '  check         deps + unit + deb lane + vm-check (what CI runs)'
 	@echo '  demo          boot a stock kernel in QEMU and walk through ghost'
 	@echo '  bench         boot one stock kernel in QEMU (multi-threaded TCG) and'
 	@echo '                measure ghost against CFS in the same boot: latency'
@@ -112,7 +114,9 @@ $(O)/%.o: %.c
 	@mkdir -p $(dir $@)
 	$(Q)$(CC) $(CPPFLAGS) $(CFLAGS) $(EXTRA_CFLAGS_$(notdir $*)) -MMD -MP -c -o $@ $<
 
--include $(shell find $(O) -name '*.d' 2>/dev/null)
+# Not those of make deb's own build in $(O)/deb (nor its modprobe.d).
+-include $(shell find $(O) -path $(O)/deb -prune -o -name '*.d' -type f \
+	-print 2>/dev/null)
 
 deps:
 	$(Q)./scripts/install-deps.sh
@@ -209,6 +213,11 @@ uninstall:
 	$(Q)for d in $(addprefix $(DESTDIR),$(INSTALLED_DIRS)); do \
 		if [ -d "$$d" ]; then rmdir --ignore-fail-on-non-empty "$$d"; fi; \
 	done
+
+# Debian packages ghost-dkms, ghost-tools, libghost0, libghost-dev into
+# $(O)/deb/, built by dpkg-buildpackage from a copy of the sources.
+deb:
+	$(Q)./scripts/deb.sh $(O)/deb
 
 clean:
 	$(Q)rm -rf $(O)

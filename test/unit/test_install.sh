@@ -59,13 +59,19 @@ files_in()
 	(cd "$1" && find . \( -type f -o -type l \) -printf '%P\n' | sort)
 }
 
-# make_in DESTDIR TARGET VAR=VALUE...
+# make_in DESTDIR TARGET VAR=VALUE...: with the Makefile's defaults, not
+# the paths of an outer make (debian/rules runs these tests).
 make_in()
 {
-	local dest=$1 target=$2
+	local dest=$1 target=$2 var unset=()
 
 	shift 2
-	make --no-print-directory -C "$root" "$target" O="$o" DESTDIR="$dest" "$@"
+	for var in MAKEFLAGS MFLAGS MAKELEVEL PREFIX BINDIR LIBDIR INCLUDEDIR \
+		   LIBEXECDIR SYSTEMDUNITDIR SYSCONFDIR MANDIR BASH_COMPLETION_DIR; do
+		unset+=(-u "$var")
+	done
+	env "${unset[@]}" make --no-print-directory -C "$root" "$target" \
+		O="$o" DESTDIR="$dest" "$@"
 }
 
 test_install_files()
