@@ -216,8 +216,8 @@ make_base()
 	mv "$tmp" "$base"
 }
 
-# A throw-away overlay of the clean root, with /proc, /dev, this machine's
-# package lists and cache.
+# A throw-away overlay of the clean root, with /proc, /dev and this
+# machine's package lists.
 mount_root()
 {
 	mkdir "$work/upper" "$work/work" "$work/root"
@@ -225,7 +225,6 @@ mount_root()
 		"lowerdir=$base,upperdir=$work/upper,workdir=$work/work" "$chroot_dir"
 	mount -t proc proc "$chroot_dir/proc"
 	mount --bind /dev "$chroot_dir/dev"
-	mount --bind "$apt_cache" "$chroot_dir$apt_cache"
 	cp -a /var/lib/apt/lists/. "$chroot_dir/var/lib/apt/lists/"
 	rm -f "$chroot_dir/var/lib/apt/lists/lock"
 }
@@ -235,8 +234,7 @@ cleanup()
 	local m
 
 	[[ -n $work ]] || return 0
-	for m in "$chroot_dir$apt_cache" "$chroot_dir/dev" "$chroot_dir/proc" \
-		 "$chroot_dir"; do
+	for m in "$chroot_dir/dev" "$chroot_dir/proc" "$chroot_dir"; do
 		mountpoint -q "$m" && umount "$m"
 	done
 	# Never through a mount that is still there.
@@ -251,22 +249,33 @@ test_root()
 
 test_install()
 {
-	local p debs=()
+	local p f debs=()
 
 	mkdir -p "$chroot_dir/tmp/debs"
 	for p in "${packages[@]}"; do
 		cp "$(pkg_file "$p")" "$chroot_dir/tmp/debs/"
 		debs+=("/tmp/debs/$(basename "$(pkg_file "$p")")")
 	done
+	# What else they need, from this machine's cache when it is there
+	# (copies: its lock is not the root's).
+	mkdir -p "$chroot_dir$apt_cache"
+	for f in $(in_root apt-get install -qq --print-uris --no-install-recommends \
+			"${debs[@]}" | awk '{ print $2 }'); do
+		[[ ! -f $apt_cache/$f ]] || cp "$apt_cache/$f" "$chroot_dir$apt_cache/"
+	done
 	# Boot the root's newest kernel, as it were: DKMS alone would then
-	# build for that one only, ghost-dkms asks for every kernel.
+	# build for that one only, ghost-dkms asks for every kernel.  (apt
+	# runs dpkg with a PATH of its own.)
 	cat >"$chroot_dir/usr/local/bin/uname" <<-EOF
 	#!/bin/sh
 	[ "\$1" = -r ] && { echo ${kvers[-1]}; exit 0; }
 	exec /bin/uname "\$@"
 	EOF
 	chmod 0755 "$chroot_dir/usr/local/bin/uname"
-	in_root apt-get install -y --no-install-recommends "${debs[@]}"
+	[[ $(in_root uname -r) == "${kvers[-1]}" ]]
+	in_root apt-get install -y --no-install-recommends \
+		-o DPkg::Path=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin \
+		"${debs[@]}"
 	rm "$chroot_dir/usr/local/bin/uname"
 	for p in "${packages[@]}"; do
 		# shellcheck disable=SC2016 # dpkg-query's field
