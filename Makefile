@@ -9,6 +9,18 @@ KDIR ?= /lib/modules/$(KVER)/build
 O ?= build
 PREFIX ?= /usr/local
 DESTDIR ?=
+BINDIR ?= $(PREFIX)/bin
+# libghost and its pkg-config file; Debian's package sets the multiarch
+# directory.
+LIBDIR ?= $(PREFIX)/lib
+INCLUDEDIR ?= $(PREFIX)/include
+LIBEXECDIR ?= $(PREFIX)/libexec
+# ghost-agent looks for policies in ../lib/ghost/policies next to itself,
+# so their place follows BINDIR's: not a variable.
+GHOSTLIBDIR := $(dir $(BINDIR))lib/ghost
+POLICYDIR := $(GHOSTLIBDIR)/policies
+SYSTEMDUNITDIR ?= $(PREFIX)/lib/systemd/system
+SYSCONFDIR ?= /etc
 MANDIR ?= $(PREFIX)/share/man
 # Where bash-completion finds a command's completion the first time it is
 # needed: share/bash-completion/completions of each of XDG_DATA_DIRS
@@ -39,8 +51,8 @@ Q := @
 quiet = @printf '  %-8s %s\n'
 endif
 
-.PHONY: all help module user install clean deps check unit vm-check demo \
-	dkms-install dkms-src bench
+.PHONY: all help module user install uninstall clean deps check unit vm-check \
+	demo dkms-install dkms-src bench deb
 
 all: module user
 
@@ -48,15 +60,19 @@ help:
 	@echo 'ghost $(VERSION) targets:'
 	@echo '  all           module and user space (default)'
 	@echo '  module        ghost.ko for KVER=$(KVER) (KDIR=$(KDIR))'
-	@echo '  user          libghost, ghostctl, ghost-agent, policies, simple_exp, hint_server and test programs into $(O)/'
-	@echo '  install       user space, man pages and bash completion into'
-	@echo '                DESTDIR/PREFIX ($(PREFIX))'
+	@echo '  user          libghost, ghostctl, ghost-agent, policies, simple_exp,'
+	@echo '                hint_server, rocksdb_server and test programs into $(O)/'
+	@echo '  install       user space, man pages, bash completion and the systemd unit'
+	@echo '                ghost-agent@.service into DESTDIR/PREFIX ($(PREFIX))'
+	@echo '  uninstall     remove what install put there (same variables)'
+	@echo '  deb           Debian packages ghost-dkms, ghost-tools, libghost0,'
+	@echo '                libghost-dev into $(O)/deb/'
 	@echo '  dkms-install  register, build and install the module with DKMS for KVER'
 	@echo '  deps          install build and test dependencies with apt-get'
 	@echo '  unit          Check unit tests on this machine'
 	@echo '  vm-check      integration tests in QEMU on stock Debian 6.1 and 6.12 kernels'
 	@echo '                and on a lockdep + KASAN build of Debian 6.1 (lane 6.1-debug)'
-	@echo '  check         deps + unit + vm-check (what CI runs)'
+	@echo '  check         deps + unit + deb lane + vm-check (what CI runs)'
 	@echo '  demo          boot a stock kernel in QEMU and walk through ghost'
 	@echo '  bench         boot one stock kernel in QEMU (multi-threaded TCG) and'
 	@echo '                measure ghost against CFS in the same boot: latency'
@@ -65,11 +81,15 @@ help:
 	@echo '                plots and every sample; not part of check)'
 	@echo '  clean         remove build outputs'
 	@echo 'Variables: KVER, KDIR, O, V=1 (verbose), WERROR=1, PREFIX, DESTDIR,'
+	@echo '  BINDIR (PREFIX/bin), LIBDIR (PREFIX/lib), INCLUDEDIR, LIBEXECDIR,'
+	@echo '  SYSTEMDUNITDIR (PREFIX/lib/systemd/system), SYSCONFDIR (/etc),'
+	@echo '  RPATH (-Wl,-rpath,$$ORIGIN/../lib; empty for none),'
 	@echo '  MANDIR (PREFIX/share/man), BASH_COMPLETION_DIR'
 	@echo '  (PREFIX/share/bash-completion/completions),'
-	@echo '  GHOST_CACHE (VM image cache, default /var/cache/ghost-vm),'
+	@echo '  GHOST_CACHE (VM images, the deb lane'"'"'s root; default /var/cache/ghost-vm),'
 	@echo '  GHOST_KERNELS (VM lanes, default "6.1 6.12 6.1-debug"),'
 	@echo '  GHOST_SKIP_DEBUG=1 (leave out the 6.1-debug lane: quick local runs),'
+	@echo '  GHOST_SKIP_VM=1, GHOST_SKIP_DEB=1 (leave out the VM lanes, the deb lane),'
 	@echo '  GHOST_BENCH_LANE (bench kernel, default 6.1), GHOST_BENCH_REPS (5),'
 	@echo '  GHOST_BENCH_SWAPS (50), GHOST_BENCH_SCALE (1), GHOST_BENCH_SAMPLES (1000),'
 	@echo '  GHOST_BENCH_CPUS, GHOST_BENCH_RT_RUNTIME, GHOST_BENCH_BOOTS (README)'
@@ -98,7 +118,9 @@ $(O)/%.o: %.c
 	@mkdir -p $(dir $@)
 	$(Q)$(CC) $(CPPFLAGS) $(CFLAGS) $(EXTRA_CFLAGS_$(notdir $*)) -MMD -MP -c -o $@ $<
 
--include $(shell find $(O) -name '*.d' 2>/dev/null)
+# Not those of make deb's own build in $(O)/deb (nor its modprobe.d).
+-include $(shell find $(O) -path $(O)/deb -prune -o -name '*.d' -type f \
+	-print 2>/dev/null)
 
 deps:
 	$(Q)./scripts/install-deps.sh
@@ -128,23 +150,58 @@ dkms-src:
 dkms-install:
 	$(Q)./scripts/dkms.sh install $(KVER)
 
+# What make install puts where; uninstall removes exactly these, then the
+# directories of ghost's own that are left empty (never an /etc/ghost that
+# still holds an enclave's .conf).
+INSTALL_HEADERS := $(wildcard agent/include/ghost/*.h)
+INSTALLED_FILES := $(BINDIR)/ghostctl $(BINDIR)/ghost-agent \
+	$(addprefix $(POLICYDIR)/,$(notdir $(POLICY_SOS))) \
+	$(addprefix $(LIBDIR)/,$(LIBGHOST_SONAME_FILE) $(LIBGHOST_SONAME) \
+		libghost.so pkgconfig/libghost.pc) \
+	$(addprefix $(INCLUDEDIR)/ghost/,$(notdir $(INSTALL_HEADERS))) \
+	$(INCLUDEDIR)/linux/ghost.h \
+	$(SYSCONFDIR)/modprobe.d/ghost.conf \
+	$(SYSCONFDIR)/ghost/example.conf.sample \
+	$(LIBEXECDIR)/ghost/ghost-agent-service \
+	$(SYSTEMDUNITDIR)/ghost-agent@.service \
+	$(foreach p,$(MAN_PAGES),$(MANDIR)/man$(subst .,,$(suffix $(p)))/$(notdir $(p))) \
+	$(BASH_COMPLETION_DIR)/ghostctl
+INSTALLED_DIRS := $(POLICYDIR) $(GHOSTLIBDIR) $(INCLUDEDIR)/ghost \
+	$(LIBEXECDIR)/ghost $(SYSCONFDIR)/ghost
+
+# The paths the systemd unit and its launcher use, as installed.
+SUBST_PATHS := -e 's|@BINDIR@|$(BINDIR)|g' -e 's|@LIBEXECDIR@|$(LIBEXECDIR)|g' \
+	-e 's|@SYSCONFDIR@|$(SYSCONFDIR)|g'
+
 install: user
-	$(Q)install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/lib \
-		$(DESTDIR)$(PREFIX)/include/ghost $(DESTDIR)$(PREFIX)/include/linux \
-		$(DESTDIR)$(PREFIX)/lib/pkgconfig
+	$(Q)install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(LIBDIR) \
+		$(DESTDIR)$(INCLUDEDIR)/ghost $(DESTDIR)$(INCLUDEDIR)/linux \
+		$(DESTDIR)$(LIBDIR)/pkgconfig
 	$(Q)install -m 0755 $(O)/bin/ghostctl $(O)/bin/ghost-agent \
-		$(DESTDIR)$(PREFIX)/bin/
-	$(Q)install -d $(DESTDIR)$(PREFIX)/lib/ghost/policies
-	$(Q)install -m 0644 $(POLICY_SOS) $(DESTDIR)$(PREFIX)/lib/ghost/policies/
-	$(Q)install -m 0755 $(O)/lib/$(LIBGHOST_SONAME_FILE) $(DESTDIR)$(PREFIX)/lib/
-	$(Q)ln -sf $(LIBGHOST_SONAME_FILE) $(DESTDIR)$(PREFIX)/lib/$(LIBGHOST_SONAME)
-	$(Q)ln -sf $(LIBGHOST_SONAME) $(DESTDIR)$(PREFIX)/lib/libghost.so
-	$(Q)install -m 0644 agent/include/ghost/*.h $(DESTDIR)$(PREFIX)/include/ghost/
-	$(Q)install -m 0644 include/uapi/linux/ghost.h $(DESTDIR)$(PREFIX)/include/linux/
-	$(Q)sed -e 's|@PREFIX@|$(PREFIX)|' -e 's|@VERSION@|$(VERSION)|' \
-		agent/lib/libghost.pc.in > $(DESTDIR)$(PREFIX)/lib/pkgconfig/libghost.pc
-	$(Q)install -d $(DESTDIR)/etc/modprobe.d
-	$(Q)install -m 0644 scripts/ghost-modprobe.conf $(DESTDIR)/etc/modprobe.d/ghost.conf
+		$(DESTDIR)$(BINDIR)/
+	$(Q)install -d $(DESTDIR)$(POLICYDIR)
+	$(Q)install -m 0644 $(POLICY_SOS) $(DESTDIR)$(POLICYDIR)/
+	$(Q)install -m 0755 $(O)/lib/$(LIBGHOST_SONAME_FILE) $(DESTDIR)$(LIBDIR)/
+	$(Q)ln -sf $(LIBGHOST_SONAME_FILE) $(DESTDIR)$(LIBDIR)/$(LIBGHOST_SONAME)
+	$(Q)ln -sf $(LIBGHOST_SONAME) $(DESTDIR)$(LIBDIR)/libghost.so
+	$(Q)install -m 0644 $(INSTALL_HEADERS) $(DESTDIR)$(INCLUDEDIR)/ghost/
+	$(Q)install -m 0644 include/uapi/linux/ghost.h $(DESTDIR)$(INCLUDEDIR)/linux/
+	$(Q)sed -e 's|@PREFIX@|$(PREFIX)|' -e 's|@LIBDIR@|$(LIBDIR)|' \
+		-e 's|@INCLUDEDIR@|$(INCLUDEDIR)|' -e 's|@VERSION@|$(VERSION)|' \
+		agent/lib/libghost.pc.in > $(DESTDIR)$(LIBDIR)/pkgconfig/libghost.pc
+	$(Q)install -d $(DESTDIR)$(SYSCONFDIR)/modprobe.d
+	$(Q)install -m 0644 scripts/ghost-modprobe.conf \
+		$(DESTDIR)$(SYSCONFDIR)/modprobe.d/ghost.conf
+	$(Q)install -d $(DESTDIR)$(SYSCONFDIR)/ghost $(DESTDIR)$(LIBEXECDIR)/ghost \
+		$(DESTDIR)$(SYSTEMDUNITDIR)
+	$(Q)install -m 0644 systemd/example.conf \
+		$(DESTDIR)$(SYSCONFDIR)/ghost/example.conf.sample
+	$(Q)sed $(SUBST_PATHS) systemd/ghost-agent-service.in \
+		> $(DESTDIR)$(LIBEXECDIR)/ghost/ghost-agent-service
+	$(Q)chmod 0755 $(DESTDIR)$(LIBEXECDIR)/ghost/ghost-agent-service
+	$(Q)sed $(SUBST_PATHS) systemd/ghost-agent@.service.in \
+		> $(DESTDIR)$(SYSTEMDUNITDIR)/ghost-agent@.service
+	$(Q)chmod 0644 $(DESTDIR)$(SYSTEMDUNITDIR)/ghost-agent@.service
 	$(Q)install -d $(DESTDIR)$(MANDIR)/man3 $(DESTDIR)$(MANDIR)/man7 \
 		$(DESTDIR)$(MANDIR)/man8
 	$(Q)install -m 0644 $(filter %.3,$(MAN_PAGES)) $(DESTDIR)$(MANDIR)/man3/
@@ -153,6 +210,18 @@ install: user
 	$(Q)install -d $(DESTDIR)$(BASH_COMPLETION_DIR)
 	$(Q)install -m 0644 agent/ghostctl/ghostctl.bash \
 		$(DESTDIR)$(BASH_COMPLETION_DIR)/ghostctl
+
+# Run with the variables given to make install.
+uninstall:
+	$(Q)rm -f $(addprefix $(DESTDIR),$(INSTALLED_FILES))
+	$(Q)for d in $(addprefix $(DESTDIR),$(INSTALLED_DIRS)); do \
+		if [ -d "$$d" ]; then rmdir --ignore-fail-on-non-empty "$$d"; fi; \
+	done
+
+# Debian packages ghost-dkms, ghost-tools, libghost0, libghost-dev into
+# $(O)/deb/, built by dpkg-buildpackage from a copy of the sources.
+deb:
+	$(Q)./scripts/deb.sh $(O)/deb
 
 clean:
 	$(Q)rm -rf $(O)

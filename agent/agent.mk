@@ -58,14 +58,17 @@ $(O)/lib/libghost.so: $(O)/lib/$(LIBGHOST_SONAME)
 	$(Q)ln -sfn $(LIBGHOST_SONAME) $@
 
 # $ORIGIN/../lib finds libghost both in $(O) and after make install.
+# RPATH= for none (libghost in a directory ld.so searches).
+RPATH ?= -Wl,-rpath,'$$ORIGIN/../lib'
+
 $(GHOSTCTL): $(GHOSTCTL_OBJS) $(LIBGHOST_LINKS)
 	$(quiet) LD $@
 	@mkdir -p $(dir $@)
 	$(Q)$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $(GHOSTCTL_OBJS) \
-		-L$(O)/lib -lghost -Wl,-rpath,'$$ORIGIN/../lib'
+		-L$(O)/lib -lghost $(RPATH)
 
 $(GHOST_AGENT): $(GHOST_AGENT_OBJS) $(LIBGHOST_LINKS)
 	$(quiet) LD $@
 	@mkdir -p $(dir $@)
 	$(Q)$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $(GHOST_AGENT_OBJS) \
-		-L$(O)/lib -lghost -lpthread -Wl,-rpath,'$$ORIGIN/../lib'
+		-L$(O)/lib -lghost -lpthread $(RPATH)

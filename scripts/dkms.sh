@@ -122,11 +122,22 @@ show_make_log()
 	fi
 }
 
+# dkms.conf's BUILD_EXCLUSIVE_KERNEL: the kernels ghost is tested on.
+exclusive_kernel()
+{
+	# shellcheck source=dkms.conf disable=SC1091
+	(. "$root/dkms.conf" && echo "${BUILD_EXCLUSIVE_KERNEL:-}")
+}
+
 install()
 {
-	local kver=$1 copy_to=$2 ko
+	local kver=$1 copy_to=$2 ko re
 
 	need_root install
+	re=$(exclusive_kernel)
+	# DKMS would skip the build with status 77 and no reason given.
+	[[ -z $re || $kver =~ $re ]] ||
+		die "$kver is not a kernel ghost supports (BUILD_EXCLUSIVE_KERNEL=\"$re\" in dkms.conf)"
 	[[ -d /lib/modules/$kver/build ]] ||
 		die "no headers for $kver: apt-get install linux-headers-$kver"
 	stage

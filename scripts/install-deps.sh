@@ -2,10 +2,11 @@
 # SPDX-License-Identifier: GPL-2.0
 #
 # Install what building and testing ghost needs on Debian 12: the tool
-# chain, the libraries of the user-space tools, DKMS, QEMU and what the
-# VM tests put in their initramfs, plus the headers of the kernels of the
-# VM lanes (GHOST_KERNELS, see test/vm/kernels.sh), or for a debug lane
-# the kernel sources and what building them takes (test/vm/debug-kernel.sh).
+# chain, the libraries of the user-space tools, DKMS, the Debian packaging
+# tools and mmdebstrap (the deb lane), QEMU and what the VM tests put in
+# their initramfs, plus the headers of the kernels of the VM lanes
+# (GHOST_KERNELS, see test/vm/kernels.sh), or for a debug lane the kernel
+# sources and what building them takes (test/vm/debug-kernel.sh).
 # With --bench, also what `make bench` alone needs (gnuplot for its plots):
 # `make check` does not need it.
 #
@@ -28,6 +29,8 @@ packages=(
 	util-linux libcap2-bin file		# setpriv, capsh, ELF checks
 	groff-base				# man page tests
 	librocksdb-dev				# experiment/rocksdb
+	systemd shellcheck			# systemd unit and launcher tests
+	dpkg-dev debhelper dh-dkms lintian mmdebstrap	# make deb, deb lane
 )
 bench_packages=(
 	gnuplot-nox				# make bench's plots

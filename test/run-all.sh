@@ -2,12 +2,13 @@
 # SPDX-License-Identifier: GPL-2.0
 #
 # Every test of ghost: the Check unit tests (`make unit`) on this machine,
-# then the integration tests in QEMU on stock Debian kernels
-# (test/vm/run.sh).  Ends with one line "N passed, N failed[, N skipped]"
-# summed over both; exits 1 if anything failed.
+# the Debian packages built, installed into a clean root and removed
+# (test/deb/run.sh), then the integration tests in QEMU on stock Debian
+# kernels (test/vm/run.sh).  Ends with one line "N passed, N failed[, N
+# skipped]" summed over all; exits 1 if anything failed.
 #
-# GHOST_SKIP_VM=1 leaves the VM lanes out, for a quick local loop.  CI
-# never sets it.
+# GHOST_SKIP_VM=1 leaves the VM lanes out, GHOST_SKIP_DEB=1 the deb lane,
+# for a quick local loop.  CI sets neither.
 
 set -euo pipefail
 
@@ -62,6 +63,15 @@ main()
 	cd "$root"
 	mkdir -p "$log_dir"
 	run_suite unit make --no-print-directory unit
+	if [[ ${GHOST_SKIP_DEB:-0} == 1 ]]; then
+		summaries+=("deb: skipped (GHOST_SKIP_DEB=1)")
+	else
+		run_suite deb ./test/deb/run.sh
+		# its "lane deb: <seconds> s" line
+		while read -r line; do
+			summaries+=("$line")
+		done < <(grep -E '^lane deb: ' "$log_dir/deb.log" || true)
+	fi
 	if [[ ${GHOST_SKIP_VM:-0} == 1 ]]; then
 		summaries+=("vm: skipped (GHOST_SKIP_VM=1)")
 	else

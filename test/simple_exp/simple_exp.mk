@@ -12,4 +12,4 @@ $(SIMPLE_EXP): $(SIMPLE_EXP_OBJS) $(LIBGHOST_LINKS)
 	$(quiet) LD $@
 	@mkdir -p $(dir $@)
 	$(Q)$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $(SIMPLE_EXP_OBJS) \
-		-L$(O)/lib -lghost -lpthread -Wl,-rpath,'$$ORIGIN/../lib'
+		-L$(O)/lib -lghost -lpthread $(RPATH)

@@ -68,8 +68,11 @@ $(MAN_EXAMPLE): $(O)/test/unit/plugins/man_example.c \
 	$(Q)$(CC) $(CPPFLAGS) $(CFLAGS) -fPIC -fvisibility=hidden -shared \
 		-Wl,--no-undefined -o $@ $<
 
-# Shell tests of the man pages and of ghostctl's bash completion.  They
+# Shell tests of the man pages, of ghostctl's bash completion, of the
+# systemd unit and its launcher, and of make install and uninstall.  They
 # report as Check does, so that run.sh counts them with the rest; the man
-# page test reads the --help of the programs built here.
-UNIT_SCRIPTS := test/unit/test_man.sh test/unit/test_completion.sh
-UNIT_SCRIPT_DEPS := $(GHOSTCTL) $(GHOST_AGENT)
+# page test reads the --help of the programs built here, the install test
+# installs them.
+UNIT_SCRIPTS := test/unit/test_man.sh test/unit/test_completion.sh \
+		test/unit/test_service.sh test/unit/test_install.sh
+UNIT_SCRIPT_DEPS := $(USER_TARGETS)
