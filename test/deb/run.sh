@@ -319,8 +319,6 @@ expected_files()
 		/lib/systemd/system/ghost-agent@.service
 		/usr/bin/ghost-agent
 		/usr/bin/ghostctl
-		/usr/lib/ghost/policies/fifo_centralized.so
-		/usr/lib/ghost/policies/fifo_per_cpu.so
 		/usr/libexec/ghost/ghost-agent-service
 		/usr/libexec/ghost/simple_exp
 		/usr/share/bash-completion/completions/ghostctl
@@ -329,6 +327,10 @@ expected_files()
 		/usr/share/man/man8/ghost-agent.8.gz
 		/usr/share/man/man8/ghostctl.8.gz
 		EOF
+		for p in $(sed -nE 's/^POLICY_NAMES := //p' \
+			"$root_dir/policies/policies.mk"); do
+			echo "/usr/lib/ghost/policies/$p.so"
+		done
 		;;
 	libghost0)
 		cat <<-EOF

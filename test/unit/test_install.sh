@@ -32,13 +32,7 @@ expected_local()
 	etc/modprobe.d/ghost.conf
 	usr/local/bin/ghost-agent
 	usr/local/bin/ghostctl
-	usr/local/include/ghost/barrier.h
-	usr/local/include/ghost/libghost.h
-	usr/local/include/ghost/policy.h
-	usr/local/include/ghost/policy_util.h
 	usr/local/include/linux/ghost.h
-	usr/local/lib/ghost/policies/fifo_centralized.so
-	usr/local/lib/ghost/policies/fifo_per_cpu.so
 	usr/local/lib/libghost.so
 	usr/local/lib/libghost.so.0
 	usr/local/lib/libghost.so.0.1
@@ -51,6 +45,11 @@ expected_local()
 	usr/local/share/man/man8/ghost-agent.8
 	usr/local/share/man/man8/ghostctl.8
 	EOF
+	# Every public header and every shipped policy.
+	(cd agent/include && find ghost -name '*.h' -printf 'usr/local/include/%p\n')
+	for p in $(sed -nE 's/^POLICY_NAMES := //p' policies/policies.mk); do
+		echo "usr/local/lib/ghost/policies/$p.so"
+	done
 }
 
 # The files and symbolic links under $1, relative, sorted.
@@ -80,8 +79,8 @@ test_install_files()
 
 	make_in "$dest" install || return 1
 	got=$(files_in "$dest")
-	if [[ $got != "$(expected_local)" ]]; then
-		diff <(expected_local) <(echo "$got")
+	if [[ $got != "$(expected_local | sort)" ]]; then
+		diff <(expected_local | sort) <(echo "$got")
 		return 1
 	fi
 	[[ $(readlink "$dest/usr/local/lib/libghost.so") == libghost.so.0 &&
