@@ -108,6 +108,7 @@ include test/agent/agent.mk
 include policies/policies.mk
 include test/simple_exp/simple_exp.mk
 include test/hint_server/hint_server.mk
+include test/service/service.mk
 include test/bench/bench.mk
 include experiment/rocksdb/rocksdb.mk
 

@@ -155,6 +155,8 @@ vm_stage_tools()
 	done
 	vm_put_program "$stage" setpriv >/dev/null
 	vm_put_program "$stage" capsh >/dev/null
+	# The systemd unit's launcher is a bash script.
+	vm_put_program "$stage" bash >/dev/null
 }
 
 # Copy module NAME of the unpacked image, and what it depends on, to STAGE.
