@@ -6,7 +6,7 @@
 # <ghost/policy_util.h> only, and exports
 # the one symbol "ghost_policy".  Included by the top Makefile.
 
-POLICY_NAMES := cfs fifo_centralized fifo_per_cpu sol shinjuku
+POLICY_NAMES := biff cfs edf fifo_centralized fifo_per_cpu sol shinjuku
 POLICY_SOS := $(POLICY_NAMES:%=$(O)/policies/%.so)
 POLICY_CFLAGS := -fPIC -fvisibility=hidden
 

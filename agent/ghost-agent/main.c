@@ -85,7 +85,7 @@ static const char help_text[] =
 "              in $GHOST_POLICY_PATH (colon-separated), then next to this\n"
 "              program in ../policies and ../lib/ghost/policies.\n"
 "              Shipped: fifo_per_cpu, fifo_centralized, sol, shinjuku,\n"
-"              cfs.\n"
+"              cfs, edf, biff.\n"
 "\n"
 "       --opt KEY=VALUE\n"
 "              An option for the policy; may be repeated.  Unknown options\n"

@@ -13,12 +13,14 @@
 _ghostctl_fs=/sys/fs/ghost
 
 # The policies ghost-agent ships, and the options each accepts.
-_ghostctl_policies="fifo_per_cpu fifo_centralized sol shinjuku cfs"
+_ghostctl_policies="fifo_per_cpu fifo_centralized sol shinjuku cfs edf biff"
 _ghostctl_policy_opts_fifo_per_cpu="max_tasks= dispatch_depth="
 _ghostctl_policy_opts_fifo_centralized="slice_us= max_tasks= dispatch_depth="
 _ghostctl_policy_opts_sol="max_tasks= lookahead="
 _ghostctl_policy_opts_shinjuku="slice_us= max_tasks="
 _ghostctl_policy_opts_cfs="min_granularity_us= latency_us= max_tasks="
+_ghostctl_policy_opts_edf="max_tasks= rescan_us="
+_ghostctl_policy_opts_biff="max_tasks= dispatch_depth= defer_wakeup="
 
 # Options that take a value in the next word (or after '=').
 _ghostctl_value_opts="--cpus --id --runnable-timeout --deliver-ticks --opt"
@@ -116,8 +118,10 @@ _ghostctl_value()
 		sol) keys=$_ghostctl_policy_opts_sol ;;
 		shinjuku) keys=$_ghostctl_policy_opts_shinjuku ;;
 		cfs) keys=$_ghostctl_policy_opts_cfs ;;
+		edf) keys=$_ghostctl_policy_opts_edf ;;
+		biff) keys=$_ghostctl_policy_opts_biff ;;
 		# Another policy: those of all (readline drops duplicates).
-		*) keys="$_ghostctl_policy_opts_fifo_per_cpu $_ghostctl_policy_opts_fifo_centralized $_ghostctl_policy_opts_sol $_ghostctl_policy_opts_shinjuku $_ghostctl_policy_opts_cfs" ;;
+		*) keys="$_ghostctl_policy_opts_fifo_per_cpu $_ghostctl_policy_opts_fifo_centralized $_ghostctl_policy_opts_sol $_ghostctl_policy_opts_shinjuku $_ghostctl_policy_opts_cfs $_ghostctl_policy_opts_edf $_ghostctl_policy_opts_biff" ;;
 		esac
 		_ghostctl_add "$keys"
 		compopt -o nospace 2>/dev/null

@@ -4,14 +4,23 @@
  * ghOSt's Shinjuku experiments do with their PrioTable.
  *
  * The main thread dispatches requests (spin for -u µs) to a pool of
- * worker threads.  A worker is marked runnable in the hint region by the
- * dispatcher just before it is handed a request, and marks itself idle
- * when it is done, just before it blocks for the next one; the policy
- * (shinjuku) then never gives a CPU to a worker that has nothing to do,
- * and serves the workers' QoS class (-q) before threads without hints.
- * A worker only ever blocks in read() of its own eventfd, never on a
- * lock the dispatcher needs, so a worker preempted between marking
- * itself idle and blocking holds nobody up.
+ * worker threads, and alone writes their hint slots (one writer per
+ * slot): it marks a worker runnable just before it hands it a request,
+ * and idle when the worker reports it is done; the policy (shinjuku,
+ * edf) then never gives a CPU to a worker that has nothing to do, and
+ * shinjuku serves the workers' QoS class (-q) before threads without
+ * hints.  A worker reports first and is marked idle after, so a worker
+ * that the policy parks between its report and its block (its hint says
+ * idle, it is still runnable) holds nobody up: it runs again when it is
+ * next marked runnable, and it only ever blocks in read() of its own
+ * eventfd, never on a lock the dispatcher needs.
+ *
+ * Each request also carries a deadline, -d µs after it is dispatched
+ * (default: ten times its work), and its work as the estimate: under edf
+ * the worker with the earliest deadline runs first, before the
+ * dispatcher, which publishes no deadline.  A worker counts the requests
+ * it finishes after their deadline; the summary reports them (a missed
+ * deadline is not a failure: an emulated CPU is slow).
  *
  * Run it inside the enclave of a ghost-agent, as root (the control socket
  * is root's): "ghostctl run ID -- hint_server -e ID".  It registers its
@@ -41,13 +50,15 @@ struct worker {
 	int efd;		/* the dispatcher's "go" */
 	atomic_int tid;
 	unsigned long served;
+	unsigned long missed;	/* finished after their deadline */
+	uint64_t deadline;	/* of the request it serves, CLOCK_MONOTONIC */
 };
 
 static struct ghost_hint_region region;
 static struct worker workers[MAX_WORKERS];
 static int done_pipe[2];	/* indexes of workers free for a request */
 static atomic_int stopping;
-static unsigned int work_us = 100, qos = 1;
+static unsigned int work_us = 100, qos = 1, deadline_us;
 
 static uint64_t now_ns(void)
 {
@@ -63,13 +74,9 @@ static void die(const char *what, int err)
 	exit(1);
 }
 
-/* Idle, then free: the dispatcher may write our slot from now on. */
+/* Done: the dispatcher marks us idle and may hand us the next request. */
 static void worker_free(struct worker *w)
 {
-	int ret = ghost_hint_set_runnable(&region, 0, 0);
-
-	if (ret)
-		die("marking a worker idle", -ret);
 	if (write(done_pipe[1], &w->idx, sizeof(w->idx)) != sizeof(w->idx))
 		die("write", errno);
 }
@@ -92,6 +99,9 @@ static void *worker_main(void *arg)
 		while (now_ns() < end)
 			;
 		w->served++;
+		/* Written by the dispatcher before it woke us (eventfd). */
+		if (now_ns() > w->deadline)
+			w->missed++;
 	}
 }
 
@@ -104,7 +114,8 @@ static void dispatch(int i)
 	int ret;
 
 	h.estimate_ns = work_us * 1000ULL;
-	h.deadline_ns = now_ns() + 10 * h.estimate_ns;
+	h.deadline_ns = now_ns() + deadline_us * 1000ULL;
+	workers[i].deadline = h.deadline_ns;
 	ret = ghost_hint_set(&region, atomic_load(&workers[i].tid), &h);
 	if (ret)
 		die("marking a worker runnable", -ret);
@@ -112,9 +123,10 @@ static void dispatch(int i)
 		die("write", errno);
 }
 
+/* A worker that is done, marked idle: it has nothing to do until dispatch(). */
 static int next_free(void)
 {
-	int i;
+	int i, ret;
 
 	while (read(done_pipe[0], &i, sizeof(i)) != sizeof(i)) {
 		if (errno != EINTR)
@@ -122,12 +134,15 @@ static int next_free(void)
 	}
 	if (i < 0 || i >= MAX_WORKERS)
 		die("bad worker index", EINVAL);
+	ret = ghost_hint_set_runnable(&region, atomic_load(&workers[i].tid), 0);
+	if (ret)
+		die("marking a worker idle", -ret);
 	return i;
 }
 
 static void usage(void)
 {
-	fprintf(stderr, "usage: hint_server -e ID [-w WORKERS] [-n REQUESTS] [-u WORK_US] [-q QOS]\n");
+	fprintf(stderr, "usage: hint_server -e ID [-w WORKERS] [-n REQUESTS] [-u WORK_US] [-q QOS] [-d DEADLINE_US]\n");
 	exit(2);
 }
 
@@ -145,12 +160,12 @@ static unsigned long arg_num(const char *s, unsigned long min,
 int main(int argc, char **argv)
 {
 	struct ghost_app_hint self = { .flags = GHOST_HINT_F_RUNNABLE };
-	unsigned long nr_workers = 4, requests = 400, k, total = 0;
+	unsigned long nr_workers = 4, requests = 400, k, total = 0, missed = 0;
 	char msg[256], reply[8192], val[32];
 	int c, i, ret, id = -1;
 	uint64_t start;
 
-	while ((c = getopt(argc, argv, "e:w:n:u:q:")) != -1) {
+	while ((c = getopt(argc, argv, "e:w:n:u:q:d:")) != -1) {
 		switch (c) {
 		case 'e':
 			id = arg_num(optarg, 0, 0x7fffffff);
@@ -167,12 +182,17 @@ int main(int argc, char **argv)
 		case 'q':
 			qos = arg_num(optarg, 0, GHOST_HINT_QOS_MAX);
 			break;
+		case 'd':
+			deadline_us = arg_num(optarg, 1, 100000000);
+			break;
 		default:
 			usage();
 		}
 	}
 	if (id < 0 || optind != argc)
 		usage();
+	if (!deadline_us)
+		deadline_us = 10 * work_us;
 
 	ret = ghost_hint_create(&region, nr_workers + 1);
 	if (ret)
@@ -219,14 +239,15 @@ int main(int argc, char **argv)
 		dispatch(i);
 		pthread_join(workers[i].th, NULL);
 		total += workers[i].served;
+		missed += workers[i].missed;
 	}
 	if (total != requests) {
 		fprintf(stderr, "hint_server: %lu of %lu requests served\n",
 			total, requests);
 		return 1;
 	}
-	printf("hint_server: %lu requests of %u us by %lu workers (qos %u) in %.1f ms, hints registered with enclave %d\n",
-	       requests, work_us, nr_workers, qos,
+	printf("hint_server: %lu requests of %u us by %lu workers (qos %u, deadline %u us, %lu missed) in %.1f ms, hints registered with enclave %d\n",
+	       requests, work_us, nr_workers, qos, deadline_us, missed,
 	       (now_ns() - start) / 1e6, id);
 	ghost_hint_destroy(&region);
 	return 0;

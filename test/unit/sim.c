@@ -1184,3 +1184,31 @@ void sim_clear_hint(struct sim *s, int i)
 	ck_assert_int_lt(i, s->nr_threads);
 	s->has_hint[i] = 0;
 }
+
+void sim_set_hint_deadline(struct sim *s, int i, __u32 flags,
+			   __u64 deadline_ns, __u64 estimate_ns)
+{
+	sim_set_hint(s, i, GHOST_HINT_QOS_DEFAULT, flags);
+	s->hint[i].deadline_ns = deadline_ns;
+	s->hint[i].estimate_ns = estimate_ns;
+}
+
+/* ------------------------------------------------------------------ */
+/* Dispatch lists, entry by entry                                      */
+/* ------------------------------------------------------------------ */
+
+int sim_listed_on(const struct sim *s, int i, int cpu)
+{
+	const struct ghost_dispatch_list *dl = &s->dl[cpu];
+	const struct ghost_dispatch_entry *ent;
+	__u32 k;
+
+	if (s->t[i].state != SIM_RUNNABLE)
+		return 0;
+	for (k = dl->head; k != dl->tail; k++) {
+		ent = &dl->ent[k % GHOST_DISPATCH_SLOTS];
+		if (ent->gtid == s->t[i].gtid && ent->barrier == s->t[i].barrier)
+			return 1;
+	}
+	return 0;
+}

@@ -271,4 +271,15 @@ void sim_count_host(struct sim *s);
 void sim_set_hint(struct sim *s, int i, __u32 qos, __u32 flags);
 void sim_clear_hint(struct sim *s, int i);
 
+/*
+ * Thread @i publishes GHOST_HINT_F_* @flags with a deadline (absolute,
+ * on the simulated clock s->now; 0: none) and an estimate of its work
+ * (0: unknown), qos 0, from now on.
+ */
+void sim_set_hint_deadline(struct sim *s, int i, __u32 flags,
+			   __u64 deadline_ns, __u64 estimate_ns);
+
+/* 1 if @cpu's list holds a valid entry of thread @i (enabled or not). */
+int sim_listed_on(const struct sim *s, int i, int cpu);
+
 #endif /* _GHOST_TEST_SIM_H */

@@ -12,7 +12,8 @@ CHECK_LIBS := $(shell pkg-config --libs check 2>/dev/null || echo -lcheck)
 
 UNIT_NAMES := test_abi test_cpulist test_version test_status test_enclave test_cli \
 	      test_hint test_app_hint test_ring test_txn test_dispatch test_task test_policy_loader \
-	      test_fifo_per_cpu test_fifo_centralized test_sol test_shinjuku test_cfs test_policy_swap \
+	      test_fifo_per_cpu test_fifo_centralized test_sol test_shinjuku test_cfs test_edf test_biff \
+	      test_policy_swap \
 	      test_agent test_man_example
 UNIT_TESTS := $(UNIT_NAMES:%=$(O)/test/unit/%)
 UNIT_OBJS := $(UNIT_NAMES:%=$(O)/test/unit/%.o) $(O)/test/unit/sim.o
@@ -39,7 +40,8 @@ $(UNIT_OBJS): CPPFLAGS += -Iagent/lib -Iagent/ghostctl -Iagent/ghost-agent \
 $(UNIT_TESTS): $(O)/test/unit/%: $(O)/test/unit/%.o $(UNIT_LINK_OBJS) \
 		$(UNIT_PLUGINS) $(O)/policies/fifo_per_cpu.so \
 		$(O)/policies/fifo_centralized.so $(O)/policies/sol.so \
-		$(O)/policies/shinjuku.so $(O)/policies/cfs.so
+		$(O)/policies/shinjuku.so $(O)/policies/cfs.so \
+		$(O)/policies/edf.so $(O)/policies/biff.so
 	$(quiet) LD $@
 	$(Q)$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $< $(UNIT_EXTRA_OBJS) $(UNIT_LINK_OBJS) \
 		$(CHECK_LIBS) $(LIBGHOST_LIBS) -lpthread

@@ -2,16 +2,18 @@
 # shellcheck shell=dash
 #
 # Description: the agent runtime end to end.  ghost-agent with each
-# policy (fifo_per_cpu, fifo_centralized, sol, shinjuku, cfs) schedules
-# simple_exp; a hot swap in the middle of a run keeps
+# policy (fifo_per_cpu, fifo_centralized, sol, shinjuku, cfs, edf, biff)
+# schedules simple_exp; a hot swap in the middle of a run keeps
 # every thread (fifo_per_cpu to fifo_centralized and back, sol to
-# fifo_centralized and back); a second agent process takes over; an
+# fifo_centralized and back, edf to fifo_centralized and back, biff to
+# fifo_per_cpu and back); biff runs everything from the dispatch lists,
+# without a commit; a second agent process takes over; an
 # agent killed with -9 is replaced within the grace period, or, once it
 # has passed, leaves every thread as it was and a new agent starts
 # afresh; SIGINT gives the threads back to the normal scheduler; ghostctl
-# status and task commands; shinjuku schedules simple_exp, and an example
-# server whose workers publish hints through a region registered with
-# the agent.
+# status and task commands; shinjuku and edf schedule simple_exp, and an
+# example server whose workers publish hints (and deadlines, for edf)
+# through a region registered with the agent.
 #
 # The runnable watchdog is turned off in these tests: they are about the
 # agent, and a slow emulated CPU may leave a thread waiting for long.
@@ -168,6 +170,118 @@ test_hint_server_under_shinjuku()
 		sleep 0.2
 	done
 	kill -0 "$AGENT_PID" 2>/dev/null || fail "the agent died: $(cat a.err)"
+	stop_agent "$AGENT_PID"
+}
+
+# edf: simple_exp's threads publish no hints, so they are edf's FIFO;
+# every thread still runs only where and when it was committed.
+test_edf_runs_simple_exp()
+{
+	clean_ghost
+	start_agent a --cpus 0-3 --policy edf
+	grep -q 'ready: enclave 1, policy edf, CPUs 0-3' a.out ||
+		fail "readiness line: $(cat a.out)"
+	no_watchdog 1
+	audit_on 1
+	simple_exp_in 1
+	check_audit 1
+	ghostctl status 1 >status.txt || fail "ghostctl status failed"
+	grep -q 'policy edf (centralized)' status.txt ||
+		fail "status: $(cat status.txt)"
+	kill -0 "$AGENT_PID" 2>/dev/null || fail "the agent died: $(cat a.err)"
+	stop_agent "$AGENT_PID"
+}
+
+# Workers with a deadline per request (the estimate, their work) under
+# edf: each request is served, earliest deadline first, and a worker
+# marked idle is left off CPUs.
+test_hint_server_under_edf()
+{
+	clean_ghost
+	start_agent a --cpus 0-3 --policy edf
+	no_watchdog 1
+	audit_on 1
+	timeout 120 ghostctl run 1 -- hint_server -e 1 -w 4 -n 300 -d 2000 \
+		>hint_server.log 2>&1 ||
+		fail "hint_server failed: $(tail -3 hint_server.log)"
+	grep -q 'hint_server: 300 requests of 100 us by 4 workers (qos 1, deadline 2000 us, [0-9]* missed) .* hints registered with enclave 1' \
+		hint_server.log || fail "hint_server: $(cat hint_server.log)"
+	cat hint_server.log
+	check_audit 1
+	kill -0 "$AGENT_PID" 2>/dev/null || fail "the agent died: $(cat a.err)"
+	stop_agent "$AGENT_PID"
+}
+
+# edf and fifo_centralized hand the same FIFO state over, both ways.
+test_swap_between_edf_and_fifo_centralized()
+{
+	local sp
+
+	clean_ghost
+	start_agent a --cpus 0-3 --policy edf
+	no_watchdog 1
+	ghostctl run 1 -- simple_exp -n 2 >simple_exp.log 2>&1 &
+	sp=$!
+	sleep 2
+	ghostctl policy swap 1 fifo_centralized >swap1.txt ||
+		fail "swap to fifo_centralized failed"
+	grep -q 'policy fifo_centralized (centralized), hand-over by export' \
+		swap1.txt || fail "swap: $(cat swap1.txt)"
+	sleep 2
+	ghostctl policy swap 1 edf >swap2.txt || fail "swap to edf failed"
+	grep -q 'policy edf (centralized), hand-over by export' swap2.txt ||
+		fail "swap: $(cat swap2.txt)"
+	wait "$sp" || fail "simple_exp failed: $(grep -v ': pass' simple_exp.log)"
+	stop_agent "$AGENT_PID"
+}
+
+# biff only feeds the dispatch lists: every thread runs from them (the
+# module, the kicks of idle CPUs), never by a commit, and the audit holds.
+test_biff_runs_simple_exp()
+{
+	local dispatched
+
+	clean_ghost
+	start_agent a --cpus 0-3 --policy biff
+	grep -q 'ready: enclave 1, policy biff, CPUs 0-3' a.out ||
+		fail "readiness line: $(cat a.out)"
+	no_watchdog 1
+	audit_on 1
+	simple_exp_in 1
+	check_audit 1
+	ghostctl --json status 1 >status.json || fail "ghostctl status failed"
+	grep -q '"dispatch_lists":"yes"' status.json ||
+		fail "no dispatch lists: $(cat status.json)"
+	grep -q '"commits":0[,}]' status.json ||
+		fail "biff committed: $(cat status.json)"
+	dispatched=$(sed -n 's/.*"dispatched":\([0-9]*\).*/\1/p' status.json)
+	[ "${dispatched:-0}" -gt 0 ] ||
+		fail "no idle CPU was kicked: $(cat status.json)"
+	echo "biff: 0 commits, $dispatched threads run by kicks of idle CPUs"
+	kill -0 "$AGENT_PID" 2>/dev/null || fail "the agent died: $(cat a.err)"
+	stop_agent "$AGENT_PID"
+}
+
+# biff and fifo_per_cpu hand the same FIFO state and lists over, both ways.
+test_swap_between_biff_and_fifo_per_cpu()
+{
+	local sp
+
+	clean_ghost
+	start_agent a --cpus 0-3 --policy biff
+	no_watchdog 1
+	ghostctl run 1 -- simple_exp -n 2 >simple_exp.log 2>&1 &
+	sp=$!
+	sleep 2
+	ghostctl policy swap 1 fifo_per_cpu >swap1.txt ||
+		fail "swap to fifo_per_cpu failed"
+	grep -q 'policy fifo_per_cpu (per_cpu), hand-over by export' \
+		swap1.txt || fail "swap: $(cat swap1.txt)"
+	sleep 2
+	ghostctl policy swap 1 biff >swap2.txt || fail "swap to biff failed"
+	grep -q 'policy biff (per_cpu), hand-over by export' swap2.txt ||
+		fail "swap: $(cat swap2.txt)"
+	wait "$sp" || fail "simple_exp failed: $(grep -v ': pass' simple_exp.log)"
 	stop_agent "$AGENT_PID"
 }
 
