@@ -801,6 +801,21 @@ int sim_running(const struct sim *s, int cpu)
 	return s->cur[cpu];
 }
 
+const char *sim_describe(struct sim *s, int i)
+{
+	static char buf[256];
+	int n;
+
+	ck_assert_ptr_nonnull(s->ops->describe);
+	n = s->ops->describe(&s->ctx, s->t[i].gtid, buf, sizeof(buf));
+	if (n == -ENOENT)
+		return "ENOENT";
+	ck_assert_int_ge(n, 0);
+	ck_assert_int_lt(n, sizeof(buf));
+	ck_assert_uint_eq(strlen(buf), n);
+	return buf;
+}
+
 int sim_cpu_of(const struct sim *s, int i)
 {
 	return s->t[i].state == SIM_RUNNING ? s->t[i].cpu : -1;
