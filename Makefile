@@ -15,7 +15,7 @@ MANDIR ?= $(PREFIX)/share/man
 # (/usr/local/share and /usr/share unless set).
 BASH_COMPLETION_DIR ?= $(PREFIX)/share/bash-completion/completions
 MAN_PAGES := doc/man/ghost_policy.3 doc/man/ghost.7 doc/man/ghost-agent.8 \
-	     doc/man/ghostctl.8
+	     doc/man/ghostctl.8 doc/man/ghost-sim.1
 
 # Warnings are errors in CI (CI=true) or with WERROR=1.
 ifneq ($(CI)$(WERROR),)
@@ -82,6 +82,7 @@ module:
 		$(if $(filter 1,$(V)),V=1,) modules
 
 include agent/agent.mk
+include agent/ghost-sim/ghost-sim.mk
 include test/unit/unit.mk
 include test/vm/vm.mk
 include test/agent/agent.mk
@@ -132,7 +133,7 @@ install: user
 	$(Q)install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/lib \
 		$(DESTDIR)$(PREFIX)/include/ghost $(DESTDIR)$(PREFIX)/include/linux \
 		$(DESTDIR)$(PREFIX)/lib/pkgconfig
-	$(Q)install -m 0755 $(O)/bin/ghostctl $(O)/bin/ghost-agent \
+	$(Q)install -m 0755 $(O)/bin/ghostctl $(O)/bin/ghost-agent $(O)/bin/ghost-sim \
 		$(DESTDIR)$(PREFIX)/bin/
 	$(Q)install -d $(DESTDIR)$(PREFIX)/lib/ghost/policies
 	$(Q)install -m 0644 $(POLICY_SOS) $(DESTDIR)$(PREFIX)/lib/ghost/policies/
@@ -145,8 +146,9 @@ install: user
 		agent/lib/libghost.pc.in > $(DESTDIR)$(PREFIX)/lib/pkgconfig/libghost.pc
 	$(Q)install -d $(DESTDIR)/etc/modprobe.d
 	$(Q)install -m 0644 scripts/ghost-modprobe.conf $(DESTDIR)/etc/modprobe.d/ghost.conf
-	$(Q)install -d $(DESTDIR)$(MANDIR)/man3 $(DESTDIR)$(MANDIR)/man7 \
-		$(DESTDIR)$(MANDIR)/man8
+	$(Q)install -d $(DESTDIR)$(MANDIR)/man1 $(DESTDIR)$(MANDIR)/man3 \
+		$(DESTDIR)$(MANDIR)/man7 $(DESTDIR)$(MANDIR)/man8
+	$(Q)install -m 0644 $(filter %.1,$(MAN_PAGES)) $(DESTDIR)$(MANDIR)/man1/
 	$(Q)install -m 0644 $(filter %.3,$(MAN_PAGES)) $(DESTDIR)$(MANDIR)/man3/
 	$(Q)install -m 0644 $(filter %.7,$(MAN_PAGES)) $(DESTDIR)$(MANDIR)/man7/
 	$(Q)install -m 0644 $(filter %.8,$(MAN_PAGES)) $(DESTDIR)$(MANDIR)/man8/

@@ -9,7 +9,11 @@
 #include <stdlib.h>
 #include <string.h>
 
+#ifdef GHOST_SIM_TOOL
+#include "sim_check.h"	/* ghost-sim: assertions as reports */
+#else
 #include <check.h>
+#endif
 
 #include "sim.h"
 

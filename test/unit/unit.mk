@@ -20,7 +20,7 @@ UNIT_LINK_OBJS := $(LIBGHOST_OBJS) $(GHOSTCTL_CLI_OBJS) $(O)/test/unit/sim.o
 
 # Plugins that are good or broken in one way each, for the loader and the
 # agent's swap.
-UNIT_PLUGIN_NAMES := crash_init describe fail_init good import_fails missing_callback \
+UNIT_PLUGIN_NAMES := broken_lifo crash_init describe fail_init good import_fails missing_callback \
 		     no_symbol short_table wrong_abi
 UNIT_PLUGINS := $(UNIT_PLUGIN_NAMES:%=$(O)/test/unit/plugins/%.so)
 
@@ -71,5 +71,7 @@ $(MAN_EXAMPLE): $(O)/test/unit/plugins/man_example.c \
 # Shell tests of the man pages and of ghostctl's bash completion.  They
 # report as Check does, so that run.sh counts them with the rest; the man
 # page test reads the --help of the programs built here.
-UNIT_SCRIPTS := test/unit/test_man.sh test/unit/test_completion.sh
-UNIT_SCRIPT_DEPS := $(GHOSTCTL) $(GHOST_AGENT)
+UNIT_SCRIPTS := test/unit/test_man.sh test/unit/test_completion.sh \
+		test/unit/test_ghost_sim.sh
+UNIT_SCRIPT_DEPS := $(GHOSTCTL) $(GHOST_AGENT) $(GHOST_SIM) $(UNIT_PLUGINS) \
+		    $(POLICY_SOS)
