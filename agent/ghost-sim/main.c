@@ -29,6 +29,7 @@ static const struct ghost_policy_host *model_host;
 
 static struct {
 	int idle;		/* work-conserving */
+	int deadline;		/* earliest hinted deadline first */
 	int shares;
 	double tolerance;
 	__u64 slice_ns;
@@ -51,6 +52,7 @@ static struct {
 } th[SIM_MAX_THREADS];
 
 static int idle_steps[SIM_MAX_CPUS];
+static int late_steps[SIM_MAX_CPUS];
 static __u64 rng;
 
 /* Round and gtids asked to run in it, to find one asked twice. */
@@ -132,6 +134,52 @@ static int thread_cpu(int cpu)
 		 cpu == wl.global_cpu);
 }
 
+/* A new deadline for thread @k's work, from now: it just became runnable. */
+static void set_deadline(int k)
+{
+	if (th[k].cls->deadline_ns)
+		s.hint[th[k].idx].deadline_ns = s.now + th[k].cls->deadline_ns;
+}
+
+/* The deadline thread @i published, or 0. */
+static __u64 deadline_of(int i)
+{
+	return s.has_hint[i] ? s.hint[i].deadline_ns : 0;
+}
+
+/*
+ * Earliest deadline first: no thread with a hinted deadline runs on a CPU
+ * for more than the grace steps while one with an earlier deadline that
+ * may run there waits.  Threads without a deadline are not compared.
+ */
+static void check_deadlines(void)
+{
+	int cpu, k, i, r, late;
+	__u64 dr, d;
+
+	for (cpu = 0; cpu < wl.cpus; cpu++) {
+		r = s.cur[cpu];
+		dr = r >= 0 ? deadline_of(r) : 0;
+		late = -1;
+		for (k = 0; k < wl.nr_threads && dr; k++) {
+			i = th[k].idx;
+			if (i < 0 || s.t[i].state != SIM_RUNNABLE ||
+			    !allowed(th[k].cls, cpu))
+				continue;
+			d = deadline_of(i);
+			if (d && d < dr && (late < 0 || d < deadline_of(late)))
+				late = i;
+		}
+		if (late < 0) {
+			late_steps[cpu] = 0;
+		} else if (++late_steps[cpu] == chk.idle_grace + 1) {
+			violation("thread %d (deadline %+.3f ms) runs on CPU %d while thread %d with an earlier deadline (%+.3f ms) waits",
+				  r, ((double)dr - s.now) / 1e6, cpu, late,
+				  ((double)deadline_of(late) - s.now) / 1e6);
+		}
+	}
+}
+
 /* Threads start, burst, block, wake, yield and exit as their class says. */
 static void drive(void)
 {
@@ -150,8 +198,11 @@ static void drive(void)
 				sim_new_nice(&s, 1, c->nice);
 			if (c->allowed && c->nice)
 				sim_set_nice(&s, i, c->nice);
-			if (c->qos >= 0)
-				sim_set_hint(&s, i, c->qos, GHOST_HINT_F_RUNNABLE);
+			if (c->qos >= 0 || c->deadline_ns)
+				sim_set_hint(&s, i, c->qos >= 0 ? c->qos :
+					     GHOST_HINT_QOS_DEFAULT,
+					     GHOST_HINT_F_RUNNABLE);
+			set_deadline(k);
 			th[k].waiting_since = s.now;
 			continue;
 		}
@@ -164,6 +215,7 @@ static void drive(void)
 		if (s.t[i].state == SIM_BLOCKED && s.now >= th[k].wake_at) {
 			th[k].burst_start = sim_ran_ns(&s, i);
 			th[k].waiting_since = s.now;
+			set_deadline(k);
 			sim_wakeup(&s, i);
 		} else if (s.t[i].state == SIM_RUNNING) {
 			if (c->run_ns &&
@@ -218,6 +270,8 @@ static void check_step(void)
 				  i, (unsigned long long)(s.now - th[k].waiting_since) / 1000000);
 		}
 	}
+	if (chk.deadline)
+		check_deadlines();
 	if (!chk.idle)
 		return;
 	for (cpu = 0; cpu < wl.cpus; cpu++) {
@@ -279,6 +333,8 @@ static int parse_check(const char *arg)
 
 	if (!strcmp(arg, "idle")) {
 		chk.idle = 1;
+	} else if (!strcmp(arg, "deadline")) {
+		chk.deadline = 1;
 	} else if (!strcmp(arg, "shares")) {
 		chk.shares = 1;
 	} else if (!strncmp(arg, "shares=", 7)) {
@@ -323,6 +379,9 @@ static void usage(FILE *f)
 	      "  --check slice=US  no thread runs more than US past a slice while\n"
 	      "                    another waits\n"
 	      "  --check starve=US the starvation bound (1000000)\n"
+	      "  --check deadline  earliest deadline first: no thread runs more than two\n"
+	      "                    steps while one with an earlier hinted deadline that\n"
+	      "                    may run on its CPU waits\n"
 	      "  --seed N          overrides the workload's seed\n"
 	      "  --describe        print the policy's describe() of every thread at the end\n"
 	      "Exit status: 0 no violation, 1 violations (each printed), 2 bad usage.\n",

@@ -96,6 +96,8 @@ static int thread_word(struct wl_class *c, char *w)
 		c->exit_ns = n * 1000;
 	else if (!strcmp(w, "start_us"))
 		c->start_ns = n * 1000;
+	else if (!strcmp(w, "deadline_us") && n)
+		c->deadline_ns = n * 1000;
 	else
 		return -1;
 	return 0;

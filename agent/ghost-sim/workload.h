@@ -21,6 +21,8 @@ struct wl_class {
 	__u64 exit_ns;		/* exits this long after the start; 0: never */
 	__u64 start_ns;		/* created this long after the start */
 	int qos;		/* hint QoS class, or -1 for no hint */
+	__u64 deadline_ns;	/* hinted deadline, this long after each
+				 * wakeup; 0: none */
 };
 
 struct workload {

@@ -92,6 +92,16 @@ test_fifo_shares_wrong()
 		--check shares "$pol/fifo_per_cpu.so" "$wl/shares.wl"
 }
 
+# FIFO order is deadline order when every thread is due the same time after
+# it arrives; not when short requests due soon arrive behind long ones.
+test_deadline_order()
+{
+	passes --check deadline "$pol/fifo_centralized.so" "$wl/same_deadline.wl" ||
+		return 1
+	catches 'runs on CPU [12] while thread [0-9]+ with an earlier deadline' \
+		--check deadline "$pol/fifo_centralized.so" "$wl/deadlines.wl"
+}
+
 test_per_cpu_idles()
 {
 	catches 'CPU 1 idle for 3 steps while thread [0-9]+ may run there' \
@@ -136,6 +146,7 @@ test_bad_input()
 		"thread run_us=99999999999999|bad thread word"
 		"thread sleep_us=5|sleep_us needs run_us"
 		"thread bogus=1|bad thread word: 'bogus=1'"
+		"thread deadline_us=0|bad thread word: 'deadline_us=0'"
 		"thread run_us|bad thread word: 'run_us'"
 		"cpus 0|unknown directive or bad value: 'cpus'"
 		"cpus 2 3|expected one value after: 'cpus'"
@@ -175,6 +186,7 @@ st_run cfs_shares test_cfs_shares
 st_run shinjuku_slice test_shinjuku_slice
 st_run fifo_not_preemptive test_fifo_not_preemptive
 st_run fifo_shares_wrong test_fifo_shares_wrong
+st_run deadline_order test_deadline_order
 st_run per_cpu_idles test_per_cpu_idles
 st_run broken_starves test_broken_starves
 st_run broken_two_cpus test_broken_two_cpus
