@@ -232,6 +232,33 @@ static void drive(void)
 	}
 }
 
+/* A thread that waits for a CPU, or -1. */
+static int first_waiting(void)
+{
+	int k;
+
+	for (k = 0; k < wl.nr_threads; k++) {
+		if (th[k].idx >= 0 && s.t[th[k].idx].state == SIM_RUNNABLE)
+			return th[k].idx;
+	}
+	return -1;
+}
+
+/* Running thread @i has held its CPU past the slice while another waits. */
+static void check_slice(int i)
+{
+	__u64 held = s.now - s.t[i].x.on_since;
+	int w;
+
+	if (!chk.slice_ns || !s.t[i].x.on_since || held <= chk.slice_ns)
+		return;
+	w = first_waiting();
+	if (w >= 0)
+		violation("thread %d ran %llu us past its slice while thread %d waited",
+			  i, (unsigned long long)(held - chk.slice_ns) / 1000,
+			  w);
+}
+
 static void check_step(void)
 {
 	int k, i, cpu, other, waiting;
@@ -239,36 +266,23 @@ static void check_step(void)
 	for (cpu = 0; cpu < wl.cpus; cpu++) {
 		for (other = cpu + 1; other < wl.cpus; other++) {
 			if (s.cur[cpu] >= 0 && s.cur[cpu] == s.cur[other])
-				violation("thread %d on CPUs %d and %d", s.cur[cpu],
-					  cpu, other);
+				violation("thread %d on CPUs %d and %d",
+					  s.cur[cpu], cpu, other);
 		}
 	}
 	for (k = 0; k < wl.nr_threads; k++) {
 		i = th[k].idx;
-		if (i < 0 || s.t[i].state != SIM_RUNNABLE) {
-			if (i >= 0 && s.t[i].state == SIM_RUNNING) {
-				th[k].waiting_since = s.now;
-				if (chk.slice_ns &&
-				    s.now - s.t[i].x.on_since > chk.slice_ns &&
-				    s.t[i].x.on_since) {
-					for (other = 0; other < wl.nr_threads; other++) {
-						if (th[other].idx >= 0 &&
-						    s.t[th[other].idx].state == SIM_RUNNABLE)
-							break;
-					}
-					if (other < wl.nr_threads)
-						violation("thread %d ran %llu us past its slice while thread %d waited",
-							  i, (unsigned long long)(s.now - s.t[i].x.on_since - chk.slice_ns) / 1000,
-							  th[other].idx);
-				}
-			}
+		if (i >= 0 && s.t[i].state == SIM_RUNNING) {
+			th[k].waiting_since = s.now;
+			check_slice(i);
+		}
+		if (i < 0 || s.t[i].state != SIM_RUNNABLE || th[k].starved ||
+		    s.now - th[k].waiting_since <= chk.starve_ns)
 			continue;
-		}
-		if (!th[k].starved && s.now - th[k].waiting_since > chk.starve_ns) {
-			th[k].starved = 1;
-			violation("thread %d runnable for %llu ms without running",
-				  i, (unsigned long long)(s.now - th[k].waiting_since) / 1000000);
-		}
+		th[k].starved = 1;
+		violation("thread %d runnable for %llu ms without running", i,
+			  (unsigned long long)(s.now - th[k].waiting_since) /
+			  1000000);
 	}
 	if (chk.deadline)
 		check_deadlines();
