@@ -27,7 +27,7 @@ MANDIR ?= $(PREFIX)/share/man
 # (/usr/local/share and /usr/share unless set).
 BASH_COMPLETION_DIR ?= $(PREFIX)/share/bash-completion/completions
 MAN_PAGES := doc/man/ghost_policy.3 doc/man/ghost.7 doc/man/ghost-agent.8 \
-	     doc/man/ghostctl.8
+	     doc/man/ghostctl.8 doc/man/ghost-sim.1
 
 # Warnings are errors in CI (CI=true) or with WERROR=1.
 ifneq ($(CI)$(WERROR),)
@@ -102,6 +102,7 @@ module:
 		$(if $(filter 1,$(V)),V=1,) modules
 
 include agent/agent.mk
+include agent/ghost-sim/ghost-sim.mk
 include test/unit/unit.mk
 include test/vm/vm.mk
 include test/agent/agent.mk
@@ -155,7 +156,7 @@ dkms-install:
 # directories of ghost's own that are left empty (never an /etc/ghost that
 # still holds an enclave's .conf).
 INSTALL_HEADERS := $(wildcard agent/include/ghost/*.h)
-INSTALLED_FILES := $(BINDIR)/ghostctl $(BINDIR)/ghost-agent \
+INSTALLED_FILES := $(BINDIR)/ghostctl $(BINDIR)/ghost-agent $(BINDIR)/ghost-sim \
 	$(addprefix $(POLICYDIR)/,$(notdir $(POLICY_SOS))) \
 	$(addprefix $(LIBDIR)/,$(LIBGHOST_SONAME_FILE) $(LIBGHOST_SONAME) \
 		libghost.so pkgconfig/libghost.pc) \
@@ -179,7 +180,7 @@ install: user
 		$(DESTDIR)$(INCLUDEDIR)/ghost $(DESTDIR)$(INCLUDEDIR)/linux \
 		$(DESTDIR)$(LIBDIR)/pkgconfig
 	$(Q)install -m 0755 $(O)/bin/ghostctl $(O)/bin/ghost-agent \
-		$(DESTDIR)$(BINDIR)/
+		$(O)/bin/ghost-sim $(DESTDIR)$(BINDIR)/
 	$(Q)install -d $(DESTDIR)$(POLICYDIR)
 	$(Q)install -m 0644 $(POLICY_SOS) $(DESTDIR)$(POLICYDIR)/
 	$(Q)install -m 0755 $(O)/lib/$(LIBGHOST_SONAME_FILE) $(DESTDIR)$(LIBDIR)/
@@ -203,8 +204,9 @@ install: user
 	$(Q)sed $(SUBST_PATHS) systemd/ghost-agent@.service.in \
 		> $(DESTDIR)$(SYSTEMDUNITDIR)/ghost-agent@.service
 	$(Q)chmod 0644 $(DESTDIR)$(SYSTEMDUNITDIR)/ghost-agent@.service
-	$(Q)install -d $(DESTDIR)$(MANDIR)/man3 $(DESTDIR)$(MANDIR)/man7 \
-		$(DESTDIR)$(MANDIR)/man8
+	$(Q)install -d $(DESTDIR)$(MANDIR)/man1 $(DESTDIR)$(MANDIR)/man3 \
+		$(DESTDIR)$(MANDIR)/man7 $(DESTDIR)$(MANDIR)/man8
+	$(Q)install -m 0644 $(filter %.1,$(MAN_PAGES)) $(DESTDIR)$(MANDIR)/man1/
 	$(Q)install -m 0644 $(filter %.3,$(MAN_PAGES)) $(DESTDIR)$(MANDIR)/man3/
 	$(Q)install -m 0644 $(filter %.7,$(MAN_PAGES)) $(DESTDIR)$(MANDIR)/man7/
 	$(Q)install -m 0644 $(filter %.8,$(MAN_PAGES)) $(DESTDIR)$(MANDIR)/man8/

@@ -1041,6 +1041,44 @@ static void cfs_tick(struct ghost_policy_ctx *ctx, __u64 now)
 /* Hot swap                                                            */
 /* ------------------------------------------------------------------ */
 
+/*
+ * "ghostctl status --threads": the run queue @gtid waits in, its rank
+ * there (by vruntime, as it will be picked), nice, weight and lag.
+ */
+static int cfs_describe_op(struct ghost_policy_ctx *ctx, __u64 gtid,
+			   char *buf, size_t len)
+{
+	static const char *const states[] = {
+		[CFS_BLOCKED]		= "blocked",
+		[CFS_QUEUED]		= "queued",
+		[CFS_COMMITTING]	= "committing",
+		[CFS_ONCPU]		= "oncpu",
+		[CFS_STRANDED]		= "stranded",
+	};
+	struct cfs *f = cfs_of(ctx);
+	const struct cfs_task *t = cfs_find(ctx, gtid);
+	const struct cfs_rq *rq;
+	__s64 lag;
+	int i, pos = 0;
+
+	if (!t)
+		return -ENOENT;
+	rq = cfs_rq(f, t->vcpu);
+	lag = rq ? (__s64)(t->vruntime - rq->min_vruntime) : 0;
+	if (t->state == CFS_QUEUED && (rq = cfs_rq(f, t->cpu))) {
+		for (i = 0; i < rq->nr_queued; i++)
+			pos += cfs_before(rq->heap[i], t);
+		return snprintf(buf, len,
+				"state=queued barrier=%u queue=cpu%d pos=%d nice=%d weight=%u vruntime_lag_ns=%lld",
+				t->barrier, t->cpu, pos, t->nice, t->weight,
+				(long long)lag);
+	}
+	return snprintf(buf, len,
+			"state=%s barrier=%u cpu=%d nice=%d weight=%u vruntime_lag_ns=%lld",
+			states[t->state], t->barrier, t->cpu, t->nice,
+			t->weight, (long long)lag);
+}
+
 static void cfs_describe(struct cfs *f, const struct cfs_task *t,
 			 struct cfs_state_task *rec)
 {
@@ -1284,4 +1322,5 @@ GHOST_POLICY_DEFINE(cfs,
 	.commit_done		= cfs_commit_done,
 	.tick			= cfs_tick,
 	.export_state		= cfs_export,
-	.import_state		= cfs_import);
+	.import_state		= cfs_import,
+	.describe		= cfs_describe_op);

@@ -640,6 +640,32 @@ static void cfifo_cpu_online(struct ghost_policy_ctx *ctx,
 	cfifo_cpu_hotplug(ctx, p->cpu, 0);
 }
 
+/* "ghostctl status --threads": where @gtid waits, and its barrier. */
+static int cfifo_describe_op(struct ghost_policy_ctx *ctx, __u64 gtid,
+			     char *buf, size_t len)
+{
+	static const char *const states[] = {
+		[CFIFO_BLOCKED]		= "blocked",
+		[CFIFO_QUEUED]		= "queued",
+		[CFIFO_COMMITTING]	= "committing",
+		[CFIFO_ONCPU]		= "oncpu",
+	};
+	const struct cfifo_task *t = cfifo_find(ctx, gtid);
+
+	if (!t)
+		return -ENOENT;
+	if (t->state == CFIFO_QUEUED)
+		return snprintf(buf, len,
+				"state=queued barrier=%u queue=global pos=%d",
+				t->barrier,
+				gp_list_pos(&cfifo_of(ctx)->rq, &t->node));
+	if (t->state == CFIFO_BLOCKED)
+		return snprintf(buf, len, "state=blocked barrier=%u",
+				t->barrier);
+	return snprintf(buf, len, "state=%s barrier=%u cpu=%d",
+			states[t->state], t->barrier, t->cpu);
+}
+
 static void cfifo_describe(const void *task, struct fifo_state_task *rec)
 {
 	const struct cfifo_task *t = task;
@@ -842,4 +868,5 @@ GHOST_POLICY_DEFINE(fifo_centralized,
 	.schedule		= cfifo_schedule,
 	.commit_done		= cfifo_commit_done,
 	.export_state		= cfifo_export,
-	.import_state		= cfifo_import);
+	.import_state		= cfifo_import,
+	.describe		= cfifo_describe_op);

@@ -626,6 +626,30 @@ static void fifo_describe(const void *task, struct fifo_state_task *rec)
 		rec->kind = FIFO_STATE_QUEUED;
 }
 
+/* "ghostctl status --threads": where @gtid waits, and its barrier. */
+static int fifo_describe_op(struct ghost_policy_ctx *ctx, __u64 gtid,
+			    char *buf, size_t len)
+{
+	static const char *const states[] = {
+		[FIFO_BLOCKED]		= "blocked",
+		[FIFO_QUEUED]		= "queued",
+		[FIFO_COMMITTING]	= "committing",
+		[FIFO_ONCPU]		= "oncpu",
+	};
+	const struct fifo_task *t = fifo_find(ctx, gtid);
+	const struct fifo_cpu *c;
+
+	if (!t)
+		return -ENOENT;
+	c = fifo_cpu(fifo_of(ctx), t->cpu);
+	if (t->state == FIFO_QUEUED && c)
+		return snprintf(buf, len,
+				"state=queued barrier=%u queue=cpu%d pos=%d",
+				t->barrier, t->cpu, gp_list_pos(&c->rq, &t->node));
+	return snprintf(buf, len, "state=%s barrier=%u cpu=%d",
+			states[t->state], t->barrier, t->cpu);
+}
+
 static long fifo_export(struct ghost_policy_ctx *ctx, void *buf, size_t len)
 {
 	return fifo_state_export(&fifo_of(ctx)->tasks, buf, len, fifo_describe);
@@ -797,4 +821,5 @@ GHOST_POLICY_DEFINE(fifo_per_cpu,
 	.schedule		= fifo_schedule,
 	.commit_done		= fifo_commit_done,
 	.export_state		= fifo_export,
-	.import_state		= fifo_import);
+	.import_state		= fifo_import,
+	.describe		= fifo_describe_op);

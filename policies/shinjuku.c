@@ -564,6 +564,41 @@ static void sjk_cpu_online(struct ghost_policy_ctx *ctx,
 	sjk_cpu_hotplug(ctx, p->cpu, 0);
 }
 
+/*
+ * "ghostctl status --threads": the class's line @gtid waits in, its
+ * place there, and how long it has run in its slice.
+ */
+static int sjk_describe_op(struct ghost_policy_ctx *ctx, __u64 gtid,
+			   char *buf, size_t len)
+{
+	static const char *const states[] = {
+		[SJK_BLOCKED]		= "blocked",
+		[SJK_QUEUED]		= "queued",
+		[SJK_COMMITTING]	= "committing",
+		[SJK_ONCPU]		= "oncpu",
+	};
+	struct sjk *f = sjk_of(ctx);
+	const struct sjk_task *t = sjk_find(ctx, gtid);
+	const struct sjk_cpu *c;
+
+	if (!t)
+		return -ENOENT;
+	if (t->state == SJK_QUEUED)
+		return snprintf(buf, len,
+				"state=queued barrier=%u queue=qos%d pos=%d qos=%d",
+				t->barrier, t->qos,
+				gp_list_pos(&f->rq[t->qos], &t->node), t->qos);
+	if (t->state == SJK_BLOCKED)
+		return snprintf(buf, len, "state=blocked barrier=%u qos=%d",
+				t->barrier, t->qos);
+	c = sjk_cpu(f, t->cpu);
+	return snprintf(buf, len, "state=%s barrier=%u cpu=%d qos=%d ran_us=%llu",
+			states[t->state], t->barrier, t->cpu, t->qos,
+			c && c->cur == t && t->state == SJK_ONCPU ?
+			(unsigned long long)(ghost_policy_now(ctx) - c->since) /
+			1000 : 0ULL);
+}
+
 static void sjk_describe(const void *task, struct fifo_state_task *rec)
 {
 	const struct sjk_task *t = task;
@@ -718,4 +753,5 @@ GHOST_POLICY_DEFINE(shinjuku,
 	.schedule		= sjk_schedule,
 	.commit_done		= sjk_commit_done,
 	.export_state		= sjk_export,
-	.import_state		= sjk_import);
+	.import_state		= sjk_import,
+	.describe		= sjk_describe_op);

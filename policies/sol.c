@@ -448,6 +448,32 @@ static void sol_cpu_online(struct ghost_policy_ctx *ctx,
 	sol_cpu_hotplug(ctx, p->cpu, 0);
 }
 
+/* "ghostctl status --threads": where @gtid waits, and its barrier. */
+static int sol_describe_op(struct ghost_policy_ctx *ctx, __u64 gtid,
+			   char *buf, size_t len)
+{
+	static const char *const states[] = {
+		[SOL_BLOCKED]		= "blocked",
+		[SOL_QUEUED]		= "queued",
+		[SOL_COMMITTING]	= "committing",
+		[SOL_ONCPU]		= "oncpu",
+	};
+	const struct sol_task *t = sol_find(ctx, gtid);
+
+	if (!t)
+		return -ENOENT;
+	if (t->state == SOL_QUEUED)
+		return snprintf(buf, len,
+				"state=queued barrier=%u queue=global pos=%d",
+				t->barrier,
+				gp_list_pos(&sol_of(ctx)->rq, &t->node));
+	if (t->state == SOL_BLOCKED)
+		return snprintf(buf, len, "state=blocked barrier=%u",
+				t->barrier);
+	return snprintf(buf, len, "state=%s barrier=%u cpu=%d",
+			states[t->state], t->barrier, t->cpu);
+}
+
 static void sol_describe(const void *task, struct fifo_state_task *rec)
 {
 	const struct sol_task *t = task;
@@ -618,4 +644,5 @@ GHOST_POLICY_DEFINE(sol,
 	.schedule		= sol_schedule,
 	.commit_done		= sol_commit_done,
 	.export_state		= sol_export,
-	.import_state		= sol_import);
+	.import_state		= sol_import,
+	.describe		= sol_describe_op);

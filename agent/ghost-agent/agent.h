@@ -43,6 +43,8 @@
 #define AGENT_CPU_QUEUE_ELEMS	8192	/* each per-CPU agent's own */
 #define AGENT_DEFAULT_QID	1	/* rt->routes value of rt->q */
 #define AGENT_MAX_THREADS	16384
+/* The longest policy description of a thread (describe op), NUL included. */
+#define DESCRIBE_MAX		160
 #define AGENT_WAIT_MS		100	/* idle agents re-check flags */
 #define AGENT_IDLE_MS		1000	/* longest wait of a per-CPU agent */
 #define AGENT_MAX_HINT_PROCS	64	/* processes with a hint region */

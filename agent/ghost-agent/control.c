@@ -22,8 +22,8 @@
  *
  *   status                       the agent's state and rates
  *   threads                      every thread: the kernel's view (status
- *                                word, CPU) and, if the policy can export
- *                                its state, the policy's
+ *                                word, CPU) and, if the policy has a
+ *                                describe op, the policy's
  *   swap / policy P / opt k=v    hot swap to policy P (name or path);
  *   [/ handover discover]        rediscover threads even if the old
  *                                policy could export its state
@@ -52,13 +52,12 @@
 #include <sys/un.h>
 
 #include "agent.h"
-#include "../../policies/fifo_state.h"
 
 #define REQ_MAX		8192
 #define REPLY_MIN	4096
 #define REPLY_MAX	(64 << 20)
 /* The longest "thread" line of do_threads(), newline included. */
-#define THREAD_LINE_MAX	136
+#define THREAD_LINE_MAX	(136 + DESCRIBE_MAX)
 #define REQ_MS		2000		/* to send the whole request */
 #define REPLY_MS	5000		/* to read the whole reply */
 #define MAX_CLIENTS	16
@@ -363,39 +362,60 @@ static void do_swap(struct rt *rt, char *args, struct reply *r)
 	put(r, "blackout_us %.1f\n", res.blackout_ns / 1000.0);
 }
 
-/* The policy's view of @gtid from an exported FIFO state. */
-static const char *policy_view(const void *buf, long len, __u64 gtid,
-			       __u32 *barrier)
+/*
+ * The policy's view of @gtid through its describe op, as the "policy"
+ * fields of a "thread" line: " policy S[ policy_barrier N][ detail W...]".
+ * The description is the policy's, so it is not trusted to be well formed:
+ * anything but printable ASCII becomes '?', and a thread it does not know,
+ * or a policy without the op, is "?".
+ */
+static void policy_view(struct reply *r, struct instance *in, __u64 gtid)
 {
-	static const char *const kinds[] = { "blocked", "queued", "oncpu" };
-	const struct fifo_state_hdr *h = buf;
-	const struct fifo_state_task *t = (const void *)(h + 1);
-	__u32 i;
+	char buf[DESCRIBE_MAX], *tok, *save, *state = NULL, *pb = NULL;
+	char detail[DESCRIBE_MAX];
+	size_t dl = 0;
+	int n, i;
 
-	if (len < (long)sizeof(*h) || h->magic != FIFO_STATE_MAGIC ||
-	    (unsigned long)len < fifo_state_size(h->nr_tasks))
-		return "?";
-	for (i = 0; i < h->nr_tasks; i++) {
-		if (t[i].gtid == gtid) {
-			*barrier = t[i].barrier;
-			return t[i].kind < 3 ? kinds[t[i].kind] : "?";
-		}
+	n = in->ops->describe ? in->ops->describe(&in->ctx, gtid, buf,
+						  sizeof(buf)) : -ENOENT;
+	if (n < 0) {
+		put(r, " policy %s", n == -ENOENT && in->ops->describe ?
+		    "unknown" : "?");
+		return;
 	}
-	return "unknown";
+	buf[sizeof(buf) - 1] = '\0';
+	for (i = 0; buf[i]; i++) {
+		if (buf[i] < ' ' || buf[i] > '~')
+			buf[i] = '?';
+	}
+	detail[0] = '\0';
+	for (tok = strtok_r(buf, " ", &save); tok;
+	     tok = strtok_r(NULL, " ", &save)) {
+		if (!strncmp(tok, "state=", 6) && !state && tok[6])
+			state = tok + 6;
+		else if (!strncmp(tok, "barrier=", 8) && !pb && tok[8] &&
+			 strspn(tok + 8, "0123456789") == strlen(tok + 8))
+			pb = tok + 8;
+		else
+			dl += snprintf(detail + dl, sizeof(detail) - dl, "%s%s",
+				       dl ? " " : "", tok);
+	}
+	put(r, " policy %s", state ? state : "?");
+	if (pb)
+		put(r, " policy_barrier %s", pb);
+	if (detail[0])
+		put(r, " detail %s", detail);
 }
 
 /*
  * A debugging aid: what the kernel and the policy think of each thread.
- * The policy's view is read from its exported state, which only the
- * FIFO format is decoded from here.
+ * The policy's view is what its describe op says.
  */
 static void do_threads(struct rt *rt, struct reply *r)
 {
 	struct instance *in;
 	struct ghost_status_word w;
 	const struct ghost_status_word *kw;
-	long len = -1;
-	__u32 pb;
 	unsigned int i, nr;
 
 	/*
@@ -409,10 +429,6 @@ static void do_threads(struct rt *rt, struct reply *r)
 
 	pthread_mutex_lock(&rt->lock);
 	in = rt->pol;
-	if (in->ops->state_format && rt->state_buf &&
-	    !strcmp(in->ops->state_format, FIFO_STATE_FORMAT))
-		len = in->ops->export_state(&in->ctx, rt->state_buf,
-					    rt->state_len);
 	put(r, "status ok\n");
 	for (i = 0; i <= rt->threads.mask; i++) {
 		__u64 gtid = rt->threads.slots[i].key;
@@ -425,15 +441,13 @@ static void do_threads(struct rt *rt, struct reply *r)
 		memset(&w, 0, sizeof(w));
 		if (kw)
 			ghost_sw_snapshot(kw, &w);
-		pb = 0;
-		put(r, "thread %d gtid %llx barrier %u%s%s cpu %d policy %s",
+		put(r, "thread %d gtid %llx barrier %u%s%s cpu %d",
 		    GHOST_GTID_TID(gtid), (unsigned long long)gtid, w.barrier,
 		    w.flags & GHOST_SW_TASK_RUNNABLE ? " runnable" : "",
 		    w.flags & GHOST_SW_TASK_ONCPU ? " oncpu" : "",
-		    ghost_sw_task_cpu(&rt->enc, gtid),
-		    len > 0 && len <= (long)rt->state_len ?
-		    policy_view(rt->state_buf, len, gtid, &pb) : "?");
-		put(r, pb ? " policy_barrier %u\n" : "\n", pb);
+		    ghost_sw_task_cpu(&rt->enc, gtid));
+		policy_view(r, in, gtid);
+		put(r, "\n");
 	}
 	pthread_mutex_unlock(&rt->lock);
 }

@@ -369,7 +369,7 @@ void ghostctl_print_tasks(FILE *f, unsigned int id, const pid_t *tids, int n,
 /* One "thread ..." line of the agent, split into its fields. */
 struct thread_line {
 	char tid[16], gtid[32], barrier[16], cpu[16], policy[16], pb[16];
-	char state[32];
+	char state[32], detail[192];
 };
 
 static void copy_tok(char *dst, size_t len, char **save)
@@ -377,6 +377,13 @@ static void copy_tok(char *dst, size_t len, char **save)
 	char *tok = strtok_r(NULL, " ", save);
 
 	snprintf(dst, len, "%s", tok ? tok : "");
+}
+
+static void copy_rest(char *dst, size_t len, char **save)
+{
+	char *rest = strtok_r(NULL, "", save);
+
+	snprintf(dst, len, "%s", rest ? rest : "");
 }
 
 static void parse_thread(char *val, struct thread_line *t)
@@ -397,6 +404,9 @@ static void parse_thread(char *val, struct thread_line *t)
 			copy_tok(t->policy, sizeof(t->policy), &save);
 		else if (!strcmp(tok, "policy_barrier"))
 			copy_tok(t->pb, sizeof(t->pb), &save);
+		else if (!strcmp(tok, "detail"))
+			/* The rest of the line: the policy's own words. */
+			copy_rest(t->detail, sizeof(t->detail), &save);
 		else if (!strcmp(tok, "runnable") || !strcmp(tok, "oncpu"))
 			snprintf(t->state + strlen(t->state),
 				 sizeof(t->state) - strlen(t->state), "%s%s",
@@ -406,11 +416,22 @@ static void parse_thread(char *val, struct thread_line *t)
 		snprintf(t->state, sizeof(t->state), "blocked");
 }
 
-#define THREADS_FMT	"%-8s %-18s %8s %-16s %4s %-8s %s\n"
+#define THREADS_FMT	"%-8s %-18s %8s %-16s %4s %-10s %-14s %s\n"
+
+/* @s as a JSON string's contents: the agent sends printable ASCII only. */
+static void json_str(FILE *f, const char *s)
+{
+	for (; *s; s++) {
+		if (*s == '"' || *s == '\\')
+			fputc('\\', f);
+		fputc(*s, f);
+	}
+}
 
 /*
  * "thread TID gtid G barrier B [runnable] [oncpu] cpu C policy P
- * [policy_barrier B]" lines: as a table, or a JSON array.
+ * [policy_barrier B] [detail WORDS...]" lines: as a table, or a JSON
+ * array.
  */
 void ghostctl_print_threads(FILE *f, const char *reply, int json)
 {
@@ -423,14 +444,15 @@ void ghostctl_print_threads(FILE *f, const char *reply, int json)
 		fputc('[', f);
 	else
 		fprintf(f, THREADS_FMT, "TID", "GTID", "BARRIER", "STATE", "CPU",
-			"POLICY", "POLICY_BARRIER");
+			"POLICY", "POLICY_BARRIER", "DETAIL");
 	while (next_kv(&p, key, sizeof(key), val, sizeof(val))) {
 		if (strcmp(key, "thread"))
 			continue;
 		parse_thread(val, &t);
 		if (!json) {
 			fprintf(f, THREADS_FMT, t.tid, t.gtid, t.barrier,
-				t.state, t.cpu, t.policy, t.pb[0] ? t.pb : "-");
+				t.state, t.cpu, t.policy, t.pb[0] ? t.pb : "-",
+				t.detail[0] ? t.detail : "-");
 			continue;
 		}
 		fprintf(f, "%s{\"tid\":%s,\"gtid\":\"%s\",\"barrier\":%s,",
@@ -438,7 +460,10 @@ void ghostctl_print_threads(FILE *f, const char *reply, int json)
 			t.barrier[0] ? t.barrier : "0");
 		fprintf(f, "\"state\":\"%s\",\"cpu\":%s,\"policy\":\"%s\",",
 			t.state, t.cpu[0] ? t.cpu : "-1", t.policy);
-		fprintf(f, "\"policy_barrier\":%s}", t.pb[0] ? t.pb : "null");
+		fprintf(f, "\"policy_barrier\":%s,\"detail\":\"",
+			t.pb[0] ? t.pb : "null");
+		json_str(f, t.detail);
+		fputs("\"}", f);
 	}
 	if (json)
 		fputs("]\n", f);

@@ -9,7 +9,11 @@
 #include <stdlib.h>
 #include <string.h>
 
+#ifdef GHOST_SIM_TOOL
+#include "sim_check.h"	/* ghost-sim: assertions as reports */
+#else
 #include <check.h>
+#endif
 
 #include "sim.h"
 
@@ -799,6 +803,21 @@ void sim_settle(struct sim *s, int max)
 int sim_running(const struct sim *s, int cpu)
 {
 	return s->cur[cpu];
+}
+
+const char *sim_describe(struct sim *s, int i)
+{
+	static char buf[256];
+	int n;
+
+	ck_assert_ptr_nonnull(s->ops->describe);
+	n = s->ops->describe(&s->ctx, s->t[i].gtid, buf, sizeof(buf));
+	if (n == -ENOENT)
+		return "ENOENT";
+	ck_assert_int_ge(n, 0);
+	ck_assert_int_lt(n, sizeof(buf));
+	ck_assert_uint_eq(strlen(buf), n);
+	return buf;
 }
 
 int sim_cpu_of(const struct sim *s, int i)

@@ -177,6 +177,11 @@ void sim_drain(struct sim *s);
 int sim_running(const struct sim *s, int cpu);
 /* CPU of thread @i if running, else -1. */
 int sim_cpu_of(const struct sim *s, int i);
+/*
+ * The policy's describe op on thread @i (a static buffer), or "ENOENT";
+ * ck_assert()s that the op exists and its length is right.
+ */
+const char *sim_describe(struct sim *s, int i);
 
 /* 1 if an enabled list holds a valid entry of thread @i. */
 int sim_is_listed(const struct sim *s, int i);

@@ -442,6 +442,73 @@ START_TEST(test_threads_reply_is_whole)
 }
 END_TEST
 
+/* The threads reply, for the low words of gtid @n threads. */
+static char *threads_of(const unsigned int *low, int n)
+{
+	struct main_loop m;
+	char *reply;
+	int i;
+
+	for (i = 0; i < n; i++)
+		ck_assert_int_eq(gp_table_insert(&rt.threads,
+						 (__u64)(100 + i) << 32 | low[i],
+						 (void *)(uintptr_t)(i + 1)),
+				 0);
+	main_loop_start(&m);
+	ck_assert_int_eq(ghost_agent_request(sock_path, "threads\n", &reply,
+					     REPLY_MAX, 5000), 0);
+	main_loop_stop(&m);
+	return reply;
+}
+
+/*
+ * The policy's view of a thread is what its describe op says, split into
+ * state, barrier and the rest, and cleaned of anything that could break
+ * the reply's lines; no op, or a thread it does not know, is said so.
+ */
+START_TEST(test_threads_describe)
+{
+	static const unsigned int low[] = { 1, 2, 3, 4 };
+	struct instance *fifo = rt.pol;
+	char msg[1024], *reply, line[256], *p;
+
+	/* fifo_per_cpu has the op but was told of no thread. */
+	reply = threads_of(low, 1);
+	ck_reply_has(reply, "thread 100 gtid 6400000001 barrier 0 cpu -1 policy unknown\n");
+	free(reply);
+
+	rt.pol = instance_load(&rt, "describe", NULL, 0, msg, sizeof(msg));
+	ck_assert_msg(rt.pol, "%s", msg);
+	gp_table_clear(&rt.threads);
+	reply = threads_of(low, 4);
+	instance_free(rt.pol);
+	rt.pol = fifo;
+	ck_reply_has(reply, "thread 100 gtid 6400000001 barrier 0 cpu -1 policy queued policy_barrier 9 detail queue=cpu1 pos=3 vruntime=7\n");
+	ck_reply_has(reply, "thread 101 gtid 6500000002 barrier 0 cpu -1 policy oncpu?thread detail 1 gtid 1 barrier=x1 k=?v\n");
+	snprintf(line, sizeof(line), "thread 102 gtid 6600000003 barrier 0 cpu -1 policy ? detail ");
+	memset(line + strlen(line), 'a', DESCRIBE_MAX - 1);
+	line[strlen("thread 102 gtid 6600000003 barrier 0 cpu -1 policy ? detail ") +
+	     DESCRIBE_MAX - 1] = '\0';
+	p = strstr(reply, line);
+	ck_assert_msg(p && p[strlen(line)] == '\n', "reply: %s", reply);
+	ck_reply_has(reply, "thread 103 gtid 6700000004 barrier 0 cpu -1 policy unknown\n");
+	/* Every line is a thread's, or the status. */
+	for (p = reply; *p; p = strchr(p, '\n') + 1)
+		ck_assert_msg(!strncmp(p, "thread 10", 9) ||
+			      !strncmp(p, "status ok\n", 10), "line: %s", p);
+	free(reply);
+
+	/* A policy without the op. */
+	rt.pol = instance_load(&rt, "good", NULL, 0, msg, sizeof(msg));
+	ck_assert_msg(rt.pol, "%s", msg);
+	reply = threads_of(low, 0);
+	instance_free(rt.pol);
+	rt.pol = fifo;
+	ck_reply_has(reply, "thread 101 gtid 6500000002 barrier 0 cpu -1 policy ?\n");
+	free(reply);
+}
+END_TEST
+
 /*
  * A client that does not read its reply, more than a socket buffer
  * holds, holds off no other client and is dropped after 5 s.
@@ -948,6 +1015,7 @@ static Suite *agent_suite(void)
 	tcase_add_checked_fixture(tc, agent_setup, agent_teardown);
 	tcase_set_timeout(tc, 30);
 	tcase_add_test(tc, test_threads_reply_is_whole);
+	tcase_add_test(tc, test_threads_describe);
 	tcase_add_test(tc, test_unread_reply_is_dropped);
 	suite_add_tcase(suite, tc);
 

@@ -847,6 +847,31 @@ START_TEST(test_state_keeps_shares)
 }
 END_TEST
 
+/*
+ * The describe op: the run queue a thread waits in and its rank there by
+ * vruntime (the order cfs picks in), its nice and weight, and its lag.
+ */
+START_TEST(test_describe)
+{
+	int a, b, c;
+
+	start(1);
+	a = sim_new_nice(&s, 1, 0);
+	b = sim_new_nice(&s, 1, 5);
+	c = sim_new_nice(&s, 0, -3);
+	sim_round(&s);
+	ck_assert_str_eq(sim_describe(&s, a), "state=oncpu barrier=1 cpu=0 nice=0 weight=1024 vruntime_lag_ns=0");
+	ck_assert_str_eq(sim_describe(&s, b), "state=queued barrier=1 queue=cpu0 pos=0 nice=5 weight=335 vruntime_lag_ns=0");
+	ck_assert_str_eq(sim_describe(&s, c), "state=blocked barrier=1 cpu=-1 nice=-3 weight=1991 vruntime_lag_ns=0");
+	sim_run_for(&s, 100 * MS, 250 * US);
+	ck_assert_int_eq(sim_running(&s, 0), b);
+	ck_assert_str_eq(sim_describe(&s, a), "state=queued barrier=17 queue=cpu0 pos=0 nice=0 weight=1024 vruntime_lag_ns=2638816");
+	sim_exit(&s, a);
+	sim_round(&s);
+	ck_assert_str_eq(sim_describe(&s, a), "ENOENT");
+}
+END_TEST
+
 static Suite *cfs_suite(void)
 {
 	Suite *suite = suite_create("cfs");
@@ -857,6 +882,7 @@ static Suite *cfs_suite(void)
 	tcase_set_timeout(tc, 60);
 	tcase_add_loop_test(tc, test_nice_weighted_shares, 0,
 			    sizeof(pairs) / sizeof(pairs[0]));
+	tcase_add_test(tc, test_describe);
 	tcase_add_test(tc, test_nice_change);
 	tcase_add_loop_test(tc, test_min_granularity, 0, 2);
 	tcase_add_test(tc, test_slice_is_share_of_latency);

@@ -793,7 +793,8 @@ END_TEST
 START_TEST(test_print_threads)
 {
 	static const char reply[] = "status ok\n"
-		"thread 12 gtid c00000003 barrier 5 runnable oncpu cpu 2 policy oncpu policy_barrier 5\n"
+		"thread 12 gtid c00000003 barrier 5 runnable oncpu cpu 2 policy oncpu policy_barrier 5 detail cpu=2 qos=1\n"
+		"thread 14 gtid e00000005 barrier 7 runnable cpu -1 policy queued policy_barrier 7 detail queue=cpu1 pos=0 x=\"y\"\n"
 		"thread 13 gtid d00000004 barrier 2 cpu -1 policy ?\n";
 	char *out = NULL;
 	size_t len = 0;
@@ -803,11 +804,13 @@ START_TEST(test_print_threads)
 	ghostctl_print_threads(f, reply, 1);
 	fclose(f);
 	ck_assert_str_eq(out,
-		"TID      GTID                BARRIER STATE             CPU POLICY   POLICY_BARRIER\n"
-		"12       c00000003                 5 runnable,oncpu      2 oncpu    5\n"
-		"13       d00000004                 2 blocked            -1 ?        -\n"
-		"[{\"tid\":12,\"gtid\":\"c00000003\",\"barrier\":5,\"state\":\"runnable,oncpu\",\"cpu\":2,\"policy\":\"oncpu\",\"policy_barrier\":5},"
-		"{\"tid\":13,\"gtid\":\"d00000004\",\"barrier\":2,\"state\":\"blocked\",\"cpu\":-1,\"policy\":\"?\",\"policy_barrier\":null}]\n");
+		"TID      GTID                BARRIER STATE             CPU POLICY     POLICY_BARRIER DETAIL\n"
+		"12       c00000003                 5 runnable,oncpu      2 oncpu      5              cpu=2 qos=1\n"
+		"14       e00000005                 7 runnable           -1 queued     7              queue=cpu1 pos=0 x=\"y\"\n"
+		"13       d00000004                 2 blocked            -1 ?          -              -\n"
+		"[{\"tid\":12,\"gtid\":\"c00000003\",\"barrier\":5,\"state\":\"runnable,oncpu\",\"cpu\":2,\"policy\":\"oncpu\",\"policy_barrier\":5,\"detail\":\"cpu=2 qos=1\"},"
+		"{\"tid\":14,\"gtid\":\"e00000005\",\"barrier\":7,\"state\":\"runnable\",\"cpu\":-1,\"policy\":\"queued\",\"policy_barrier\":7,\"detail\":\"queue=cpu1 pos=0 x=\\\"y\\\"\"},"
+		"{\"tid\":13,\"gtid\":\"d00000004\",\"barrier\":2,\"state\":\"blocked\",\"cpu\":-1,\"policy\":\"?\",\"policy_barrier\":null,\"detail\":\"\"}]\n");
 	free(out);
 }
 END_TEST

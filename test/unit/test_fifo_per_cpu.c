@@ -837,6 +837,34 @@ START_TEST(test_hotplug_stream)
 }
 END_TEST
 
+/*
+ * The describe op: each thread's state and barrier as the policy keeps
+ * them, and where a queued one waits: its CPU's queue, in line.
+ */
+START_TEST(test_describe)
+{
+	int i;
+
+	start(2);
+	for (i = 0; i < 6; i++)
+		sim_new(&s, 1);
+	i = sim_new(&s, 0);
+	ck_assert_int_eq(sim_round(&s), 2);
+	ck_assert_str_eq(sim_describe(&s, 0), "state=oncpu barrier=1 cpu=0");
+	ck_assert_str_eq(sim_describe(&s, 2), "state=queued barrier=1 queue=cpu0 pos=0");
+	ck_assert_str_eq(sim_describe(&s, 4), "state=queued barrier=1 queue=cpu0 pos=1");
+	ck_assert_str_eq(sim_describe(&s, 5), "state=queued barrier=1 queue=cpu1 pos=1");
+	ck_assert_str_eq(sim_describe(&s, i), "state=blocked barrier=1 cpu=-1");
+	sim_block(&s, 0);
+	sim_round(&s);
+	ck_assert_str_eq(sim_describe(&s, 0), "state=blocked barrier=2 cpu=0");
+	ck_assert_str_eq(sim_describe(&s, 4), "state=queued barrier=1 queue=cpu0 pos=0");
+	sim_exit(&s, 0);
+	sim_round(&s);
+	ck_assert_str_eq(sim_describe(&s, 0), "ENOENT");
+}
+END_TEST
+
 static Suite *fifo_suite(void)
 {
 	Suite *suite = suite_create("fifo_per_cpu");
@@ -868,6 +896,7 @@ static Suite *fifo_suite(void)
 	tc = tcase_create("commits");
 	tcase_add_checked_fixture(tc, commits_only, teardown);
 	tcase_add_test(tc, test_round_robin_assignment);
+	tcase_add_test(tc, test_describe);
 	tcase_add_test(tc, test_siblings_get_cpus_of_their_own);
 	tcase_add_test(tc, test_child_of_blocked_parent_takes_its_cpu);
 	tcase_add_test(tc, test_idle_cpu_before_round_robin);

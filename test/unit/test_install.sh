@@ -31,6 +31,7 @@ expected_local()
 	etc/ghost/example.conf.sample
 	etc/modprobe.d/ghost.conf
 	usr/local/bin/ghost-agent
+	usr/local/bin/ghost-sim
 	usr/local/bin/ghostctl
 	usr/local/include/linux/ghost.h
 	usr/local/lib/libghost.so
@@ -40,6 +41,7 @@ expected_local()
 	usr/local/lib/systemd/system/ghost-agent@.service
 	usr/local/libexec/ghost/ghost-agent-service
 	usr/local/share/bash-completion/completions/ghostctl
+	usr/local/share/man/man1/ghost-sim.1
 	usr/local/share/man/man3/ghost_policy.3
 	usr/local/share/man/man7/ghost.7
 	usr/local/share/man/man8/ghost-agent.8

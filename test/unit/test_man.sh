@@ -24,7 +24,7 @@ o=${O:-build}
 st_init test/unit/test_man.sh man
 
 man=doc/man
-pages=(ghostctl.8 ghost-agent.8 ghost.7 ghost_policy.3)
+pages=(ghostctl.8 ghost-agent.8 ghost.7 ghost_policy.3 ghost-sim.1)
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 
@@ -217,6 +217,7 @@ test_sections()
 	case $page in
 	ghostctl.8) need+=(COMMANDS OPTIONS) ;;
 	ghost-agent.8) need+=(OPTIONS) ;;
+	ghost-sim.1) need+=(OPTIONS) ;;
 	ghost.7) need+=(ERRORS) ;;
 	ghost_policy.3) need+=("RETURN VALUE") ;;
 	esac
@@ -295,6 +296,33 @@ test_ghost_agent_options()
 	while read -r opt; do
 		[[ -z $opt ]] || text ghost-agent.8 | has_tag "$opt" || {
 			echo "ghost-agent.8 does not document option $opt"
+			rc=1
+		}
+	done < <(sort -u <<<"$opts")
+	return $rc
+}
+
+# Every option of ghost-sim --help, every --check and every word of its
+# workload files (read from workload.c) is documented in ghost-sim.1.
+test_ghost_sim_options()
+{
+	local help opts opt rc=0
+
+	help=$("$o/bin/ghost-sim" --help) || {
+		echo "cannot run $o/bin/ghost-sim --help"
+		return 1
+	}
+	opts=$(grep -oE '^  --[a-z]+( [a-z]+)?' <<<"$help" |
+	       sed -E 's/^  //; s/ [A-Z].*//')
+	opts+=$'\n'$(grep -oE 'strcmp\((w|key), "[a-z_]+"\)' agent/ghost-sim/workload.c |
+		     sed -E 's/.*"(.*)"\)/\1/')
+	[[ $opts == *--check\ shares* && $opts == *run_us* ]] || {
+		echo "found no ghost-sim options: $opts"
+		return 1
+	}
+	while read -r opt; do
+		[[ -z $opt ]] || text ghost-sim.1 | has_tag "$opt" || {
+			echo "ghost-sim.1 does not document $opt"
 			rc=1
 		}
 	done < <(sort -u <<<"$opts")
@@ -558,6 +586,7 @@ st_run ghostctl_commands test_ghostctl_commands
 st_run ghostctl_exit_statuses test_exit_statuses ghostctl.8 \
 	agent/ghostctl/cli.h GHOSTCTL_EXIT_
 st_run ghost_agent_options test_ghost_agent_options
+st_run ghost_sim_options test_ghost_sim_options
 st_run ghost_agent_exit_statuses test_exit_statuses ghost-agent.8 \
 	agent/ghost-agent/main.c EXIT_
 st_run ghostfs_files test_ghostfs_files

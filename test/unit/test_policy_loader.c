@@ -147,7 +147,7 @@ END_TEST
 
 START_TEST(test_wrong_abi_refused)
 {
-	expect_refused("wrong_abi", -ELIBBAD, "policy ABI version 4, but this agent speaks version 3");
+	expect_refused("wrong_abi", -ELIBBAD, "policy ABI version 5, but this agent speaks version 4");
 }
 END_TEST
 

@@ -436,6 +436,38 @@ START_TEST(test_stream)
 }
 END_TEST
 
+/*
+ * The describe op: the line of its class a thread waits in and its place
+ * there, its class, and how long it has run in its slice.
+ */
+START_TEST(test_describe)
+{
+	int e, a, b, c;
+
+	start(2, NULL);		/* CPU 1 runs threads */
+	e = new_with(0, 0);
+	sim_settle(&s, 10);
+	a = new_with(2, GHOST_HINT_F_RUNNABLE);
+	b = new_with(2, GHOST_HINT_F_RUNNABLE);
+	c = new_with(5, GHOST_HINT_F_RUNNABLE);
+	sim_settle(&s, 10);
+	ck_assert_str_eq(sim_describe(&s, e), "state=oncpu barrier=2 cpu=1 qos=0 ran_us=0");
+	ck_assert_str_eq(sim_describe(&s, a), "state=queued barrier=2 queue=qos2 pos=0 qos=2");
+	ck_assert_str_eq(sim_describe(&s, b), "state=queued barrier=2 queue=qos2 pos=1 qos=2");
+	ck_assert_str_eq(sim_describe(&s, c), "state=queued barrier=2 queue=qos5 pos=0 qos=5");
+	s.now += 30000;
+	ck_assert_str_eq(sim_describe(&s, e), "state=oncpu barrier=2 cpu=1 qos=0 ran_us=30");
+	sim_block(&s, e);
+	sim_settle(&s, 10);
+	ck_assert_str_eq(sim_describe(&s, e), "state=blocked barrier=3 qos=0");
+	ck_assert_int_eq(sim_running(&s, 1), c);
+	ck_assert_str_eq(sim_describe(&s, b), "state=queued barrier=2 queue=qos2 pos=1 qos=2");
+	sim_exit(&s, e);
+	sim_settle(&s, 10);
+	ck_assert_str_eq(sim_describe(&s, e), "ENOENT");
+}
+END_TEST
+
 static Suite *shinjuku_suite(void)
 {
 	Suite *suite = suite_create("shinjuku");
@@ -444,6 +476,7 @@ static Suite *shinjuku_suite(void)
 	tcase_add_checked_fixture(tc, NULL, teardown);
 	tcase_add_test(tc, test_group_commit);
 	tcase_add_test(tc, test_qos_order);
+	tcase_add_test(tc, test_describe);
 	tcase_add_test(tc, test_qos_change_while_waiting);
 	tcase_add_test(tc, test_slice_preempts_to_tail_of_class);
 	tcase_add_test(tc, test_slice_spares_higher_class);

@@ -561,6 +561,34 @@ START_TEST(test_options)
 }
 END_TEST
 
+/*
+ * The describe op: the one line and each thread's place in it, where the
+ * running ones run, and the barrier the policy saw.
+ */
+START_TEST(test_describe)
+{
+	int i;
+
+	start(3, NULL);		/* CPUs 1 and 2 run threads */
+	for (i = 0; i < 5; i++)
+		sim_new(&s, 1);
+	i = sim_new(&s, 0);
+	sim_settle(&s, 10);
+	ck_assert_str_eq(sim_describe(&s, 0), "state=oncpu barrier=1 cpu=1");
+	ck_assert_str_eq(sim_describe(&s, 1), "state=oncpu barrier=1 cpu=2");
+	ck_assert_str_eq(sim_describe(&s, 2), "state=queued barrier=1 queue=global pos=0");
+	ck_assert_str_eq(sim_describe(&s, 4), "state=queued barrier=1 queue=global pos=2");
+	ck_assert_str_eq(sim_describe(&s, i), "state=blocked barrier=1");
+	sim_block(&s, 0);
+	sim_settle(&s, 10);
+	ck_assert_str_eq(sim_describe(&s, 0), "state=blocked barrier=2");
+	ck_assert_str_eq(sim_describe(&s, 4), "state=queued barrier=1 queue=global pos=1");
+	sim_exit(&s, 0);
+	sim_settle(&s, 10);
+	ck_assert_str_eq(sim_describe(&s, 0), "ENOENT");
+}
+END_TEST
+
 static Suite *sol_suite(void)
 {
 	Suite *suite = suite_create("sol");
@@ -568,6 +596,7 @@ static Suite *sol_suite(void)
 
 	tcase_add_checked_fixture(tc, lists, teardown);
 	tcase_add_test(tc, test_fifo_order);
+	tcase_add_test(tc, test_describe);
 	tcase_add_test(tc, test_one_round_fills_idle_cpus);
 	tcase_add_test(tc, test_never_on_global_cpu);
 	tcase_add_test(tc, test_global_cpu_cleared_after_swap);

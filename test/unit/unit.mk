@@ -21,7 +21,7 @@ UNIT_LINK_OBJS := $(LIBGHOST_OBJS) $(GHOSTCTL_CLI_OBJS) $(O)/test/unit/sim.o
 
 # Plugins that are good or broken in one way each, for the loader and the
 # agent's swap.
-UNIT_PLUGIN_NAMES := crash_init fail_init good import_fails missing_callback \
+UNIT_PLUGIN_NAMES := broken_lifo crash_init describe fail_init good import_fails missing_callback \
 		     no_symbol short_table wrong_abi
 UNIT_PLUGINS := $(UNIT_PLUGIN_NAMES:%=$(O)/test/unit/plugins/%.so)
 
@@ -76,5 +76,6 @@ $(MAN_EXAMPLE): $(O)/test/unit/plugins/man_example.c \
 # page test reads the --help of the programs built here, the install test
 # installs them.
 UNIT_SCRIPTS := test/unit/test_man.sh test/unit/test_completion.sh \
-		test/unit/test_service.sh test/unit/test_install.sh
+		test/unit/test_service.sh test/unit/test_install.sh \
+		test/unit/test_ghost_sim.sh
 UNIT_SCRIPT_DEPS := $(USER_TARGETS)

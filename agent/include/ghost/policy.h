@@ -19,6 +19,8 @@
  *   export_state / import_state  hand-over to the next policy (hot swap)
  *   ghost_policy_hint()        what an application published for one of
  *                              its threads (<ghost/app_hint.h>), any time
+ *   describe(ctx, gtid, ...)   the policy's view of one thread, for
+ *                              "ghostctl status --threads" (optional)
  *   fini(ctx)                  once, last (optional)
  *
  * All callbacks of one policy instance are serialised by the runtime: a
@@ -71,7 +73,7 @@ extern "C" {
 #endif
 
 /* Bumped on any incompatible change of the structures below. */
-#define GHOST_POLICY_ABI_VERSION	3
+#define GHOST_POLICY_ABI_VERSION	4
 #define GHOST_POLICY_SYMBOL		"ghost_policy"
 
 enum ghost_policy_model {
@@ -232,6 +234,27 @@ struct ghost_policy_ops {
 			     size_t len);
 	int (*import_state)(struct ghost_policy_ctx *ctx, const void *buf,
 			    size_t len);
+
+	/*
+	 * Optional: describe thread @gtid as the policy sees it, into @buf
+	 * (at most @len bytes, NUL included), as space-separated key=value
+	 * words whose values hold no space:
+	 *
+	 *	state=S      first, always: blocked, queued, oncpu, or a
+	 *	             policy's own word (e.g. committing, idle)
+	 *	barrier=N    the last barrier the policy saw for it
+	 *	queue=NAME   where it waits when queued (e.g. cpu2, qos1)
+	 *	pos=N        its place there, 0 first to run
+	 *	...          anything else the policy keeps (vruntime=,
+	 *	             deadline=, qos=, ...)
+	 *
+	 * Returns the length of the whole description (like snprintf: more
+	 * than @len - 1 if it was cut), or -ENOENT for a thread the policy
+	 * does not know.  Called under the same serialisation as the rest;
+	 * it must not change the policy's state.
+	 */
+	int (*describe)(struct ghost_policy_ctx *ctx, __u64 gtid, char *buf,
+			size_t len);
 };
 
 /*

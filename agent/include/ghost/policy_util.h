@@ -76,6 +76,20 @@ static inline struct gp_list *gp_list_first(const struct gp_list *head)
 #define gp_list_for_each(pos, head) \
 	for ((pos) = (head)->next; (pos) != (head); (pos) = (pos)->next)
 
+/* Nodes before @node on the list @head (its "pos=" in describe()), or -1. */
+static inline int gp_list_pos(const struct gp_list *head,
+			      const struct gp_list *node)
+{
+	const struct gp_list *pos;
+	int n = 0;
+
+	for (pos = head->next; pos != head; pos = pos->next, n++) {
+		if (pos == node)
+			return n;
+	}
+	return -1;
+}
+
 /* ------------------------------------------------------------------ */
 /* gtid -> pointer, open addressing with backward-shift deletion       */
 /* ------------------------------------------------------------------ */
