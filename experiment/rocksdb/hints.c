@@ -1,24 +1,26 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * The hint back end: each worker owns its slot of a ghost hint region and
+ * The hint back end: each worker has a slot of a ghost hint region and
  * says RUNNABLE (with the request's expected cost) when it starts a
  * request and IDLE just before it waits for the next one.
  *
  * A worker marked IDLE is left off CPUs by the policy even once the
  * kernel wakes it, so it cannot mark itself runnable again: someone else
- * must, before it is woken.  Workers block on the queue's condition
- * variable, so the waker does not know which one will wake; instead the
- * load generator calls the wake hook before it releases requests, and
- * that marks every IDLE worker RUNNABLE (a runnable hint on a blocked
- * thread costs nothing).  A worker marked IDLE may also be preempted
- * before it blocks (it found a request, or the policy gave its CPU away
- * first); a rescuer thread outside the enclave then does the same every
- * RESCUE_NS, so no worker can stay off CPUs for good whatever the load.
+ * must.  Workers block on the queue's condition variable, so the waker
+ * does not know which one will wake; instead the load generator calls
+ * the wake hook before it releases requests, and that marks every IDLE
+ * worker RUNNABLE (a runnable hint on a blocked thread costs nothing).
+ * A worker marked IDLE may also be preempted before it blocks (it found
+ * a request, or the policy gave its CPU away first), or mark itself IDLE
+ * just after a wake; a rescuer thread outside the enclave does the same
+ * every RESCUE_NS, so no worker stays off CPUs for good.
  *
- * A slot has one writer at a time (its seqcount needs it): the worker,
- * except while it is IDLE, when a waker may claim it (IDLE -> TAKEN),
- * write RUNNABLE and hand it back (OWNED).  The worker claims its slot
- * back before writing it again.
+ * A slot thus has two writers, the worker and a waker, where the
+ * seqcount of <ghost/app_hint.h> expects one: here a writer takes the
+ * slot by moving its seq from even to odd with a compare-and-swap, so
+ * writes never interleave.  A writer preempted while it holds the slot
+ * (seq odd) is no danger: the policy reads such a slot as no hint, which
+ * lets its thread run.
  */
 #include <errno.h>
 #include <pthread.h>
@@ -37,99 +39,104 @@
 #include "hooks.h"
 #include "relax.h"
 
-#define RESCUE_NS	1000000ULL
+#define RESCUE_NS	1000000L
 /* Expected service times given as estimates (the policy may use them). */
 #define GET_EST_NS	10000ULL
 #define SCAN_EST_NS	10000000ULL
 
-enum { SLOT_OWNED, SLOT_IDLE, SLOT_TAKEN };
-
-struct hint_worker {
-	atomic_int state;
-	atomic_int tid;		/* 0 until the worker starts */
-};
-
 static struct ghost_hint_region region;
-static struct hint_worker *hw;
+/* Each worker's slot, set by the worker before its first request. */
+static struct ghost_hint_slot *_Atomic *slots;
 static unsigned int nworkers, hint_qos;
 static pthread_t rescuer;
 static atomic_int stopping;
 static int started;
 
-static void hint_fail(const char *what, int err)
+/*
+ * Write @flags and @estimate_ns to @s, or with @only_if_idle only if it
+ * says IDLE; the seqcount's writer side, taken with a compare-and-swap.
+ */
+static void slot_write(struct ghost_hint_slot *s, unsigned int flags,
+		       uint64_t estimate_ns, int only_if_idle)
 {
-	/* A worker cannot serve with its hint unknown: stop loudly. */
-	fprintf(stderr, "rocksdb_server: --hints: %s: %s\n", what,
-		strerror(-err));
-	exit(1);
-}
-
-/* Take worker @w's slot back from any waker; then only @w writes it. */
-static void claim(struct hint_worker *w)
-{
-	int s;
+	__u32 seq;
 
 	for (;;) {
-		s = SLOT_IDLE;
-		if (atomic_compare_exchange_strong(&w->state, &s, SLOT_OWNED))
-			return;
-		if (s == SLOT_OWNED)
-			return;
-		rdb_cpu_relax();	/* TAKEN: a waker is writing it */
+		seq = __atomic_load_n(&s->seq, __ATOMIC_RELAXED);
+		if (!(seq & 1) &&
+		    __atomic_compare_exchange_n(&s->seq, &seq, seq + 1, 0,
+						__ATOMIC_ACQUIRE,
+						__ATOMIC_RELAXED))
+			break;
+		rdb_cpu_relax();
 	}
+	__atomic_thread_fence(__ATOMIC_RELEASE);
+	if (!only_if_idle ||
+	    (__atomic_load_n(&s->flags, __ATOMIC_RELAXED) &
+	     GHOST_HINT_F_ALL) == GHOST_HINT_F_IDLE) {
+		__atomic_store_n(&s->qos, hint_qos, __ATOMIC_RELAXED);
+		__atomic_store_n(&s->flags, flags, __ATOMIC_RELAXED);
+		__atomic_store_n(&s->deadline_ns, 0, __ATOMIC_RELAXED);
+		__atomic_store_n(&s->estimate_ns, estimate_ns,
+				 __ATOMIC_RELAXED);
+	}
+	__atomic_store_n(&s->seq, seq + 2, __ATOMIC_RELEASE);
 }
 
 /* Mark every IDLE worker RUNNABLE. */
 static void wake_idle(void *arg)
 {
+	struct ghost_hint_slot *s;
 	unsigned int i;
-	int s, err;
 
 	for (i = 0; i < nworkers; i++) {
-		s = SLOT_IDLE;
-		if (!atomic_compare_exchange_strong(&hw[i].state, &s,
-						    SLOT_TAKEN))
-			continue;
-		err = ghost_hint_set_runnable(&region, atomic_load(&hw[i].tid),
-					      1);
-		atomic_store(&hw[i].state, SLOT_OWNED);
-		if (err)
-			hint_fail("marking a worker runnable", err);
+		s = atomic_load(&slots[i]);
+		if (s && (__atomic_load_n(&s->flags, __ATOMIC_RELAXED) &
+			  GHOST_HINT_F_IDLE))
+			slot_write(s, GHOST_HINT_F_RUNNABLE, 0, 1);
 	}
-}
-
-static void set_self(unsigned int flags, uint64_t estimate_ns)
-{
-	struct ghost_app_hint h = {
-		.qos = hint_qos, .flags = flags, .estimate_ns = estimate_ns,
-	};
-	int err = ghost_hint_set(&region, 0, &h);
-
-	if (err)
-		hint_fail("publishing a worker's hint", err);
 }
 
 static void hints_worker_start(void *arg, unsigned int worker)
 {
-	atomic_store(&hw[worker].tid, (int)syscall(SYS_gettid));
-	set_self(GHOST_HINT_F_RUNNABLE, 0);
+	struct ghost_app_hint h = {
+		.qos = hint_qos, .flags = GHOST_HINT_F_RUNNABLE,
+	};
+	int tid = (int)syscall(SYS_gettid), err;
+	unsigned int i;
+
+	/* libghost takes a slot for this thread; then we write it. */
+	err = ghost_hint_set(&region, tid, &h);
+	if (err) {
+		/* A worker cannot serve with its hint unknown: stop loudly. */
+		fprintf(stderr, "rocksdb_server: --hints: publishing worker %u's hint: %s\n",
+			worker, strerror(-err));
+		exit(1);
+	}
+	for (i = 0; i < region.nr_slots; i++) {
+		struct ghost_hint_slot *s = (struct ghost_hint_slot *)
+			((char *)region.mem + sizeof(struct ghost_hint_header)) + i;
+
+		if (__atomic_load_n(&s->tid, __ATOMIC_RELAXED) == tid) {
+			atomic_store(&slots[worker], s);
+			return;
+		}
+	}
+	fprintf(stderr, "rocksdb_server: --hints: worker %u has no slot\n",
+		worker);
+	exit(1);
 }
 
 static void hints_worker_idle(void *arg, unsigned int worker)
 {
-	int err = ghost_hint_set_runnable(&region, 0, 0);
-
-	if (err)
-		hint_fail("marking a worker idle", err);
-	atomic_store(&hw[worker].state, SLOT_IDLE);
+	slot_write(atomic_load(&slots[worker]), GHOST_HINT_F_IDLE, 0, 0);
 }
 
 static void hints_request_start(void *arg, unsigned int worker,
 				const struct rdb_req *req)
 {
-	claim(&hw[worker]);
-	set_self(GHOST_HINT_F_RUNNABLE,
-		 req->kind == RDB_SCAN ? SCAN_EST_NS : GET_EST_NS);
+	slot_write(atomic_load(&slots[worker]), GHOST_HINT_F_RUNNABLE,
+		   req->kind == RDB_SCAN ? SCAN_EST_NS : GET_EST_NS, 0);
 }
 
 static void hints_request_done(void *arg, unsigned int worker,
@@ -137,10 +144,10 @@ static void hints_request_done(void *arg, unsigned int worker,
 {
 }
 
+/* Nothing left to do: no IDLE hint outlives the worker's loop. */
 static void hints_worker_stop(void *arg, unsigned int worker)
 {
-	claim(&hw[worker]);
-	ghost_hint_clear(&region, 0);
+	slot_write(atomic_load(&slots[worker]), GHOST_HINT_F_RUNNABLE, 0, 0);
 }
 
 static const struct rdb_hooks hints_hooks = {
@@ -170,8 +177,8 @@ int rdb_hints_start(unsigned int enclave, unsigned int workers,
 	char msg[256] = "";
 	int err;
 
-	hw = calloc(workers, sizeof(*hw));
-	if (!hw) {
+	slots = calloc(workers, sizeof(*slots));
+	if (!slots) {
 		fprintf(stderr, "rocksdb_server: out of memory\n");
 		return -1;
 	}
@@ -206,8 +213,8 @@ int rdb_hints_start(unsigned int enclave, unsigned int workers,
 	rdb_hooks_set(&hints_hooks);
 	return 0;
 fail:
-	free(hw);
-	hw = NULL;
+	free(slots);
+	slots = NULL;
 	return -1;
 }
 
@@ -219,7 +226,7 @@ void rdb_hints_stop(void)
 	pthread_join(rescuer, NULL);
 	rdb_hooks_set(&rdb_hooks_none);
 	ghost_hint_destroy(&region);
-	free(hw);
-	hw = NULL;
+	free(slots);
+	slots = NULL;
 	started = 0;
 }
