@@ -176,7 +176,7 @@ exp_plots()
 			plot+="${plot:+, }'$out/plots/$lane.$s.dat' using 1:2 with linespoints title '$s'"
 		done
 		[[ -n $plot ]] || continue
-		cmds="set terminal png size 900,600; set output '$out/plots/p99_$lane.png';"
+		cmds="set terminal png noenhanced size 900,600; set output '$out/plots/p99_$lane.png';"
 		cmds+=" set title 'RocksDB, lane $lane: p99 latency against throughput';"
 		cmds+=" set xlabel 'achieved throughput (requests/s)'; set ylabel 'p99 latency (us)';"
 		cmds+=" set logscale y; set key left top; set grid;"
