@@ -52,7 +52,7 @@ quiet = @printf '  %-8s %s\n'
 endif
 
 .PHONY: all help module user install uninstall clean deps check unit vm-check \
-	demo dkms-install dkms-src bench deb
+	demo dkms-install dkms-src bench experiment deb
 
 all: module user
 
@@ -79,6 +79,11 @@ help:
 	@echo '                microbenchmarks, ping-pong, sched_yield, group commit,'
 	@echo '                simple_exp, policy hot-swap blackout ($(O)/bench/report.md,'
 	@echo '                plots and every sample; not part of check)'
+	@echo '  experiment    the RocksDB experiment in QEMU on 6.1 and 6.12: CFS, CFS'
+	@echo '                pinned, shinjuku with hints and fifo_centralized over a'
+	@echo '                sweep of loads, and an antagonist; calibrated in the VM'
+	@echo '                ($(O)/experiment/report.md, plots, every request; about'
+	@echo '                40 min on 2 cores; not part of check)'
 	@echo '  clean         remove build outputs'
 	@echo 'Variables: KVER, KDIR, O, V=1 (verbose), WERROR=1, PREFIX, DESTDIR,'
 	@echo '  BINDIR (PREFIX/bin), LIBDIR (PREFIX/lib), INCLUDEDIR, LIBEXECDIR,'
@@ -92,7 +97,10 @@ help:
 	@echo '  GHOST_SKIP_VM=1, GHOST_SKIP_DEB=1 (leave out the VM lanes, the deb lane),'
 	@echo '  GHOST_BENCH_LANE (bench kernel, default 6.1), GHOST_BENCH_REPS (5),'
 	@echo '  GHOST_BENCH_SWAPS (50), GHOST_BENCH_SCALE (1), GHOST_BENCH_SAMPLES (1000),'
-	@echo '  GHOST_BENCH_CPUS, GHOST_BENCH_RT_RUNTIME, GHOST_BENCH_BOOTS (README)'
+	@echo '  GHOST_BENCH_CPUS, GHOST_BENCH_RT_RUNTIME, GHOST_BENCH_BOOTS (README),'
+	@echo '  GHOST_EXP_KERNELS ("6.1 6.12"), GHOST_EXP_LOADS, GHOST_EXP_DURATION (5),'
+	@echo '  GHOST_EXP_KEYS, GHOST_EXP_SLICE_US, GHOST_EXP_WORKERS, GHOST_EXP_ANT_LOAD,'
+	@echo '  GHOST_EXP_SLO_SCANS (test/vm/experiment.sh)'
 
 module:
 	@if [ ! -d "$(KDIR)" ]; then \
@@ -145,6 +153,12 @@ bench:
 	$(Q)GHOST_KERNELS="$${GHOST_BENCH_LANE:-6.1}" ./scripts/install-deps.sh --bench
 	$(Q)$(MAKE) --no-print-directory user
 	$(Q)./test/vm/bench.sh
+
+# The experiment's lanes only.
+experiment:
+	$(Q)GHOST_KERNELS="$${GHOST_EXP_KERNELS:-6.1 6.12}" ./scripts/install-deps.sh --bench
+	$(Q)$(MAKE) --no-print-directory user
+	$(Q)./test/vm/experiment.sh
 
 dkms-src:
 	$(Q)./scripts/dkms.sh stage

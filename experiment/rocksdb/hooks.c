@@ -8,6 +8,10 @@ static void none_worker(void *arg, unsigned int worker)
 {
 }
 
+static void none_wake(void *arg)
+{
+}
+
 static void none_request(void *arg, unsigned int worker,
 			 const struct rdb_req *req)
 {
@@ -19,6 +23,7 @@ const struct rdb_hooks rdb_hooks_none = {
 	.request_start = none_request,
 	.request_done = none_request,
 	.worker_stop = none_worker,
+	.wake = none_wake,
 };
 
 static const struct rdb_hooks *current = &rdb_hooks_none;

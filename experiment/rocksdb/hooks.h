@@ -24,6 +24,11 @@ struct rdb_hooks {
 			     const struct rdb_req *req);
 	/* It exits. */
 	void (*worker_stop)(void *arg, unsigned int worker);
+	/*
+	 * The generator (not a worker) is about to release requests: workers
+	 * told to stay off CPUs while waiting must be allowed to run again.
+	 */
+	void (*wake)(void *arg);
 	void *arg;
 };
 

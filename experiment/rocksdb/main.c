@@ -16,6 +16,7 @@
 #include "antagonist.h"
 #include "arrivals.h"
 #include "db.h"
+#include "hints.h"
 #include "opts.h"
 #include "server.h"
 #include "stats.h"
@@ -314,17 +315,22 @@ int main(int argc, char **argv)
 	}
 	printf("config keys=%u db=%s load_s=%.2f workers=%u scan_keys=%u"
 	       " scan_ratio=%g seed=%" PRIu64 " gen_cpu=%d enclave=%u antagonists=%u"
-	       " antagonist_enclave=%u\n",
+	       " antagonist_enclave=%u hints=%d hint_qos=%u\n",
 	       o.keys, o.db_path ? o.db_path : "memory",
 	       (rdb_now_ns() - t) / 1e9, o.workers, o.scan_keys, o.scan_ratio,
 	       o.seed, o.gen_cpu, o.enclave, o.antagonists,
-	       o.antagonist_enclave);
+	       o.antagonist_enclave, o.hints, o.hint_qos);
 	fflush(stdout);
 
-	if (o.mode == RDB_MODE_CALIBRATE)
+	if (o.mode == RDB_MODE_CALIBRATE) {
 		rc = calibrate(db, &o);
-	else
+	} else if (o.hints &&
+		   rdb_hints_start(o.enclave, o.workers, o.hint_qos, o.gen_cpu)) {
+		rc = RDB_EXIT_FAIL;
+	} else {
 		rc = serve(db, &o, samples);
+		rdb_hints_stop();
+	}
 	rdb_db_close(db);
 	if (samples && fclose(samples)) {
 		fprintf(stderr, "rocksdb_server: writing %s: %s\n", o.samples,

@@ -51,6 +51,10 @@ static const char usage[] =
 "Threads:\n"
 "  --workers N             worker threads (default 2)\n"
 "  --enclave ID            the workers enter ghost enclave ID themselves\n"
+"  --hints                 publish ghOSt hints (runnable/idle) to the agent of\n"
+"                          the workers' enclave (needs --enclave)\n"
+"  --hint-qos Q            the workers' hint class, 1..7 (default 1): above\n"
+"                          threads without hints, such as antagonists\n"
 "  --gen-cpu CPU           pin the load generator to CPU\n"
 "  --worker-cpus LIST      run the workers on LIST (e.g. 1-3)\n"
 "  --antagonists M         also run M spinning batch threads (default 0)\n"
@@ -69,7 +73,7 @@ enum {
 	OPT_DURATION, OPT_DRAIN, OPT_SCAN_RATIO, OPT_SCAN_KEYS, OPT_SEED,
 	OPT_WORKERS, OPT_GEN_CPU, OPT_WORKER_CPUS, OPT_ANTAGONISTS,
 	OPT_ANTAGONIST_NICE, OPT_ANTAGONIST_CPUS, OPT_SAMPLES, OPT_ENCLAVE,
-	OPT_ANTAGONIST_ENCLAVE,
+	OPT_ANTAGONIST_ENCLAVE, OPT_HINTS, OPT_HINT_QOS,
 };
 
 static const struct option longopts[] = {
@@ -92,6 +96,8 @@ static const struct option longopts[] = {
 	{ "samples",		required_argument,	NULL, OPT_SAMPLES },
 	{ "enclave",		required_argument,	NULL, OPT_ENCLAVE },
 	{ "antagonist-enclave",	required_argument,	NULL, OPT_ANTAGONIST_ENCLAVE },
+	{ "hints",		no_argument,		NULL, OPT_HINTS },
+	{ "hint-qos",		required_argument,	NULL, OPT_HINT_QOS },
 	{ "help",		no_argument,		NULL, 'h' },
 	{ NULL, 0, NULL, 0 },
 };
@@ -203,6 +209,22 @@ static int check_together(struct rdb_opts *o, int have_scan_keys)
 				o->rates[i], o->duration, MAX_REQUESTS);
 			return -1;
 		}
+	}
+	if (o->hints && !o->enclave) {
+		fprintf(stderr,
+			"rocksdb_server: --hints needs --enclave (the agent to register with)\n");
+		return -1;
+	}
+	if (o->hint_qos && !o->hints) {
+		fprintf(stderr, "rocksdb_server: --hint-qos needs --hints\n");
+		return -1;
+	}
+	if (o->hints && !o->hint_qos)
+		o->hint_qos = 1;
+	if (o->hints && o->mode != RDB_MODE_RUN) {
+		fprintf(stderr,
+			"rocksdb_server: --hints only serves a load (not with --calibrate or --schedule-only)\n");
+		return -1;
 	}
 	if (o->antagonists == 0 && (o->antagonist_nice || o->have_antagonist_cpus ||
 				    o->antagonist_enclave)) {
@@ -319,6 +341,13 @@ int rdb_opts_parse(int argc, char **argv, struct rdb_opts *o)
 		case OPT_ANTAGONIST_ENCLAVE:
 			if (ghost_enclave_id_parse(optarg, &o->antagonist_enclave))
 				return bad(name, optarg, "want an enclave id from 1");
+			break;
+		case OPT_HINTS:
+			o->hints = 1;
+			break;
+		case OPT_HINT_QOS:
+			rc = parse_int(name, optarg, 1, GHOST_HINT_QOS_MAX, &v);
+			o->hint_qos = v;
 			break;
 		case OPT_SAMPLES:
 			if (!*optarg)

@@ -32,6 +32,8 @@ struct rdb_opts {
 	int gen_cpu;		/* -1: anywhere */
 	unsigned int enclave;	/* the workers' enclave, 0: none */
 	unsigned int antagonist_enclave;
+	int hints;		/* publish hints to the enclave's agent */
+	unsigned int hint_qos;	/* the workers' class with --hints, 0: unset */
 	struct ghost_cpuset worker_cpus;
 	int have_worker_cpus;
 	unsigned int antagonists;

@@ -126,6 +126,7 @@ static void *gen_main(void *arg)
 			reqs[i].release_ns = now;
 			batch[k] = &reqs[i++];
 		}
+		g->s->hooks->wake(g->s->hooks->arg);
 		rdb_queue_push(&g->s->q, batch, k);
 	}
 	return NULL;

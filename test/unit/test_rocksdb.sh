@@ -5,7 +5,8 @@
 # a small database and a few seconds of load: every request served and
 # verified, latency percentiles in order, the Poisson generator's rate
 # and spread, overload reported as dropped requests, the antagonist's
-# accounting, calibration, and the command line's checks.
+# accounting, calibration, --hints without an agent, and the command
+# line's checks.
 # Reports as Check does (shtest.sh).
 # Usage: O=BUILD_DIR test/unit/test_rocksdb.sh
 
@@ -188,6 +189,21 @@ test_enclave_missing()
 		{ echo "exit status $rc, want 1 and a message: $out"; return 1; }
 }
 
+# --hints without an agent for the enclave (none runs on this machine)
+# fails before serving anything, naming the enclave and the cause.
+test_hints_no_agent()
+{
+	local out rc
+
+	out=$(rdb "${small[@]}" --rate 10 --duration 0.1 --hints \
+		--enclave 2147483647 2>&1)
+	rc=$?
+	[[ $rc -eq 1 &&
+	   $out == *"registering hints with the agent of enclave 2147483647: "?* &&
+	   $out != *$'\n'run\ * ]] ||
+		{ echo "exit status $rc, want 1 and a message: $out"; return 1; }
+}
+
 # A scan of 1000 keys costs more than a GET, and the suggested scan
 # size is positive.
 test_calibrate()
@@ -250,6 +266,11 @@ test_options()
 --rate 1 --antagonists 1 --antagonist-enclave 2147483648|--antagonist-enclave '2147483648'
 --rate 1 --samples /nonexistent/dir/file|--samples '/nonexistent/dir/file'
 --rate 1 --calibrate --schedule-only|exclude each other
+--rate 1 --hints|--hints needs --enclave
+--rate 1 --enclave 1 --hint-qos 2|--hint-qos needs --hints
+--rate 1 --enclave 1 --hints --hint-qos 0|--hint-qos '0'
+--rate 1 --enclave 1 --hints --hint-qos 8|--hint-qos '8'
+--enclave 1 --hints --calibrate|--hints only serves a load
 --rate 1 --bogus|unknown option '--bogus'
 --rate|--rate needs a value
 --rate 1 stray|unexpected argument 'stray'
@@ -278,6 +299,7 @@ st_run poisson test_poisson
 st_run overload test_overload
 st_run antagonist test_antagonist
 st_run enclave_missing test_enclave_missing
+st_run hints_no_agent test_hints_no_agent
 st_run calibrate test_calibrate
 st_run options test_options
 st_run help test_help

@@ -1,0 +1,277 @@
+#!/bin/sh
+# SPDX-License-Identifier: GPL-2.0
+# shellcheck shell=dash
+#
+# The RocksDB experiment of `make experiment` (busybox sh, run by init
+# with ghostvm.mode=experiment), in one boot with ghost.ko loaded:
+#
+#   1. calibrate: the service time of a GET and of a scan, alone on one
+#      thread, and the scan size that makes a scan cost about 1000 GETs;
+#   2. a sweep of offered loads (fractions of the estimated capacity of
+#      the enclave's CPUs) under CFS, CFS with the workers pinned to the
+#      enclave's CPUs, ghost shinjuku with the workers' hints, and ghost
+#      fifo_centralized; the load generator alone on CPU 0 throughout;
+#   3. at one fixed load, the server alone and beside spinning
+#      antagonists: under CFS (pinned, the antagonists at nice 19 on the
+#      same CPUs) and under shinjuku (the antagonists in the same enclave,
+#      without hints: class 0 below the workers' class 1).
+#
+# Results go to the results port, one "experiment: " line each:
+#   experiment: info KEY VALUE...
+#   experiment: calibrate <rocksdb_server's calibrate line>
+#   experiment: run CONFIG <rocksdb_server's run line>
+#   experiment: b64 NAME LINE      NAME.tsv.gz (every request's times), base64
+#   experiment: fail WHAT          something did not run
+# Nothing is judged here.
+#
+# Kernel command line: ghostvm.exp_keys=N (200000), ghostvm.exp_loads=F,F...
+# (fractions of the capacity), ghostvm.exp_duration=S (seconds per load),
+# ghostvm.exp_slice_us=US (shinjuku's slice), ghostvm.exp_workers=N,
+# ghostvm.exp_ant_load=F (the antagonist runs' load, a fraction).
+
+GHOST_DIR=${GHOST_DIR:-/ghost}
+results=${GHOST_RESULTS:-/dev/stdout}
+work=/tmp/experiment
+
+keys=200000
+loads=0.1,0.2,0.3,0.4,0.5,0.6,0.7,0.8,0.9,1.0
+duration=5
+slice_us=50
+workers=
+ant_load=0.2
+nfail=0
+AGENT_PID=
+ENCLAVE=
+
+out()
+{
+	echo "experiment: $*" >>"$results"
+}
+
+say()
+{
+	echo "experiment: $*"
+}
+
+failed()
+{
+	say "FAILED: $*"
+	out "fail $*"
+	nfail=$((nfail + 1))
+}
+
+tail_of()
+{
+	tail -n "${2:-3}" "$1" 2>/dev/null | tr '\n' ' ' | sed 's/ *$//'
+}
+
+parse_cmdline()
+{
+	local arg
+
+	# shellcheck disable=SC2013 # words, not lines
+	for arg in $(cat /proc/cmdline); do
+		case $arg in
+		ghostvm.exp_keys=*) keys=${arg#*=} ;;
+		ghostvm.exp_loads=*) loads=${arg#*=} ;;
+		ghostvm.exp_duration=*) duration=${arg#*=} ;;
+		ghostvm.exp_slice_us=*) slice_us=${arg#*=} ;;
+		ghostvm.exp_workers=*) workers=${arg#*=} ;;
+		ghostvm.exp_ant_load=*) ant_load=${arg#*=} ;;
+		esac
+	done
+}
+
+# field LINE NAME: NAME's value in a KEY=VALUE line.
+field()
+{
+	echo " $1 " | sed -n "s/.* $2=\([^ ]*\) .*/\1/p"
+}
+
+start_agent()
+{
+	local policy=$1 ready
+
+	shift
+	ghost-agent --cpus "$cpus" --policy "$policy" "$@" \
+		>"$work/agent.out" 2>"$work/agent.err" &
+	AGENT_PID=$!
+	for _ in $(seq 1 120); do
+		ready=$(sed -n 's/^ghost-agent: ready: enclave \([0-9]*\),.*/\1/p' \
+			"$work/agent.out")
+		[ -z "$ready" ] || break
+		if ! kill -0 "$AGENT_PID" 2>/dev/null; then
+			wait "$AGENT_PID"
+			failed "ghost-agent --policy $policy exited $?:" \
+				"$(tail_of "$work/agent.err")"
+			AGENT_PID=
+			return 1
+		fi
+		sleep 0.5
+	done
+	if [ -z "$ready" ]; then
+		failed "ghost-agent --policy $policy not ready after 60 s"
+		stop_agent
+		return 1
+	fi
+	ENCLAVE=$ready
+	# A slow emulated CPU may leave a thread waiting for long.
+	ghostctl enclave set "$ENCLAVE" --runnable-timeout 0 >/dev/null ||
+		failed "ghostctl enclave set $ENCLAVE --runnable-timeout 0"
+}
+
+stop_agent()
+{
+	local rc killer
+
+	[ -n "$AGENT_PID" ] || return 0
+	kill -INT "$AGENT_PID"
+	(sleep 30 && kill -KILL "$AGENT_PID" 2>/dev/null) &
+	killer=$!
+	wait "$AGENT_PID"
+	rc=$?
+	kill "$killer" 2>/dev/null
+	AGENT_PID=
+	[ "$rc" -eq 0 ] ||
+		failed "ghost-agent exited $rc after SIGINT: $(tail_of "$work/agent.err")"
+	[ ! -d "/sys/fs/ghost/enclave_$ENCLAVE" ] ||
+		echo destroy >"/sys/fs/ghost/enclave_$ENCLAVE/ctl"
+}
+
+# send NAME FILE: FILE, compressed, to the host as NAME.tsv.gz.
+send()
+{
+	gzip -c "$2" | base64 | sed "s/^/experiment: b64 $1 /" >>"$results"
+}
+
+# server CONFIG RATES ARGS...: rocksdb_server at each of RATES (a comma
+# list) with ARGS; its run lines and samples go to the host.  Runs past
+# saturation drop requests (exit status 1): only a wrong answer, a
+# missing run or a failure to start is a failure here.
+server()
+{
+	local config=$1 rates=$2 log=$work/$1.log n want line
+
+	shift 2
+	say "$config: rates $rates"
+	# The drain is short: past saturation the queue is dropped, not served.
+	# shellcheck disable=SC2086 # common is split on purpose
+	timeout 3600 rocksdb_server $common --rate "$rates" --drain 1 \
+		--samples "$work/$config.tsv" "$@" >"$log" 2>"$log.err"
+	grep '^run ' "$log" | while IFS= read -r line; do
+		out "run $config $line"
+		say "$config: rate $(field "$line" rate):" \
+			"throughput $(field "$line" throughput)," \
+			"p99 $(field "$line" p99_us) us, dropped $(field "$line" dropped)"
+	done
+	n=$(grep -c '^run ' "$log")
+	want=$(echo "$rates" | tr ',' '\n' | grep -c .)
+	if [ "$n" -ne "$want" ]; then
+		failed "$config: $n of $want runs: $(tail_of "$log.err")"
+	elif grep '^run ' "$log" | grep -qv ' errors=0 '; then
+		failed "$config: wrong answers: $(tail_of "$log.err")"
+	fi
+	[ ! -s "$work/$config.tsv" ] || send "$config" "$work/$config.tsv"
+	rm -f "$work/$config.tsv"
+}
+
+# under_agent POLICY CONFIG RATES ANTAGONISTS ARGS...: server in the
+# agent's enclave, with ANTAGONISTS spinning threads in it too (0: none).
+under_agent()
+{
+	local policy=$1 config=$2 rates=$3 ants=$4 opt='' ant=''
+
+	shift 4
+	[ "$policy" != shinjuku ] || opt="--opt slice_us=$slice_us"
+	# shellcheck disable=SC2086 # opt is split on purpose
+	start_agent "$policy" $opt || return 1
+	[ "$ants" -eq 0 ] ||
+		ant="--antagonists $ants --antagonist-enclave $ENCLAVE"
+	# shellcheck disable=SC2086 # ant is split on purpose
+	server "$config" "$rates" --enclave "$ENCLAVE" $ant "$@"
+	stop_agent
+}
+
+calibrate()
+{
+	local line
+
+	line=$(rocksdb_server --keys "$keys" --calibrate 2>"$work/cal.err" |
+		grep '^calibrate ')
+	scan_keys=$(field "$line" scan_keys_1000x)
+	if [ -z "$scan_keys" ] || [ "$scan_keys" -lt 1 ]; then
+		failed "calibration: $line $(tail_of "$work/cal.err")"
+		return 1
+	fi
+	[ "$scan_keys" -le "$keys" ] || scan_keys=$keys
+	out "calibrate first $line"
+	line=$(rocksdb_server --keys "$keys" --scan-keys "$scan_keys" \
+		--calibrate 2>"$work/cal.err" | grep '^calibrate ')
+	get_us=$(field "$line" get_us)
+	scan_us=$(field "$line" scan_us)
+	if [ -z "$get_us" ] || [ -z "$scan_us" ]; then
+		failed "calibration at $scan_keys keys: $(tail_of "$work/cal.err")"
+		return 1
+	fi
+	out "calibrate final $line"
+	say "GET $get_us us, scan of $scan_keys keys $scan_us us"
+}
+
+main()
+{
+	local ncpus capacity rates ant_rate
+
+	parse_cmdline
+	mkdir -p "$work"
+	ncpus=$(nproc)
+	cpus=1-$((ncpus - 1))
+	ncpus=$((ncpus - 1))
+	workers=${workers:-$((4 * ncpus))}
+	out "info kernel $(uname -r)"
+	out "info vcpus $(nproc)"
+	out "info cpus $cpus"
+	out "info gen_cpu 0"
+	out "info workers $workers"
+	out "info keys $keys"
+	out "info duration $duration"
+	out "info slice_us $slice_us"
+	out "info clocksource $(cat \
+		/sys/devices/system/clocksource/clocksource0/current_clocksource)"
+	if [ "$ncpus" -lt 2 ]; then
+		failed "the experiment needs 3 vCPUs or more"
+		return 1
+	fi
+	if ! /usr/sbin/modprobe ghost || ! mount -t ghost ghost /sys/fs/ghost; then
+		failed "loading ghost.ko"
+		return 1
+	fi
+	calibrate || return 1
+
+	# What the enclave's CPUs could serve if busy all the time.
+	capacity=$(awk -v g="$get_us" -v s="$scan_us" -v n="$ncpus" 'BEGIN {
+		printf "%d", n * 1e6 / (0.995 * g + 0.005 * s) }')
+	rates=$(echo "$loads" | tr ',' '\n' | awk -v c="$capacity" '
+		{ r = int($1 * c + 0.5); if (r < 1) r = 1; printf "%s%d", (NR > 1 ? "," : ""), r }')
+	ant_rate=$(awk -v c="$capacity" -v f="$ant_load" 'BEGIN {
+		r = int(f * c + 0.5); print r < 1 ? 1 : r }')
+	out "info capacity $capacity"
+	out "info rates $rates"
+	out "info ant_rate $ant_rate"
+	say "capacity about $capacity requests/s; rates $rates"
+
+	common="--keys $keys --scan-keys $scan_keys --workers $workers --gen-cpu 0 --duration $duration"
+	server cfs "$rates"
+	server cfs_pinned "$rates" --worker-cpus "$cpus"
+	under_agent shinjuku shinjuku "$rates" 0 --hints
+	under_agent fifo_centralized fifo_centralized "$rates" 0
+
+	server ant_cfs_alone "$ant_rate" --worker-cpus "$cpus"
+	server ant_cfs "$ant_rate" --worker-cpus "$cpus" \
+		--antagonists "$ncpus" --antagonist-nice 19 --antagonist-cpus "$cpus"
+	under_agent shinjuku ant_shinjuku_alone "$ant_rate" 0 --hints
+	under_agent shinjuku ant_shinjuku "$ant_rate" "$ncpus" --hints
+	out "info end"
+	[ "$nfail" -eq 0 ]
+}
+
+main "$@"
