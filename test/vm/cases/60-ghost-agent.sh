@@ -19,6 +19,30 @@
 # agent, and a slow emulated CPU may leave a thread waiting for long.
 
 
+# swap_there_and_back A B: under policy A, simple_exp runs while the
+# agent swaps to B and back to A, each time handing the state over by
+# export; simple_exp must pass (no thread lost).
+swap_there_and_back()
+{
+	local sp
+
+	clean_ghost
+	start_agent a --cpus 0-3 --policy "$1"
+	no_watchdog 1
+	ghostctl run 1 -- simple_exp -n 2 >simple_exp.log 2>&1 &
+	sp=$!
+	sleep 2
+	ghostctl policy swap 1 "$2" >swap1.txt || fail "swap to $2 failed"
+	grep -q "policy $2 (.*), hand-over by export" swap1.txt ||
+		fail "swap: $(cat swap1.txt)"
+	sleep 2
+	ghostctl policy swap 1 "$1" >swap2.txt || fail "swap to $1 failed"
+	grep -q "policy $1 (.*), hand-over by export" swap2.txt ||
+		fail "swap: $(cat swap2.txt)"
+	wait "$sp" || fail "simple_exp failed: $(grep -v ': pass' simple_exp.log)"
+	stop_agent "$AGENT_PID"
+}
+
 test_fifo_per_cpu_runs_simple_exp()
 {
 	clean_ghost
@@ -114,24 +138,7 @@ test_sol_runs_simple_exp()
 # sol and fifo_centralized hand the same FIFO state over, both ways.
 test_swap_between_sol_and_fifo_centralized()
 {
-	local sp
-
-	clean_ghost
-	start_agent a --cpus 0-3 --policy sol
-	no_watchdog 1
-	ghostctl run 1 -- simple_exp -n 2 >simple_exp.log 2>&1 &
-	sp=$!
-	sleep 2
-	ghostctl policy swap 1 fifo_centralized >swap1.txt ||
-		fail "swap to fifo_centralized failed"
-	grep -q 'policy fifo_centralized (centralized), hand-over by export' \
-		swap1.txt || fail "swap: $(cat swap1.txt)"
-	sleep 2
-	ghostctl policy swap 1 sol >swap2.txt || fail "swap to sol failed"
-	grep -q 'policy sol (centralized), hand-over by export' swap2.txt ||
-		fail "swap: $(cat swap2.txt)"
-	wait "$sp" || fail "simple_exp failed: $(grep -v ': pass' simple_exp.log)"
-	stop_agent "$AGENT_PID"
+	swap_there_and_back sol fifo_centralized
 }
 
 test_shinjuku_runs_simple_exp()
@@ -215,24 +222,7 @@ test_hint_server_under_edf()
 # edf and fifo_centralized hand the same FIFO state over, both ways.
 test_swap_between_edf_and_fifo_centralized()
 {
-	local sp
-
-	clean_ghost
-	start_agent a --cpus 0-3 --policy edf
-	no_watchdog 1
-	ghostctl run 1 -- simple_exp -n 2 >simple_exp.log 2>&1 &
-	sp=$!
-	sleep 2
-	ghostctl policy swap 1 fifo_centralized >swap1.txt ||
-		fail "swap to fifo_centralized failed"
-	grep -q 'policy fifo_centralized (centralized), hand-over by export' \
-		swap1.txt || fail "swap: $(cat swap1.txt)"
-	sleep 2
-	ghostctl policy swap 1 edf >swap2.txt || fail "swap to edf failed"
-	grep -q 'policy edf (centralized), hand-over by export' swap2.txt ||
-		fail "swap: $(cat swap2.txt)"
-	wait "$sp" || fail "simple_exp failed: $(grep -v ': pass' simple_exp.log)"
-	stop_agent "$AGENT_PID"
+	swap_there_and_back edf fifo_centralized
 }
 
 # biff only feeds the dispatch lists: every thread runs from them (the
@@ -265,24 +255,7 @@ test_biff_runs_simple_exp()
 # biff and fifo_per_cpu hand the same FIFO state and lists over, both ways.
 test_swap_between_biff_and_fifo_per_cpu()
 {
-	local sp
-
-	clean_ghost
-	start_agent a --cpus 0-3 --policy biff
-	no_watchdog 1
-	ghostctl run 1 -- simple_exp -n 2 >simple_exp.log 2>&1 &
-	sp=$!
-	sleep 2
-	ghostctl policy swap 1 fifo_per_cpu >swap1.txt ||
-		fail "swap to fifo_per_cpu failed"
-	grep -q 'policy fifo_per_cpu (per_cpu), hand-over by export' \
-		swap1.txt || fail "swap: $(cat swap1.txt)"
-	sleep 2
-	ghostctl policy swap 1 biff >swap2.txt || fail "swap to biff failed"
-	grep -q 'policy biff (per_cpu), hand-over by export' swap2.txt ||
-		fail "swap: $(cat swap2.txt)"
-	wait "$sp" || fail "simple_exp failed: $(grep -v ': pass' simple_exp.log)"
-	stop_agent "$AGENT_PID"
+	swap_there_and_back biff fifo_per_cpu
 }
 
 test_swap_mid_run_keeps_threads()
