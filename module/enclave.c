@@ -50,6 +50,7 @@ static void ghost_enclave_free(struct work_struct *work)
 	ghost_agent_wake_free(e);
 	if (e->queue)
 		ghost_queue_put(e->queue);
+	ghost_lat_free(e);
 	ghost_dispatch_free(e);
 	ghost_txn_free_region(e);
 	ghost_sw_free_region(e);
@@ -219,29 +220,27 @@ static struct ghost_enclave *ghost_enclave_alloc(void)
 		goto err;
 	if (ghost_sw_init(e))
 		goto err;
-	if (ghost_txn_init(e)) {
-		ghost_sw_free_region(e);
-		goto err;
-	}
-	if (ghost_ticks_init(e)) {
-		ghost_txn_free_region(e);
-		ghost_sw_free_region(e);
-		goto err;
-	}
-	if (ghost_agent_wake_init(e)) {
-		ghost_ticks_free(e);
-		ghost_txn_free_region(e);
-		ghost_sw_free_region(e);
-		goto err;
-	}
-	if (ghost_dispatch_init(e)) {
-		ghost_agent_wake_free(e);
-		ghost_ticks_free(e);
-		ghost_txn_free_region(e);
-		ghost_sw_free_region(e);
-		goto err;
-	}
+	if (ghost_txn_init(e))
+		goto err_sw;
+	if (ghost_ticks_init(e))
+		goto err_txn;
+	if (ghost_agent_wake_init(e))
+		goto err_ticks;
+	if (ghost_dispatch_init(e))
+		goto err_wake;
+	if (ghost_lat_init(e))
+		goto err_dispatch;
 	return e;
+err_dispatch:
+	ghost_dispatch_free(e);
+err_wake:
+	ghost_agent_wake_free(e);
+err_ticks:
+	ghost_ticks_free(e);
+err_txn:
+	ghost_txn_free_region(e);
+err_sw:
+	ghost_sw_free_region(e);
 err:
 	free_cpumask_var(e->cpu_busy);
 	free_cpumask_var(e->cpus);

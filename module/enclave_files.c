@@ -239,6 +239,7 @@ const struct ghost_enclave_attr ghost_enclave_attrs[] = {
 	  .store = audit_store },
 	{ .name = "deliver_cpu_availability", .mode = 0644,
 	  .show = cpu_avail_show, .store = cpu_avail_store },
+	{ .name = "latency", .mode = 0444, .show = ghost_lat_show },
 	{ .name = "sw", .mode = 0444, .show = region_show,
 	  .mmap = ghost_sw_mmap },
 	{ .name = "txn", .mode = 0600, .show = region_show,

@@ -65,6 +65,7 @@ int ghost_thread_enrol(struct ghost_thread *gt, bool agent)
 			ghost_inherit_queue(e, gt);
 		gt->state = GT_RUNNABLE;
 		gt->runnable_since = get_jiffies_64();
+		gt->runnable_ns = ktime_get_mono_fast_ns();
 		gt->nice = task_nice(current);
 		if (agent)
 			set_bit(GT_F_AGENT, &gt->flags);

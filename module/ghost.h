@@ -23,6 +23,7 @@ struct seq_file;
 struct ghost_tick;
 struct vm_area_struct;
 struct ghost_enclave;
+struct ghost_lat;
 
 /* One file of an enclave directory: formats and parses its text. */
 struct ghost_enclave_attr {
@@ -93,6 +94,7 @@ enum {
 	GT_F_SEND_ON_CPU,	/* TASK_ON_CPU at the next sched_in */
 	GT_F_PINNING,		/* moving itself to its CPU (ghost_park()) */
 	GT_F_PINNED,		/* its mask is its CPU, since it was placed */
+	GT_F_LAT,		/* placed, not run yet: latency.c measures */
 };
 
 
@@ -118,6 +120,8 @@ struct ghost_thread {
 	u64 gtid;
 	u64 parent_gtid;
 	u64 runnable_since;		/* jiffies, for the watchdog */
+	u64 runnable_ns;		/* latency.c: became runnable, mono ns */
+	u64 placed_ns;			/* latency.c: given a CPU, mono ns */
 	int quota;			/* its user's slot in e->quota + 1, or 0 */
 	atomic_t pinners;		/* others setting its mask right now */
 
@@ -212,6 +216,7 @@ struct ghost_enclave {
 	struct ghost_dispatch_cpu *dcpu;	/* per CPU, under lock */
 
 	struct ghost_tick *ticks;		/* per CPU: ticks and audit */
+	struct ghost_lat __percpu *lat;		/* latency.c */
 	struct mutex ticks_lock;		/* starts and stops them */
 	u64 nr_displaced;			/* under lock: sched.c */
 	struct ghost_quota quota[GHOST_QUOTA_USERS];	/* under lock */
@@ -362,10 +367,11 @@ void ghost_sw_free_region(struct ghost_enclave *e);
 int ghost_sw_alloc(struct ghost_enclave *e, struct ghost_thread *gt);
 void ghost_sw_update(struct ghost_enclave *e, struct ghost_thread *gt);
 void ghost_sw_release(struct ghost_enclave *e, struct ghost_thread *gt);
-void ghost_sw_cpu_update(struct ghost_enclave *e, int cpu);
+u64 ghost_sw_cpu_update(struct ghost_enclave *e, int cpu);
 u32 ghost_sw_cpu_barrier_inc(struct ghost_enclave *e, int cpu);
 void ghost_sw_cpu_agent_seq(struct ghost_enclave *e, int cpu, u32 seq);
-void ghost_sw_switch_in(struct ghost_enclave *e, struct ghost_thread *gt);
+void ghost_sw_switch_in(struct ghost_enclave *e, struct ghost_thread *gt,
+			u64 now);
 int ghost_sw_mmap(struct ghost_enclave *e, struct vm_area_struct *vma);
 long ghost_sw_ioctl(struct ghost_enclave *e, unsigned int cmd,
 		    void __user *uarg);
@@ -399,6 +405,18 @@ int ghost_ticks_init(struct ghost_enclave *e);
 void ghost_ticks_update(struct ghost_enclave *e);
 void ghost_ticks_cpu_online(struct ghost_enclave *e, int cpu);
 void ghost_ticks_free(struct ghost_enclave *e);
+
+/* latency.c: wait histograms, enclave_<id>/latency */
+enum ghost_lat_kind {
+	GHOST_LAT_RUNNABLE,
+	GHOST_LAT_PLACED,
+	GHOST_LAT_KINDS
+};
+int ghost_lat_init(struct ghost_enclave *e);
+void ghost_lat_free(struct ghost_enclave *e);
+void ghost_lat_placed(struct ghost_thread *gt, u64 now);
+void ghost_lat_ran(struct ghost_thread *gt, int cpu, u64 now);
+int ghost_lat_show(struct ghost_enclave *e, struct seq_file *m);
 
 /* watchdog.c: agent grace period and runnable timeout */
 void ghost_watchdog_init(struct ghost_enclave *e);

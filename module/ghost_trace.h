@@ -117,6 +117,36 @@ TRACE_EVENT(ghost_commit,
 		  __print_symbolic(__entry->status, ghost_txn_states))
 );
 
+/*
+ * A thread runs on @cpu, first time since it was given that CPU: it waited
+ * @runnable_ns since it became runnable and @placed_ns since it was placed
+ * (the samples of enclave_<id>/latency).
+ */
+TRACE_EVENT(ghost_run,
+	TP_PROTO(u32 enclave, pid_t pid, u64 gtid, int cpu, u64 runnable_ns,
+		 u64 placed_ns),
+	TP_ARGS(enclave, pid, gtid, cpu, runnable_ns, placed_ns),
+	TP_STRUCT__entry(
+		__field(u32, enclave)
+		__field(pid_t, pid)
+		__field(u64, gtid)
+		__field(int, cpu)
+		__field(u64, runnable_ns)
+		__field(u64, placed_ns)
+	),
+	TP_fast_assign(
+		__entry->enclave = enclave;
+		__entry->pid = pid;
+		__entry->gtid = gtid;
+		__entry->cpu = cpu;
+		__entry->runnable_ns = runnable_ns;
+		__entry->placed_ns = placed_ns;
+	),
+	TP_printk("enclave=%u pid=%d gtid=%llx cpu=%d runnable_ns=%llu placed_ns=%llu",
+		  __entry->enclave, __entry->pid, __entry->gtid, __entry->cpu,
+		  __entry->runnable_ns, __entry->placed_ns)
+);
+
 DECLARE_EVENT_CLASS(ghost_thread,
 	TP_PROTO(u32 enclave, pid_t pid, u64 gtid, int cpu),
 	TP_ARGS(enclave, pid, gtid, cpu),

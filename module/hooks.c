@@ -17,6 +17,7 @@
 static void ghost_pn_sched_in(struct preempt_notifier *pn, int cpu)
 {
 	struct ghost_thread *gt = container_of(pn, struct ghost_thread, pn);
+	u64 now = ktime_get_mono_fast_ns();
 	unsigned long flags;
 
 	/* Moved off its commit by an affinity change the module missed. */
@@ -27,7 +28,8 @@ static void ghost_pn_sched_in(struct preempt_notifier *pn, int cpu)
 		ghost_sched_displaced(gt, cpu);
 
 	raw_spin_lock_irqsave(&gt->e->lock, flags);
-	ghost_sw_switch_in(gt->e, gt);
+	ghost_sw_switch_in(gt->e, gt, now);
+	ghost_lat_ran(gt, cpu, now);
 	/* Not while it moves itself: on its CPU, then. */
 	if (gt->state == GT_RUNNING && !test_bit(GT_F_PINNING, &gt->flags) &&
 	    test_and_clear_bit(GT_F_SEND_ON_CPU, &gt->flags))

@@ -27,6 +27,8 @@ void ghost_release_cpu_locked(struct ghost_enclave *e, struct ghost_thread *gt)
 		e->cpu_cur[cpu] = NULL;
 		ghost_sw_cpu_update(e, cpu);
 	}
+	/* Taken back before it ran: no wait to measure. */
+	clear_bit(GT_F_LAT, &gt->flags);
 	gt->cpu = -1;
 }
 
@@ -34,6 +36,7 @@ void ghost_make_runnable(struct ghost_enclave *e, struct ghost_thread *gt)
 {
 	gt->state = GT_RUNNABLE;
 	gt->runnable_since = get_jiffies_64();
+	gt->runnable_ns = ktime_get_mono_fast_ns();
 	gt->barrier++;
 	ghost_sw_update(e, gt);
 }
@@ -53,7 +56,7 @@ void ghost_place_locked(struct ghost_enclave *e, struct ghost_thread *gt,
 	else
 		clear_bit(GT_F_PINNED, &gt->flags);
 	e->cpu_cur[cpu] = gt;
-	ghost_sw_cpu_update(e, cpu);
+	ghost_lat_placed(gt, ghost_sw_cpu_update(e, cpu));
 	ghost_sw_update(e, gt);
 }
 
@@ -144,6 +147,9 @@ void ghost_sched_wakeup(struct ghost_thread *gt, int waker_cpu)
 	bool park = false;
 
 	raw_spin_lock_irqsave(&e->lock, flags);
+	/* Woken now, whether the fast path places it or an agent does. */
+	if (gt->state == GT_BLOCKED)
+		gt->runnable_ns = ktime_get_mono_fast_ns();
 	if (gt->state == GT_BLOCKED &&
 	    !ghost_dispatch_run_on_wake_locked(e, gt, task_cpu(gt->task),
 					       waker_cpu)) {
@@ -368,6 +374,10 @@ void ghost_park(struct ghost_thread *gt)
 		trace_ghost_unpark(gt->e->id, task_pid_nr(current), gt->gtid,
 				   READ_ONCE(gt->state) == GT_RUNNING ?
 				   READ_ONCE(gt->cpu) : -1);
+	} else {
+		/* Placed before it slept: it runs from here, no sched_in. */
+		ghost_lat_ran(gt, raw_smp_processor_id(),
+			      ktime_get_mono_fast_ns());
 	}
 	ghost_pin_self(gt);
 }

@@ -98,11 +98,12 @@ void ghost_sw_update(struct ghost_enclave *e, struct ghost_thread *gt)
 	smp_store_release(&w->flags, GHOST_SW_F_INUSE | ghost_sw_flags(gt));
 }
 
-void ghost_sw_switch_in(struct ghost_enclave *e, struct ghost_thread *gt)
+void ghost_sw_switch_in(struct ghost_enclave *e, struct ghost_thread *gt,
+			u64 now)
 {
 	struct ghost_status_word *w = &ghost_words(e)[gt->sw_index];
 
-	WRITE_ONCE(w->switch_time, ktime_get_mono_fast_ns());
+	WRITE_ONCE(w->switch_time, now);
 }
 
 /* The thread is gone: the agent frees its word (GHOST_IOC_SW_FREE). */
@@ -115,14 +116,16 @@ void ghost_sw_release(struct ghost_enclave *e, struct ghost_thread *gt)
 	smp_store_release(&w->flags, GHOST_SW_F_INUSE | GHOST_SW_F_CANFREE);
 }
 
-void ghost_sw_cpu_update(struct ghost_enclave *e, int cpu)
+/* Returns the commit time it wrote, or 0 when the CPU has no thread. */
+u64 ghost_sw_cpu_update(struct ghost_enclave *e, int cpu)
 {
 	struct ghost_cpu_word *c;
 	struct ghost_thread *cur;
 	u32 flags = 0;
+	u64 now = 0;
 
 	if (cpu < 0 || cpu >= nr_cpu_ids)
-		return;
+		return 0;
 	c = &ghost_cpu_words(e)[cpu];
 	cur = e->cpu_cur[cpu];
 	if (cpumask_test_cpu(cpu, e->cpus))
@@ -130,9 +133,12 @@ void ghost_sw_cpu_update(struct ghost_enclave *e, int cpu)
 	if (e->cpu_agent[cpu])
 		flags |= GHOST_CPU_F_AGENT;
 	WRITE_ONCE(c->gtid, cur ? cur->gtid : 0);
-	if (cur)
-		WRITE_ONCE(c->commit_time, ktime_get_mono_fast_ns());
+	if (cur) {
+		now = ktime_get_mono_fast_ns();
+		WRITE_ONCE(c->commit_time, now);
+	}
 	smp_store_release(&c->flags, flags);
+	return now;
 }
 
 u32 ghost_sw_cpu_barrier_inc(struct ghost_enclave *e, int cpu)

@@ -61,6 +61,18 @@
 #define GHOST_RUNNABLE_TIMEOUT_DEFAULT_MS	10000
 #define GHOST_RUNNABLE_TIMEOUT_MAX_MS		3600000
 
+/*
+ * enclave_<id>/latency (read-only): one line per measure, "<name> <count>
+ * <sum_ns> <bucket 0> ... <bucket GHOST_LATENCY_BUCKETS - 1>", where
+ * bucket N counts waits of [2^N, 2^(N+1)) ns (bucket 0 also 0 ns, the last
+ * every longer wait).  runnable_to_run: from becoming runnable (woken,
+ * preempted, yielding, entering) to running on a CPU; placed_to_run: from
+ * being given a CPU (a commit, or the module taking the thread from a
+ * dispatch list) to running there.  The counts only grow: a window is the
+ * difference of two reads.
+ */
+#define GHOST_LATENCY_BUCKETS	32
+
 /* struct ghost_enclave_info->flags */
 #define GHOST_ENCLAVE_F_AGENT_ONLINE	(1U << 0)
 #define GHOST_ENCLAVE_F_DELIVER_TICKS	(1U << 1)

@@ -38,7 +38,7 @@ test_tracepoints_follow_a_run()
 
 	clean_ghost
 	for ev in ghost_msg ghost_agent_wake ghost_commit ghost_enter \
-		ghost_leave ghost_park ghost_unpark ghost_safety; do
+		ghost_leave ghost_park ghost_unpark ghost_run ghost_safety; do
 		[ -d $T/events/ghost/$ev ] || fail "no tracepoint $ev"
 	done
 	trace_start
@@ -52,6 +52,7 @@ test_tracepoints_follow_a_run()
 	trace_has "park" "ghost_park: enclave=1 pid=[0-9]+ gtid=[0-9a-f]+"
 	trace_has "unpark to a CPU" "ghost_unpark: enclave=1 pid=[0-9]+ gtid=[0-9a-f]+ cpu=[1-3]$"
 	trace_has "agent wakeup" "ghost_agent_wake: enclave=1 agent_cpu=[1-3]"
+	trace_has "run after a wait" "ghost_run: enclave=1 pid=[0-9]+ gtid=[0-9a-f]+ cpu=[1-3] runnable_ns=[0-9]+ placed_ns=[0-9]+$"
 	trace_has "exit" "ghost_leave: enclave=1 pid=[0-9]+ gtid=[0-9a-f]+"
 	trace_has "TASK_DEAD" "ghost_msg: enclave=1 type=TASK_DEAD"
 
