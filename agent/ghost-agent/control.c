@@ -262,6 +262,18 @@ void control_sample(struct rt *rt)
 	rate.decisions = decisions;
 }
 
+/* Messages waiting in the enclave's queue and every CPU's own. */
+static unsigned long queue_depth(struct rt *rt)
+{
+	unsigned long n = ghost_queue_pending(&rt->q);
+	int cpu;
+
+	for (cpu = 0; cpu < GHOST_MAX_CPUS; cpu++)
+		if (atomic_load(&rt->cpu_q[cpu].ready))
+			n += ghost_queue_pending(&rt->cpu_q[cpu].q);
+	return n;
+}
+
 static void do_status(struct rt *rt, struct reply *r)
 {
 	char cpus[GHOST_CPULIST_LEN];
@@ -303,6 +315,7 @@ static void do_status(struct rt *rt, struct reply *r)
 	put(r, "bad_msgs %llu\n",
 	    (unsigned long long)atomic_load(&rt->st.bad_msgs));
 	put(r, "overflow %u\n", ghost_queue_overflow(&rt->q));
+	put(r, "queue_depth %lu\n", queue_depth(rt));
 	put(r, "rediscoveries %llu\n",
 	    (unsigned long long)atomic_load(&rt->st.overflows));
 	put(r, "rediscover_failed %llu\n",

@@ -13,7 +13,6 @@
 
 #include "internal.h"
 
-#define PATH_LEN	512
 
 static size_t page_size(void)
 {
@@ -201,6 +200,22 @@ int ghost_enclave_open(unsigned int id, struct ghost_enclave *e)
 		ret = map_txn(e, id);
 	if (!ret)
 		map_dispatch(e, id);
+	if (!ret)
+		ret = read_cpus(e, id);
+	if (ret)
+		ghost_enclave_close(e);
+	return ret;
+}
+
+int ghost_enclave_observe(unsigned int id, struct ghost_enclave *e)
+{
+	int ret;
+
+	memset(e, 0, sizeof(*e));
+	e->id = id;
+	e->ctl_fd = -1;
+	e->mapped = 1;
+	ret = map_sw(e, id);
 	if (!ret)
 		ret = read_cpus(e, id);
 	if (ret)

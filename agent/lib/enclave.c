@@ -15,7 +15,6 @@
 
 #include "internal.h"
 
-#define PATH_LEN	512
 #define STATUS_LEN	4096
 
 static int valid_id(unsigned int id)

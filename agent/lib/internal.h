@@ -16,6 +16,9 @@
 #define GHOST_PKG_VERSION "unknown"
 #endif
 
+/* Room for a path under ghostfs. */
+#define PATH_LEN	512
+
 /* Where ghostfs is looked for; GHOST_FS_PATH except in unit tests. */
 extern const char *libghost_root;
 

@@ -133,6 +133,13 @@ unsigned int ghost_queue_head(const struct ghost_queue *q)
 	return ghost_load_acquire(q->khead);
 }
 
+unsigned int ghost_queue_pending(const struct ghost_queue *q)
+{
+	if (!q->khead)
+		return 0;
+	return ghost_load_acquire(q->khead) - ghost_load_relaxed(q->ktail);
+}
+
 unsigned int ghost_queue_overflow(const struct ghost_queue *q)
 {
 	return ghost_load_relaxed(q->koverflow);

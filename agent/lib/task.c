@@ -10,7 +10,6 @@
 
 #include "internal.h"
 
-#define PATH_LEN	512
 
 int ghost_task_enter(unsigned int id, pid_t tid)
 {

@@ -174,6 +174,42 @@ int ghost_status_parse(const char *text, struct ghost_enclave_status *st);
  */
 int ghost_enclave_status(unsigned int id, struct ghost_enclave_status *st);
 
+/*
+ * The wait histograms of enclave_<id>/latency (see <linux/ghost.h>):
+ * @buckets[N] counts waits of [2^N, 2^(N+1)) ns.  The counts only grow:
+ * a window is ghost_latency_sub() of two reads.
+ */
+struct ghost_latency_hist {
+	__u64 count;
+	__u64 sum_ns;
+	__u64 buckets[GHOST_LATENCY_BUCKETS];
+};
+
+struct ghost_latency {
+	struct ghost_latency_hist runnable;	/* runnable -> running */
+	struct ghost_latency_hist placed;	/* given a CPU -> running */
+};
+
+/* Parse the file's text; -EINVAL if a line is missing or malformed. */
+int ghost_latency_parse(const char *text, struct ghost_latency *lat);
+
+/* Read enclave_<id>/latency; -ENOENT without that enclave (or file). */
+int ghost_enclave_latency(unsigned int id, struct ghost_latency *lat);
+
+/* @d = @now - @before, bucket by bucket. */
+void ghost_latency_sub(struct ghost_latency_hist *d,
+		       const struct ghost_latency_hist *now,
+		       const struct ghost_latency_hist *before);
+
+/* The first wait too long for bucket @b, in ns (~0 for the last one). */
+__u64 ghost_latency_bucket_ceil(int b);
+
+/*
+ * An upper bound of the @p-th percentile (0 to 100) of @h: the end of the
+ * bucket that holds it, in ns; 0 without samples.
+ */
+__u64 ghost_latency_percentile(const struct ghost_latency_hist *h, double p);
+
 /* Write @value to enclave_<id>/@name: "runnable_timeout" or "deliver_ticks". */
 int ghost_enclave_set_tunable(unsigned int id, const char *name,
 			      unsigned int value);
@@ -283,6 +319,11 @@ struct ghost_enclave {
  * says why, and the ghost_dispatch_*() calls return -EOPNOTSUPP.
  */
 int ghost_enclave_open(unsigned int id, struct ghost_enclave *e);
+/*
+ * Open enclave @id to watch it: its status words, read-only, and its
+ * CPUs; no ctl, no transactions (ghostctl top).  Needs no privilege.
+ */
+int ghost_enclave_observe(unsigned int id, struct ghost_enclave *e);
 void ghost_enclave_close(struct ghost_enclave *e);
 
 /*
@@ -370,6 +411,9 @@ unsigned int ghost_queue_head(const struct ghost_queue *q);
 
 /* Messages the kernel dropped because the ring was full, ever. */
 unsigned int ghost_queue_overflow(const struct ghost_queue *q);
+
+/* Slots written by the kernel and not consumed yet (0 if not mapped). */
+unsigned int ghost_queue_pending(const struct ghost_queue *q);
 
 /*
  * The oldest unconsumed message, or NULL if there is none.  Padding
