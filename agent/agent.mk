@@ -7,7 +7,7 @@ LIBGHOST_SONAME := libghost.so.0
 LIBGHOST_SONAME_FILE := libghost.so.0.1
 
 LIBGHOST_SRCS := $(addprefix agent/lib/,agent.c agent_sock.c caps.c cpulist.c \
-		 app_hint.c dispatch.c enclave.c file.c hint.c module.c policy.c queue.c status.c sw.c \
+		 app_hint.c dispatch.c enclave.c file.c hint.c latency.c module.c policy.c queue.c status.c sw.c \
 		 task.c topology.c txn.c version.c)
 LIBGHOST_MAP := agent/lib/libghost.map
 LIBGHOST_LIBS := -lnuma -lkmod -lcap -ldl
@@ -20,10 +20,10 @@ LIBGHOST_OBJS := $(LIBGHOST_SRCS:%.c=$(O)/%.o)
 
 # The side-effect free part of ghostctl, also unit-tested.
 GHOSTCTL_CLI_SRCS := $(addprefix agent/ghostctl/,cli.c help.c output.c \
-		     program.c)
+		     program.c view.c)
 GHOSTCTL_CLI_OBJS := $(GHOSTCTL_CLI_SRCS:%.c=$(O)/%.o)
 GHOSTCTL_SRCS := $(GHOSTCTL_CLI_SRCS) agent/ghostctl/agent_cmd.c \
-		 agent/ghostctl/enclave_cmd.c \
+		 agent/ghostctl/enclave_cmd.c agent/ghostctl/watch_cmd.c \
 		 agent/ghostctl/main.c
 GHOSTCTL_OBJS := $(GHOSTCTL_SRCS:%.c=$(O)/%.o)
 GHOSTCTL := $(O)/bin/ghostctl

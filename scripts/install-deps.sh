@@ -30,6 +30,7 @@ packages=(
 	groff-base				# man page tests
 	librocksdb-dev				# experiment/rocksdb
 	systemd shellcheck			# systemd unit and launcher tests
+	tmux ncurses-base			# ghostctl top on a terminal (VM)
 	dpkg-dev debhelper dh-dkms lintian mmdebstrap	# make deb, deb lane
 )
 bench_packages=(

@@ -20,8 +20,8 @@
 struct args {
 	const char *words[MAX_WORDS];
 	int nr_words;
-	int help, version, all, threads, rediscover;
-	const char *cpus, *id, *timeout, *ticks;
+	int help, version, all, threads, rediscover, total;
+	const char *cpus, *id, *timeout, *ticks, *interval, *count;
 	const char *opts[GHOSTCTL_MAX_OPTS];	/* --opt, repeatable */
 	int nr_opts;
 	char *const *rest;	/* run: what follows "--" */
@@ -36,6 +36,8 @@ static const struct value_opt {
 	{ "--id",		offsetof(struct args, id) },
 	{ "--runnable-timeout",	offsetof(struct args, timeout) },
 	{ "--deliver-ticks",	offsetof(struct args, ticks) },
+	{ "--interval",		offsetof(struct args, interval) },
+	{ "--count",		offsetof(struct args, count) },
 };
 
 static int usage(struct ghostctl_cmd *cmd, const char *fmt, ...)
@@ -103,6 +105,8 @@ static int flag_option(struct args *args, struct ghostctl_cmd *cmd,
 		args->threads = 1;
 	else if (!strcmp(a, "--rediscover"))
 		args->rediscover = 1;
+	else if (!strcmp(a, "--total"))
+		args->total = 1;
 	else
 		return 0;
 	return 1;
@@ -254,6 +258,12 @@ static int check_options(struct ghostctl_cmd *cmd, const struct args *args)
 	cmd->rediscover = args->rediscover;
 	if (args->nr_opts && a != GHOSTCTL_POLICY_SWAP)
 		return usage(cmd, "option --opt is only valid with 'policy swap'");
+	if ((args->interval || args->count) && a != GHOSTCTL_LATENCY &&
+	    a != GHOSTCTL_TOP)
+		return usage(cmd, "option %s is only valid with 'latency' or 'top'",
+			     args->interval ? "--interval" : "--count");
+	if (args->total && a != GHOSTCTL_LATENCY)
+		return usage(cmd, "option --total is only valid with 'latency'");
 	return 0;
 }
 
@@ -471,6 +481,63 @@ static int parse_status(struct ghostctl_cmd *cmd, const struct args *args)
 	return parse_id(cmd, args->words[1]);
 }
 
+/* Seconds, as a decimal with an optional fraction: 0.1 to 3600. */
+static int parse_interval(struct ghostctl_cmd *cmd, const char *s)
+{
+	char *end;
+	double v;
+
+	errno = 0;
+	v = (*s >= '0' && *s <= '9') || *s == '.' ? strtod(s, &end) : -1;
+	if (v < 0 || errno || *end || !(v >= 0.1 && v <= 3600))
+		return usage(cmd, "invalid --interval '%s': expected seconds from 0.1 to 3600, such as 0.5",
+			     s);
+	cmd->interval = v;
+	return 0;
+}
+
+/*
+ * "latency ID [--interval S] [--count N] [--total]" and
+ * "top ID [--interval S] [--count N]": windows of S seconds, N of them.
+ */
+static int parse_watch(struct ghostctl_cmd *cmd, const struct args *args,
+		       enum ghostctl_action action, const char *help)
+{
+	const char *name = args->words[0];
+	int ret;
+
+	if (args->help) {
+		cmd->action = GHOSTCTL_TOPIC_HELP;
+		cmd->help = help;
+		return 0;
+	}
+	cmd->action = action;
+	if (args->nr_words < 2)
+		return usage(cmd, "missing enclave ID for '%s' (see 'ghostctl %s --help')",
+			     name, name);
+	if (args->nr_words > 2)
+		return usage(cmd, "unexpected argument '%s' for '%s'",
+			     args->words[2], name);
+	ret = parse_id(cmd, args->words[1]);
+	if (ret)
+		return ret;
+	cmd->interval = action == GHOSTCTL_TOP ? 1.0 : 5.0;
+	cmd->count = action == GHOSTCTL_TOP ? 0 : 1;
+	cmd->total = args->total;
+	if (args->total && (args->interval || args->count))
+		return usage(cmd, "'latency --total' reads the counts since the enclave was created: it takes no --interval or --count");
+	if (args->interval) {
+		ret = parse_interval(cmd, args->interval);
+		if (ret)
+			return ret;
+	}
+	if (args->count && (parse_number(args->count, 1000000, &cmd->count) ||
+			    !cmd->count))
+		return usage(cmd, "invalid --count '%s': expected a number from 1 to 1000000",
+			     args->count);
+	return 0;
+}
+
 /* "help [TOPIC]" */
 static int parse_help(struct ghostctl_cmd *cmd, const struct args *args)
 {
@@ -482,6 +549,8 @@ static int parse_help(struct ghostctl_cmd *cmd, const struct args *args)
 		{ "run",	ghostctl_run_help },
 		{ "policy",	ghostctl_policy_help },
 		{ "status",	ghostctl_status_help },
+		{ "latency",	ghostctl_latency_help },
+		{ "top",	ghostctl_top_help },
 	};
 	size_t i;
 
@@ -532,6 +601,11 @@ static int parse_words(struct ghostctl_cmd *cmd, const struct args *args)
 		return parse_policy(cmd, args);
 	if (!strcmp(word, "status"))
 		return parse_status(cmd, args);
+	if (!strcmp(word, "latency"))
+		return parse_watch(cmd, args, GHOSTCTL_LATENCY,
+				   ghostctl_latency_help);
+	if (!strcmp(word, "top"))
+		return parse_watch(cmd, args, GHOSTCTL_TOP, ghostctl_top_help);
 	if (!strcmp(word, "version")) {
 		cmd->action = args->help ? GHOSTCTL_HELP : GHOSTCTL_VERSION;
 		if (args->nr_words > 1)

@@ -41,6 +41,8 @@ enum ghostctl_action {
 	GHOSTCTL_RUN,
 	GHOSTCTL_POLICY_SWAP,
 	GHOSTCTL_STATUS,
+	GHOSTCTL_LATENCY,
+	GHOSTCTL_TOP,
 };
 
 #define GHOSTCTL_MAX_TIDS	256	/* PIDs/TIDs on one command line */
@@ -69,6 +71,9 @@ struct ghostctl_cmd {
 	const char *opts[GHOSTCTL_MAX_OPTS + 1];
 	int nr_opts;
 	char *const *run_argv;		/* run: the command, NULL-terminated */
+	double interval;		/* latency, top: seconds per window */
+	unsigned int count;		/* latency, top: windows (0: no end) */
+	int total;			/* latency --total */
 	char err[256];			/* why parsing failed */
 };
 
@@ -113,8 +118,11 @@ extern const char ghostctl_task_help[];
 extern const char ghostctl_run_help[];
 extern const char ghostctl_policy_help[];
 extern const char ghostctl_status_help[];
+extern const char ghostctl_latency_help[];
+extern const char ghostctl_top_help[];
 
 /* Output of the commands, plain or JSON (output.c). */
+void ghostctl_json_string(FILE *f, const char *s);	/* quoted, escaped */
 void ghostctl_print_created(FILE *f, const struct ghost_enclave_status *st,
 			    int json);
 void ghostctl_print_list(FILE *f, const struct ghost_enclave_status *st,

@@ -19,6 +19,10 @@ int ghostctl_run(const struct ghostctl_cmd *cmd);
 int ghostctl_policy(const struct ghostctl_cmd *cmd);
 int ghostctl_status(const struct ghostctl_cmd *cmd);
 
+/* Run "latency" or "top" (watch_cmd.c). */
+int ghostctl_latency(const struct ghostctl_cmd *cmd);
+int ghostctl_top(const struct ghostctl_cmd *cmd);
+
 /*
  * Privilege check (if @action needs CAP_SYS_ADMIN), then module, mount
  * and ABI; returns an exit status.

@@ -23,7 +23,7 @@ _ghostctl_policy_opts_edf="max_tasks= rescan_us="
 _ghostctl_policy_opts_biff="max_tasks= dispatch_depth= defer_wakeup="
 
 # Options that take a value in the next word (or after '=').
-_ghostctl_value_opts="--cpus --id --runnable-timeout --deliver-ticks --opt"
+_ghostctl_value_opts="--cpus --id --runnable-timeout --deliver-ticks --opt --interval --count"
 
 # Add to COMPREPLY the words of $1 that start with $cur.  What bash
 # replaces is only the end of the word being typed, after its last '=' or
@@ -127,7 +127,8 @@ _ghostctl_value()
 		compopt -o nospace 2>/dev/null
 		;;
 	esac
-	# --cpus, --id and --runnable-timeout: nothing to offer.
+	# --cpus, --id, --runnable-timeout, --interval and --count: nothing
+	# to offer.
 	return 0
 }
 
@@ -144,6 +145,8 @@ _ghostctl_options()
 	enclave:destroy) opts+=" --all" ;;
 	policy:swap) opts+=" --opt --rediscover" ;;
 	status:*) opts+=" --threads" ;;
+	latency:*) opts+=" --interval --count --total" ;;
+	top:*) opts+=" --interval --count" ;;
 	run:*) opts="--help" ;;
 	help:*) opts="" ;;
 	esac
@@ -157,7 +160,7 @@ _ghostctl_word()
 
 	case ${words[0]-} in
 	"")
-		_ghostctl_add "enclave task run policy status version help"
+		_ghostctl_add "enclave task run policy status latency top version help"
 		;;
 	enclave)
 		if ((n == 1)); then
@@ -193,11 +196,11 @@ _ghostctl_word()
 			_ghostctl_policy_arg
 		fi
 		;;
-	status)
+	status | latency | top)
 		((n == 1)) && _ghostctl_add_lines < <(_ghostctl_ids)
 		;;
 	help)
-		((n == 1)) && _ghostctl_add "enclave task run policy status"
+		((n == 1)) && _ghostctl_add "enclave task run policy status latency top"
 		;;
 	esac
 	return 0

@@ -36,6 +36,10 @@ int main(int argc, char **argv)
 		return ghostctl_policy(&cmd);
 	case GHOSTCTL_STATUS:
 		return ghostctl_status(&cmd);
+	case GHOSTCTL_LATENCY:
+		return ghostctl_latency(&cmd);
+	case GHOSTCTL_TOP:
+		return ghostctl_top(&cmd);
 	default:
 		return ghostctl_enclave(&cmd);
 	}

@@ -205,7 +205,7 @@ static int is_number(const char *v)
 	return digits > 0;
 }
 
-static void json_string(FILE *f, const char *s)
+void ghostctl_json_string(FILE *f, const char *s)
 {
 	fputc('"', f);
 	for (; *s; s++) {
@@ -224,7 +224,7 @@ static void json_value(FILE *f, const char *v)
 	if (is_number(v))
 		fputs(v, f);
 	else
-		json_string(f, v);
+		ghostctl_json_string(f, v);
 }
 
 /*
@@ -251,7 +251,7 @@ static void print_kv_json(FILE *f, const char *lead, const char *reply)
 		if (strcmp(key, "opt"))
 			continue;
 		fputs(n++ ? "," : "", f);
-		json_string(f, val);
+		ghostctl_json_string(f, val);
 	}
 	fputs("],\"failures\":{", f);
 	for (p = reply, n = 0; next_kv(&p, key, sizeof(key), val, sizeof(val));) {

@@ -187,10 +187,14 @@ test_options()
 		expect "--help --json --opt --rediscover" \
 			ghostctl policy swap 3 fifo_per_cpu -- &&
 		expect "--help --json --threads" ghostctl status -- &&
+		expect "--count --help --interval --json --total" \
+			ghostctl latency 3 -- &&
+		expect "--count --help --interval --json" ghostctl top 3 -- &&
 		expect "--help --json" ghostctl task add 3 -- &&
 		expect "" ghostctl status -1 || return 1
 	all=$(for words in "" "enclave create" "enclave set 3" \
-			   "enclave destroy" "policy swap 3 x" status; do
+			   "enclave destroy" "policy swap 3 x" status \
+			   "latency 3" "top 3"; do
 		# shellcheck disable=SC2086 # one word each
 		complete_words ghostctl $words --
 	done | sort -u)

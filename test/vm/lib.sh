@@ -157,6 +157,13 @@ vm_stage_tools()
 	vm_put_program "$stage" capsh >/dev/null
 	# The systemd unit's launcher is a bash script.
 	vm_put_program "$stage" bash >/dev/null
+	# ghostctl top is tried on a terminal: tmux's, with its terminfo.
+	vm_put_program "$stage" tmux >/dev/null
+	vm_put "$stage" /lib/terminfo/t/tmux
+	vm_put "$stage" /lib/terminfo/s/screen
+	# tmux wants a UTF-8 locale: glibc's C.UTF-8.
+	mkdir -p "$stage/usr/lib/locale"
+	cp -r /usr/lib/locale/C.utf8 "$stage/usr/lib/locale/"
 }
 
 # Copy module NAME of the unpacked image, and what it depends on, to STAGE.
