@@ -545,7 +545,7 @@ test_required_callbacks()
 	want=$(grep -oE 'OP\([a-z_][a-z_]+\)' agent/lib/policy.c |
 		sed -E 's/OP\((.*)\)/\1/' |
 		sort -u)
-	got=$(text ghost_policy.3 | tr '\n' ' ' |
+	got=$(text ghost_policy.3 | tr -s '\n ' '  ' |
 		grep -oE 'The callbacks [^.]* are required' |
 		grep -oE '[a-z]+_[a-z_]+|init|schedule' | sort -u)
 	[[ -n $want && $want == "$got" ]] || {
