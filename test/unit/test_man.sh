@@ -460,7 +460,7 @@ test_policies()
 			echo "ghost.7 does not describe policy $name"
 			rc=1
 		}
-		for opt in $(sed -n '/known\[\] = {/,/NULL/p' "policies/$name.c" |
+		for opt in $(known_keys "policies/$name.c" |
 			     grep -oE '"[a-z_]+"' | tr -d '"'); do
 			# The policy's tag (alone on its line, or before
 			# its text when it is short), then the option's
