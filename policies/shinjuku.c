@@ -19,9 +19,9 @@
  * and one running when its hint turns IDLE gives its CPU to the next
  * waiting thread at the next iteration, or keeps it until it blocks if
  * nothing waits (ghOSt's deferred unschedule: an application marks a
- * worker idle just before it blocks, and may be preempted in between).  A thread without a hint, the case of every thread of an
- * application that publishes none, is class 0 and runnable as the kernel
- * says.  Its class is read again when it is queued and on every
+ * worker idle just before it blocks, and may be preempted in between).
+ * A thread without a hint, the case of every thread of an application
+ * that publishes none, is class 0 and runnable as the kernel says.  Its class is read again when it is queued and on every
  * iteration while it waits: a change moves it to the tail of its new
  * class.
  *
@@ -33,6 +33,14 @@
  * forgotten at TASK_DEAD.  State is exported in the FIFO policies'
  * format, so a hot swap to or from fifo_centralized (or fifo_per_cpu)
  * keeps every thread; the class is not part of it, hints give it back.
+ *
+ * When it is good: request-serving workers with a mix of short and long
+ * requests (an RPC server, a key-value store with occasional scans),
+ * where a long request must not hold up the short ones behind it: a
+ * thread that has run its slice (tens of µs) gives its CPU to a waiting
+ * thread of its class or a higher one, so a short request does not wait
+ * for a long one to finish.  Hints let the application put
+ * latency-critical work in a higher class.
  *
  * Known problems: the global CPU is spent on the agent; decisions
  * serialise on one thread; no dispatch lists (every placement is a
