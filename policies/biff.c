@@ -127,8 +127,7 @@ struct biff_cpu {
 };
 
 struct biff {
-	struct gp_pool pool;
-	struct gp_table tasks;
+	struct gp_tasks tasks;
 	struct gp_list pending;	/* runnable threads in no list, in order */
 	struct biff_cpu *cpu;	/* by CPU number */
 	int nr_cpu_ids;
@@ -153,7 +152,7 @@ static struct biff_cpu *biff_cpu(struct biff *f, int cpu)
 
 static struct biff_task *biff_find(struct ghost_policy_ctx *ctx, __u64 gtid)
 {
-	return gp_table_find(&biff_of(ctx)->tasks, gtid);
+	return gp_tasks_find(&biff_of(ctx)->tasks, gtid);
 }
 
 static int biff_load(const struct biff_cpu *c)
@@ -182,15 +181,8 @@ static void biff_unlist(struct biff *f, struct biff_task *t)
 static void biff_pend(struct biff *f, struct biff_task *t, int front)
 {
 	biff_unlist(f, t);
-	if (gp_list_linked(&t->node))
-		gp_list_del(&t->node);
-	if (front) {
-		t->order = --f->front;
-		gp_list_add_head(&f->pending, &t->node);
-	} else {
-		t->order = ++f->back;
-		gp_list_add_tail(&f->pending, &t->node);
-	}
+	t->order = front ? --f->front : ++f->back;
+	gp_list_move(&f->pending, &t->node, front);
 	t->state = BIFF_PENDING;
 	f->dirty = 1;
 }
@@ -229,21 +221,17 @@ static void biff_forget(struct ghost_policy_ctx *ctx, struct biff_task *t)
 	struct biff *f = biff_of(ctx);
 
 	biff_detach(f, t);
-	gp_table_remove(&f->tasks, t->gtid);
-	gp_pool_put(&f->pool, t);
+	gp_tasks_del(&f->tasks, t->gtid);
 }
 
 static struct biff_task *biff_alloc(struct ghost_policy_ctx *ctx,
 				    __u64 gtid, __u32 barrier)
 {
-	struct biff *f = biff_of(ctx);
-	struct biff_task *t = gp_pool_get(&f->pool);
+	struct biff_task *t = gp_tasks_new(ctx, "biff", &biff_of(ctx)->tasks,
+					   gtid);
 
-	if (!t) {
-		ghost_policy_log(ctx, "biff: no room for thread %llx",
-				 (unsigned long long)gtid);
+	if (!t)
 		return NULL;
-	}
 	gp_list_init(&t->node);
 	t->gtid = gtid;
 	t->barrier = barrier;
@@ -251,10 +239,6 @@ static struct biff_task *biff_alloc(struct ghost_policy_ctx *ctx,
 	t->listed_cpu = -1;
 	t->spare_cpu = -1;
 	t->state = BIFF_BLOCKED;
-	if (gp_table_insert(&f->tasks, gtid, t)) {
-		gp_pool_put(&f->pool, t);
-		return NULL;
-	}
 	return t;
 }
 
@@ -732,25 +716,14 @@ static void biff_commit_done(struct ghost_policy_ctx *ctx, int cpu,
 		return;
 	}
 	biff_detach(f, t);
-	switch (state) {
-	case GHOST_TXN_INVALID_TARGET:
-	case GHOST_TXN_TARGET_NOT_RUNNABLE:
-		/* Not ours to run, or asleep: its message is on the way. */
+	switch (gp_commit_failed(ctx, gtid, state, &where)) {
+	case GP_FAILED_WAIT:
 		t->state = BIFF_BLOCKED;
 		break;
-	case GHOST_TXN_TARGET_ONCPU:
-		where = ghost_policy_task_cpu(ctx, gtid);
-		if (where >= 0) {
-			biff_set_oncpu(f, t, where);
-			break;
-		}
-		/* fall through */
-	default:
-		/*
-		 * Stale, CPU busy or gone, not allowed, aborted, not found:
-		 * a thread that died is forgotten at its TASK_DEAD; until
-		 * then it is tried again.
-		 */
+	case GP_FAILED_ONCPU:
+		biff_set_oncpu(f, t, where);
+		break;
+	case GP_FAILED_RETRY:
 		biff_pend(f, t, 1);
 		break;
 	}
@@ -774,19 +747,7 @@ static void biff_cpu_hotplug(struct ghost_policy_ctx *ctx, int cpu,
 	f->dirty = 1;
 }
 
-static void biff_cpu_offline(struct ghost_policy_ctx *ctx,
-			     const struct ghost_msg *m,
-			     const struct ghost_msg_cpu *p)
-{
-	biff_cpu_hotplug(ctx, p->cpu, 1);
-}
-
-static void biff_cpu_online(struct ghost_policy_ctx *ctx,
-			    const struct ghost_msg *m,
-			    const struct ghost_msg_cpu *p)
-{
-	biff_cpu_hotplug(ctx, p->cpu, 0);
-}
+GP_DEFINE_CPU_HOTPLUG(biff)
 
 /* ------------------------------------------------------------------ */
 /* Hot swap: the FIFO policies' state                                  */
@@ -796,21 +757,15 @@ static void biff_describe(const void *task, struct fifo_state_task *rec)
 {
 	const struct biff_task *t = task;
 
-	rec->gtid = t->gtid;
-	rec->barrier = t->barrier;
-	rec->cpu = t->state == BIFF_LISTED ? t->listed_cpu : t->cpu;
-	rec->order = t->order;
-	if (t->state == BIFF_ONCPU)
-		rec->kind = FIFO_STATE_ONCPU;
-	else if (t->state == BIFF_BLOCKED)
-		rec->kind = FIFO_STATE_BLOCKED;
-	else
-		rec->kind = FIFO_STATE_QUEUED;
+	fifo_state_fill(rec, t->gtid, t->barrier,
+			t->state == BIFF_LISTED ? t->listed_cpu : t->cpu,
+			t->order, t->state == BIFF_ONCPU,
+			t->state == BIFF_BLOCKED);
 }
 
 static long biff_export(struct ghost_policy_ctx *ctx, void *buf, size_t len)
 {
-	return fifo_state_export(&biff_of(ctx)->tasks, buf, len,
+	return fifo_state_export(&biff_of(ctx)->tasks.table, buf, len,
 				 biff_describe);
 }
 
@@ -838,40 +793,27 @@ static void biff_import_requeue(struct ghost_policy_ctx *ctx,
 }
 
 /*
- * Entries the previous policy listed are still there and may still run:
- * take them as ours (the first of a thread as its entry, a second as a
+ * An entry the previous policy listed is still there and may still run:
+ * take it as ours (the first of a thread as its entry, a second as a
  * spare), so that each is counted where it may run.
  */
-static void biff_adopt_lists(struct ghost_policy_ctx *ctx)
+static void biff_adopt_entry(struct ghost_policy_ctx *ctx, int cpu,
+			     const struct ghost_dispatch_entry *e)
 {
-	struct ghost_dispatch_entry ent[GHOST_DISPATCH_SLOTS];
-	struct biff *f = biff_of(ctx);
-	struct biff_task *t;
-	struct biff_cpu *c;
-	int i, k, n, cpu;
+	struct biff_cpu *c = &biff_of(ctx)->cpu[cpu];
+	struct biff_task *t = biff_find(ctx, e->gtid);
 
-	for (i = 0; i < ctx->nr_cpus; i++) {
-		cpu = ctx->cpus[i];
-		c = &f->cpu[cpu];
-		n = ghost_policy_dl_entries(ctx, cpu, ent, GHOST_DISPATCH_SLOTS);
-		for (k = 0; k < n; k++) {
-			t = biff_find(ctx, ent[k].gtid);
-			if (!t || t->barrier != ent[k].barrier ||
-			    (t->state != BIFF_PENDING &&
-			     t->state != BIFF_LISTED))
-				continue;
-			if (t->state == BIFF_PENDING) {
-				gp_list_del(&t->node);
-				gp_list_add_tail(&c->lq, &t->node);
-				c->nlisted++;
-				t->listed_cpu = cpu;
-				t->state = BIFF_LISTED;
-			} else if (t->listed_cpu != cpu && t->spare_cpu < 0 &&
-				   !c->spare) {
-				t->spare_cpu = cpu;
-				c->spare = t;
-			}
-		}
+	if (!t || t->barrier != e->barrier)
+		return;
+	if (t->state == BIFF_PENDING) {
+		gp_list_move(&c->lq, &t->node, 0);
+		c->nlisted++;
+		t->listed_cpu = cpu;
+		t->state = BIFF_LISTED;
+	} else if (t->state == BIFF_LISTED && t->listed_cpu != cpu &&
+		   t->spare_cpu < 0 && !c->spare) {
+		t->spare_cpu = cpu;
+		c->spare = t;
 	}
 }
 
@@ -882,7 +824,7 @@ static int biff_import(struct ghost_policy_ctx *ctx, const void *buf,
 				    biff_import_requeue);
 
 	if (!ret)
-		biff_adopt_lists(ctx);
+		gp_dl_for_each_entry(ctx, biff_adopt_entry);
 	biff_of(ctx)->dirty = 1;
 	return ret;
 }
@@ -898,32 +840,13 @@ static int biff_parse(struct ghost_policy_ctx *ctx, const char *const opts[],
 	static const char *const known[] = {
 		"max_tasks", "dispatch_depth", "defer_wakeup", NULL
 	};
-	const char *bad = ghost_policy_opt_unknown(opts, known);
 	const char *v;
-	char *end;
 
-	if (bad) {
-		ghost_policy_log(ctx, "biff: unknown option '%s' (known: max_tasks, dispatch_depth, defer_wakeup)",
-				 bad);
+	if (gp_opts_known(ctx, "biff", opts, known) ||
+	    gp_opt_ulong(ctx, "biff", opts, "max_tasks", 1, 1000000, max) ||
+	    gp_opt_ulong(ctx, "biff", opts, "dispatch_depth", 0,
+			 GHOST_DISPATCH_SLOTS, depth))
 		return -EINVAL;
-	}
-	v = ghost_policy_opt(opts, "max_tasks");
-	if (v) {
-		*max = strtoul(v, &end, 10);
-		if (!*v || *end || !*max || *max > 1000000) {
-			ghost_policy_log(ctx, "biff: max_tasks must be 1..1000000");
-			return -EINVAL;
-		}
-	}
-	v = ghost_policy_opt(opts, "dispatch_depth");
-	if (v) {
-		*depth = strtoul(v, &end, 10);
-		if (!*v || *end || *depth > GHOST_DISPATCH_SLOTS) {
-			ghost_policy_log(ctx, "biff: dispatch_depth must be 0..%d",
-					 GHOST_DISPATCH_SLOTS);
-			return -EINVAL;
-		}
-	}
 	v = ghost_policy_opt(opts, "defer_wakeup");
 	if (v) {
 		if (strcmp(v, "0") && strcmp(v, "1")) {
@@ -956,9 +879,9 @@ static int biff_init(struct ghost_policy_ctx *ctx, const char *const opts[])
 	f->commits = !depth;
 	gp_list_init(&f->pending);
 	f->cpu = calloc(ctx->nr_cpu_ids, sizeof(*f->cpu));
-	if (!f->cpu || gp_pool_init(&f->pool, sizeof(struct biff_task), max) ||
-	    gp_table_init(&f->tasks, max)) {
-		gp_pool_destroy(&f->pool);
+	if (!f->cpu ||
+	    gp_tasks_init(&f->tasks, sizeof(struct biff_task), max)) {
+		gp_tasks_free(&f->tasks);
 		free(f->cpu);
 		free(f);
 		return -ENOMEM;
@@ -984,8 +907,7 @@ static void biff_fini(struct ghost_policy_ctx *ctx)
 
 	if (!f)
 		return;
-	gp_table_free(&f->tasks);
-	gp_pool_destroy(&f->pool);
+	gp_tasks_free(&f->tasks);
 	free(f->cpu);
 	free(f);
 	ctx->priv = NULL;

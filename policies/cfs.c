@@ -138,8 +138,7 @@ struct cfs_rq {
 };
 
 struct cfs {
-	struct gp_pool pool;
-	struct gp_table tasks;
+	struct gp_tasks tasks;
 	struct gp_list stranded;
 	struct cfs_rq *rq;	/* by CPU number */
 	int nr_cpu_ids;
@@ -165,7 +164,7 @@ static struct cfs_rq *cfs_rq(struct cfs *f, int cpu)
 
 static struct cfs_task *cfs_find(struct ghost_policy_ctx *ctx, __u64 gtid)
 {
-	return gp_table_find(&cfs_of(ctx)->tasks, gtid);
+	return gp_tasks_find(&cfs_of(ctx)->tasks, gtid);
 }
 
 /* vruntimes wrap: compare their difference. */
@@ -624,14 +623,11 @@ static void cfs_set_nice(struct ghost_policy_ctx *ctx, struct cfs_task *t,
 static struct cfs_task *cfs_alloc(struct ghost_policy_ctx *ctx, __u64 gtid,
 				  __u32 barrier)
 {
-	struct cfs *f = cfs_of(ctx);
-	struct cfs_task *t = gp_pool_get(&f->pool);
+	struct cfs_task *t = gp_tasks_new(ctx, "cfs", &cfs_of(ctx)->tasks,
+					  gtid);
 
-	if (!t) {
-		ghost_policy_log(ctx, "cfs: no room for thread %llx",
-				 (unsigned long long)gtid);
+	if (!t)
 		return NULL;
-	}
 	gp_list_init(&t->node);
 	t->gtid = gtid;
 	t->barrier = barrier;
@@ -641,10 +637,6 @@ static struct cfs_task *cfs_alloc(struct ghost_policy_ctx *ctx, __u64 gtid,
 	t->vcpu = -1;
 	t->hidx = -1;
 	t->weight = cfs_weight(0);
-	if (gp_table_insert(&f->tasks, gtid, t)) {
-		gp_pool_put(&f->pool, t);
-		return NULL;
-	}
 	return t;
 }
 
@@ -653,8 +645,7 @@ static void cfs_forget(struct ghost_policy_ctx *ctx, struct cfs_task *t)
 	struct cfs *f = cfs_of(ctx);
 
 	cfs_unlink(ctx, t);
-	gp_table_remove(&f->tasks, t->gtid);
-	gp_pool_put(&f->pool, t);
+	gp_tasks_del(&f->tasks, t->gtid);
 }
 
 /* A message moved @t's barrier: the known thread, or NULL. */
@@ -999,25 +990,14 @@ static void cfs_commit_done(struct ghost_policy_ctx *ctx, int cpu,
 	/* It did not run. */
 	t->exec_start = 0;
 	cfs_unlink(ctx, t);
-	switch (state) {
-	case GHOST_TXN_INVALID_TARGET:
-	case GHOST_TXN_TARGET_NOT_RUNNABLE:
-		/* Not ours to run, or asleep: its message is on the way. */
+	switch (gp_commit_failed(ctx, gtid, state, &where)) {
+	case GP_FAILED_WAIT:
+		break;		/* blocked, as cfs_unlink() left it */
+	case GP_FAILED_ONCPU:
+		cfs_set_oncpu(ctx, t, where);
 		break;
-	case GHOST_TXN_TARGET_ONCPU:
-		where = ghost_policy_task_cpu(ctx, gtid);
-		if (where >= 0) {
-			cfs_set_oncpu(ctx, t, where);
-			break;
-		}
-		/* fall through */
-	default:
-		/*
-		 * Stale (a newer message is queued), CPU offline or not
-		 * allowed (the runtime knows where it may run now),
-		 * aborted, not found: a dead thread is forgotten at its
-		 * TASK_DEAD, until then it is tried again like any other.
-		 */
+	case GP_FAILED_RETRY:
+		/* Where it may run now, the runtime knows. */
 		cfs_requeue(ctx, t, cpu);
 		break;
 	}
@@ -1110,7 +1090,7 @@ static long cfs_export(struct ghost_policy_ctx *ctx, void *buf, size_t len)
 	struct cfs *f = cfs_of(ctx);
 	struct cfs_state_hdr *h = buf;
 	struct cfs_state_task *out;
-	unsigned long need = cfs_state_size(f->tasks.nr);
+	unsigned long need = cfs_state_size(f->tasks.table.nr);
 	__u64 now = ghost_policy_now(ctx);
 	unsigned int i, n = 0;
 	int k;
@@ -1120,9 +1100,9 @@ static long cfs_export(struct ghost_policy_ctx *ctx, void *buf, size_t len)
 	for (k = 0; k < ctx->nr_cpus; k++)
 		cfs_update_curr(&f->rq[ctx->cpus[k]], now);
 	out = (struct cfs_state_task *)(h + 1);
-	for (i = 0; i <= f->tasks.mask; i++) {
-		if (f->tasks.slots[i].key)
-			cfs_describe(f, f->tasks.slots[i].val, &out[n++]);
+	for (i = 0; i <= f->tasks.table.mask; i++) {
+		if (f->tasks.table.slots[i].key)
+			cfs_describe(f, f->tasks.table.slots[i].val, &out[n++]);
 	}
 	memset(h, 0, sizeof(*h));
 	h->magic = CFS_STATE_MAGIC;
@@ -1176,23 +1156,6 @@ static int cfs_import(struct ghost_policy_ctx *ctx, const void *buf,
 /* Setup                                                               */
 /* ------------------------------------------------------------------ */
 
-/* A decimal number in @lo..@hi, digits only; 0 or -1. */
-static int cfs_number(const char *v, unsigned long lo, unsigned long hi,
-		      unsigned long *out)
-{
-	unsigned long x;
-	char *end;
-
-	if (!v || *v < '0' || *v > '9')
-		return -1;
-	errno = 0;
-	x = strtoul(v, &end, 10);
-	if (errno || *end || x < lo || x > hi)
-		return -1;
-	*out = x;
-	return 0;
-}
-
 static int cfs_parse(struct ghost_policy_ctx *ctx, const char *const opts[],
 		     unsigned long *gran, unsigned long *lat,
 		     unsigned long *max)
@@ -1200,36 +1163,19 @@ static int cfs_parse(struct ghost_policy_ctx *ctx, const char *const opts[],
 	static const char *const known[] = {
 		"min_granularity_us", "latency_us", "max_tasks", NULL
 	};
-	const char *bad = ghost_policy_opt_unknown(opts, known), *v;
 
-	if (bad) {
-		ghost_policy_log(ctx, "cfs: unknown option '%s' (known: min_granularity_us, latency_us, max_tasks)",
-				 bad);
+	if (gp_opts_known(ctx, "cfs", opts, known) ||
+	    gp_opt_ulong(ctx, "cfs", opts, "min_granularity_us", 1,
+			 CFS_MAX_GRAN_US, gran) ||
+	    gp_opt_ulong(ctx, "cfs", opts, "latency_us", 1,
+			 CFS_MAX_LATENCY_US, lat))
 		return -EINVAL;
-	}
-	v = ghost_policy_opt(opts, "min_granularity_us");
-	if (v && cfs_number(v, 1, CFS_MAX_GRAN_US, gran)) {
-		ghost_policy_log(ctx, "cfs: min_granularity_us must be 1..%lu",
-				 CFS_MAX_GRAN_US);
-		return -EINVAL;
-	}
-	v = ghost_policy_opt(opts, "latency_us");
-	if (v && cfs_number(v, 1, CFS_MAX_LATENCY_US, lat)) {
-		ghost_policy_log(ctx, "cfs: latency_us must be 1..%lu",
-				 CFS_MAX_LATENCY_US);
-		return -EINVAL;
-	}
 	if (*lat < *gran) {
 		ghost_policy_log(ctx, "cfs: latency_us (%lu) must be at least min_granularity_us (%lu)",
 				 *lat, *gran);
 		return -EINVAL;
 	}
-	v = ghost_policy_opt(opts, "max_tasks");
-	if (v && cfs_number(v, 1, 1000000, max)) {
-		ghost_policy_log(ctx, "cfs: max_tasks must be 1..1000000");
-		return -EINVAL;
-	}
-	return 0;
+	return gp_opt_ulong(ctx, "cfs", opts, "max_tasks", 1, 1000000, max);
 }
 
 static void cfs_free(struct cfs *f)
@@ -1241,8 +1187,7 @@ static void cfs_free(struct cfs *f)
 	for (i = 0; f->rq && i < f->nr_cpu_ids; i++)
 		free(f->rq[i].heap);
 	free(f->rq);
-	gp_table_free(&f->tasks);
-	gp_pool_destroy(&f->pool);
+	gp_tasks_free(&f->tasks);
 	free(f);
 }
 
@@ -1267,8 +1212,7 @@ static int cfs_init(struct ghost_policy_ctx *ctx, const char *const opts[])
 	f->credit_ns = f->latency_ns / 2;
 	gp_list_init(&f->stranded);
 	f->rq = calloc(ctx->nr_cpu_ids, sizeof(*f->rq));
-	if (!f->rq || gp_pool_init(&f->pool, sizeof(struct cfs_task), max) ||
-	    gp_table_init(&f->tasks, max))
+	if (!f->rq || gp_tasks_init(&f->tasks, sizeof(struct cfs_task), max))
 		goto err_free;
 	for (i = 0; i < ctx->nr_cpus; i++) {
 		cpu = ctx->cpus[i];

@@ -130,8 +130,7 @@ struct edf_cpu {
 };
 
 struct edf {
-	struct gp_pool pool;
-	struct gp_table tasks;
+	struct gp_tasks tasks;
 	struct edf_task **heap;	/* min-heap of EDF_DEADLINE threads */
 	struct edf_task **aside;	/* scratch, max_tasks */
 	unsigned int nr_heap;
@@ -158,7 +157,7 @@ static struct edf_cpu *edf_cpu(struct edf *f, int cpu)
 
 static struct edf_task *edf_find(struct ghost_policy_ctx *ctx, __u64 gtid)
 {
-	return gp_table_find(&edf_of(ctx)->tasks, gtid);
+	return gp_tasks_find(&edf_of(ctx)->tasks, gtid);
 }
 
 /* ------------------------------------------------------------------ */
@@ -315,10 +314,7 @@ static void edf_insert(struct edf *f, struct edf_task *t, int front)
 		edf_heap_push(f, t);
 		break;
 	case EDF_FIFO:
-		if (front)
-			gp_list_add_head(&f->fifo, &t->node);
-		else
-			gp_list_add_tail(&f->fifo, &t->node);
+		gp_list_move(&f->fifo, &t->node, front);
 		break;
 	default:
 		gp_list_add_tail(&f->idle, &t->node);
@@ -396,21 +392,17 @@ static void edf_forget(struct ghost_policy_ctx *ctx, struct edf_task *t)
 		if (f->cpu[i].cur == t)
 			f->cpu[i].cur = NULL;
 	}
-	gp_table_remove(&f->tasks, t->gtid);
-	gp_pool_put(&f->pool, t);
+	gp_tasks_del(&f->tasks, t->gtid);
 }
 
 static struct edf_task *edf_alloc(struct ghost_policy_ctx *ctx, __u64 gtid,
 				  __u32 barrier)
 {
-	struct edf *f = edf_of(ctx);
-	struct edf_task *t = gp_pool_get(&f->pool);
+	struct edf_task *t = gp_tasks_new(ctx, "edf", &edf_of(ctx)->tasks,
+					  gtid);
 
-	if (!t) {
-		ghost_policy_log(ctx, "edf: no room for thread %llx",
-				 (unsigned long long)gtid);
+	if (!t)
 		return NULL;
-	}
 	gp_list_init(&t->node);
 	t->gtid = gtid;
 	t->barrier = barrier;
@@ -419,10 +411,6 @@ static struct edf_task *edf_alloc(struct ghost_policy_ctx *ctx, __u64 gtid,
 	t->heap_idx = -1;
 	t->cls = EDF_FIFO;
 	t->state = EDF_BLOCKED;
-	if (gp_table_insert(&f->tasks, gtid, t)) {
-		gp_pool_put(&f->pool, t);
-		return NULL;
-	}
 	return t;
 }
 
@@ -779,10 +767,8 @@ static void edf_schedule(struct ghost_policy_ctx *ctx, int unused)
 	struct edf_cpu *g = edf_cpu(f, ctx->global_cpu);
 	__u64 now = ghost_policy_now(ctx);
 
-	/* A thread left on the agent's CPU (hand-over): send it away. */
-	if (g && g->cur && !g->idling &&
-	    !ghost_policy_run(ctx, ctx->global_cpu, GHOST_NULL_GTID, 0))
-		g->idling = 1;
+	if (g)
+		gp_clear_global_cpu(ctx, g->cur != NULL, &g->idling);
 
 	f->round++;
 	edf_poll_idle(ctx);
@@ -799,25 +785,14 @@ static void edf_commit_failed(struct ghost_policy_ctx *ctx,
 {
 	int where;
 
-	switch (state) {
-	case GHOST_TXN_INVALID_TARGET:
-	case GHOST_TXN_TARGET_NOT_RUNNABLE:
-		/* Not ours to run, or asleep: its message is on the way. */
+	switch (gp_commit_failed(ctx, t->gtid, state, &where)) {
+	case GP_FAILED_WAIT:
 		t->state = EDF_BLOCKED;
 		break;
-	case GHOST_TXN_TARGET_ONCPU:
-		where = ghost_policy_task_cpu(ctx, t->gtid);
-		if (where >= 0) {
-			edf_set_oncpu(ctx, t, where);
-			break;
-		}
-		/* fall through */
-	default:
-		/*
-		 * Stale, CPU busy or unavailable, aborted, not allowed, not
-		 * found: a thread that died is forgotten at its TASK_DEAD;
-		 * until then, try it again.
-		 */
+	case GP_FAILED_ONCPU:
+		edf_set_oncpu(ctx, t, where);
+		break;
+	case GP_FAILED_RETRY:
 		edf_enqueue(ctx, t, 1);
 		break;
 	}
@@ -873,19 +848,7 @@ static void edf_cpu_hotplug(struct ghost_policy_ctx *ctx, int cpu,
 		c->offline = offline;
 }
 
-static void edf_cpu_offline(struct ghost_policy_ctx *ctx,
-			    const struct ghost_msg *m,
-			    const struct ghost_msg_cpu *p)
-{
-	edf_cpu_hotplug(ctx, p->cpu, 1);
-}
-
-static void edf_cpu_online(struct ghost_policy_ctx *ctx,
-			   const struct ghost_msg *m,
-			   const struct ghost_msg_cpu *p)
-{
-	edf_cpu_hotplug(ctx, p->cpu, 0);
-}
+GP_DEFINE_CPU_HOTPLUG(edf)
 
 /* ------------------------------------------------------------------ */
 /* Hot swap: the FIFO policies' state                                  */
@@ -896,28 +859,20 @@ static void edf_describe(const void *task, struct fifo_state_task *rec)
 	const struct edf_task *t = task;
 	__u64 d = t->deadline;
 
-	rec->gtid = t->gtid;
-	rec->barrier = t->barrier;
-	rec->cpu = t->state == EDF_ONCPU ? t->cpu : t->last_cpu;
-	rec->order = t->order;
-	if (t->state == EDF_ONCPU) {
-		rec->kind = FIFO_STATE_ONCPU;
-	} else if (t->state == EDF_BLOCKED) {
-		rec->kind = FIFO_STATE_BLOCKED;
-	} else {
-		rec->kind = FIFO_STATE_QUEUED;
-		/* In line by deadline, before every thread without one. */
-		if (t->heap_idx >= 0) {
-			if (d >= (__u64)EDF_ORDER_BASE)
-				d = EDF_ORDER_BASE - 1;
-			rec->order = (__s64)d - EDF_ORDER_BASE;
-		}
+	fifo_state_fill(rec, t->gtid, t->barrier,
+			t->state == EDF_ONCPU ? t->cpu : t->last_cpu, t->order,
+			t->state == EDF_ONCPU, t->state == EDF_BLOCKED);
+	/* In line by deadline, before every thread without one. */
+	if (rec->kind == FIFO_STATE_QUEUED && t->heap_idx >= 0) {
+		if (d >= (__u64)EDF_ORDER_BASE)
+			d = EDF_ORDER_BASE - 1;
+		rec->order = (__s64)d - EDF_ORDER_BASE;
 	}
 }
 
 static long edf_export(struct ghost_policy_ctx *ctx, void *buf, size_t len)
 {
-	return fifo_state_export(&edf_of(ctx)->tasks, buf, len,
+	return fifo_state_export(&edf_of(ctx)->tasks.table, buf, len,
 				 edf_describe);
 }
 
@@ -958,40 +913,18 @@ static int edf_parse(struct ghost_policy_ctx *ctx, const char *const opts[],
 		     unsigned long *max, unsigned long *rescan_us)
 {
 	static const char *const known[] = { "max_tasks", "rescan_us", NULL };
-	const char *bad = ghost_policy_opt_unknown(opts, known);
-	const char *v;
-	char *end;
 
-	if (bad) {
-		ghost_policy_log(ctx, "edf: unknown option '%s' (known: max_tasks, rescan_us)",
-				 bad);
+	if (gp_opts_known(ctx, "edf", opts, known) ||
+	    gp_opt_ulong(ctx, "edf", opts, "max_tasks", 1, 1000000, max) ||
+	    gp_opt_ulong(ctx, "edf", opts, "rescan_us", 0, EDF_MAX_RESCAN_US,
+			 rescan_us))
 		return -EINVAL;
-	}
-	v = ghost_policy_opt(opts, "max_tasks");
-	if (v) {
-		*max = strtoul(v, &end, 10);
-		if (!*v || *end || !*max || *max > 1000000) {
-			ghost_policy_log(ctx, "edf: max_tasks must be 1..1000000");
-			return -EINVAL;
-		}
-	}
-	v = ghost_policy_opt(opts, "rescan_us");
-	if (v) {
-		*rescan_us = strtoul(v, &end, 10);
-		if (!*v || *end || *v == '-' ||
-		    *rescan_us > EDF_MAX_RESCAN_US) {
-			ghost_policy_log(ctx, "edf: rescan_us must be 0..%lu",
-					 EDF_MAX_RESCAN_US);
-			return -EINVAL;
-		}
-	}
 	return 0;
 }
 
 static void edf_free(struct edf *f)
 {
-	gp_table_free(&f->tasks);
-	gp_pool_destroy(&f->pool);
+	gp_tasks_free(&f->tasks);
 	free(f->heap);
 	free(f->aside);
 	free(f->cpu);
@@ -1024,8 +957,7 @@ static int edf_init(struct ghost_policy_ctx *ctx, const char *const opts[])
 	f->heap = calloc(max, sizeof(*f->heap));
 	f->aside = calloc(max, sizeof(*f->aside));
 	if (!f->cpu || !f->heap || !f->aside ||
-	    gp_pool_init(&f->pool, sizeof(struct edf_task), max) ||
-	    gp_table_init(&f->tasks, max)) {
+	    gp_tasks_init(&f->tasks, sizeof(struct edf_task), max)) {
 		edf_free(f);
 		return -ENOMEM;
 	}

@@ -89,8 +89,7 @@ struct cfifo_cpu {
 };
 
 struct cfifo {
-	struct gp_pool pool;
-	struct gp_table tasks;
+	struct gp_tasks tasks;
 	struct gp_list rq;
 	struct cfifo_cpu *cpu;
 	int nr_cpu_ids;
@@ -115,7 +114,7 @@ static struct cfifo_cpu *cfifo_cpu(struct cfifo *f, int cpu)
 static struct cfifo_task *cfifo_find(struct ghost_policy_ctx *ctx,
 				     __u64 gtid)
 {
-	return gp_table_find(&cfifo_of(ctx)->tasks, gtid);
+	return gp_tasks_find(&cfifo_of(ctx)->tasks, gtid);
 }
 
 static void cfifo_enqueue(struct ghost_policy_ctx *ctx, struct cfifo_task *t,
@@ -123,15 +122,8 @@ static void cfifo_enqueue(struct ghost_policy_ctx *ctx, struct cfifo_task *t,
 {
 	struct cfifo *f = cfifo_of(ctx);
 
-	if (gp_list_linked(&t->node))
-		gp_list_del(&t->node);
-	if (front) {
-		t->order = --f->front;
-		gp_list_add_head(&f->rq, &t->node);
-	} else {
-		t->order = ++f->back;
-		gp_list_add_tail(&f->rq, &t->node);
-	}
+	t->order = front ? --f->front : ++f->back;
+	gp_list_move(&f->rq, &t->node, front);
 	t->state = CFIFO_QUEUED;
 	t->cpu = -1;
 }
@@ -214,28 +206,23 @@ static void cfifo_forget(struct ghost_policy_ctx *ctx, struct cfifo_task *t)
 		if (f->cpu[i].prev == t)
 			f->cpu[i].prev = NULL;
 	}
-	gp_table_remove(&f->tasks, t->gtid);
-	gp_pool_put(&f->pool, t);
+	gp_tasks_del(&f->tasks, t->gtid);
 }
 
 static struct cfifo_task *cfifo_alloc(struct ghost_policy_ctx *ctx,
 				      __u64 gtid, __u32 barrier)
 {
-	struct cfifo *f = cfifo_of(ctx);
-	struct cfifo_task *t = gp_pool_get(&f->pool);
+	struct cfifo_task *t = gp_tasks_new(ctx, "fifo_centralized",
+						&cfifo_of(ctx)->tasks, gtid);
 
-	if (!t) {
-		ghost_policy_log(ctx, "fifo_centralized: no room for thread %llx",
-				 (unsigned long long)gtid);
+	if (!t)
 		return NULL;
-	}
 	gp_list_init(&t->node);
 	t->gtid = gtid;
 	t->barrier = barrier;
 	t->cpu = -1;
 	t->listed_cpu = -1;
 	t->state = CFIFO_BLOCKED;
-	gp_table_insert(&f->tasks, gtid, t);
 	return t;
 }
 
@@ -517,11 +504,8 @@ static void cfifo_schedule(struct ghost_policy_ctx *ctx, int unused)
 	struct cfifo_task *t;
 	int i, cpu;
 
-
-	/* A thread left on the agent's CPU (hand-over): send it away. */
-	if (g && g->cur && !g->idling &&
-	    !ghost_policy_run(ctx, ctx->global_cpu, GHOST_NULL_GTID, 0))
-		g->idling = 1;
+	if (g)
+		gp_clear_global_cpu(ctx, g->cur != NULL, &g->idling);
 
 	if (f->slice_ns)
 		cfifo_slice(ctx, ghost_policy_now(ctx));
@@ -546,24 +530,14 @@ static void cfifo_commit_failed(struct ghost_policy_ctx *ctx,
 {
 	int where;
 
-	switch (state) {
-	case GHOST_TXN_INVALID_TARGET:
-	case GHOST_TXN_TARGET_NOT_RUNNABLE:
-		/* Not ours to run, or asleep: its message is on the way. */
+	switch (gp_commit_failed(ctx, t->gtid, state, &where)) {
+	case GP_FAILED_WAIT:
 		t->state = CFIFO_BLOCKED;
 		break;
-	case GHOST_TXN_TARGET_ONCPU:
-		where = ghost_policy_task_cpu(ctx, t->gtid);
-		if (where >= 0) {
-			cfifo_set_oncpu(ctx, t, where);
-			break;
-		}
-		/* fall through */
-	default:
-		/*
-		 * Stale, CPU busy, aborted, or not found: a thread that died
-		 * is forgotten at its TASK_DEAD; until then, try it again.
-		 */
+	case GP_FAILED_ONCPU:
+		cfifo_set_oncpu(ctx, t, where);
+		break;
+	case GP_FAILED_RETRY:
 		cfifo_enqueue(ctx, t, 1);
 		break;
 	}
@@ -626,19 +600,7 @@ static void cfifo_cpu_hotplug(struct ghost_policy_ctx *ctx, int cpu,
 	c->offline = offline;
 }
 
-static void cfifo_cpu_offline(struct ghost_policy_ctx *ctx,
-			      const struct ghost_msg *m,
-			      const struct ghost_msg_cpu *p)
-{
-	cfifo_cpu_hotplug(ctx, p->cpu, 1);
-}
-
-static void cfifo_cpu_online(struct ghost_policy_ctx *ctx,
-			     const struct ghost_msg *m,
-			     const struct ghost_msg_cpu *p)
-{
-	cfifo_cpu_hotplug(ctx, p->cpu, 0);
-}
+GP_DEFINE_CPU_HOTPLUG(cfifo)
 
 /* "ghostctl status --threads": where @gtid waits, and its barrier. */
 static int cfifo_describe_op(struct ghost_policy_ctx *ctx, __u64 gtid,
@@ -670,21 +632,13 @@ static void cfifo_describe(const void *task, struct fifo_state_task *rec)
 {
 	const struct cfifo_task *t = task;
 
-	rec->gtid = t->gtid;
-	rec->barrier = t->barrier;
-	rec->cpu = t->cpu;
-	rec->order = t->order;
-	if (t->state == CFIFO_ONCPU)
-		rec->kind = FIFO_STATE_ONCPU;
-	else if (t->state == CFIFO_BLOCKED)
-		rec->kind = FIFO_STATE_BLOCKED;
-	else
-		rec->kind = FIFO_STATE_QUEUED;
+	fifo_state_fill(rec, t->gtid, t->barrier, t->cpu, t->order,
+			t->state == CFIFO_ONCPU, t->state == CFIFO_BLOCKED);
 }
 
 static long cfifo_export(struct ghost_policy_ctx *ctx, void *buf, size_t len)
 {
-	return fifo_state_export(&cfifo_of(ctx)->tasks, buf, len,
+	return fifo_state_export(&cfifo_of(ctx)->tasks.table, buf, len,
 				 cfifo_describe);
 }
 
@@ -710,29 +664,20 @@ static void cfifo_import_requeue(struct ghost_policy_ctx *ctx,
 }
 
 /*
- * Entries the previous policy listed are still there and may still run:
- * take them as ours, so that no thread is listed twice or committed
- * while listed.
+ * An entry the previous policy listed is still there and may still run:
+ * take it as ours, so that no thread is listed twice or committed while
+ * listed.
  */
-static void cfifo_adopt_lists(struct ghost_policy_ctx *ctx)
+static void cfifo_adopt_entry(struct ghost_policy_ctx *ctx, int cpu,
+			      const struct ghost_dispatch_entry *e)
 {
-	struct ghost_dispatch_entry ent[GHOST_DISPATCH_SLOTS];
-	struct cfifo *f = cfifo_of(ctx);
-	struct cfifo_task *t;
-	int i, k, n, cpu;
+	struct cfifo_task *t = cfifo_find(ctx, e->gtid);
 
-	for (i = 0; i < ctx->nr_cpus; i++) {
-		cpu = ctx->cpus[i];
-		n = ghost_policy_dl_entries(ctx, cpu, ent, GHOST_DISPATCH_SLOTS);
-		for (k = 0; k < n; k++) {
-			t = cfifo_find(ctx, ent[k].gtid);
-			if (!t || t->state != CFIFO_QUEUED ||
-			    t->barrier != ent[k].barrier || t->listed_cpu >= 0)
-				continue;
-			t->listed_cpu = cpu;
-			f->cpu[cpu].listed++;
-		}
-	}
+	if (!t || t->state != CFIFO_QUEUED || t->barrier != e->barrier ||
+	    t->listed_cpu >= 0)
+		return;
+	t->listed_cpu = cpu;
+	cfifo_of(ctx)->cpu[cpu].listed++;
 }
 
 static int cfifo_import(struct ghost_policy_ctx *ctx, const void *buf,
@@ -742,7 +687,7 @@ static int cfifo_import(struct ghost_policy_ctx *ctx, const void *buf,
 				    cfifo_import_requeue);
 
 	if (!ret)
-		cfifo_adopt_lists(ctx);
+		gp_dl_for_each_entry(ctx, cfifo_adopt_entry);
 	return ret;
 }
 
@@ -753,41 +698,15 @@ static int cfifo_parse(struct ghost_policy_ctx *ctx, const char *const opts[],
 	static const char *const known[] = {
 		"slice_us", "max_tasks", "dispatch_depth", NULL
 	};
-	const char *bad = ghost_policy_opt_unknown(opts, known);
-	const char *v;
-	char *end;
+	const char *name = "fifo_centralized";
 
-	if (bad) {
-		ghost_policy_log(ctx, "fifo_centralized: unknown option '%s' (known: slice_us, max_tasks, dispatch_depth)",
-				 bad);
+	if (gp_opts_known(ctx, name, opts, known) ||
+	    gp_opt_ulong(ctx, name, opts, "slice_us", 0, CFIFO_MAX_SLICE_US,
+			 slice_us) ||
+	    gp_opt_ulong(ctx, name, opts, "max_tasks", 1, 1000000, max) ||
+	    gp_opt_ulong(ctx, name, opts, "dispatch_depth", 0,
+			 GHOST_DISPATCH_SLOTS, depth))
 		return -EINVAL;
-	}
-	v = ghost_policy_opt(opts, "slice_us");
-	if (v) {
-		*slice_us = strtoul(v, &end, 10);
-		if (!*v || *end || *slice_us > CFIFO_MAX_SLICE_US) {
-			ghost_policy_log(ctx, "fifo_centralized: slice_us must be 0..%lu",
-					 CFIFO_MAX_SLICE_US);
-			return -EINVAL;
-		}
-	}
-	v = ghost_policy_opt(opts, "max_tasks");
-	if (v) {
-		*max = strtoul(v, &end, 10);
-		if (!*v || *end || !*max || *max > 1000000) {
-			ghost_policy_log(ctx, "fifo_centralized: max_tasks must be 1..1000000");
-			return -EINVAL;
-		}
-	}
-	v = ghost_policy_opt(opts, "dispatch_depth");
-	if (v) {
-		*depth = strtoul(v, &end, 10);
-		if (!*v || *end || *depth > GHOST_DISPATCH_SLOTS) {
-			ghost_policy_log(ctx, "fifo_centralized: dispatch_depth must be 0..%d",
-					 GHOST_DISPATCH_SLOTS);
-			return -EINVAL;
-		}
-	}
 	return 0;
 }
 
@@ -815,9 +734,9 @@ static int cfifo_init(struct ghost_policy_ctx *ctx, const char *const opts[])
 		ctx->dispatch_flags = 0;
 	gp_list_init(&f->rq);
 	f->cpu = calloc(ctx->nr_cpu_ids, sizeof(*f->cpu));
-	if (!f->cpu || gp_pool_init(&f->pool, sizeof(struct cfifo_task), max) ||
-	    gp_table_init(&f->tasks, max)) {
-		gp_pool_destroy(&f->pool);
+	if (!f->cpu ||
+	    gp_tasks_init(&f->tasks, sizeof(struct cfifo_task), max)) {
+		gp_tasks_free(&f->tasks);
 		free(f->cpu);
 		free(f);
 		return -ENOMEM;
@@ -836,8 +755,7 @@ static void cfifo_fini(struct ghost_policy_ctx *ctx)
 
 	if (!f)
 		return;
-	gp_table_free(&f->tasks);
-	gp_pool_destroy(&f->pool);
+	gp_tasks_free(&f->tasks);
 	free(f->cpu);
 	free(f);
 	ctx->priv = NULL;

@@ -93,8 +93,7 @@ struct fifo_cpu {
 };
 
 struct fifo {
-	struct gp_pool pool;
-	struct gp_table tasks;
+	struct gp_tasks tasks;
 	struct fifo_cpu *cpu;	/* by CPU number */
 	int nr_cpu_ids;
 	int rr;			/* next index into ctx->cpus */
@@ -116,7 +115,7 @@ static struct fifo_cpu *fifo_cpu(struct fifo *f, int cpu)
 
 static struct fifo_task *fifo_find(struct ghost_policy_ctx *ctx, __u64 gtid)
 {
-	return gp_table_find(&fifo_of(ctx)->tasks, gtid);
+	return gp_tasks_find(&fifo_of(ctx)->tasks, gtid);
 }
 
 /* Nothing runs or waits on @cpu, and hotplug left it alone. */
@@ -168,15 +167,8 @@ static void fifo_enqueue(struct ghost_policy_ctx *ctx, struct fifo_task *t,
 		t->cpu = fifo_assign_cpu(ctx, t->gtid, -1);
 		c = fifo_cpu(f, t->cpu);
 	}
-	if (gp_list_linked(&t->node))
-		gp_list_del(&t->node);
-	if (front) {
-		t->order = --f->front;
-		gp_list_add_head(&c->rq, &t->node);
-	} else {
-		t->order = ++f->back;
-		gp_list_add_tail(&c->rq, &t->node);
-	}
+	t->order = front ? --f->front : ++f->back;
+	gp_list_move(&c->rq, &t->node, front);
 	t->state = FIFO_QUEUED;
 }
 
@@ -217,21 +209,17 @@ static void fifo_forget(struct ghost_policy_ctx *ctx, struct fifo_task *t)
 
 	fifo_unlist(ctx, t);
 	fifo_detach(ctx, t);
-	gp_table_remove(&f->tasks, t->gtid);
-	gp_pool_put(&f->pool, t);
+	gp_tasks_del(&f->tasks, t->gtid);
 }
 
 static struct fifo_task *fifo_alloc(struct ghost_policy_ctx *ctx, __u64 gtid,
 				    __u32 barrier)
 {
-	struct fifo *f = fifo_of(ctx);
-	struct fifo_task *t = gp_pool_get(&f->pool);
+	struct fifo_task *t = gp_tasks_new(ctx, "fifo_per_cpu",
+					       &fifo_of(ctx)->tasks, gtid);
 
-	if (!t) {
-		ghost_policy_log(ctx, "fifo_per_cpu: no room for thread %llx",
-				 (unsigned long long)gtid);
+	if (!t)
 		return NULL;
-	}
 	gp_list_init(&t->node);
 	t->gtid = gtid;
 	t->barrier = barrier;
@@ -239,7 +227,6 @@ static struct fifo_task *fifo_alloc(struct ghost_policy_ctx *ctx, __u64 gtid,
 	t->listed_cpu = -1;
 	t->gave_cpu = 0;
 	t->state = FIFO_BLOCKED;
-	gp_table_insert(&f->tasks, gtid, t);
 	return t;
 }
 
@@ -548,25 +535,14 @@ static void fifo_commit_done(struct ghost_policy_ctx *ctx, int cpu,
 		return;
 	}
 	fifo_detach(ctx, t);
-	switch (state) {
-	case GHOST_TXN_INVALID_TARGET:
-	case GHOST_TXN_TARGET_NOT_RUNNABLE:
-		/* Not ours to run, or asleep: its message is on the way. */
+	switch (gp_commit_failed(ctx, gtid, state, &where)) {
+	case GP_FAILED_WAIT:
 		t->state = FIFO_BLOCKED;
 		break;
-	case GHOST_TXN_TARGET_ONCPU:
-		where = ghost_policy_task_cpu(ctx, gtid);
-		if (where >= 0) {
-			fifo_set_oncpu(ctx, t, where);
-			break;
-		}
-		/* fall through */
-	default:
-		/*
-		 * Stale (a newer message is queued), CPU busy, aborted, or
-		 * not found: a thread that died is forgotten at its
-		 * TASK_DEAD, so until then it is tried again like any other.
-		 */
+	case GP_FAILED_ONCPU:
+		fifo_set_oncpu(ctx, t, where);
+		break;
+	case GP_FAILED_RETRY:
 		fifo_enqueue(ctx, t, 1);
 		break;
 	}
@@ -614,16 +590,8 @@ static void fifo_describe(const void *task, struct fifo_state_task *rec)
 {
 	const struct fifo_task *t = task;
 
-	rec->gtid = t->gtid;
-	rec->barrier = t->barrier;
-	rec->cpu = t->cpu;
-	rec->order = t->order;
-	if (t->state == FIFO_ONCPU)
-		rec->kind = FIFO_STATE_ONCPU;
-	else if (t->state == FIFO_BLOCKED)
-		rec->kind = FIFO_STATE_BLOCKED;
-	else
-		rec->kind = FIFO_STATE_QUEUED;
+	fifo_state_fill(rec, t->gtid, t->barrier, t->cpu, t->order,
+			t->state == FIFO_ONCPU, t->state == FIFO_BLOCKED);
 }
 
 /* "ghostctl status --threads": where @gtid waits, and its barrier. */
@@ -652,7 +620,8 @@ static int fifo_describe_op(struct ghost_policy_ctx *ctx, __u64 gtid,
 
 static long fifo_export(struct ghost_policy_ctx *ctx, void *buf, size_t len)
 {
-	return fifo_state_export(&fifo_of(ctx)->tasks, buf, len, fifo_describe);
+	return fifo_state_export(&fifo_of(ctx)->tasks.table, buf, len,
+				 fifo_describe);
 }
 
 /* A thread keeps its CPU if this policy serves it. */
@@ -679,35 +648,26 @@ static void fifo_import_requeue(struct ghost_policy_ctx *ctx,
 }
 
 /*
- * Entries the previous policy listed are still there and may still run:
- * take them as ours, so that no thread is listed twice or committed
- * while listed.  A thread listed on another CPU than the one it was
- * given moves to that CPU's runqueue, where it will run.
+ * An entry the previous policy listed is still there and may still run:
+ * take it as ours, so that no thread is listed twice or committed while
+ * listed.  A thread listed on another CPU than the one it was given
+ * moves to that CPU's runqueue, where it will run.
  */
-static void fifo_adopt_lists(struct ghost_policy_ctx *ctx)
+static void fifo_adopt_entry(struct ghost_policy_ctx *ctx, int cpu,
+			     const struct ghost_dispatch_entry *e)
 {
-	struct ghost_dispatch_entry ent[GHOST_DISPATCH_SLOTS];
 	struct fifo *f = fifo_of(ctx);
-	struct fifo_task *t;
-	int i, k, n, cpu;
+	struct fifo_task *t = fifo_find(ctx, e->gtid);
 
-	for (i = 0; i < ctx->nr_cpus; i++) {
-		cpu = ctx->cpus[i];
-		n = ghost_policy_dl_entries(ctx, cpu, ent, GHOST_DISPATCH_SLOTS);
-		for (k = 0; k < n; k++) {
-			t = fifo_find(ctx, ent[k].gtid);
-			if (!t || t->state != FIFO_QUEUED ||
-			    t->barrier != ent[k].barrier || t->listed_cpu >= 0)
-				continue;
-			if (t->cpu != cpu) {
-				gp_list_del(&t->node);
-				t->cpu = cpu;
-				gp_list_add_tail(&f->cpu[cpu].rq, &t->node);
-			}
-			t->listed_cpu = cpu;
-			f->cpu[cpu].listed++;
-		}
+	if (!t || t->state != FIFO_QUEUED || t->barrier != e->barrier ||
+	    t->listed_cpu >= 0)
+		return;
+	if (t->cpu != cpu) {
+		t->cpu = cpu;
+		gp_list_move(&f->cpu[cpu].rq, &t->node, 0);
 	}
+	t->listed_cpu = cpu;
+	f->cpu[cpu].listed++;
 }
 
 static int fifo_import(struct ghost_policy_ctx *ctx, const void *buf,
@@ -717,7 +677,7 @@ static int fifo_import(struct ghost_policy_ctx *ctx, const void *buf,
 				    fifo_import_requeue);
 
 	if (!ret)
-		fifo_adopt_lists(ctx);
+		gp_dl_for_each_entry(ctx, fifo_adopt_entry);
 	return ret;
 }
 
@@ -726,34 +686,16 @@ static int fifo_init(struct ghost_policy_ctx *ctx, const char *const opts[])
 	static const char *const known[] = {
 		"max_tasks", "dispatch_depth", NULL
 	};
-	const char *bad = ghost_policy_opt_unknown(opts, known);
-	const char *v = ghost_policy_opt(opts, "max_tasks");
 	unsigned long max = FIFO_MAX_TASKS, depth = GHOST_DISPATCH_SLOTS;
 	struct fifo *f;
-	char *end;
 	int i;
 
-	if (bad) {
-		ghost_policy_log(ctx, "fifo_per_cpu: unknown option '%s' (known: max_tasks, dispatch_depth)",
-				 bad);
+	if (gp_opts_known(ctx, "fifo_per_cpu", opts, known) ||
+	    gp_opt_ulong(ctx, "fifo_per_cpu", opts, "max_tasks", 1, 1000000,
+			 &max) ||
+	    gp_opt_ulong(ctx, "fifo_per_cpu", opts, "dispatch_depth", 0,
+			 GHOST_DISPATCH_SLOTS, &depth))
 		return -EINVAL;
-	}
-	if (v) {
-		max = strtoul(v, &end, 10);
-		if (*end || !max || max > 1000000) {
-			ghost_policy_log(ctx, "fifo_per_cpu: max_tasks must be 1..1000000");
-			return -EINVAL;
-		}
-	}
-	v = ghost_policy_opt(opts, "dispatch_depth");
-	if (v) {
-		depth = strtoul(v, &end, 10);
-		if (!*v || *end || depth > GHOST_DISPATCH_SLOTS) {
-			ghost_policy_log(ctx, "fifo_per_cpu: dispatch_depth must be 0..%d",
-					 GHOST_DISPATCH_SLOTS);
-			return -EINVAL;
-		}
-	}
 	if (ctx->nr_cpus <= 0)
 		return -EINVAL;
 	f = calloc(1, sizeof(*f));
@@ -762,9 +704,9 @@ static int fifo_init(struct ghost_policy_ctx *ctx, const char *const opts[])
 	f->nr_cpu_ids = ctx->nr_cpu_ids;
 	f->depth = depth;
 	f->cpu = calloc(ctx->nr_cpu_ids, sizeof(*f->cpu));
-	if (!f->cpu || gp_pool_init(&f->pool, sizeof(struct fifo_task), max) ||
-	    gp_table_init(&f->tasks, max)) {
-		gp_pool_destroy(&f->pool);
+	if (!f->cpu ||
+	    gp_tasks_init(&f->tasks, sizeof(struct fifo_task), max)) {
+		gp_tasks_free(&f->tasks);
 		free(f->cpu);
 		free(f);
 		return -ENOMEM;
@@ -790,8 +732,7 @@ static void fifo_fini(struct ghost_policy_ctx *ctx)
 
 	if (!f)
 		return;
-	gp_table_free(&f->tasks);
-	gp_pool_destroy(&f->pool);
+	gp_tasks_free(&f->tasks);
 	free(f->cpu);
 	free(f);
 	ctx->priv = NULL;

@@ -51,8 +51,28 @@ static inline unsigned long fifo_state_size(unsigned int nr)
 }
 
 /*
- * The code both FIFO policies run around the format; what differs is only
- * how each keeps a thread, which it tells through callbacks.
+ * Fill @rec for a thread on a CPU (@oncpu), blocked (@blocked), or else
+ * waiting in line at @order; @cpu is where it runs or waits, or -1.
+ */
+static inline void fifo_state_fill(struct fifo_state_task *rec, __u64 gtid,
+				   __u32 barrier, int cpu, __s64 order,
+				   int oncpu, int blocked)
+{
+	rec->gtid = gtid;
+	rec->barrier = barrier;
+	rec->cpu = cpu;
+	rec->order = order;
+	if (oncpu)
+		rec->kind = FIFO_STATE_ONCPU;
+	else if (blocked)
+		rec->kind = FIFO_STATE_BLOCKED;
+	else
+		rec->kind = FIFO_STATE_QUEUED;
+}
+
+/*
+ * The code every policy of this format runs around it; what differs is
+ * only how each keeps a thread, which it tells through callbacks.
  */
 
 /* Fill @rec's gtid, barrier, kind, cpu and order from the policy's @task. */

@@ -19,9 +19,9 @@
  * and one running when its hint turns IDLE gives its CPU to the next
  * waiting thread at the next iteration, or keeps it until it blocks if
  * nothing waits (ghOSt's deferred unschedule: an application marks a
- * worker idle just before it blocks, and may be preempted in between).  A thread without a hint, the case of every thread of an
- * application that publishes none, is class 0 and runnable as the kernel
- * says.  Its class is read again when it is queued and on every
+ * worker idle just before it blocks, and may be preempted in between).
+ * A thread without a hint, the case of every thread of an application
+ * that publishes none, is class 0 and runnable as the kernel says.  Its class is read again when it is queued and on every
  * iteration while it waits: a change moves it to the tail of its new
  * class.
  *
@@ -33,6 +33,14 @@
  * forgotten at TASK_DEAD.  State is exported in the FIFO policies'
  * format, so a hot swap to or from fifo_centralized (or fifo_per_cpu)
  * keeps every thread; the class is not part of it, hints give it back.
+ *
+ * When it is good: request-serving workers with a mix of short and long
+ * requests (an RPC server, a key-value store with occasional scans),
+ * where a long request must not hold up the short ones behind it: a
+ * thread that has run its slice (tens of µs) gives its CPU to a waiting
+ * thread of its class or a higher one, so a short request does not wait
+ * for a long one to finish.  Hints let the application put
+ * latency-critical work in a higher class.
  *
  * Known problems: the global CPU is spent on the agent; decisions
  * serialise on one thread; no dispatch lists (every placement is a
@@ -81,8 +89,7 @@ struct sjk_cpu {
 };
 
 struct sjk {
-	struct gp_pool pool;
-	struct gp_table tasks;
+	struct gp_tasks tasks;
 	struct gp_list rq[SJK_NR_QOS];
 	struct sjk_cpu *cpu;
 	int nr_cpu_ids;
@@ -104,7 +111,7 @@ static struct sjk_cpu *sjk_cpu(struct sjk *f, int cpu)
 
 static struct sjk_task *sjk_find(struct ghost_policy_ctx *ctx, __u64 gtid)
 {
-	return gp_table_find(&sjk_of(ctx)->tasks, gtid);
+	return gp_tasks_find(&sjk_of(ctx)->tasks, gtid);
 }
 
 /* @t's class and whether its hint asks to leave it off CPUs. */
@@ -127,16 +134,9 @@ static void sjk_enqueue(struct ghost_policy_ctx *ctx, struct sjk_task *t,
 	struct sjk *f = sjk_of(ctx);
 	int idle;
 
-	if (gp_list_linked(&t->node))
-		gp_list_del(&t->node);
 	t->qos = sjk_hint(ctx, t, &idle);
-	if (front) {
-		t->order = --f->front;
-		gp_list_add_head(&f->rq[t->qos], &t->node);
-	} else {
-		t->order = ++f->back;
-		gp_list_add_tail(&f->rq[t->qos], &t->node);
-	}
+	t->order = front ? --f->front : ++f->back;
+	gp_list_move(&f->rq[t->qos], &t->node, front);
 	t->state = SJK_QUEUED;
 	t->cpu = -1;
 }
@@ -191,21 +191,17 @@ static void sjk_forget(struct ghost_policy_ctx *ctx, struct sjk_task *t)
 		if (f->cpu[i].cur == t)
 			f->cpu[i].cur = NULL;
 	}
-	gp_table_remove(&f->tasks, t->gtid);
-	gp_pool_put(&f->pool, t);
+	gp_tasks_del(&f->tasks, t->gtid);
 }
 
 static struct sjk_task *sjk_alloc(struct ghost_policy_ctx *ctx, __u64 gtid,
 				  __u32 barrier)
 {
-	struct sjk *f = sjk_of(ctx);
-	struct sjk_task *t = gp_pool_get(&f->pool);
+	struct sjk_task *t = gp_tasks_new(ctx, "shinjuku", &sjk_of(ctx)->tasks,
+					  gtid);
 
-	if (!t) {
-		ghost_policy_log(ctx, "shinjuku: no room for thread %llx",
-				 (unsigned long long)gtid);
+	if (!t)
 		return NULL;
-	}
 	gp_list_init(&t->node);
 	t->gtid = gtid;
 	t->barrier = barrier;
@@ -213,10 +209,6 @@ static struct sjk_task *sjk_alloc(struct ghost_policy_ctx *ctx, __u64 gtid,
 	t->qos = GHOST_HINT_QOS_DEFAULT;
 	t->to_tail = 0;
 	t->state = SJK_BLOCKED;
-	if (gp_table_insert(&f->tasks, gtid, t)) {
-		gp_pool_put(&f->pool, t);
-		return NULL;
-	}
 	return t;
 }
 
@@ -450,10 +442,8 @@ static void sjk_schedule(struct ghost_policy_ctx *ctx, int unused)
 	struct sjk_task *t;
 	int i, cpu;
 
-	/* A thread left on the agent's CPU (hand-over): send it away. */
-	if (g && g->cur && !g->idling &&
-	    !ghost_policy_run(ctx, ctx->global_cpu, GHOST_NULL_GTID, 0))
-		g->idling = 1;
+	if (g)
+		gp_clear_global_cpu(ctx, g->cur != NULL, &g->idling);
 
 	sjk_reclass(ctx);
 	sjk_preempt(ctx, ghost_policy_now(ctx));
@@ -474,25 +464,14 @@ static void sjk_commit_failed(struct ghost_policy_ctx *ctx,
 {
 	int where;
 
-	switch (state) {
-	case GHOST_TXN_INVALID_TARGET:
-	case GHOST_TXN_TARGET_NOT_RUNNABLE:
-		/* Not ours to run, or asleep: its message is on the way. */
+	switch (gp_commit_failed(ctx, t->gtid, state, &where)) {
+	case GP_FAILED_WAIT:
 		t->state = SJK_BLOCKED;
 		break;
-	case GHOST_TXN_TARGET_ONCPU:
-		where = ghost_policy_task_cpu(ctx, t->gtid);
-		if (where >= 0) {
-			sjk_set_oncpu(ctx, t, where);
-			break;
-		}
-		/* fall through */
-	default:
-		/*
-		 * Stale, CPU busy or unavailable, aborted, not allowed, not
-		 * found: a thread that died is forgotten at its TASK_DEAD;
-		 * until then, try it again.
-		 */
+	case GP_FAILED_ONCPU:
+		sjk_set_oncpu(ctx, t, where);
+		break;
+	case GP_FAILED_RETRY:
 		sjk_enqueue(ctx, t, 1);
 		break;
 	}
@@ -550,19 +529,7 @@ static void sjk_cpu_hotplug(struct ghost_policy_ctx *ctx, int cpu,
 		c->offline = offline;
 }
 
-static void sjk_cpu_offline(struct ghost_policy_ctx *ctx,
-			    const struct ghost_msg *m,
-			    const struct ghost_msg_cpu *p)
-{
-	sjk_cpu_hotplug(ctx, p->cpu, 1);
-}
-
-static void sjk_cpu_online(struct ghost_policy_ctx *ctx,
-			   const struct ghost_msg *m,
-			   const struct ghost_msg_cpu *p)
-{
-	sjk_cpu_hotplug(ctx, p->cpu, 0);
-}
+GP_DEFINE_CPU_HOTPLUG(sjk)
 
 /*
  * "ghostctl status --threads": the class's line @gtid waits in, its
@@ -603,21 +570,13 @@ static void sjk_describe(const void *task, struct fifo_state_task *rec)
 {
 	const struct sjk_task *t = task;
 
-	rec->gtid = t->gtid;
-	rec->barrier = t->barrier;
-	rec->cpu = t->cpu;
-	rec->order = t->order;
-	if (t->state == SJK_ONCPU)
-		rec->kind = FIFO_STATE_ONCPU;
-	else if (t->state == SJK_BLOCKED)
-		rec->kind = FIFO_STATE_BLOCKED;
-	else
-		rec->kind = FIFO_STATE_QUEUED;
+	fifo_state_fill(rec, t->gtid, t->barrier, t->cpu, t->order,
+			t->state == SJK_ONCPU, t->state == SJK_BLOCKED);
 }
 
 static long sjk_export(struct ghost_policy_ctx *ctx, void *buf, size_t len)
 {
-	return fifo_state_export(&sjk_of(ctx)->tasks, buf, len,
+	return fifo_state_export(&sjk_of(ctx)->tasks.table, buf, len,
 				 sjk_describe);
 }
 
@@ -653,33 +612,12 @@ static int sjk_parse(struct ghost_policy_ctx *ctx, const char *const opts[],
 		     unsigned long *slice_us, unsigned long *max)
 {
 	static const char *const known[] = { "slice_us", "max_tasks", NULL };
-	const char *bad = ghost_policy_opt_unknown(opts, known);
-	const char *v;
-	char *end;
 
-	if (bad) {
-		ghost_policy_log(ctx, "shinjuku: unknown option '%s' (known: slice_us, max_tasks)",
-				 bad);
+	if (gp_opts_known(ctx, "shinjuku", opts, known) ||
+	    gp_opt_ulong(ctx, "shinjuku", opts, "slice_us", 1,
+			 SJK_MAX_SLICE_US, slice_us) ||
+	    gp_opt_ulong(ctx, "shinjuku", opts, "max_tasks", 1, 1000000, max))
 		return -EINVAL;
-	}
-	v = ghost_policy_opt(opts, "slice_us");
-	if (v) {
-		*slice_us = strtoul(v, &end, 10);
-		if (!*v || *end || !*slice_us ||
-		    *slice_us > SJK_MAX_SLICE_US) {
-			ghost_policy_log(ctx, "shinjuku: slice_us must be 1..%lu",
-					 SJK_MAX_SLICE_US);
-			return -EINVAL;
-		}
-	}
-	v = ghost_policy_opt(opts, "max_tasks");
-	if (v) {
-		*max = strtoul(v, &end, 10);
-		if (!*v || *end || !*max || *max > 1000000) {
-			ghost_policy_log(ctx, "shinjuku: max_tasks must be 1..1000000");
-			return -EINVAL;
-		}
-	}
 	return 0;
 }
 
@@ -706,9 +644,8 @@ static int sjk_init(struct ghost_policy_ctx *ctx, const char *const opts[])
 	/* Every placement is a commit: the slice needs them. */
 	ctx->dispatch_flags = 0;
 	f->cpu = calloc(ctx->nr_cpu_ids, sizeof(*f->cpu));
-	if (!f->cpu || gp_pool_init(&f->pool, sizeof(struct sjk_task), max) ||
-	    gp_table_init(&f->tasks, max)) {
-		gp_pool_destroy(&f->pool);
+	if (!f->cpu || gp_tasks_init(&f->tasks, sizeof(struct sjk_task), max)) {
+		gp_tasks_free(&f->tasks);
 		free(f->cpu);
 		free(f);
 		return -ENOMEM;
@@ -723,8 +660,7 @@ static void sjk_fini(struct ghost_policy_ctx *ctx)
 
 	if (!f)
 		return;
-	gp_table_free(&f->tasks);
-	gp_pool_destroy(&f->pool);
+	gp_tasks_free(&f->tasks);
 	free(f->cpu);
 	free(f);
 	ctx->priv = NULL;

@@ -75,8 +75,7 @@ struct sol_cpu {
 };
 
 struct sol {
-	struct gp_pool pool;
-	struct gp_table tasks;
+	struct gp_tasks tasks;
 	struct gp_list rq;	/* the one line */
 	struct gp_list idle;	/* CPUs to fill, longest idle first */
 	struct sol_cpu *cpu;
@@ -116,7 +115,7 @@ static void sol_cpu_set(struct sol *f, struct sol_cpu *c, struct sol_task *t)
 
 static struct sol_task *sol_find(struct ghost_policy_ctx *ctx, __u64 gtid)
 {
-	return gp_table_find(&sol_of(ctx)->tasks, gtid);
+	return gp_tasks_find(&sol_of(ctx)->tasks, gtid);
 }
 
 /* Take @t off the line and off its CPU. */
@@ -138,13 +137,8 @@ static void sol_enqueue(struct ghost_policy_ctx *ctx, struct sol_task *t,
 	struct sol *f = sol_of(ctx);
 
 	sol_detach(ctx, t);
-	if (front) {
-		t->order = --f->front;
-		gp_list_add_head(&f->rq, &t->node);
-	} else {
-		t->order = ++f->back;
-		gp_list_add_tail(&f->rq, &t->node);
-	}
+	t->order = front ? --f->front : ++f->back;
+	gp_list_move(&f->rq, &t->node, front);
 	t->state = SOL_QUEUED;
 }
 
@@ -165,20 +159,16 @@ static void sol_set_oncpu(struct ghost_policy_ctx *ctx, struct sol_task *t,
 static struct sol_task *sol_alloc(struct ghost_policy_ctx *ctx, __u64 gtid,
 				  __u32 barrier)
 {
-	struct sol *f = sol_of(ctx);
-	struct sol_task *t = gp_pool_get(&f->pool);
+	struct sol_task *t = gp_tasks_new(ctx, "sol", &sol_of(ctx)->tasks,
+					  gtid);
 
-	if (!t) {
-		ghost_policy_log(ctx, "sol: no room for thread %llx (max_tasks)",
-				 (unsigned long long)gtid);
+	if (!t)
 		return NULL;
-	}
 	gp_list_init(&t->node);
 	t->gtid = gtid;
 	t->barrier = barrier;
 	t->cpu = -1;
 	t->state = SOL_BLOCKED;
-	gp_table_insert(&f->tasks, gtid, t);
 	return t;
 }
 
@@ -187,8 +177,7 @@ static void sol_forget(struct ghost_policy_ctx *ctx, struct sol_task *t)
 	struct sol *f = sol_of(ctx);
 
 	sol_detach(ctx, t);
-	gp_table_remove(&f->tasks, t->gtid);
-	gp_pool_put(&f->pool, t);
+	gp_tasks_del(&f->tasks, t->gtid);
 }
 
 static void sol_task_new(struct ghost_policy_ctx *ctx,
@@ -342,10 +331,8 @@ static void sol_schedule(struct ghost_policy_ctx *ctx, int unused)
 	struct sol_task *t;
 	int cpu;
 
-	/* A thread left on the agent's CPU (hand-over): send it away. */
-	if (g && g->cur && !g->idling &&
-	    !ghost_policy_run(ctx, ctx->global_cpu, GHOST_NULL_GTID, 0))
-		g->idling = 1;
+	if (g)
+		gp_clear_global_cpu(ctx, g->cur != NULL, &g->idling);
 
 	for (pos = f->idle.next; pos != &f->idle && !gp_list_empty(&f->rq);
 	     pos = next) {
@@ -367,25 +354,15 @@ static void sol_commit_failed(struct ghost_policy_ctx *ctx,
 {
 	int where;
 
-	switch (state) {
-	case GHOST_TXN_INVALID_TARGET:
-	case GHOST_TXN_TARGET_NOT_RUNNABLE:
-		/* Not ours to run, or asleep: its message is on the way. */
+	switch (gp_commit_failed(ctx, t->gtid, state, &where)) {
+	case GP_FAILED_WAIT:
 		t->state = SOL_BLOCKED;
 		break;
-	case GHOST_TXN_TARGET_ONCPU:
-		where = ghost_policy_task_cpu(ctx, t->gtid);
-		if (where >= 0) {
-			sol_set_oncpu(ctx, t, where);
-			break;
-		}
-		/* fall through */
-	default:
-		/*
-		 * Stale, CPU away or not allowed, aborted, not found: it keeps
-		 * its turn; a thread that died is forgotten at its TASK_DEAD.
-		 */
-		sol_enqueue(ctx, t, 1);
+	case GP_FAILED_ONCPU:
+		sol_set_oncpu(ctx, t, where);
+		break;
+	case GP_FAILED_RETRY:
+		sol_enqueue(ctx, t, 1);	/* it keeps its turn */
 		break;
 	}
 }
@@ -434,19 +411,7 @@ static void sol_cpu_hotplug(struct ghost_policy_ctx *ctx, int cpu,
 	sol_cpu_update(f, c);
 }
 
-static void sol_cpu_offline(struct ghost_policy_ctx *ctx,
-			    const struct ghost_msg *m,
-			    const struct ghost_msg_cpu *p)
-{
-	sol_cpu_hotplug(ctx, p->cpu, 1);
-}
-
-static void sol_cpu_online(struct ghost_policy_ctx *ctx,
-			   const struct ghost_msg *m,
-			   const struct ghost_msg_cpu *p)
-{
-	sol_cpu_hotplug(ctx, p->cpu, 0);
-}
+GP_DEFINE_CPU_HOTPLUG(sol)
 
 /* "ghostctl status --threads": where @gtid waits, and its barrier. */
 static int sol_describe_op(struct ghost_policy_ctx *ctx, __u64 gtid,
@@ -478,21 +443,14 @@ static void sol_describe(const void *task, struct fifo_state_task *rec)
 {
 	const struct sol_task *t = task;
 
-	rec->gtid = t->gtid;
-	rec->barrier = t->barrier;
-	rec->cpu = t->cpu;
-	rec->order = t->order;
-	if (t->state == SOL_ONCPU)
-		rec->kind = FIFO_STATE_ONCPU;
-	else if (t->state == SOL_BLOCKED)
-		rec->kind = FIFO_STATE_BLOCKED;
-	else
-		rec->kind = FIFO_STATE_QUEUED;
+	fifo_state_fill(rec, t->gtid, t->barrier, t->cpu, t->order,
+			t->state == SOL_ONCPU, t->state == SOL_BLOCKED);
 }
 
 static long sol_export(struct ghost_policy_ctx *ctx, void *buf, size_t len)
 {
-	return fifo_state_export(&sol_of(ctx)->tasks, buf, len, sol_describe);
+	return fifo_state_export(&sol_of(ctx)->tasks.table, buf, len,
+				 sol_describe);
 }
 
 static int sol_import_add(struct ghost_policy_ctx *ctx,
@@ -523,50 +481,24 @@ static int sol_import(struct ghost_policy_ctx *ctx, const void *buf,
 				 sol_import_requeue);
 }
 
-/* A decimal in @lo..@hi, the whole of @v; 0 or -EINVAL. */
-static int sol_parse_ulong(struct ghost_policy_ctx *ctx, const char *key,
-			   const char *v, unsigned long lo, unsigned long hi,
-			   unsigned long *out)
-{
-	char *end;
-
-	if (!v)
-		return 0;
-	errno = 0;
-	*out = strtoul(v, &end, 10);
-	if (*v < '0' || *v > '9' || *end || errno || *out < lo || *out > hi) {
-		ghost_policy_log(ctx, "sol: %s must be %lu..%lu, not '%s'",
-				 key, lo, hi, v);
-		return -EINVAL;
-	}
-	return 0;
-}
-
 static int sol_parse(struct ghost_policy_ctx *ctx, const char *const opts[],
 		     unsigned long *max, unsigned long *lookahead)
 {
 	static const char *const known[] = {
 		"max_tasks", "lookahead", NULL
 	};
-	const char *bad = ghost_policy_opt_unknown(opts, known);
 
-	if (bad) {
-		ghost_policy_log(ctx, "sol: unknown option '%s' (known: max_tasks, lookahead)",
-				 bad);
-		return -EINVAL;
-	}
-	if (sol_parse_ulong(ctx, "max_tasks", ghost_policy_opt(opts, "max_tasks"),
-			    1, 1000000, max) ||
-	    sol_parse_ulong(ctx, "lookahead", ghost_policy_opt(opts, "lookahead"),
-			    1, SOL_MAX_LOOKAHEAD, lookahead))
+	if (gp_opts_known(ctx, "sol", opts, known) ||
+	    gp_opt_ulong(ctx, "sol", opts, "max_tasks", 1, 1000000, max) ||
+	    gp_opt_ulong(ctx, "sol", opts, "lookahead", 1, SOL_MAX_LOOKAHEAD,
+			 lookahead))
 		return -EINVAL;
 	return 0;
 }
 
 static void sol_free(struct sol *f)
 {
-	gp_table_free(&f->tasks);
-	gp_pool_destroy(&f->pool);
+	gp_tasks_free(&f->tasks);
 	free(f->cpu);
 	free(f);
 }
@@ -592,8 +524,7 @@ static int sol_init(struct ghost_policy_ctx *ctx, const char *const opts[])
 	gp_list_init(&f->rq);
 	gp_list_init(&f->idle);
 	f->cpu = calloc(ctx->nr_cpu_ids, sizeof(*f->cpu));
-	if (!f->cpu || gp_pool_init(&f->pool, sizeof(struct sol_task), max) ||
-	    gp_table_init(&f->tasks, max)) {
+	if (!f->cpu || gp_tasks_init(&f->tasks, sizeof(struct sol_task), max)) {
 		sol_free(f);
 		return -ENOMEM;
 	}

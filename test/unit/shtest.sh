@@ -48,3 +48,11 @@ st_report()
 	printf '%s\n' "${st_lines[@]}"
 	((st_failures == 0))
 }
+
+# known_keys FILE: the lines of a policy's source that list the option
+# keys it knows, from "known[] = {" to the NULL that ends the list, on
+# one line or several.
+known_keys()
+{
+	awk '/known\[\] = \{/ { on = 1 } on { print } on && /NULL/ { exit }' "$1"
+}

@@ -224,7 +224,7 @@ test_policy_options()
 	names=$(sed -nE 's/^POLICY_NAMES := //p' policies/policies.mk)
 	[[ -n $names ]] || { echo "no policies in policies.mk"; return 1; }
 	for name in $names; do
-		keys=$(sed -n '/known\[\] = {/,/NULL/p' "policies/$name.c" |
+		keys=$(known_keys "policies/$name.c" |
 		       grep -oE '"[a-z_]+"' | tr -d '"' | sed 's/$/=/')
 		[[ -n $keys ]] || { echo "no options in policies/$name.c"; return 1; }
 		expect "$keys" ghostctl policy swap 3 "$name" --opt "" || rc=1

@@ -460,7 +460,7 @@ test_policies()
 			echo "ghost.7 does not describe policy $name"
 			rc=1
 		}
-		for opt in $(sed -n '/known\[\] = {/,/NULL/p' "policies/$name.c" |
+		for opt in $(known_keys "policies/$name.c" |
 			     grep -oE '"[a-z_]+"' | tr -d '"'); do
 			# The policy's tag (alone on its line, or before
 			# its text when it is short), then the option's
@@ -545,7 +545,7 @@ test_required_callbacks()
 	want=$(grep -oE 'OP\([a-z_][a-z_]+\)' agent/lib/policy.c |
 		sed -E 's/OP\((.*)\)/\1/' |
 		sort -u)
-	got=$(text ghost_policy.3 | tr '\n' ' ' |
+	got=$(text ghost_policy.3 | tr -s '\n ' '  ' |
 		grep -oE 'The callbacks [^.]* are required' |
 		grep -oE '[a-z]+_[a-z_]+|init|schedule' | sort -u)
 	[[ -n $want && $want == "$got" ]] || {

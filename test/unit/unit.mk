@@ -12,6 +12,7 @@ CHECK_LIBS := $(shell pkg-config --libs check 2>/dev/null || echo -lcheck)
 
 UNIT_NAMES := test_abi test_cpulist test_version test_status test_enclave test_cli \
 	      test_hint test_app_hint test_ring test_txn test_dispatch test_task test_policy_loader \
+	      test_policy_util \
 	      test_fifo_per_cpu test_fifo_centralized test_sol test_shinjuku test_cfs test_edf test_biff \
 	      test_policy_swap test_watch \
 	      test_agent test_man_example

@@ -1,9 +1,12 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
- * Small data structures for policies, header-only so that a policy .so
- * depends on nothing but libc: an intrusive list, a gtid hash table and a
- * fixed pool of objects.  None of them allocates after setup, so a policy
- * built on them does not allocate on the scheduling path.
+ * Small data structures and helpers for policies, header-only so that a
+ * policy .so depends on nothing but libc: an intrusive list, a gtid hash
+ * table and a fixed pool of objects (together, the records of the threads
+ * a policy knows), none of which allocates after setup, so a policy built
+ * on them does not allocate on the scheduling path; and the code every
+ * policy needs around them: option parsing, the meaning of a failed
+ * commit, the adoption of list entries, CPU hotplug callbacks.
  */
 #ifndef _GHOST_POLICY_UTIL_H
 #define _GHOST_POLICY_UTIL_H
@@ -13,6 +16,8 @@
 #include <stdlib.h>
 #include <string.h>
 #include <linux/types.h>
+
+#include <ghost/policy.h>
 
 #define gp_container_of(ptr, type, member) \
 	((type *)((char *)(ptr) - offsetof(type, member)))
@@ -65,6 +70,18 @@ static inline void gp_list_del(struct gp_list *node)
 	node->prev->next = node->next;
 	node->next->prev = node->prev;
 	gp_list_init(node);
+}
+
+/* @node, off any list it is on, at the head (@front) or tail of @head. */
+static inline void gp_list_move(struct gp_list *head, struct gp_list *node,
+				int front)
+{
+	if (gp_list_linked(node))
+		gp_list_del(node);
+	if (front)
+		gp_list_add_head(head, node);
+	else
+		gp_list_add_tail(head, node);
 }
 
 /* First node of @head, or NULL if empty. */
@@ -254,6 +271,230 @@ static inline void gp_pool_put(struct gp_pool *p, void *obj)
 {
 	*(void **)obj = p->free;
 	p->free = obj;
+}
+
+/* ------------------------------------------------------------------ */
+/* The threads a policy knows                                          */
+/* ------------------------------------------------------------------ */
+
+/* Up to max records of one size, one per thread, found by gtid. */
+struct gp_tasks {
+	struct gp_pool pool;
+	struct gp_table table;	/* gtid -> record */
+};
+
+/* Room for @max records of @obj_size bytes; 0, or -ENOMEM. */
+static inline int gp_tasks_init(struct gp_tasks *ts, size_t obj_size,
+				unsigned int max)
+{
+	if (gp_pool_init(&ts->pool, obj_size, max))
+		return -ENOMEM;
+	if (gp_table_init(&ts->table, max)) {
+		gp_pool_destroy(&ts->pool);
+		return -ENOMEM;
+	}
+	return 0;
+}
+
+/* Free them; also right for a zeroed @ts that gp_tasks_init() failed. */
+static inline void gp_tasks_free(struct gp_tasks *ts)
+{
+	gp_table_free(&ts->table);
+	gp_pool_destroy(&ts->pool);
+}
+
+/* The record of @gtid, or NULL. */
+static inline void *gp_tasks_find(const struct gp_tasks *ts, __u64 gtid)
+{
+	return gp_table_find(&ts->table, gtid);
+}
+
+/*
+ * A zeroed record for @gtid, which has none yet; NULL, after logging
+ * "@name: no room for thread <gtid>", if max records are taken.
+ */
+static inline void *gp_tasks_new(struct ghost_policy_ctx *ctx,
+				 const char *name, struct gp_tasks *ts,
+				 __u64 gtid)
+{
+	void *t = gp_pool_get(&ts->pool);
+
+	if (t && gp_table_insert(&ts->table, gtid, t)) {
+		gp_pool_put(&ts->pool, t);
+		t = NULL;
+	}
+	if (!t)
+		ghost_policy_log(ctx, "%s: no room for thread %llx",
+				 name, (unsigned long long)gtid);
+	return t;
+}
+
+/* Forget @gtid: its record goes back to the pool. */
+static inline void gp_tasks_del(struct gp_tasks *ts, __u64 gtid)
+{
+	void *t = gp_table_remove(&ts->table, gtid);
+
+	if (t)
+		gp_pool_put(&ts->pool, t);
+}
+
+/* ------------------------------------------------------------------ */
+/* Options                                                             */
+/* ------------------------------------------------------------------ */
+
+/*
+ * 0 if every option of @opts has a key in @known (NULL-terminated); else
+ * -EINVAL, after logging "@name: unknown option 'k=v' (known: a, b)".
+ */
+static inline int gp_opts_known(struct ghost_policy_ctx *ctx,
+				const char *name, const char *const opts[],
+				const char *const known[])
+{
+	const char *bad = ghost_policy_opt_unknown(opts, known);
+	char list[160] = "none";
+	size_t n = 0;
+	int ret;
+
+	if (!bad)
+		return 0;
+	for (; *known && n < sizeof(list); known++) {
+		ret = snprintf(list + n, sizeof(list) - n, "%s%s",
+			       n ? ", " : "", *known);
+		if (ret < 0)
+			break;
+		n += ret;
+	}
+	ghost_policy_log(ctx, "%s: unknown option '%s' (known: %s)", name, bad,
+			 list);
+	return -EINVAL;
+}
+
+/*
+ * Option @key of @opts, a decimal number in @lo..@hi (digits only: no
+ * sign, space or suffix), into *@out; an absent option leaves *@out as it
+ * is.  0, or -EINVAL after logging "@name: @key must be @lo..@hi".
+ */
+static inline int gp_opt_ulong(struct ghost_policy_ctx *ctx, const char *name,
+			       const char *const opts[], const char *key,
+			       unsigned long lo, unsigned long hi,
+			       unsigned long *out)
+{
+	const char *v = ghost_policy_opt(opts, key);
+	unsigned long x;
+	char *end;
+
+	if (!v)
+		return 0;
+	errno = 0;
+	x = strtoul(v, &end, 10);
+	if (*v < '0' || *v > '9' || *end || errno || x < lo || x > hi) {
+		ghost_policy_log(ctx, "%s: %s must be %lu..%lu, not '%s'",
+				 name, key, lo, hi, v);
+		return -EINVAL;
+	}
+	*out = x;
+	return 0;
+}
+
+/* ------------------------------------------------------------------ */
+/* Failed commits                                                      */
+/* ------------------------------------------------------------------ */
+
+/* What to do with a thread whose commit failed. */
+enum gp_failed {
+	GP_FAILED_WAIT,		/* not ours to run, or asleep: its message
+				 * is on the way; do not queue it */
+	GP_FAILED_ONCPU,	/* it runs already, on the CPU given */
+	GP_FAILED_RETRY,	/* stale (a newer message is queued), CPU busy
+				 * or away, not allowed, aborted, not found:
+				 * it is runnable, first in line again */
+};
+
+/*
+ * The meaning of commit outcome @state (not GHOST_TXN_COMPLETE) for
+ * @gtid; for GP_FAILED_ONCPU, *@cpu is where it runs.  A thread that died
+ * is forgotten at its TASK_DEAD: until then it is retried like any other.
+ */
+static inline enum gp_failed gp_commit_failed(struct ghost_policy_ctx *ctx,
+					      __u64 gtid, int state, int *cpu)
+{
+	switch (state) {
+	case GHOST_TXN_INVALID_TARGET:
+	case GHOST_TXN_TARGET_NOT_RUNNABLE:
+		return GP_FAILED_WAIT;
+	case GHOST_TXN_TARGET_ONCPU:
+		*cpu = ghost_policy_task_cpu(ctx, gtid);
+		if (*cpu >= 0)
+			return GP_FAILED_ONCPU;
+		break;
+	}
+	return GP_FAILED_RETRY;
+}
+
+/*
+ * A centralized policy's agent CPU runs no thread; one left there by a
+ * previous agent (hand-over) is sent away by a commit of nothing there.
+ * @busy: a thread is there; *@idling: that commit is pending, which the
+ * policy clears when its outcome (for GHOST_NULL_GTID) comes.
+ */
+static inline void gp_clear_global_cpu(struct ghost_policy_ctx *ctx, int busy,
+				       int *idling)
+{
+	if (busy && !*idling &&
+	    !ghost_policy_run(ctx, ctx->global_cpu, GHOST_NULL_GTID, 0))
+		*idling = 1;
+}
+
+/* ------------------------------------------------------------------ */
+/* Dispatch lists                                                      */
+/* ------------------------------------------------------------------ */
+
+/* Called for one entry of @cpu's list; see gp_dl_for_each_entry(). */
+typedef void (*gp_dl_entry_fn)(struct ghost_policy_ctx *ctx, int cpu,
+			       const struct ghost_dispatch_entry *e);
+
+/*
+ * Call @fn for each entry still outstanding in the list of each CPU of
+ * ctx->cpus, oldest first: how a policy takes over (after a hot swap) the
+ * entries a previous one listed, which may still run.
+ */
+static inline void gp_dl_for_each_entry(struct ghost_policy_ctx *ctx,
+					gp_dl_entry_fn fn)
+{
+	struct ghost_dispatch_entry ent[GHOST_DISPATCH_SLOTS];
+	int i, k, n;
+
+	for (i = 0; i < ctx->nr_cpus; i++) {
+		n = ghost_policy_dl_entries(ctx, ctx->cpus[i], ent,
+					    GHOST_DISPATCH_SLOTS);
+		for (k = 0; k < n; k++)
+			fn(ctx, ctx->cpus[i], &ent[k]);
+	}
+}
+
+/* ------------------------------------------------------------------ */
+/* CPU hotplug                                                         */
+/* ------------------------------------------------------------------ */
+
+/*
+ * GP_DEFINE_CPU_HOTPLUG(prefix) defines the callbacks prefix_cpu_offline
+ * and prefix_cpu_online for a policy that handles both in one function,
+ * prefix_cpu_hotplug(ctx, cpu, offline), defined before it.
+ */
+#define GP_DEFINE_CPU_HOTPLUG(prefix)					\
+static void prefix##_cpu_offline(struct ghost_policy_ctx *ctx,		\
+				 const struct ghost_msg *m,		\
+				 const struct ghost_msg_cpu *p)		\
+{									\
+	(void)m;							\
+	prefix##_cpu_hotplug(ctx, p->cpu, 1);				\
+}									\
+static void prefix##_cpu_online(struct ghost_policy_ctx *ctx,		\
+				const struct ghost_msg *m,		\
+				const struct ghost_msg_cpu *p)		\
+{									\
+	(void)m;							\
+	prefix##_cpu_hotplug(ctx, p->cpu, 0);				\
 }
 
 #endif /* _GHOST_POLICY_UTIL_H */
