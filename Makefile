@@ -111,6 +111,7 @@ module:
 
 include agent/agent.mk
 include agent/ghost-sim/ghost-sim.mk
+include agent/ghost-replay/ghost-replay.mk
 include test/unit/unit.mk
 include test/vm/vm.mk
 include test/agent/agent.mk

@@ -22,6 +22,7 @@
 #endif
 
 int sim_lists = 1;
+void (*sim_before_init)(struct sim *s, const char *const opts[]);
 
 static struct sim *sim_of(struct ghost_policy_ctx *ctx)
 {
@@ -314,6 +315,8 @@ int sim_init(struct sim *s, const char *name, int nr_cpus, int global_cpu,
 	s->now = 1000000000ULL;
 	load(s, name);
 	setup_ctx(s, nr_cpus, global_cpu);
+	if (sim_before_init)
+		sim_before_init(s, opts);
 	ret = s->ops->init(&s->ctx, opts);
 	if (!ret)
 		apply_dispatch(s);
