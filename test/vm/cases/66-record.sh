@@ -38,8 +38,10 @@ test_record_replays_identically()
 	replay_rc 1 other.txt cfs fifo.rec
 	grep -q '^first difference at event [0-9]*, t=' other.txt ||
 		fail "other policy: $(cat other.txt)"
-	grep -q '^  recorded: ' other.txt && grep -q '^  replayed: ' other.txt ||
-		fail "other policy: $(cat other.txt)"
+	grep -q '^  recorded: ' other.txt ||
+		fail "no recorded decision: $(cat other.txt)"
+	grep -q '^  replayed: ' other.txt ||
+		fail "no replayed decision: $(cat other.txt)"
 
 	head -c "$(($(wc -c <fifo.rec) / 2))" fifo.rec >cut.rec
 	replay_rc 2 cut.txt fifo_per_cpu cut.rec
