@@ -145,8 +145,8 @@ struct sim {
 extern int sim_lists;
 
 /*
- * If set, sim_init() calls it once the policy's context is set up, just
- * before the policy's init: it may wrap s->ops and s->ctx.host (as the
+ * If set, sim_init() and the swaps call it once the new policy's context
+ * is set up, just before the policy's init: it may wrap s->ops and s->ctx.host (as the
  * recorder of ghost-agent --record does).
  */
 extern void (*sim_before_init)(struct sim *s, const char *const opts[]);

@@ -208,6 +208,49 @@ START_TEST(test_other_model_differs)
 }
 END_TEST
 
+/*
+ * A hot swap in the middle: the policy swapped in is replayed from its
+ * recorded path, whichever way the state was handed over.
+ */
+START_TEST(test_swap_replays_identically)
+{
+	static int cpu_node[SIM_MAX_CPUS];
+	static const int ecpus[] = { 0, 1, 2, 3 };
+	static const char *const to[] = { "fifo_centralized", "cfs" };
+	struct replay_result res;
+	struct recfile f;
+	char msg[512];
+	size_t i, inst2 = 0;
+
+	ck_assert_msg(!rec_open(&rec, path, 0, msg, sizeof(msg)), "%s", msg);
+	ck_assert_int_eq(rec_begin(rec, 1, ecpus, 4, 0, cpu_node,
+				   SIM_MAX_CPUS), 0);
+	sim_before_init = bind_recorder;
+	ck_assert_int_eq(sim_init(&s, "fifo_per_cpu", 4, -1, NULL), 0);
+	for (i = 0; i < 12; i++)
+		sim_new(&s, 1);
+	ck_assert_int_eq(sim_run_all(&s, 2, NULL), 0);
+	/* fifo_centralized takes fifo_per_cpu's state; cfs rediscovers. */
+	ck_assert_int_eq(sim_swap(&s, to[_i], NULL), !_i);
+	sim_before_init = NULL;
+	sim_run_for(&s, 10000000, 1000000);
+	ck_assert_int_eq(sim_run_all(&s, 2, NULL), 0);
+	sim_fini(&s);
+	rec_unbind(&s.ctx);
+	ck_assert_int_eq(rec_close(rec), 0);
+	rec = NULL;
+
+	ck_assert_msg(!recfile_load(path, &f, msg, sizeof(msg)), "%s", msg);
+	for (i = 0; i < f.nr_ev; i++)
+		inst2 += f.ev[i].inst == 2 && f.ev[i].type == REC_SCHEDULE;
+	recfile_free(&f);
+	ck_assert_uint_gt(inst2, 0);
+	ck_assert_msg(replay(path, "fifo_per_cpu", NULL, &res) == 0, "%s",
+		      res.what);
+	ck_assert_uint_gt(res.decisions, 12);
+}
+END_TEST
+
 /* The size limit: the file stays within it and replays up to there. */
 START_TEST(test_size_limit_stops_recording)
 {
@@ -452,6 +495,7 @@ static Suite *record_suite(void)
 	tcase_add_test(tc, test_other_policy_differs);
 	tcase_add_test(tc, test_other_option_differs);
 	tcase_add_test(tc, test_other_model_differs);
+	tcase_add_loop_test(tc, test_swap_replays_identically, 0, 2);
 	tcase_add_test(tc, test_size_limit_stops_recording);
 	tcase_add_test(tc, test_bad_path_refused);
 	tcase_add_test(tc, test_truncated_anywhere_refused);
