@@ -7,7 +7,8 @@
 # another policy reports its first difference (exit 1), and a cut file
 # is refused (exit 2).  A hot swap in the middle of a recording is
 # recorded as an event and replayed with the policy swapped in.  A
-# recording that cannot be created stops the agent at start.
+# recording that cannot be created stops the agent at start, and a bad
+# --record-max is a usage error.
 
 # replay_rc EXPECTED OUT ARGS...: ghost-replay ARGS... exits EXPECTED,
 # its output in OUT.
@@ -72,7 +73,7 @@ test_record_follows_hot_swap()
 
 test_record_bad_path_refused()
 {
-	local rc
+	local rc max
 
 	clean_ghost
 	ghost-agent --cpus 0-1 --policy fifo_per_cpu \
@@ -83,4 +84,20 @@ test_record_bad_path_refused()
 		fail "message: $(cat bad.err)"
 	[ ! -d "$GHOST_FS/enclave_1" ] ||
 		fail "an enclave was created before the recording was refused"
+
+	# Bad sizes are usage errors (status 2), and so is a size alone.
+	for max in 1K 12X -5 99999999999G; do
+		ghost-agent --cpus 0-1 --policy fifo_per_cpu --record x.rec \
+			--record-max "$max" >bad.out 2>bad.err
+		rc=$?
+		[ "$rc" -eq 2 ] || fail "--record-max $max: exit $rc, not 2"
+		grep -q "invalid --record-max '$max'" bad.err ||
+			fail "--record-max $max: $(cat bad.err)"
+	done
+	ghost-agent --cpus 0-1 --policy fifo_per_cpu --record-max 1M \
+		>bad.out 2>bad.err
+	rc=$?
+	[ "$rc" -eq 2 ] || fail "--record-max alone: exit $rc, not 2"
+	grep -q -- '--record-max needs --record FILE' bad.err ||
+		fail "--record-max alone: $(cat bad.err)"
 }
