@@ -156,6 +156,97 @@ static int check_payload(const struct recev *e)
 	}
 }
 
+/* -1 or a CPU number of the recording. */
+static int cpu_ok(const struct recfile *f, __s32 cpu, int none_ok)
+{
+	return (none_ok && cpu == -1) ||
+	       (cpu >= 0 && cpu < f->hdr->nr_cpu_ids);
+}
+
+static int nice_ok(__s32 nice)
+{
+	return nice >= -20 && nice <= 19;
+}
+
+/*
+ * The values a policy would trust from the kernel (CPU numbers it may
+ * index arrays with, nice values) are in range: a damaged or forged file
+ * must not crash the plugin replayed.  NULL, or what is wrong.
+ */
+static const char *check_values(const struct recfile *f, const struct recev *e)
+{
+	union {
+		struct ghost_msg_task t;
+		struct ghost_msg_task_new n;
+		struct ghost_msg_task_wakeup w;
+		struct ghost_msg_task_priority pr;
+		struct ghost_msg_cpu c;
+	} p;
+	struct rec_commit_done cd;
+	struct rec_task task;
+	struct ghost_msg m;
+	struct recinst in;
+	struct rec_cpu c;
+	int i;
+
+	switch (e->type) {
+	case REC_INSTANCE:
+		decode_instance(e, &in);
+		if (in.ri.model != GHOST_POLICY_PER_CPU &&
+		    in.ri.model != GHOST_POLICY_CENTRALIZED)
+			return "unknown policy model";
+		if (!cpu_ok(f, in.ri.global_cpu, 1) ||
+		    in.ri.nr_cpus > f->hdr->nr_cpu_ids)
+			return "CPUs out of range";
+		for (i = 0; i < in.ri.nr_cpus; i++) {
+			if (!cpu_ok(f, in.cpus[i], 0) ||
+			    (i && in.cpus[i] <= in.cpus[i - 1]))
+				return "CPUs out of range or order";
+		}
+		return NULL;
+	case REC_SCHEDULE:
+		memcpy(&c, e->p, sizeof(c));
+		return cpu_ok(f, c.cpu, 1) ? NULL : "CPU out of range";
+	case REC_COMMIT_DONE:
+		memcpy(&cd, e->p, sizeof(cd));
+		return cpu_ok(f, cd.cpu, 0) ? NULL : "CPU out of range";
+	case REC_TASK_CPU:
+		memcpy(&task, e->p, sizeof(task));
+		return task.ret < f->hdr->nr_cpu_ids ? NULL :
+		       "CPU out of range";
+	case REC_MSG:
+		break;
+	default:
+		return NULL;
+	}
+
+	/* A message: its payload as the policy reads it. */
+	memcpy(&m, e->p, sizeof(m));
+	memset(&p, 0, sizeof(p));
+	memcpy(&p, (const char *)e->p + sizeof(m),
+	       e->len - sizeof(m) < sizeof(p) ? e->len - sizeof(m) : sizeof(p));
+	switch (m.type) {
+	case GHOST_MSG_TASK_NEW:
+		return nice_ok(p.n.nice) ? NULL : "nice value out of range";
+	case GHOST_MSG_TASK_WAKEUP:
+		return cpu_ok(f, p.w.last_ran_cpu, 1) &&
+		       cpu_ok(f, p.w.waker_cpu, 1) ? NULL : "CPU out of range";
+	case GHOST_MSG_TASK_PRIORITY_CHANGED:
+		return nice_ok(p.pr.nice) ? NULL : "nice value out of range";
+	case GHOST_MSG_CPU_TICK:
+	case GHOST_MSG_CPU_AVAILABLE:
+	case GHOST_MSG_CPU_BUSY:
+	case GHOST_MSG_CPU_OFFLINE:
+	case GHOST_MSG_CPU_ONLINE:
+		return cpu_ok(f, p.c.cpu, 0) ? NULL : "CPU out of range";
+	default:
+		/* The other task messages; unknown ones reach no callback. */
+		return m.type >= GHOST_MSG_TASK_DEAD &&
+		       m.type < GHOST_MSG_CPU_TICK &&
+		       !cpu_ok(f, p.t.cpu, 1) ? "CPU out of range" : NULL;
+	}
+}
+
 static int bad(char *msg, size_t len, const char *path, const char *fmt,
 	       ...) __attribute__((format(printf, 4, 5)));
 
@@ -212,8 +303,12 @@ static int check_header(struct recfile *f, const char *path, char *msg,
 			return bad(msg, len, path, "bad header: enclave CPU %d",
 				   f->ecpus[i]);
 	}
-	for (i = 0; i < h.nr_cpu_ids; i++, p += sizeof(__s32))
+	for (i = 0; i < h.nr_cpu_ids; i++, p += sizeof(__s32)) {
 		memcpy(&f->cpu_node[i], p, sizeof(__s32));
+		if (f->cpu_node[i] < -1 || f->cpu_node[i] >= h.nr_cpu_ids)
+			return bad(msg, len, path, "bad header: CPU %d on node %d",
+				   i, f->cpu_node[i]);
+	}
 	return 0;
 }
 
@@ -224,6 +319,7 @@ static int check_events(struct recfile *f, const char *path, char *msg,
 	size_t off = f->hdr->hdr_size, cap = 0;
 	struct rec_ev ev;
 	struct recev *e;
+	const char *why;
 	int t, ret = 0;
 
 	known = calloc(REC_MAX_INST + 1, 1);
@@ -281,6 +377,13 @@ static int check_events(struct recfile *f, const char *path, char *msg,
 			ret = bad(msg, len, path, "event %zu (%s, offset %zu) is malformed",
 				  f->nr_ev, types[t].name,
 				  off - sizeof(ev) - ev.len);
+			break;
+		}
+		why = check_values(f, e);
+		if (why) {
+			ret = bad(msg, len, path, "event %zu (%s, offset %zu): %s",
+				  f->nr_ev, types[t].name,
+				  off - sizeof(ev) - ev.len, why);
 			break;
 		}
 		f->nr_ev++;

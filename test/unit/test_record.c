@@ -386,7 +386,26 @@ START_TEST(test_damaged_refused)
 	memcpy(q + h.hdr_size, &ev, sizeof(ev));
 	refused(q, len, "unknown type 999");
 
+	/* A schedule() of a CPU the machine does not have. */
+	memcpy(q, p, len);
+	{
+		struct rec_cpu c = { .cpu = 5000 };
+		size_t off = h.hdr_size;
+
+		for (;;) {
+			memcpy(&ev, q + off, sizeof(ev));
+			ck_assert_uint_ne(ev.type, REC_END);
+			if (ev.type == REC_SCHEDULE)
+				break;
+			off += sizeof(ev) + ev.len;
+		}
+		memcpy(q + off + sizeof(ev), &c, sizeof(c));
+	}
+	refused(q, len, "schedule, offset");
+	refused(q, len, "CPU out of range");
+
 	/* An event of a policy instance never declared. */
+	memcpy(&ev, p + h.hdr_size, sizeof(ev));
 	memcpy(q, p, len);
 	ev.type = REC_INSTANCE;
 	ev.inst = 7;
