@@ -27,7 +27,7 @@ MANDIR ?= $(PREFIX)/share/man
 # (/usr/local/share and /usr/share unless set).
 BASH_COMPLETION_DIR ?= $(PREFIX)/share/bash-completion/completions
 MAN_PAGES := doc/man/ghost_policy.3 doc/man/ghost.7 doc/man/ghost-agent.8 \
-	     doc/man/ghostctl.8 doc/man/ghost-sim.1
+	     doc/man/ghostctl.8 doc/man/ghost-sim.1 doc/man/ghost-replay.1
 
 # Warnings are errors in CI (CI=true) or with WERROR=1.
 ifneq ($(CI)$(WERROR),)
@@ -111,6 +111,7 @@ module:
 
 include agent/agent.mk
 include agent/ghost-sim/ghost-sim.mk
+include agent/ghost-replay/ghost-replay.mk
 include test/unit/unit.mk
 include test/vm/vm.mk
 include test/agent/agent.mk
@@ -171,6 +172,7 @@ dkms-install:
 # still holds an enclave's .conf).
 INSTALL_HEADERS := $(wildcard agent/include/ghost/*.h)
 INSTALLED_FILES := $(BINDIR)/ghostctl $(BINDIR)/ghost-agent $(BINDIR)/ghost-sim \
+	$(BINDIR)/ghost-replay \
 	$(addprefix $(POLICYDIR)/,$(notdir $(POLICY_SOS))) \
 	$(addprefix $(LIBDIR)/,$(LIBGHOST_SONAME_FILE) $(LIBGHOST_SONAME) \
 		libghost.so pkgconfig/libghost.pc) \
@@ -194,7 +196,7 @@ install: user
 		$(DESTDIR)$(INCLUDEDIR)/ghost $(DESTDIR)$(INCLUDEDIR)/linux \
 		$(DESTDIR)$(LIBDIR)/pkgconfig
 	$(Q)install -m 0755 $(O)/bin/ghostctl $(O)/bin/ghost-agent \
-		$(O)/bin/ghost-sim $(DESTDIR)$(BINDIR)/
+		$(O)/bin/ghost-sim $(O)/bin/ghost-replay $(DESTDIR)$(BINDIR)/
 	$(Q)install -d $(DESTDIR)$(POLICYDIR)
 	$(Q)install -m 0644 $(POLICY_SOS) $(DESTDIR)$(POLICYDIR)/
 	$(Q)install -m 0755 $(O)/lib/$(LIBGHOST_SONAME_FILE) $(DESTDIR)$(LIBDIR)/

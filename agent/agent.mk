@@ -30,11 +30,14 @@ GHOSTCTL := $(O)/bin/ghostctl
 
 # The daemon that runs policies.
 GHOST_AGENT_SRCS := $(addprefix agent/ghost-agent/,control.c hints.c instance.c main.c \
-		    runtime.c swap.c)
+		    runtime.c swap.c) agent/record/recorder.c
 GHOST_AGENT_OBJS := $(GHOST_AGENT_SRCS:%.c=$(O)/%.o)
 GHOST_AGENT := $(O)/bin/ghost-agent
 
 USER_TARGETS += $(LIBGHOST) $(LIBGHOST_LINKS) $(GHOSTCTL) $(GHOST_AGENT)
+
+# --record (agent/record/recorder.h).
+$(GHOST_AGENT_OBJS): CPPFLAGS += -Iagent/record
 
 $(O)/pic/%.o: %.c
 	$(quiet) CC $@

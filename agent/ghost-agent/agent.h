@@ -49,6 +49,8 @@
 #define AGENT_IDLE_MS		1000	/* longest wait of a per-CPU agent */
 #define AGENT_MAX_HINT_PROCS	64	/* processes with a hint region */
 
+struct recorder;
+
 /* A policy loaded and initialised for this enclave. */
 struct instance {
 	struct ghost_policy_lib lib;
@@ -170,6 +172,10 @@ struct rt {
 	struct hint_proc hints[AGENT_MAX_HINT_PROCS];
 	int nr_hints;
 	struct gp_table hint_cache;	/* gtid -> tgid, slot (hints.c) */
+
+	/* --record: every policy instance is recorded, or NULL. */
+	struct recorder *rec;
+	const char *rec_path;
 };
 
 /* runtime.c */

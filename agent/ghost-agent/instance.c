@@ -11,6 +11,7 @@
 #include <string.h>
 
 #include "agent.h"
+#include "recorder.h"
 
 const char *model_name(int model)
 {
@@ -32,6 +33,7 @@ void instance_free(struct instance *in)
 		return;
 	if (in->initialised && in->ops->fini)
 		in->ops->fini(&in->ctx);
+	rec_unbind(&in->ctx);
 	ghost_policy_close(&in->lib);
 	for (i = 0; in->opts[i]; i++)
 		free(in->opts[i]);
@@ -112,6 +114,10 @@ struct instance *instance_load(struct rt *rt, const char *name,
 		snprintf(msg, len, "%s", why);
 		goto err;
 	}
+	/* Recorded from init on; the probe's child above is not. */
+	if (rt->rec)
+		in->ops = rec_bind(rt->rec, &in->ctx, in->ops, in->lib.path,
+				   (const char *const *)in->opts);
 	ret = in->ops->init(&in->ctx, (const char *const *)in->opts);
 	if (ret) {
 		snprintf(msg, len, "policy %s refused to start: %s",

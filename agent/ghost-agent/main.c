@@ -18,6 +18,7 @@
 #include <sys/signalfd.h>
 
 #include "agent.h"
+#include "recorder.h"
 
 #ifndef GHOST_PKG_VERSION
 #define GHOST_PKG_VERSION "unknown"
@@ -42,8 +43,9 @@ static const char help_text[] =
 "SYNOPSIS\n"
 "       ghost-agent --cpus LIST --policy NAME|PATH [--opt KEY=VALUE]...\n"
 "                   [--global-cpu N] [--enclave ID]\n"
+"                   [--record FILE [--record-max SIZE]]\n"
 "       ghost-agent --enclave ID --policy NAME|PATH [--opt KEY=VALUE]...\n"
-"                   [--global-cpu N]\n"
+"                   [--global-cpu N] [--record FILE [--record-max SIZE]]\n"
 "\n"
 "DESCRIPTION\n"
 "       ghost-agent creates an enclave on the CPUs of LIST (or attaches to\n"
@@ -94,6 +96,19 @@ static const char help_text[] =
 "       --global-cpu N\n"
 "              The CPU of the spinning agent of a centralized policy (also\n"
 "              after a hot swap to one).  Default: the first enclave CPU.\n"
+"\n"
+"       --record FILE\n"
+"              Record what the policy sees and decides into FILE (created\n"
+"              or truncated, mode 0600): every message and call it gets,\n"
+"              the time and the other facts it reads, every commit and\n"
+"              dispatch list entry it asks for and each outcome, and hot\n"
+"              swaps.  'ghost-replay POLICY FILE' replays it with no\n"
+"              kernel.  The file is complete once the agent has stopped.\n"
+"\n"
+"       --record-max SIZE\n"
+"              The size FILE may reach, in bytes or with a K, M or G\n"
+"              suffix (default 256M, at least 64K; 0: no limit).  When it\n"
+"              is reached, recording stops there and scheduling goes on.\n"
 "\n"
 "       -h, --help\n"
 "              Print this help and exit.\n"
@@ -152,6 +167,8 @@ struct opts {
 	int have_cpus;
 	struct ghost_cpuset cpus;
 	int global_cpu;
+	const char *record;
+	uint64_t record_max;
 };
 
 static int usage(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
@@ -168,6 +185,39 @@ static int usage(const char *fmt, ...)
 	return EXIT_USAGE;
 }
 
+/* "SIZE", "SIZEK", "SIZEM" or "SIZEG" (powers of 1024) into *@out. */
+static int parse_size(const char *s, uint64_t *out)
+{
+	unsigned long long v;
+	unsigned int shift = 0;
+	char *end;
+
+	if (*s < '0' || *s > '9')
+		return -1;
+	errno = 0;
+	v = strtoull(s, &end, 10);
+	if (errno)
+		return -1;
+	switch (*end) {
+	case 'K': case 'k':
+		shift = 10;
+		end++;
+		break;
+	case 'M': case 'm':
+		shift = 20;
+		end++;
+		break;
+	case 'G': case 'g':
+		shift = 30;
+		end++;
+		break;
+	}
+	if (*end || (v && v > (~0ULL >> shift)))
+		return -1;
+	*out = v << shift;
+	return 0;
+}
+
 static int parse_args(int argc, char **argv, struct opts *o)
 {
 	static const struct option longopts[] = {
@@ -176,16 +226,19 @@ static int parse_args(int argc, char **argv, struct opts *o)
 		{ "policy",	required_argument, NULL, 'p' },
 		{ "opt",	required_argument, NULL, 'o' },
 		{ "global-cpu",	required_argument, NULL, 'g' },
+		{ "record",	required_argument, NULL, 'r' },
+		{ "record-max",	required_argument, NULL, 'm' },
 		{ "help",	no_argument,	   NULL, 'h' },
 		{ "version",	no_argument,	   NULL, 'V' },
 		{ NULL, 0, NULL, 0 },
 	};
+	int c, have_max = 0;
 	char *end;
 	long v;
-	int c;
 
 	memset(o, 0, sizeof(*o));
 	o->global_cpu = -1;
+	o->record_max = REC_DEFAULT_MAX;
 	opterr = 0;
 	while ((c = getopt_long(argc, argv, "hV", longopts, NULL)) != -1) {
 		switch (c) {
@@ -218,6 +271,18 @@ static int parse_args(int argc, char **argv, struct opts *o)
 				return usage("invalid --global-cpu '%s'", optarg);
 			o->global_cpu = v;
 			break;
+		case 'r':
+			if (!*optarg)
+				return usage("--record takes a FILE");
+			o->record = optarg;
+			break;
+		case 'm':
+			if (parse_size(optarg, &o->record_max) ||
+			    (o->record_max && o->record_max < REC_MIN_MAX))
+				return usage("invalid --record-max '%s' (bytes, or with a K, M or G suffix; at least 64K, or 0 for no limit)",
+					     optarg);
+			have_max = 1;
+			break;
 		case 'h':
 			fputs(help_text, stdout);
 			exit(EXIT_OK);
@@ -237,6 +302,8 @@ static int parse_args(int argc, char **argv, struct opts *o)
 		return usage("--policy NAME|PATH is required");
 	if (!o->have_id && !o->have_cpus)
 		return usage("give --cpus LIST (new enclave) or --enclave ID");
+	if (have_max && !o->record)
+		return usage("--record-max needs --record FILE");
 	return 0;
 }
 
@@ -512,6 +579,26 @@ static void shut_down(struct rt *rt, int destroy)
 			rt->id);
 }
 
+/* The end of --record: say where it is and how big. */
+static void close_recording(struct rt *rt)
+{
+	uint64_t size;
+	int stopped, ret;
+
+	if (!rt->rec)
+		return;
+	size = rec_size(rt->rec, &stopped);
+	ret = rec_close(rt->rec);
+	rt->rec = NULL;
+	if (ret)
+		fprintf(stderr, AGENT_NAME ": cannot finish the recording %s: %s\n",
+			rt->rec_path, strerror(-ret));
+	else
+		fprintf(stderr, AGENT_NAME ": recorded %llu bytes into %s%s\n",
+			(unsigned long long)size, rt->rec_path,
+			stopped ? " (stopped early)" : "");
+}
+
 static struct rt rt;
 
 int main(int argc, char **argv)
@@ -526,6 +613,16 @@ int main(int argc, char **argv)
 	ret = check_privileges(!o.have_id || o.have_cpus);
 	if (ret)
 		return ret;
+	/* A recording that cannot be written is refused before anything. */
+	if (o.record) {
+		ret = rec_open(&rt.rec, o.record, o.record_max, msg,
+			       sizeof(msg));
+		if (ret) {
+			fprintf(stderr, AGENT_NAME ": %s\n", msg);
+			return EXIT_FAIL;
+		}
+		rt.rec_path = o.record;
+	}
 	if (mlockall(MCL_CURRENT | MCL_FUTURE))
 		fprintf(stderr, AGENT_NAME ": warning: cannot lock memory: %s\n",
 			strerror(errno));
@@ -555,6 +652,14 @@ int main(int argc, char **argv)
 	ret = setup_cpus(&rt, &o);
 	if (ret)
 		goto out_destroy;
+	if (rt.rec) {
+		ret = rec_begin(rt.rec, rt.id, rt.ecpus, rt.nr_ecpus,
+				rt.global_cpu, rt.cpu_node, rt.topo.nr_cpu_ids);
+		if (ret) {
+			ret = EXIT_FAIL;
+			goto out_destroy;
+		}
+	}
 	rt.pol = instance_load(&rt, o.policy, o.popts, o.nr_popts, msg,
 			       sizeof(msg));
 	if (!rt.pol) {
@@ -605,6 +710,7 @@ int main(int argc, char **argv)
 	ret = serve(&rt, sfd);
 	shut_down(&rt, rt.created && !atomic_load(&rt.handed_over));
 	instance_free(rt.pol);
+	close_recording(&rt);
 	ghost_queue_close(&rt.q);
 	ghost_enclave_close(&rt.enc);
 	rt_destroy(&rt);
@@ -615,5 +721,6 @@ out_stop:
 out_destroy:
 	if (rt.created)
 		ghost_enclave_destroy(rt.id);
+	close_recording(&rt);
 	return ret;
 }

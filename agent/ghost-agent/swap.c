@@ -34,6 +34,7 @@
 #include <string.h>
 
 #include "agent.h"
+#include "recorder.h"
 
 #define STATE_BUF_INIT	(1024 * 1024)
 /* The swapping thread's priority during the blackout: below agents. */
@@ -193,6 +194,7 @@ int agent_swap(struct rt *rt, const char *name, char *const opts[],
 		return ret;
 	}
 	old_model = old->ops->model;
+	rec_swap(rt->rec, &old->ctx, &in->ctx, how);
 	rt_apply_dispatch(rt, in);
 	rt->pol = in;
 	atomic_store(&rt->model, in->ops->model);

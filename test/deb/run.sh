@@ -319,12 +319,14 @@ expected_files()
 		/lib/systemd/system/ghost-agent@.service
 		/usr/bin/ghost-agent
 		/usr/bin/ghost-sim
+		/usr/bin/ghost-replay
 		/usr/bin/ghostctl
 		/usr/libexec/ghost/ghost-agent-service
 		/usr/libexec/ghost/simple_exp
 		/usr/share/bash-completion/completions/ghostctl
 		/usr/share/lintian/overrides/ghost-tools
 		/usr/share/man/man1/ghost-sim.1.gz
+		/usr/share/man/man1/ghost-replay.1.gz
 		/usr/share/man/man7/ghost.7.gz
 		/usr/share/man/man8/ghost-agent.8.gz
 		/usr/share/man/man8/ghostctl.8.gz

@@ -22,6 +22,7 @@
 #endif
 
 int sim_lists = 1;
+void (*sim_before_init)(struct sim *s, const char *const opts[]);
 
 static struct sim *sim_of(struct ghost_policy_ctx *ctx)
 {
@@ -314,6 +315,8 @@ int sim_init(struct sim *s, const char *name, int nr_cpus, int global_cpu,
 	s->now = 1000000000ULL;
 	load(s, name);
 	setup_ctx(s, nr_cpus, global_cpu);
+	if (sim_before_init)
+		sim_before_init(s, opts);
 	ret = s->ops->init(&s->ctx, opts);
 	if (!ret)
 		apply_dispatch(s);
@@ -861,7 +864,7 @@ static int swap(struct sim *s, const char *name, const char *const opts[],
 		int rediscover)
 {
 	struct ghost_policy_lib old_lib = s->lib;
-	const struct ghost_policy_ops *old = s->ops;
+	const struct ghost_policy_ops *old = s->ops, *new_ops;
 	struct ghost_policy_ctx old_ctx = s->ctx;
 	int nr_cpus = 0, cpu, global = old_ctx.global_cpu, exported = 0;
 	static char buf[1 << 20];
@@ -873,7 +876,10 @@ static int swap(struct sim *s, const char *name, const char *const opts[],
 		global = 0;
 	load(s, name);
 	setup_ctx(s, nr_cpus, global);
+	if (sim_before_init)
+		sim_before_init(s, opts);
 	ck_assert_int_eq(s->ops->init(&s->ctx, opts), 0);
+	new_ops = s->ops;
 
 	/* The old policy catches up, then hands over or not. */
 	s->ops = old;
@@ -885,7 +891,7 @@ static int swap(struct sim *s, const char *name, const char *const opts[],
 		old_ctx = s->ctx;
 		s->ctx = new_ctx;
 	}
-	s->ops = s->lib.ops;
+	s->ops = new_ops;
 	apply_dispatch(s);
 	if (!rediscover && ghost_policy_state_compatible(old, s->ops)) {
 		n = old->export_state(&old_ctx, buf, sizeof(buf));

@@ -145,6 +145,13 @@ struct sim {
 extern int sim_lists;
 
 /*
+ * If set, sim_init() and the swaps call it once the new policy's context
+ * is set up, just before the policy's init: it may wrap s->ops and s->ctx.host (as the
+ * recorder of ghost-agent --record does).
+ */
+extern void (*sim_before_init)(struct sim *s, const char *const opts[]);
+
+/*
  * Load the policy @name from the build's policies and set up a machine of
  * CPUs 0 .. @nr_cpus - 1, all in the enclave; @global_cpu is the
  * centralized agent's (ignored for per-CPU policies).  Returns init's

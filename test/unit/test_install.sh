@@ -32,6 +32,7 @@ expected_local()
 	etc/modprobe.d/ghost.conf
 	usr/local/bin/ghost-agent
 	usr/local/bin/ghost-sim
+	usr/local/bin/ghost-replay
 	usr/local/bin/ghostctl
 	usr/local/include/linux/ghost.h
 	usr/local/lib/libghost.so
@@ -42,6 +43,7 @@ expected_local()
 	usr/local/libexec/ghost/ghost-agent-service
 	usr/local/share/bash-completion/completions/ghostctl
 	usr/local/share/man/man1/ghost-sim.1
+	usr/local/share/man/man1/ghost-replay.1
 	usr/local/share/man/man3/ghost_policy.3
 	usr/local/share/man/man7/ghost.7
 	usr/local/share/man/man8/ghost-agent.8

@@ -24,7 +24,7 @@ o=${O:-build}
 st_init test/unit/test_man.sh man
 
 man=doc/man
-pages=(ghostctl.8 ghost-agent.8 ghost.7 ghost_policy.3 ghost-sim.1)
+pages=(ghostctl.8 ghost-agent.8 ghost.7 ghost_policy.3 ghost-sim.1 ghost-replay.1)
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 
@@ -218,6 +218,7 @@ test_sections()
 	ghostctl.8) need+=(COMMANDS OPTIONS) ;;
 	ghost-agent.8) need+=(OPTIONS) ;;
 	ghost-sim.1) need+=(OPTIONS) ;;
+	ghost-replay.1) need+=(OPTIONS "FILE FORMAT") ;;
 	ghost.7) need+=(ERRORS) ;;
 	ghost_policy.3) need+=("RETURN VALUE") ;;
 	esac
@@ -296,6 +297,34 @@ test_ghost_agent_options()
 	while read -r opt; do
 		[[ -z $opt ]] || text ghost-agent.8 | has_tag "$opt" || {
 			echo "ghost-agent.8 does not document option $opt"
+			rc=1
+		}
+	done < <(sort -u <<<"$opts")
+	return $rc
+}
+
+# Every option of ghost-replay (its source and its --help) and every event
+# type of the recording format is documented in ghost-replay.1.
+test_ghost_replay_options()
+{
+	local main=agent/ghost-replay/main.c help opts opt rc=0
+
+	help=$("$o/bin/ghost-replay" --help) || {
+		echo "cannot run $o/bin/ghost-replay --help"
+		return 1
+	}
+	opts=$(grep -oE '\{ "[a-z-]+",[[:space:]]+(required|no)_argument' "$main" |
+	       sed -E 's/^\{ "([a-z-]+)".*/--\1/'
+	       help_options <<<"$help"
+	       grep -oE '\{ REC_[A-Z_]+,[[:space:]]+"[a-z_]+"' agent/record/recfile.c |
+	       sed -E 's/.*"(.*)"/\1/')
+	[[ $opts == *--opt* && $opts == *commit_done* ]] || {
+		echo "found no ghost-replay options: $opts"
+		return 1
+	}
+	while read -r opt; do
+		[[ -z $opt ]] || text ghost-replay.1 | grep -qE "(^|[ ,])$(re "$opt")([ ,]|$)" || {
+			echo "ghost-replay.1 does not document $opt"
 			rc=1
 		}
 	done < <(sort -u <<<"$opts")
@@ -587,6 +616,9 @@ st_run ghostctl_exit_statuses test_exit_statuses ghostctl.8 \
 	agent/ghostctl/cli.h GHOSTCTL_EXIT_
 st_run ghost_agent_options test_ghost_agent_options
 st_run ghost_sim_options test_ghost_sim_options
+st_run ghost_replay_options test_ghost_replay_options
+st_run ghost_replay_exit_statuses test_exit_statuses ghost-replay.1 \
+	agent/ghost-replay/main.c EXIT_
 st_run ghost_agent_exit_statuses test_exit_statuses ghost-agent.8 \
 	agent/ghost-agent/main.c EXIT_
 st_run ghostfs_files test_ghostfs_files

@@ -15,7 +15,7 @@ UNIT_NAMES := test_abi test_cpulist test_version test_status test_enclave test_c
 	      test_policy_util \
 	      test_fifo_per_cpu test_fifo_centralized test_sol test_shinjuku test_cfs test_edf test_biff \
 	      test_policy_swap test_watch \
-	      test_agent test_man_example
+	      test_agent test_man_example test_record
 UNIT_TESTS := $(UNIT_NAMES:%=$(O)/test/unit/%)
 UNIT_OBJS := $(UNIT_NAMES:%=$(O)/test/unit/%.o) $(O)/test/unit/sim.o
 UNIT_LINK_OBJS := $(LIBGHOST_OBJS) $(GHOSTCTL_CLI_OBJS) $(O)/test/unit/sim.o
@@ -32,6 +32,14 @@ UNIT_AGENT_OBJS := $(filter-out %/main.o,$(GHOST_AGENT_OBJS)) \
 		   $(O)/agent/ghostctl/agent_cmd.o $(O)/agent/ghostctl/enclave_cmd.o
 $(O)/test/unit/test_agent: $(UNIT_AGENT_OBJS)
 $(O)/test/unit/test_agent: UNIT_EXTRA_OBJS := $(UNIT_AGENT_OBJS)
+
+# test_record records with ghost-agent's recorder and replays with
+# ghost-replay's engine, in-process and with the tool.
+UNIT_RECORD_OBJS := $(GHOST_RECORDER_OBJS) $(GHOST_REPLAY_LIB_OBJS)
+$(O)/test/unit/test_record: $(UNIT_RECORD_OBJS) $(GHOST_REPLAY)
+$(O)/test/unit/test_record: UNIT_EXTRA_OBJS := $(UNIT_RECORD_OBJS)
+$(O)/test/unit/test_record.o: CPPFLAGS += -Iagent/record -Iagent/ghost-replay \
+	-DGHOST_TEST_BIN_DIR='"$(abspath $(O))/bin"'
 
 $(UNIT_OBJS): CPPFLAGS += -Iagent/lib -Iagent/ghostctl -Iagent/ghost-agent \
 	$(CHECK_CFLAGS) \
