@@ -913,6 +913,45 @@ static void biff_fini(struct ghost_policy_ctx *ctx)
 	ctx->priv = NULL;
 }
 
+/*
+ * "ghostctl status --threads": the CPU list @gtid has an entry in and its
+ * place there, or the pending line, or where it runs.
+ */
+static int biff_describe_op(struct ghost_policy_ctx *ctx, __u64 gtid,
+			    char *buf, size_t len)
+{
+	static const char *const states[] = {
+		[BIFF_BLOCKED]		= "blocked",
+		[BIFF_PENDING]		= "queued",
+		[BIFF_LISTED]		= "listed",
+		[BIFF_COMMITTING]	= "committing",
+		[BIFF_ONCPU]		= "oncpu",
+	};
+	struct biff *f = biff_of(ctx);
+	const struct biff_task *t = biff_find(ctx, gtid);
+	struct biff_cpu *c;
+
+	if (!t)
+		return -ENOENT;
+	switch (t->state) {
+	case BIFF_PENDING:
+		return snprintf(buf, len, "state=queued barrier=%u queue=pending pos=%d",
+				t->barrier, gp_list_pos(&f->pending, &t->node));
+	case BIFF_LISTED:
+		c = biff_cpu(f, t->listed_cpu);
+		return snprintf(buf, len, "state=listed barrier=%u queue=cpu%d pos=%d",
+				t->barrier, t->listed_cpu,
+				c ? gp_list_pos(&c->lq, &t->node) : -1);
+	case BIFF_COMMITTING:
+	case BIFF_ONCPU:
+		return snprintf(buf, len, "state=%s barrier=%u cpu=%d",
+				states[t->state], t->barrier, t->cpu);
+	default:
+		return snprintf(buf, len, "state=blocked barrier=%u",
+				t->barrier);
+	}
+}
+
 GHOST_POLICY_DEFINE(biff,
 	.model			= GHOST_POLICY_PER_CPU,
 	.state_format		= FIFO_STATE_FORMAT,
@@ -938,4 +977,5 @@ GHOST_POLICY_DEFINE(biff,
 	.schedule		= biff_schedule,
 	.commit_done		= biff_commit_done,
 	.export_state		= biff_export,
-	.import_state		= biff_import);
+	.import_state		= biff_import,
+	.describe		= biff_describe_op);

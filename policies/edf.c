@@ -975,6 +975,57 @@ static void edf_fini(struct ghost_policy_ctx *ctx)
 	ctx->priv = NULL;
 }
 
+/*
+ * "ghostctl status --threads": where @gtid waits (the deadline heap, the
+ * FIFO of threads without one, or the idle list), and its hint as last
+ * read: the deadline from now, the estimate.
+ */
+static int edf_describe_op(struct ghost_policy_ctx *ctx, __u64 gtid,
+			   char *buf, size_t len)
+{
+	static const char *const states[] = {
+		[EDF_BLOCKED]		= "blocked",
+		[EDF_QUEUED]		= "queued",
+		[EDF_COMMITTING]	= "committing",
+		[EDF_ONCPU]		= "oncpu",
+	};
+	static const char *const classes[] = {
+		[EDF_DEADLINE]	= "deadline",
+		[EDF_FIFO]	= "fifo",
+		[EDF_IDLE]	= "idle",
+	};
+	struct edf *f = edf_of(ctx);
+	const struct edf_task *t = edf_find(ctx, gtid);
+	__s64 left;
+	int n, pos = -1;
+
+	if (!t)
+		return -ENOENT;
+	n = snprintf(buf, len, "state=%s barrier=%u class=%s",
+		     states[t->state], t->barrier, classes[t->cls]);
+	if (t->state == EDF_QUEUED && t->cls != EDF_DEADLINE)
+		pos = gp_list_pos(t->cls == EDF_FIFO ? &f->fifo : &f->idle,
+				  &t->node);
+	if (t->state == EDF_QUEUED && n >= 0 && (size_t)n < len)
+		n += snprintf(buf + n, len - n, " queue=%s",
+			      t->cls == EDF_DEADLINE ? "heap" :
+			      classes[t->cls]);
+	if (pos >= 0 && n >= 0 && (size_t)n < len)
+		n += snprintf(buf + n, len - n, " pos=%d", pos);
+	if ((t->state == EDF_COMMITTING || t->state == EDF_ONCPU) && n >= 0 &&
+	    (size_t)n < len)
+		n += snprintf(buf + n, len - n, " cpu=%d", t->cpu);
+	if (t->cls == EDF_DEADLINE && n >= 0 && (size_t)n < len) {
+		left = (__s64)(t->deadline - ghost_policy_now(ctx));
+		n += snprintf(buf + n, len - n, " deadline_in_us=%lld",
+			      (long long)(left / 1000));
+	}
+	if (t->estimate && n >= 0 && (size_t)n < len)
+		n += snprintf(buf + n, len - n, " estimate_us=%llu",
+			      (unsigned long long)(t->estimate / 1000));
+	return n;
+}
+
 GHOST_POLICY_DEFINE(edf,
 	.model			= GHOST_POLICY_CENTRALIZED,
 	.state_format		= FIFO_STATE_FORMAT,
@@ -998,4 +1049,5 @@ GHOST_POLICY_DEFINE(edf,
 	.schedule		= edf_schedule,
 	.commit_done		= edf_commit_done,
 	.export_state		= edf_export,
-	.import_state		= edf_import);
+	.import_state		= edf_import,
+	.describe		= edf_describe_op);

@@ -611,6 +611,37 @@ START_TEST(test_stream)
 }
 END_TEST
 
+/* The describe op: the list a thread has its entry in, or the line. */
+START_TEST(test_describe)
+{
+	static const char *const opts[] = { "dispatch_depth=1", NULL };
+	int t[4], i;
+
+	start(1, opts);
+	for (i = 0; i < 4; i++)
+		t[i] = sim_new(&s, 1);
+	sim_settle(&s, 10);
+	ck_assert_int_eq(sim_running(&s, 0), t[0]);
+	ck_assert_ptr_nonnull(strstr(sim_describe(&s, t[0]), "state=oncpu"));
+	ck_assert_ptr_nonnull(strstr(sim_describe(&s, t[0]), " cpu=0"));
+	ck_assert_ptr_nonnull(strstr(sim_describe(&s, t[1]),
+				     "state=listed"));
+	ck_assert_ptr_nonnull(strstr(sim_describe(&s, t[1]),
+				     "queue=cpu0 pos=0"));
+	ck_assert_ptr_nonnull(strstr(sim_describe(&s, t[2]),
+				     "queue=pending pos=0"));
+	ck_assert_ptr_nonnull(strstr(sim_describe(&s, t[3]),
+				     "queue=pending pos=1"));
+	sim_block(&s, t[0]);
+	sim_settle(&s, 10);
+	ck_assert_ptr_nonnull(strstr(sim_describe(&s, t[0]),
+				     "state=blocked"));
+	sim_exit(&s, t[0]);
+	sim_settle(&s, 10);
+	ck_assert_str_eq(sim_describe(&s, t[0]), "ENOENT");
+}
+END_TEST
+
 static Suite *biff_suite(void)
 {
 	Suite *suite = suite_create("biff");
@@ -625,6 +656,7 @@ static Suite *biff_suite(void)
 	tcase_add_test(tc, test_rebalance);
 	tcase_add_test(tc, test_spare_entry);
 	tcase_add_test(tc, test_depth_and_order);
+	tcase_add_test(tc, test_describe);
 	tcase_add_test(tc, test_affinity);
 	tcase_add_test(tc, test_affinity_changed_while_listed);
 	tcase_add_test(tc, test_hotplug);

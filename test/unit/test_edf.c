@@ -798,6 +798,46 @@ START_TEST(test_stream)
 }
 END_TEST
 
+/* ck_assert that @desc, a describe line, holds each word of @want. */
+static void has_words(const char *desc, const char *want)
+{
+	char w[64];
+	const char *p = want;
+	int n;
+
+	while (sscanf(p, "%63s%n", w, &n) == 1) {
+		ck_assert_msg(strstr(desc, w), "\"%s\" lacks \"%s\"", desc, w);
+		p += n;
+	}
+}
+
+/* The describe op: where a thread waits, its class and its hint. */
+START_TEST(test_describe)
+{
+	int a, b, c;
+
+	start(2, NULL);		/* CPU 1 runs threads */
+	a = new_dl(1, 0);
+	settle();
+	b = new_dl(30, 200);
+	c = new_plain();
+	settle();
+	ck_assert_int_eq(sim_running(&s, 1), a);
+	has_words(sim_describe(&s, a),
+		  "state=oncpu class=deadline cpu=1 deadline_in_us=1000");
+	has_words(sim_describe(&s, b),
+		  "state=queued class=deadline queue=heap deadline_in_us=30000 estimate_us=200");
+	has_words(sim_describe(&s, c), "state=queued class=fifo queue=fifo pos=0");
+	ck_assert_ptr_null(strstr(sim_describe(&s, c), "deadline_in_us"));
+	sim_block(&s, a);
+	settle();
+	has_words(sim_describe(&s, a), "state=blocked class=deadline");
+	sim_exit(&s, a);
+	settle();
+	ck_assert_str_eq(sim_describe(&s, a), "ENOENT");
+}
+END_TEST
+
 static Suite *edf_suite(void)
 {
 	Suite *suite = suite_create("edf");
@@ -806,6 +846,7 @@ static Suite *edf_suite(void)
 	tcase_add_checked_fixture(tc, NULL, teardown);
 	tcase_add_test(tc, test_group_commit);
 	tcase_add_test(tc, test_deadline_order);
+	tcase_add_test(tc, test_describe);
 	tcase_add_test(tc, test_preempts_latest);
 	tcase_add_test(tc, test_no_hint_fifo_after_deadlines);
 	tcase_add_test(tc, test_idle_hint);
