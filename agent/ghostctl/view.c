@@ -219,7 +219,7 @@ void ghostctl_print_top(FILE *f, const struct top_frame *t, int json)
 		print_top_json(f, t);
 		return;
 	}
-	fprintf(f, "ghost top: enclave %u, CPUs %s, every %.1f s\n", t->id,
+	fprintf(f, "ghost top: enclave %u, CPUs %s, last %.1f s\n", t->id,
 		t->cpus, t->interval);
 	if (t->agent) {
 		if (t->agent_cpu >= 0)

@@ -331,7 +331,7 @@ START_TEST(test_print_top)
 	top_frame(&t, 1);
 	CAPTURE(out, ghostctl_print_top(f_, &t, 0));
 	ck_assert_ptr_nonnull(strstr(out,
-		"ghost top: enclave 1, CPUs 1-2, every 1.0 s\n"
+		"ghost top: enclave 1, CPUs 1-2, last 1.0 s\n"
 		"agent 812: policy fifo_per_cpu, CPU 12.5%\n"
 		"  2310 msgs/s, 1150 commits/s, 1163 decisions/s, queue 3, overflow 0\n"
 		"threads 4: 2 running, 1 runnable, 1 blocked; 0 displaced\n"));

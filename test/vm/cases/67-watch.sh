@@ -172,7 +172,7 @@ test_top_shows_the_enclave()
 		tmux capture-pane -p -t top >screen.txt
 		grep -q '^ *2  yes' screen.txt && break
 	done
-	grep -q '^ghost top: enclave 1, CPUs 1-2, every 0.5 s' screen.txt ||
+	grep -q '^ghost top: enclave 1, CPUs 1-2, last [0-9.]* s$' screen.txt ||
 		fail "screen: $(cat screen.txt)"
 	[ "$(grep -c '^ghost top' screen.txt)" = 1 ] ||
 		fail "the screen is not redrawn in place: $(cat screen.txt)"
