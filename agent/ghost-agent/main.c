@@ -5,7 +5,6 @@
  */
 #include <errno.h>
 #include <getopt.h>
-#include <libgen.h>
 #include <limits.h>
 #include <poll.h>
 #include <signal.h>
@@ -25,7 +24,6 @@
 #endif
 
 #define MSG_LEN		1024
-#define MAX_DIRS	16
 
 /* Exit status, as documented below. */
 enum {
@@ -305,37 +303,6 @@ static int parse_args(int argc, char **argv, struct opts *o)
 	if (have_max && !o->record)
 		return usage("--record-max needs --record FILE");
 	return 0;
-}
-
-/* $GHOST_POLICY_PATH, then ../policies and ../lib/ghost/policies. */
-static const char *const *policy_dirs(void)
-{
-	static char exe[PATH_MAX], dirbuf[2][PATH_MAX + 32];
-	static const char *dirs[MAX_DIRS + 1];
-	static char *env;
-	char *tok, *save;
-	ssize_t n;
-	int nr = 0;
-
-	if (getenv("GHOST_POLICY_PATH")) {
-		env = strdup(getenv("GHOST_POLICY_PATH"));
-		for (tok = strtok_r(env, ":", &save); tok && nr < MAX_DIRS - 2;
-		     tok = strtok_r(NULL, ":", &save))
-			if (*tok)
-				dirs[nr++] = tok;
-	}
-	n = readlink("/proc/self/exe", exe, sizeof(exe) - 1);
-	if (n > 0) {
-		exe[n] = '\0';
-		snprintf(dirbuf[0], sizeof(dirbuf[0]), "%s/../policies",
-			 dirname(exe));
-		snprintf(dirbuf[1], sizeof(dirbuf[1]), "%s/../lib/ghost/policies",
-			 exe);
-		dirs[nr++] = dirbuf[0];
-		dirs[nr++] = dirbuf[1];
-	}
-	dirs[nr] = NULL;
-	return dirs;
 }
 
 /* Create or find the enclave; 0 or an exit status. */
@@ -628,7 +595,7 @@ int main(int argc, char **argv)
 			strerror(errno));
 	sfd = block_signals();
 	ghost_topology_load(&rt.topo);
-	rt.policy_dirs = policy_dirs();
+	rt.policy_dirs = ghost_policy_search_path();
 	/* The hand-over buffer, also used by the control socket. */
 	rt.state_len = 1 << 20;
 	rt.state_buf = malloc(rt.state_len);

@@ -5,7 +5,6 @@
  * the help text below.
  */
 #include <getopt.h>
-#include <libgen.h>
 #include <limits.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -23,7 +22,6 @@
 #endif
 
 #define NAME		"ghost-replay"
-#define MAX_DIRS	16
 
 /* Exit status, as documented below. */
 enum {
@@ -114,36 +112,6 @@ static int usage(const char *fmt, ...)
 	return EXIT_USAGE;
 }
 
-/* $GHOST_POLICY_PATH, then ../policies and ../lib/ghost/policies. */
-static const char *const *policy_dirs(void)
-{
-	static char exe[PATH_MAX], dirbuf[2][PATH_MAX + 32];
-	static const char *dirs[MAX_DIRS + 1];
-	char *env, *tok, *save;
-	ssize_t n;
-	int nr = 0;
-
-	env = getenv("GHOST_POLICY_PATH");
-	if (env)
-		env = strdup(env);
-	for (tok = env ? strtok_r(env, ":", &save) : NULL;
-	     tok && nr < MAX_DIRS - 2; tok = strtok_r(NULL, ":", &save))
-		if (*tok)
-			dirs[nr++] = tok;
-	n = readlink("/proc/self/exe", exe, sizeof(exe) - 1);
-	if (n > 0) {
-		exe[n] = '\0';
-		snprintf(dirbuf[0], sizeof(dirbuf[0]), "%s/../policies",
-			 dirname(exe));
-		snprintf(dirbuf[1], sizeof(dirbuf[1]), "%s/../lib/ghost/policies",
-			 exe);
-		dirs[nr++] = dirbuf[0];
-		dirs[nr++] = dirbuf[1];
-	}
-	dirs[nr] = NULL;
-	return dirs;
-}
-
 int main(int argc, char **argv)
 {
 	static const struct option longopts[] = {
@@ -194,7 +162,7 @@ int main(int argc, char **argv)
 	if (!*argv[optind])
 		return usage("empty POLICY");
 	ro.policy = argv[optind];
-	ro.dirs = policy_dirs();
+	ro.dirs = ghost_policy_search_path();
 
 	ret = recfile_load(argv[optind + 1], &f, msg, sizeof(msg));
 	if (ret) {

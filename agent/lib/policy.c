@@ -10,6 +10,7 @@
 #include <dlfcn.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <libgen.h>
 #include <limits.h>
 #include <signal.h>
 #include <stdio.h>
@@ -485,4 +486,40 @@ int ghost_policy_state_compatible(const struct ghost_policy_ops *from,
 	return from->state_format && to->state_format &&
 	       from->export_state && to->import_state &&
 	       !strcmp(from->state_format, to->state_format);
+}
+
+#define SEARCH_DIRS	16
+
+const char *const *ghost_policy_search_path(void)
+{
+	static char exe[PATH_MAX], dirbuf[2][PATH_MAX + 32];
+	static const char *dirs[SEARCH_DIRS + 1];
+	static char *env;
+	char *tok, *save;
+	ssize_t n;
+	int nr = 0;
+
+	if (dirs[0])
+		return dirs;
+	if (getenv("GHOST_POLICY_PATH")) {
+		env = strdup(getenv("GHOST_POLICY_PATH"));
+		for (tok = env ? strtok_r(env, ":", &save) : NULL;
+		     tok && nr < SEARCH_DIRS - 2;
+		     tok = strtok_r(NULL, ":", &save))
+			if (*tok)
+				dirs[nr++] = tok;
+	}
+	n = readlink("/proc/self/exe", exe, sizeof(exe) - 1);
+	if (n > 0) {
+		exe[n] = '\0';
+		/* dirname() may cut @exe itself: it names the directory then. */
+		snprintf(dirbuf[0], sizeof(dirbuf[0]), "%s/../policies",
+			 dirname(exe));
+		snprintf(dirbuf[1], sizeof(dirbuf[1]), "%s/../lib/ghost/policies",
+			 exe);
+		dirs[nr++] = dirbuf[0];
+		dirs[nr++] = dirbuf[1];
+	}
+	dirs[nr] = NULL;
+	return dirs;
 }

@@ -10,27 +10,9 @@
 
 #include <check.h>
 
-#include "cli.h"
+#include "cli_parse.h"
 #include "fakefs.h"
 #include "view.h"
-
-#define PARSE(cmd, ...) \
-	parse_argv(cmd, (char *[]){ "ghostctl", __VA_ARGS__, NULL })
-
-static int parse_argv(struct ghostctl_cmd *cmd, char **argv)
-{
-	int argc = 0;
-
-	while (argv[argc])
-		argc++;
-	return ghostctl_parse(argc, argv, cmd);
-}
-
-#define ck_usage(cmd, want, ...) do {					\
-	ck_assert_int_eq(PARSE(cmd, __VA_ARGS__), -EINVAL);		\
-	ck_assert_msg(strstr((cmd)->err, want),				\
-		      "message \"%s\" lacks \"%s\"", (cmd)->err, want);	\
-} while (0)
 
 /* A latency line: @name, then @n buckets from @counts (the rest 0). */
 static void lat_line(char *buf, size_t len, const char *name,

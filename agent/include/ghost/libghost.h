@@ -766,6 +766,14 @@ int ghost_policy_open(const char *name, const char *const dirs[],
 void ghost_policy_close(struct ghost_policy_lib *lib);
 
 /*
+ * Where tools look for a policy given by name, NULL-terminated: the
+ * directories of $GHOST_POLICY_PATH (colon-separated), then ../policies
+ * and ../lib/ghost/policies beside the running program.  Worked out at
+ * the first call; the strings are static.
+ */
+const char *const *ghost_policy_search_path(void);
+
+/*
  * Run @ops->init (and fini) on a copy of @ctx in a forked child, so that
  * a policy that crashes or fails in init is caught without harm: 0, or
  * -EINVAL (init failed) / -ECHILD (it crashed) with the reason in @msg.
