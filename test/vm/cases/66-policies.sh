@@ -18,13 +18,15 @@
 # 100-thread load may well wait longer than its timeout.
 
 # loads_without_hints POLICY ARGS...: ghost-agent with POLICY (and ARGS)
-# on CPUs 0-3 runs simple_exp, then mixed_load with 100 threads, both to
-# completion, with every thread running only where and when committed.
+# on CPUs 0-3 runs simple_exp, then mixed_load with 100 threads (40 on
+# the slow debug lane), both to completion, with every thread running
+# only where and when committed.
 loads_without_hints()
 {
 	local policy=$1 nr=100
 
 	shift
+	debug_lane && nr=40
 	clean_ghost
 	start_agent a --cpus 0-3 --policy "$policy" "$@"
 	no_watchdog 1
