@@ -22,6 +22,12 @@
  * it finishes after their deadline; the summary reports them (a missed
  * deadline is not a failure: an emulated CPU is slow).
  *
+ * By default the dispatcher hands out the next request as soon as a
+ * worker is free (a closed loop: every CPU the workers can have stays
+ * busy).  With -p it dispatches one request every -p µs instead (an open
+ * loop at a known load: -u over -p of one CPU), so that the load can be
+ * set well under what the enclave serves.
+ *
  * Run it inside the enclave of a ghost-agent, as root (the control socket
  * is root's): "ghostctl run ID -- hint_server -e ID".  It registers its
  * region with that agent, checks that the agent reports it, serves -n
@@ -58,7 +64,7 @@ static struct ghost_hint_region region;
 static struct worker workers[MAX_WORKERS];
 static int done_pipe[2];	/* indexes of workers free for a request */
 static atomic_int stopping;
-static unsigned int work_us = 100, qos = 1, deadline_us;
+static unsigned int work_us = 100, qos = 1, deadline_us, period_us;
 
 static uint64_t now_ns(void)
 {
@@ -105,6 +111,21 @@ static void *worker_main(void *arg)
 	}
 }
 
+/* Sleep until CLOCK_MONOTONIC reads @t ns (now if it is past). */
+static void sleep_until(uint64_t t)
+{
+	struct timespec ts = { .tv_sec = t / 1000000000ULL,
+			       .tv_nsec = t % 1000000000ULL };
+	int ret;
+
+	do {
+		ret = clock_nanosleep(CLOCK_MONOTONIC, TIMER_ABSTIME, &ts,
+				      NULL);
+	} while (ret == EINTR);
+	if (ret)
+		die("clock_nanosleep", ret);
+}
+
 /* Mark worker @i runnable in its slot, then wake it. */
 static void dispatch(int i)
 {
@@ -142,7 +163,7 @@ static int next_free(void)
 
 static void usage(void)
 {
-	fprintf(stderr, "usage: hint_server -e ID [-w WORKERS] [-n REQUESTS] [-u WORK_US] [-q QOS] [-d DEADLINE_US]\n");
+	fprintf(stderr, "usage: hint_server -e ID [-w WORKERS] [-n REQUESTS] [-u WORK_US] [-q QOS] [-d DEADLINE_US] [-p PERIOD_US]\n");
 	exit(2);
 }
 
@@ -165,7 +186,7 @@ int main(int argc, char **argv)
 	int c, i, ret, id = -1;
 	uint64_t start;
 
-	while ((c = getopt(argc, argv, "e:w:n:u:q:d:")) != -1) {
+	while ((c = getopt(argc, argv, "e:w:n:u:q:d:p:")) != -1) {
 		switch (c) {
 		case 'e':
 			id = arg_num(optarg, 0, 0x7fffffff);
@@ -184,6 +205,9 @@ int main(int argc, char **argv)
 			break;
 		case 'd':
 			deadline_us = arg_num(optarg, 1, 100000000);
+			break;
+		case 'p':
+			period_us = arg_num(optarg, 1, 100000000);
 			break;
 		default:
 			usage();
@@ -229,8 +253,12 @@ int main(int argc, char **argv)
 	}
 
 	start = now_ns();
-	for (k = 0; k < requests; k++)
-		dispatch(next_free());
+	for (k = 0; k < requests; k++) {
+		i = next_free();
+		if (period_us)
+			sleep_until(start + k * period_us * 1000ULL);
+		dispatch(i);
+	}
 	/* Every worker free again: all requests served. */
 	for (i = 0; i < (int)nr_workers; i++)
 		next_free();

@@ -201,7 +201,11 @@ test_edf_runs_simple_exp()
 
 # Workers with a deadline per request (the estimate, their work) under
 # edf: each request is served, earliest deadline first, and a worker
-# marked idle is left off CPUs.
+# marked idle is left off CPUs.  Misses are printed, not judged: 2 ms is
+# within the emulated guest's own delays (an agent round trip across
+# vCPUs, the audit's sampling), and fifo_centralized, which ignores
+# deadlines, misses as many here.  66-policies checks deadlines with
+# slack.
 test_hint_server_under_edf()
 {
 	clean_ghost

@@ -4,7 +4,8 @@
 # Description: policy hot swap under load.  While ghost-agent schedules
 # mixed_load (threads that spin, sleep, yield, ping-pong on pipes and
 # futexes, and create children, each counting its work), its policy is
-# swapped again and again.  Every swap must succeed without losing a
+# swapped again and again (also through every ordered pair of the seven
+# shipped policies).  Every swap must succeed without losing a
 # thread, every thread must finish with exactly the work it was given, and
 # the module's audit must never catch a ghost thread running user code
 # without a commit.  The blackouts are printed, never judged: the guest
@@ -80,15 +81,20 @@ check_threads()
 		fail "enclave $id has ${nr:-no} threads $when, want at least $LOAD_THREADS"
 }
 
-# swap_policy ID N POLICY [--rediscover]: the Nth swap of the test, to
-# POLICY; it must succeed, hand over the state as asked and keep every
-# thread.  Its blackout goes to blackouts.txt.
+# swap_policy ID N POLICY [--rediscover | --discovers]: the Nth swap of
+# the test, to POLICY; it must succeed, hand over the state as asked (by
+# export, or rediscovered when asked to, or with --discovers when the two
+# policies' states differ) and keep every thread.  Its blackout goes to
+# blackouts.txt.
 swap_policy()
 {
 	local id=$1 n=$2 policy=$3 how=export json threads
 
 	shift 3
-	[ "${1:-}" != --rediscover ] || how=discover
+	case ${1:-} in
+	--rediscover) how=discover ;;
+	--discovers) how=discover; shift ;;
+	esac
 	if ! ghostctl --json policy swap "$id" "$policy" "$@" >swap.json 2>&1; then
 		dump_state "$id"
 		fail "swap $n to $policy $*: $(cat swap.json)"
@@ -207,6 +213,69 @@ test_cpu_hotplug_under_load()
 	done
 	finish_load
 	check_audit 1
+	kill -0 "$AGENT_PID" 2>/dev/null || fail "the agent died: $(cat a.err)"
+	stop_agent "$AGENT_PID"
+}
+
+# The policies ghost ships, in the order of the swap circuit below.
+ALL_POLICIES="fifo_per_cpu fifo_centralized sol shinjuku cfs edf biff"
+
+# Under a mixed_load of 100 threads (40 on the slow debug lane), 42 swaps
+# that take every ordered pair of the 7 shipped policies once: for each
+# step d = 1..6, the walk 0, d, 2d, ... (mod 7) through the list visits
+# every policy and comes back (7 is prime), using the pairs (i, i + d).
+# cfs keeps a state of its own, so a swap to or from it rediscovers the
+# threads from the kernel; every other pair hands its state over by
+# export.  No pair is refused: every swap must succeed, keep every
+# thread, and the load must finish with its exact counts.  The load
+# publishes no hints.  The enclave is CPUs 0-1, which leaves CPUs 2-3 to
+# the test itself, so that its 42 rounds of ghostctl do not queue
+# behind the load.
+# timeout-factor swap_through_every_ordered_pair_of_policies_under_load 2
+test_swap_through_every_ordered_pair_of_policies_under_load()
+{
+	local nr=100 d k n=0 from=0 to p q
+
+	debug_lane && nr=40
+	clean_ghost
+	start_agent a --cpus 0-1 --policy fifo_per_cpu
+	no_watchdog 1
+	audit_on 1
+	start_load 1 "$nr"
+	check_threads 1 "before the swaps"
+	: >pairs.txt
+	for d in 1 2 3 4 5 6; do
+		for k in 1 2 3 4 5 6 7; do
+			to=$((k * d % 7))
+			# shellcheck disable=SC2086 # a word per policy
+			p=$(echo $ALL_POLICIES | cut -d' ' -f$((from + 1)))
+			# shellcheck disable=SC2086
+			q=$(echo $ALL_POLICIES | cut -d' ' -f$((to + 1)))
+			n=$((n + 1))
+			if [ "$p" = cfs ] || [ "$q" = cfs ]; then
+				swap_policy 1 "$n" "$q" --discovers
+			else
+				swap_policy 1 "$n" "$q"
+			fi
+			echo "$p $q" >>pairs.txt
+			from=$to
+		done
+	done
+	# The walk took each of the 42 ordered pairs, none twice.
+	if [ "$(sort -u pairs.txt | awk '$1 != $2' | wc -l)" -ne 42 ] ||
+	   [ "$(wc -l <pairs.txt)" -ne 42 ]; then
+		fail "the swaps did not take every ordered pair once: $(sort pairs.txt | uniq -c | tr '\n' ';')"
+	fi
+	finish_load
+	check_audit 1
+	blackout_summary
+	# The agent forgot every thread of the load as it exited.
+	for _ in $(seq 1 50); do
+		ghostctl --json status 1 | grep -q '"threads":0,' && break
+		sleep 0.2
+	done
+	ghostctl --json status 1 | grep -q '"threads":0,' ||
+		fail "the agent still tracks threads after the load: $(ghostctl status 1)"
 	kill -0 "$AGENT_PID" 2>/dev/null || fail "the agent died: $(cat a.err)"
 	stop_agent "$AGENT_PID"
 }

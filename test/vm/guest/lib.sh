@@ -294,3 +294,13 @@ check_audit()
 	[ "$bad" = 0 ] ||
 		fail "$bad audit samples found user code without a commit, last in thread $(status_key "$id" audit_last_violator)"
 }
+
+# Is this the lockdep + KASAN lane?  Its guest is several times slower:
+# heavy tests do less there.
+debug_lane()
+{
+	case $lane in
+	*-debug) return 0 ;;
+	esac
+	return 1
+}

@@ -1,0 +1,155 @@
+# SPDX-License-Identifier: GPL-2.0
+# shellcheck shell=dash
+#
+# Description: acceptance of every shipped policy (fifo_per_cpu,
+# fifo_centralized, sol, shinjuku, cfs, edf, biff) under ghost-agent.
+# Each one runs simple_exp and a 100-thread mixed_load (spinners,
+# sleepers, yielders, pipe and futex pairs, creators of short-lived
+# threads) to completion; neither program publishes a hint, so this is
+# also how each policy treats an application that knows nothing of
+# hints.  Then what each policy is for: cfs shares one CPU between two
+# spinners by their nice values, shinjuku finishes short requests while a
+# long one waits its turn, and edf meets generous deadlines when the
+# enclave is underloaded.  Nothing is timed: shares are checked against
+# a tolerance, order by the order of completion, deadlines by what the
+# application itself observed with slack far above the emulator's delays.
+#
+# The runnable watchdog is off: on a slow emulated CPU, a thread of a
+# 100-thread load may well wait longer than its timeout.
+
+# loads_without_hints POLICY ARGS...: ghost-agent with POLICY (and ARGS)
+# on CPUs 0-3 runs simple_exp, then mixed_load with 100 threads (40 on
+# the slow debug lane), both to completion, with every thread running
+# only where and when committed.
+loads_without_hints()
+{
+	local policy=$1 nr=100
+
+	shift
+	debug_lane && nr=40
+	clean_ghost
+	start_agent a --cpus 0-3 --policy "$policy" "$@"
+	no_watchdog 1
+	audit_on 1
+	simple_exp_in 1
+	timeout 100 ghostctl run 1 -- mixed_load -n "$nr" -r 1 \
+		>load.log 2>&1 ||
+		fail "mixed_load under $policy exited $?: $(grep -v ': pass$' load.log | tail -n 3)"
+	grep -v ': pass$' load.log
+	tail -n 1 load.log | grep -q '^mixed_load: pass$' ||
+		fail "mixed_load under $policy: $(tail -n 1 load.log)"
+	check_audit 1
+	kill -0 "$AGENT_PID" 2>/dev/null || fail "the agent died: $(cat a.err)"
+	stop_agent "$AGENT_PID"
+}
+
+test_fifo_per_cpu_runs_loads_without_hints()
+{
+	loads_without_hints fifo_per_cpu
+}
+
+test_fifo_centralized_runs_loads_without_hints()
+{
+	loads_without_hints fifo_centralized
+}
+
+test_sol_runs_loads_without_hints()
+{
+	loads_without_hints sol
+}
+
+test_shinjuku_runs_loads_without_hints()
+{
+	loads_without_hints shinjuku
+}
+
+test_cfs_runs_loads_without_hints()
+{
+	loads_without_hints cfs
+}
+
+test_edf_runs_loads_without_hints()
+{
+	loads_without_hints edf
+}
+
+test_biff_runs_loads_without_hints()
+{
+	loads_without_hints biff
+}
+
+# Two spinners that never block, at nice 0 and nice 5, on the enclave's
+# only CPU: cfs gives them CPU time in the ratio of their weights, 1024 to
+# 335 (3.06).  The tolerance, 2.0 to 4.5, is on the share: a thread kept
+# off the CPU by the emulator, the agent or the window's edges moves it a
+# little; a policy that ignores nice gives about 1, one that starves the
+# nice thread gives far more.
+test_cfs_shares_one_cpu_by_nice()
+{
+	local ratio
+
+	clean_ghost
+	start_agent a --cpus 1 --policy cfs
+	no_watchdog 1
+	audit_on 1
+	timeout 60 ghostctl run 1 -- nice_share -w 500 -t 4000 0 5 \
+		>share.log 2>&1 || fail "nice_share exited $?: $(cat share.log)"
+	cat share.log
+	ratio=$(sed -n 's/^ratio \([0-9.]*\)$/\1/p' share.log)
+	[ -n "$ratio" ] || fail "no ratio: $(cat share.log)"
+	awk -v r="$ratio" 'BEGIN { exit !(r >= 2.0 && r <= 4.5) }' ||
+		fail "nice 0 got $ratio times the CPU of nice 5, want 2.0 to 4.5 (weights 1024:335)"
+	check_audit 1
+	kill -0 "$AGENT_PID" 2>/dev/null || fail "the agent died: $(cat a.err)"
+	stop_agent "$AGENT_PID"
+}
+
+# One CPU for work (CPU 1; CPU 0 is the agent's): a long request (1500 ms
+# of CPU) starts first, then four short ones (40 ms each).  shinjuku
+# preempts the long one every slice while short ones wait, so every short
+# one finishes first; run to completion, the long one would.  Work is
+# counted in CPU time and only the order is checked.
+test_shinjuku_finishes_short_requests_before_a_long_one()
+{
+	clean_ghost
+	start_agent a --cpus 0-1 --policy shinjuku --opt slice_us=2000
+	no_watchdog 1
+	audit_on 1
+	timeout 100 ghostctl run 1 -- req_order -l 1500 -s 40 -n 4 \
+		>order.log 2>&1 || fail "req_order exited $?: $(cat order.log)"
+	cat order.log
+	grep -q '^long request finished 5 of 5$' order.log ||
+		fail "short requests waited for the long one: $(head -n 1 order.log)"
+	check_audit 1
+	kill -0 "$AGENT_PID" 2>/dev/null || fail "the agent died: $(cat a.err)"
+	stop_agent "$AGENT_PID"
+}
+
+# An underloaded enclave (CPUs 0-3: the agent on CPU 0, three for work):
+# one request of 200 us every 4 ms, about 2 % of the work CPUs, each due
+# 100 ms after it is dispatched, 500 times its work.  edf must meet them:
+# the slack is far above an agent round trip, even emulated with the
+# audit sampling every CPU.  At most 1 % may be missed, and only because
+# the host stops the emulator now and then (a busy host, other VMs):
+# every vCPU stops while the guest's clock runs on.
+test_edf_meets_deadlines_when_underloaded()
+{
+	local missed
+
+	clean_ghost
+	start_agent a --cpus 0-3 --policy edf
+	no_watchdog 1
+	audit_on 1
+	timeout 100 ghostctl run 1 -- hint_server -e 1 -w 2 -n 400 -u 200 \
+		-p 4000 -d 100000 >hint_server.log 2>&1 ||
+		fail "hint_server failed: $(tail -n 3 hint_server.log)"
+	cat hint_server.log
+	missed=$(sed -n 's/.*deadline 100000 us, \([0-9]*\) missed.*/\1/p' \
+		hint_server.log)
+	[ -n "$missed" ] || fail "hint_server: $(cat hint_server.log)"
+	[ "$missed" -le 4 ] ||
+		fail "$missed of 400 deadlines missed on an underloaded enclave, want at most 4"
+	check_audit 1
+	kill -0 "$AGENT_PID" 2>/dev/null || fail "the agent died: $(cat a.err)"
+	stop_agent "$AGENT_PID"
+}
