@@ -13,11 +13,30 @@
  * list of their own, so a round walks only the CPUs it can fill and stops
  * as soon as the runqueue is empty; blocked threads are on no list at
  * all; every message is O(1) (a hash lookup and list moves).  A round
- * asks for at most one thread per idle CPU and does nothing per thread
+ * asks for at most one thread per CPU it can fill and does nothing per thread
  * beyond that.  A thread that may not run on an idle CPU (its affinity)
  * is passed over, but a CPU looks at no more than lookahead threads from
  * the head, so a long line of such threads costs a bounded amount per
- * round.  It uses no dispatch lists: every placement is one commit.
+ * round.
+ *
+ * Asynchronous decisions.  With dispatch lists (ghOSt's SOL submits its
+ * commits asynchronously and reaps them later; lists are how this module
+ * does that) a decision is an entry (thread, barrier) pushed to the
+ * chosen CPU's list: the runtime kicks the idle CPUs after the round,
+ * the module runs the entries itself, and the round goes on without
+ * waiting for any outcome.  The outcome comes back in later rounds:
+ * TASK_LATCHED puts the thread on its CPU; a message that moves a listed
+ * thread's barrier makes its entry stale (the module skips it) and puts
+ * the thread back at the front of the line; an idle CPU whose list is
+ * found empty with no TASK_LATCHED (the module dropped it) gives its
+ * threads back to the line too.  A listed thread is off the line, kept
+ * on its CPU's own list, so none of this scans threads.  A round gives
+ * one entry to each idle CPU first, then one to each busy CPU that holds
+ * fewer than dispatch_depth, so that a CPU whose thread blocks or yields
+ * runs the next one without waiting for this agent (the module needs an
+ * entry to take a yielding thread's CPU).  Without lists (an older
+ * module) or with dispatch_depth=0 every placement is one commit, and its
+ * outcome comes back in the same round.
  *
  * When it is good: measuring or needing the most scheduling decisions
  * per second one agent can make (many short-lived runnable threads, a
@@ -27,13 +46,13 @@
  * beyond FIFO (a thread that never blocks or yields keeps its CPU);
  * threads migrate freely; a thread that may run only on a busy CPU waits
  * there while others behind it run, and one further back than lookahead
- * from the head waits until the line moves.  ghOSt's SOL also submits
- * its commits asynchronously and reaps them in later iterations; the
- * agent here commits each round synchronously (GHOST_IOC_COMMIT returns
- * with every outcome), so sol's outcomes come back in the same round.
+ * from the head waits until the line moves.  A thread listed on a busy
+ * CPU is promised to it, and may wait behind that CPU's thread while
+ * another CPU goes idle (keep dispatch_depth small).
  *
  * Options: max_tasks=N (8192), lookahead=N (threads a CPU looks at past
- * the head for one it may run, 1..4096, default 32).
+ * the head for one it may run, 1..4096, default 32), dispatch_depth=N
+ * (threads listed per CPU, 0..32, default 1; 0: commits only).
  *
  * Hot swap: it hands over and takes the state of the FIFO policies
  * ("ghost-fifo-v1", fifo_state.h): the same one line, in the same order.
@@ -49,26 +68,37 @@
 #define SOL_MAX_TASKS		8192
 #define SOL_LOOKAHEAD		32
 #define SOL_MAX_LOOKAHEAD	4096
+#define SOL_DEPTH		1
+/*
+ * It spins: nothing to keep quiet.  No RUN_ON_WAKE: a thread that wakes
+ * up joins the back of the line like any other.
+ */
+#define SOL_DL_FLAGS		GHOST_DL_F_ENABLE
 
 enum sol_task_state {
 	SOL_BLOCKED,
 	SOL_QUEUED,
 	SOL_COMMITTING,
 	SOL_ONCPU,
+	SOL_LISTED,
 };
 
 struct sol_task {
-	struct gp_list node;	/* in sol->rq while SOL_QUEUED */
+	/* In sol->rq while SOL_QUEUED, its CPU's listed while SOL_LISTED. */
+	struct gp_list node;
 	__u64 gtid;
 	__u32 barrier;
 	int state;		/* enum sol_task_state */
-	int cpu;		/* SOL_COMMITTING/ONCPU: where, else -1 */
+	int cpu;		/* COMMITTING/ONCPU/LISTED: where, else -1 */
 	__s64 order;		/* place in line, for the hand-over */
 };
 
 struct sol_cpu {
-	struct gp_list idle_node;	/* in sol->idle while it may take one */
+	struct gp_list idle_node;	/* on sol->idle or sol->room, or none */
+	struct gp_list *on;	/* which of the two, or NULL */
 	struct sol_task *cur;	/* committing or running here */
+	struct gp_list listed;	/* threads of its valid entries, oldest first */
+	int nr_listed;
 	int served;		/* in ctx->cpus: threads may run here */
 	int offline;		/* hotplug took it: run nothing there */
 	int idling;		/* a commit of nothing is pending (global CPU) */
@@ -77,10 +107,13 @@ struct sol_cpu {
 struct sol {
 	struct gp_tasks tasks;
 	struct gp_list rq;	/* the one line */
-	struct gp_list idle;	/* CPUs to fill, longest idle first */
+	struct gp_list idle;	/* CPUs with no thread, longest idle first */
+	struct gp_list room;	/* busy CPUs that may list one more */
 	struct sol_cpu *cpu;
 	int nr_cpu_ids;
 	int lookahead;
+	int depth;		/* dispatch_depth */
+	int commits;		/* no dispatch lists: decide by commits */
 	__s64 back, front;	/* order keys of the line's ends */
 };
 
@@ -96,15 +129,27 @@ static struct sol_cpu *sol_cpu(struct sol *f, int cpu)
 	return &f->cpu[cpu];
 }
 
-/* Keep @c on the idle list exactly while it is served, up and empty. */
+/*
+ * Keep @c on the idle list exactly while it is served, up and has no
+ * thread, and on the room list while it runs one and may list more.
+ */
 static void sol_cpu_update(struct sol *f, struct sol_cpu *c)
 {
-	int idle = c->served && !c->offline && !c->cur;
+	struct gp_list *want = NULL;
 
-	if (idle && !gp_list_linked(&c->idle_node))
-		gp_list_add_tail(&f->idle, &c->idle_node);
-	else if (!idle && gp_list_linked(&c->idle_node))
+	if (c->served && !c->offline) {
+		if (!c->cur)
+			want = &f->idle;
+		else if (!f->commits && c->nr_listed < f->depth)
+			want = &f->room;
+	}
+	if (c->on == want)
+		return;
+	if (c->on)
 		gp_list_del(&c->idle_node);
+	if (want)
+		gp_list_add_tail(want, &c->idle_node);
+	c->on = want;
 }
 
 static void sol_cpu_set(struct sol *f, struct sol_cpu *c, struct sol_task *t)
@@ -118,7 +163,7 @@ static struct sol_task *sol_find(struct ghost_policy_ctx *ctx, __u64 gtid)
 	return gp_tasks_find(&sol_of(ctx)->tasks, gtid);
 }
 
-/* Take @t off the line and off its CPU. */
+/* Take @t off the line, off its CPU and off its CPU's list. */
 static void sol_detach(struct ghost_policy_ctx *ctx, struct sol_task *t)
 {
 	struct sol *f = sol_of(ctx);
@@ -126,6 +171,10 @@ static void sol_detach(struct ghost_policy_ctx *ctx, struct sol_task *t)
 
 	if (gp_list_linked(&t->node))
 		gp_list_del(&t->node);
+	if (c && t->state == SOL_LISTED) {
+		c->nr_listed--;
+		sol_cpu_update(f, c);
+	}
 	if (c && c->cur == t)
 		sol_cpu_set(f, c, NULL);
 	t->cpu = -1;
@@ -262,15 +311,28 @@ static void sol_task_gone(struct ghost_policy_ctx *ctx,
 		sol_forget(ctx, t);
 }
 
+/*
+ * A message moved @gtid's barrier and nothing else.  A listed thread's
+ * entry is stale from now on: it goes back to the front of the line.
+ */
+static void sol_set_barrier(struct ghost_policy_ctx *ctx, __u64 gtid,
+			    __u32 barrier)
+{
+	struct sol_task *t = sol_find(ctx, gtid);
+
+	if (!t)
+		return;
+	t->barrier = barrier;
+	if (t->state == SOL_LISTED)
+		sol_enqueue(ctx, t, 1);
+}
+
 /* Affinity, TASK_ON_CPU: only the barrier moves. */
 static void sol_task_barrier(struct ghost_policy_ctx *ctx,
 			     const struct ghost_msg *m,
 			     const struct ghost_msg_task *p)
 {
-	struct sol_task *t = sol_find(ctx, p->gtid);
-
-	if (t)
-		t->barrier = m->seqnum;
+	sol_set_barrier(ctx, p->gtid, m->seqnum);
 }
 
 /* FIFO ignores nice; only the barrier moves. */
@@ -278,15 +340,13 @@ static void sol_task_priority(struct ghost_policy_ctx *ctx,
 			      const struct ghost_msg *m,
 			      const struct ghost_msg_task_priority *p)
 {
-	struct sol_task *t = sol_find(ctx, p->gtid);
-
-	if (t)
-		t->barrier = m->seqnum;
+	sol_set_barrier(ctx, p->gtid, m->seqnum);
 }
 
 /*
- * sol lists nothing, but the policy before it (hot swap) may have: the
- * module ran @p->gtid from @p->cpu's list, so it is that CPU's thread.
+ * The module ran @p->gtid from @p->cpu's list: it is that CPU's thread
+ * now.  Usually sol listed it there; the policy before it (hot swap) may
+ * have, for a thread sol holds as queued or does not know.
  */
 static void sol_task_latched(struct ghost_policy_ctx *ctx,
 			     const struct ghost_msg *m,
@@ -323,30 +383,94 @@ static struct sol_task *sol_pick(struct ghost_policy_ctx *ctx, int cpu)
 	return NULL;
 }
 
-static void sol_schedule(struct ghost_policy_ctx *ctx, int unused)
+/*
+ * None of @c's entries is left: its threads go back to the front of the
+ * line, in the order they had.  Hotplug empties a CPU's list and so does
+ * the module when it drops every list; it skips a stale entry with no
+ * message of its own.
+ */
+static void sol_unlist_all(struct ghost_policy_ctx *ctx, struct sol_cpu *c)
+{
+	struct sol_task *t;
+
+	while (!gp_list_empty(&c->listed)) {
+		t = gp_container_of(c->listed.prev, struct sol_task, node);
+		sol_enqueue(ctx, t, 1);
+	}
+}
+
+/* Ask for @t on @c: an entry in its list, or else a commit. */
+static int sol_place(struct ghost_policy_ctx *ctx, struct sol_cpu *c,
+		     struct sol_task *t)
 {
 	struct sol *f = sol_of(ctx);
-	struct sol_cpu *g = sol_cpu(f, ctx->global_cpu), *c;
+	int cpu = c - f->cpu, ret;
+
+	if (!f->commits) {
+		ret = ghost_policy_dl_push(ctx, cpu, t->gtid, t->barrier);
+		if (!ret) {
+			gp_list_del(&t->node);
+			gp_list_add_tail(&c->listed, &t->node);
+			t->state = SOL_LISTED;
+			t->cpu = cpu;
+			c->nr_listed++;
+			sol_cpu_update(f, c);
+			return 0;
+		}
+		if (ret != -EOPNOTSUPP)
+			return -1;
+		/* An older module: commits from now on. */
+		f->commits = 1;
+	}
+	if (ghost_policy_run(ctx, cpu, t->gtid, t->barrier))
+		return -1;
+	gp_list_del(&t->node);
+	t->state = SOL_COMMITTING;
+	t->cpu = cpu;
+	sol_cpu_set(f, c, t);
+	return 0;
+}
+
+/*
+ * Give each CPU of @cpus one more thread, if it may hold one.  An idle
+ * CPU's entries are kicked right after the round: if its list is found
+ * empty and no TASK_LATCHED came, the module dropped them.
+ */
+static void sol_fill(struct ghost_policy_ctx *ctx, struct gp_list *cpus)
+{
+	struct sol *f = sol_of(ctx);
 	struct gp_list *pos, *next;
 	struct sol_task *t;
+	struct sol_cpu *c;
 	int cpu;
 
-	if (g)
-		gp_clear_global_cpu(ctx, g->cur != NULL, &g->idling);
-
-	for (pos = f->idle.next; pos != &f->idle && !gp_list_empty(&f->rq);
-	     pos = next) {
+	for (pos = cpus->next; pos != cpus; pos = next) {
 		next = pos->next;
 		c = gp_container_of(pos, struct sol_cpu, idle_node);
 		cpu = c - f->cpu;
-		t = sol_pick(ctx, cpu);
-		if (!t || ghost_policy_run(ctx, cpu, t->gtid, t->barrier))
+		if (c->nr_listed && !c->cur &&
+		    ghost_policy_dl_outstanding(ctx, cpu) == 0)
+			sol_unlist_all(ctx, c);
+		if (gp_list_empty(&f->rq))
 			continue;
-		gp_list_del(&t->node);
-		t->state = SOL_COMMITTING;
-		t->cpu = cpu;
-		sol_cpu_set(f, c, t);
+		if (!f->commits && c->nr_listed >= f->depth)
+			continue;
+		t = sol_pick(ctx, cpu);
+		if (t)
+			sol_place(ctx, c, t);
 	}
+}
+
+static void sol_schedule(struct ghost_policy_ctx *ctx, int unused)
+{
+	struct sol *f = sol_of(ctx);
+	struct sol_cpu *g = sol_cpu(f, ctx->global_cpu);
+
+	if (g)
+		gp_clear_global_cpu(ctx, g->cur != NULL, &g->idling);
+	sol_fill(ctx, &f->idle);
+	if (!f->commits)
+		sol_fill(ctx, &f->room);
 }
 
 static void sol_commit_failed(struct ghost_policy_ctx *ctx,
@@ -407,6 +531,7 @@ static void sol_cpu_hotplug(struct ghost_policy_ctx *ctx, int cpu,
 
 	if (!c)
 		return;
+	sol_unlist_all(ctx, c);
 	c->offline = offline;
 	sol_cpu_update(f, c);
 }
@@ -422,6 +547,7 @@ static int sol_describe_op(struct ghost_policy_ctx *ctx, __u64 gtid,
 		[SOL_QUEUED]		= "queued",
 		[SOL_COMMITTING]	= "committing",
 		[SOL_ONCPU]		= "oncpu",
+		[SOL_LISTED]		= "listed",
 	};
 	const struct sol_task *t = sol_find(ctx, gtid);
 
@@ -474,24 +600,53 @@ static void sol_import_requeue(struct ghost_policy_ctx *ctx,
 		sol_enqueue(ctx, t, 0);
 }
 
+/*
+ * An entry the previous policy listed is still there and may still run:
+ * take it as ours, so that the thread is neither listed twice nor
+ * committed while listed.
+ */
+static void sol_adopt_entry(struct ghost_policy_ctx *ctx, int cpu,
+			    const struct ghost_dispatch_entry *e)
+{
+	struct sol *f = sol_of(ctx);
+	struct sol_task *t = sol_find(ctx, e->gtid);
+	struct sol_cpu *c = sol_cpu(f, cpu);
+
+	if (!t || !c || t->state != SOL_QUEUED || t->barrier != e->barrier)
+		return;
+	gp_list_del(&t->node);
+	gp_list_add_tail(&c->listed, &t->node);
+	t->state = SOL_LISTED;
+	t->cpu = cpu;
+	c->nr_listed++;
+	sol_cpu_update(f, c);
+}
+
 static int sol_import(struct ghost_policy_ctx *ctx, const void *buf,
 		      size_t len)
 {
-	return fifo_state_import(ctx, buf, len, sol_import_add,
-				 sol_import_requeue);
+	int ret = fifo_state_import(ctx, buf, len, sol_import_add,
+				    sol_import_requeue);
+
+	if (!ret && !sol_of(ctx)->commits)
+		gp_dl_for_each_entry(ctx, sol_adopt_entry);
+	return ret;
 }
 
 static int sol_parse(struct ghost_policy_ctx *ctx, const char *const opts[],
-		     unsigned long *max, unsigned long *lookahead)
+		     unsigned long *max, unsigned long *lookahead,
+		     unsigned long *depth)
 {
 	static const char *const known[] = {
-		"max_tasks", "lookahead", NULL
+		"max_tasks", "lookahead", "dispatch_depth", NULL
 	};
 
 	if (gp_opts_known(ctx, "sol", opts, known) ||
 	    gp_opt_ulong(ctx, "sol", opts, "max_tasks", 1, 1000000, max) ||
 	    gp_opt_ulong(ctx, "sol", opts, "lookahead", 1, SOL_MAX_LOOKAHEAD,
-			 lookahead))
+			 lookahead) ||
+	    gp_opt_ulong(ctx, "sol", opts, "dispatch_depth", 0,
+			 GHOST_DISPATCH_SLOTS, depth))
 		return -EINVAL;
 	return 0;
 }
@@ -506,10 +661,11 @@ static void sol_free(struct sol *f)
 static int sol_init(struct ghost_policy_ctx *ctx, const char *const opts[])
 {
 	unsigned long max = SOL_MAX_TASKS, lookahead = SOL_LOOKAHEAD;
+	unsigned long depth = SOL_DEPTH;
 	struct sol *f;
 	int i, cpu, ret;
 
-	ret = sol_parse(ctx, opts, &max, &lookahead);
+	ret = sol_parse(ctx, opts, &max, &lookahead, &depth);
 	if (ret)
 		return ret;
 	if (ctx->nr_cpus <= 0) {
@@ -521,15 +677,20 @@ static int sol_init(struct ghost_policy_ctx *ctx, const char *const opts[])
 		return -ENOMEM;
 	f->nr_cpu_ids = ctx->nr_cpu_ids;
 	f->lookahead = lookahead;
+	f->depth = depth;
+	f->commits = !depth;
 	gp_list_init(&f->rq);
 	gp_list_init(&f->idle);
+	gp_list_init(&f->room);
 	f->cpu = calloc(ctx->nr_cpu_ids, sizeof(*f->cpu));
 	if (!f->cpu || gp_tasks_init(&f->tasks, sizeof(struct sol_task), max)) {
 		sol_free(f);
 		return -ENOMEM;
 	}
-	for (cpu = 0; cpu < f->nr_cpu_ids; cpu++)
+	for (cpu = 0; cpu < f->nr_cpu_ids; cpu++) {
 		gp_list_init(&f->cpu[cpu].idle_node);
+		gp_list_init(&f->cpu[cpu].listed);
+	}
 	/* Every CPU is idle until a message or the hand-over says not. */
 	for (i = 0; i < ctx->nr_cpus; i++) {
 		cpu = ctx->cpus[i];
@@ -538,8 +699,9 @@ static int sol_init(struct ghost_policy_ctx *ctx, const char *const opts[])
 		f->cpu[cpu].served = 1;
 		sol_cpu_update(f, &f->cpu[cpu]);
 	}
-	/* Every placement is a commit: no dispatch lists. */
-	ctx->dispatch_flags = 0;
+	/* dispatch_depth=0: every placement is a commit, no list is enabled. */
+	if (!depth)
+		ctx->dispatch_flags = 0;
 	ctx->priv = f;
 	return 0;
 }
@@ -555,8 +717,10 @@ static void sol_fini(struct ghost_policy_ctx *ctx)
 GHOST_POLICY_DEFINE(sol,
 	.model			= GHOST_POLICY_CENTRALIZED,
 	.state_format		= FIFO_STATE_FORMAT,
+	.dispatch_flags		= SOL_DL_FLAGS,
 	.help			= "max_tasks=N  threads tracked at most (8192)\n"
-				  "lookahead=N  threads a CPU looks at from the head for one it may run (32)\n",
+				  "lookahead=N  threads a CPU looks at from the head for one it may run (32)\n"
+				  "dispatch_depth=N  threads listed per CPU (1; 0: commits only)\n",
 	.init			= sol_init,
 	.fini			= sol_fini,
 	.task_new		= sol_task_new,

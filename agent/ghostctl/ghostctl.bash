@@ -16,7 +16,7 @@ _ghostctl_fs=/sys/fs/ghost
 _ghostctl_policies="fifo_per_cpu fifo_centralized sol shinjuku cfs edf biff"
 _ghostctl_policy_opts_fifo_per_cpu="max_tasks= dispatch_depth="
 _ghostctl_policy_opts_fifo_centralized="slice_us= max_tasks= dispatch_depth="
-_ghostctl_policy_opts_sol="max_tasks= lookahead="
+_ghostctl_policy_opts_sol="max_tasks= lookahead= dispatch_depth="
 _ghostctl_policy_opts_shinjuku="slice_us= max_tasks="
 _ghostctl_policy_opts_cfs="min_granularity_us= latency_us= max_tasks="
 _ghostctl_policy_opts_edf="max_tasks= rescan_us="

@@ -7,7 +7,11 @@
  * state handed to and taken from fifo_centralized in a hot swap.  The
  * work of a round is measured by the calls the policy makes to its host:
  * it must not grow with the threads that are blocked, nor with a line
- * of threads no idle CPU may run.
+ * of threads no idle CPU may run.  "commits" models a module without
+ * dispatch lists; "lists" one whose lists sol feeds instead, learning
+ * the outcomes in later rounds.  With lists a busy CPU's next thread is
+ * promised to it ahead of time, so the strict order of the commit tests
+ * (which CPU frees up first takes the head) is not theirs.
  */
 #include <stdlib.h>
 #include <string.h>
@@ -525,6 +529,160 @@ START_TEST(test_round_cost_bounded)
 }
 END_TEST
 
+/*
+ * Decisions are list entries, kicked after the round: no commit, and the
+ * round learns nothing of them; the next one reaps TASK_LATCHED.
+ */
+START_TEST(test_lists_no_commit)
+{
+	int t[6], i;
+
+	start(4, NULL);		/* CPUs 1-3 */
+	for (i = 0; i < 6; i++)
+		t[i] = sim_new(&s, 1);
+	ck_assert_int_eq(sim_round(&s), 3);
+	for (i = 1; i < 4; i++)
+		ck_assert_int_eq(sim_running(&s, i), t[i - 1]);
+	ck_assert_int_eq(s.nr_kicks, 3);
+	/* Running already, but sol has not heard of it yet. */
+	ck_assert_str_eq(sim_describe(&s, t[0]),
+			 "state=listed barrier=1 cpu=1");
+	sim_drain(&s);
+	ck_assert_str_eq(sim_describe(&s, t[0]),
+			 "state=oncpu barrier=2 cpu=1");
+	sim_settle(&s, 10);
+	/* One more listed behind each busy CPU (dispatch_depth 1). */
+	for (i = 1; i < 4; i++)
+		ck_assert_int_eq(sim_listed(&s, i), 1);
+	ck_assert_str_eq(sim_describe(&s, t[3]),
+			 "state=listed barrier=1 cpu=1");
+	/* A CPU whose thread blocks or yields runs its entry by itself. */
+	sim_block(&s, t[0]);
+	ck_assert_int_eq(sim_running(&s, 1), t[3]);
+	sim_yield(&s, t[1]);
+	ck_assert_int_eq(sim_running(&s, 2), t[4]);
+	ck_assert_int_eq(sim_run_all(&s, 3, NULL), 0);
+	ck_assert_int_eq(s.nr_log, 0);
+	ck_assert_int_eq(s.nr_stale, 0);
+}
+END_TEST
+
+/*
+ * A listed thread whose barrier moves has a stale entry: the module skips
+ * it, and the thread goes back to the front of the line.
+ */
+START_TEST(test_lists_stale_requeued)
+{
+	int a, b, c;
+
+	start(2, NULL);		/* CPU 1 only */
+	a = sim_new(&s, 1);
+	b = sim_new(&s, 1);
+	c = sim_new(&s, 1);
+	sim_settle(&s, 10);
+	ck_assert_int_eq(sim_running(&s, 1), a);
+	ck_assert_str_eq(sim_describe(&s, b), "state=listed barrier=1 cpu=1");
+	sim_set_affinity(&s, b, 1u << 1);
+	sim_drain(&s);
+	ck_assert_str_eq(sim_describe(&s, b),
+			 "state=queued barrier=2 queue=global pos=0");
+	sim_settle(&s, 10);
+	ck_assert_str_eq(sim_describe(&s, b), "state=listed barrier=2 cpu=1");
+	/* The stale entry is skipped: b, not c, and no commit. */
+	sim_block(&s, a);
+	ck_assert_int_eq(sim_running(&s, 1), b);
+	ck_assert_int_eq(s.nr_stale, 1);
+	sim_settle(&s, 10);
+	sim_block(&s, b);
+	ck_assert_int_eq(sim_running(&s, 1), c);
+	ck_assert_int_eq(s.nr_log, 0);
+	ck_assert_int_eq(sim_run_all(&s, 3, NULL), 0);
+}
+END_TEST
+
+/*
+ * The module drops the lists (DISCOVER): an idle CPU found with no entry
+ * left and no TASK_LATCHED gives its threads back to the line.
+ */
+START_TEST(test_lists_dropped_reaped)
+{
+	int a, b, c;
+
+	start(2, NULL);
+	a = sim_new(&s, 1);
+	b = sim_new(&s, 1);
+	c = sim_new(&s, 1);
+	sim_settle(&s, 10);
+	ck_assert_int_eq(sim_listed(&s, 1), 1);
+	sim_drop_lists(&s);
+	sim_block(&s, a);
+	ck_assert_int_eq(sim_running(&s, 1), -1);
+	sim_settle(&s, 10);
+	ck_assert_int_eq(sim_running(&s, 1), b);
+	sim_block(&s, b);
+	ck_assert_int_eq(sim_running(&s, 1), c);
+	ck_assert_int_eq(s.nr_log, 0);
+	ck_assert_int_eq(sim_run_all(&s, 3, NULL), 0);
+}
+END_TEST
+
+/* dispatch_depth=N: busy CPUs line up N threads; 0: commits only. */
+START_TEST(test_lists_depth)
+{
+	static const char *const deep[] = { "dispatch_depth=3", NULL };
+	static const char *const none[] = { "dispatch_depth=0", NULL };
+	int i;
+
+	start(3, deep);		/* CPUs 1 and 2 */
+	for (i = 0; i < 10; i++)
+		sim_new(&s, 1);
+	sim_settle(&s, 10);
+	ck_assert_int_eq(sim_listed(&s, 1), 3);
+	ck_assert_int_eq(sim_listed(&s, 2), 3);
+	ck_assert_int_eq(s.nr_log, 0);
+	ck_assert_int_eq(sim_run_all(&s, 3, NULL), 0);
+	teardown();
+
+	start(3, none);
+	for (i = 0; i < 4; i++)
+		sim_new(&s, 1);
+	sim_settle(&s, 10);
+	ck_assert_int_eq(s.nr_log, 2);
+	for (i = 0; i < 3; i++)
+		ck_assert_uint_eq(s.dl[i].flags, 0);
+	ck_assert_int_eq(sim_listed(&s, 1) + sim_listed(&s, 2), 0);
+	ck_assert_int_eq(sim_run_all(&s, 3, NULL), 0);
+}
+END_TEST
+
+/* To fifo_per_cpu and back: every thread kept, all finish. */
+START_TEST(test_swap_with_fifo_per_cpu)
+{
+	int i;
+
+	start(4, NULL);
+	for (i = 0; i < 12; i++)
+		sim_new(&s, i < 9);
+	sim_settle(&s, 10);
+	ck_assert_int_eq(exported(), state_size(12));
+	ck_assert_int_eq(sim_swap(&s, "fifo_per_cpu", NULL), 1);
+	sim_settle(&s, 10);
+	for (i = 1; i < 4; i++) {
+		if (sim_running(&s, i) >= 0)
+			sim_yield(&s, sim_running(&s, i));
+	}
+	ck_assert_int_eq(sim_swap(&s, "sol", NULL), 1);
+	ck_assert_int_eq(exported(), state_size(12));
+	sim_settle(&s, 10);
+	ck_assert_int_eq(sim_running(&s, GLOBAL), -1);
+	for (i = 1; i < 4; i++)
+		ck_assert_int_ge(sim_running(&s, i), 0);
+	ck_assert_int_eq(sim_run_all(&s, 3, NULL), 0);
+	sim_drain(&s);
+	ck_assert_int_eq(exported(), state_size(0));
+}
+END_TEST
+
 static void refused(const char *opt, const char *why)
 {
 	const char *opts[] = { opt, NULL };
@@ -539,10 +697,12 @@ static void refused(const char *opt, const char *why)
 START_TEST(test_options)
 {
 	static const char *const good[] = { "max_tasks=4", "lookahead=4096",
-					    NULL };
+					    "dispatch_depth=32", NULL };
 	int i;
 
 	refused("slice_us=5", "unknown option 'slice_us=5'");
+	refused("dispatch_depth=33", "dispatch_depth must be 0..32");
+	refused("dispatch_depth=x", "dispatch_depth must be");
 	refused("lookahead=0", "lookahead must be 1..4096");
 	refused("lookahead=4097", "lookahead must be 1..4096");
 	refused("lookahead=", "lookahead must be");
@@ -592,9 +752,9 @@ END_TEST
 static Suite *sol_suite(void)
 {
 	Suite *suite = suite_create("sol");
-	TCase *tc = tcase_create("schedule");
+	TCase *tc = tcase_create("commits");
 
-	tcase_add_checked_fixture(tc, lists, teardown);
+	tcase_add_checked_fixture(tc, commits_only, teardown);
 	tcase_add_test(tc, test_fifo_order);
 	tcase_add_test(tc, test_describe);
 	tcase_add_test(tc, test_one_round_fills_idle_cpus);
@@ -609,6 +769,24 @@ static Suite *sol_suite(void)
 	tcase_add_test(tc, test_round_cost_ignores_blocked);
 	tcase_add_test(tc, test_round_cost_bounded);
 	tcase_add_test(tc, test_options);
+	tcase_add_test(tc, test_swap_with_fifo_per_cpu);
+	suite_add_tcase(suite, tc);
+
+	tc = tcase_create("lists");
+	tcase_add_checked_fixture(tc, lists, teardown);
+	tcase_add_test(tc, test_lists_no_commit);
+	tcase_add_test(tc, test_lists_stale_requeued);
+	tcase_add_test(tc, test_lists_dropped_reaped);
+	tcase_add_test(tc, test_lists_depth);
+	tcase_add_test(tc, test_never_on_global_cpu);
+	tcase_add_test(tc, test_global_cpu_cleared_after_swap);
+	tcase_add_test(tc, test_affinity);
+	tcase_add_test(tc, test_dead_forgotten);
+	tcase_add_test(tc, test_run_all);
+	tcase_add_test(tc, test_round_cost_ignores_blocked);
+	tcase_add_test(tc, test_round_cost_bounded);
+	tcase_add_test(tc, test_options);
+	tcase_add_test(tc, test_swap_with_fifo_per_cpu);
 	suite_add_tcase(suite, tc);
 
 	/* fifo_centralized on both kinds of module. */
