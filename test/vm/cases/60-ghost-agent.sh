@@ -118,7 +118,7 @@ test_fifo_centralized_runs_simple_exp()
 
 test_sol_runs_simple_exp()
 {
-	local decisions
+	local decisions dispatched
 
 	clean_ghost
 	start_agent a --cpus 0-3 --policy sol --opt lookahead=16
@@ -132,6 +132,13 @@ test_sol_runs_simple_exp()
 	decisions=$(sed -n 's|^  decisions: [0-9]*/s, \([0-9]*\) total$|\1|p' \
 		status.txt)
 	[ "${decisions:-0}" -gt 0 ] || fail "no decisions: $(cat status.txt)"
+	# They were list entries the module ran, idle CPUs by the kicks.
+	ghostctl --json status 1 >status.json || fail "ghostctl status failed"
+	grep -q '"dispatch_lists":"yes"' status.json ||
+		fail "no dispatch lists: $(cat status.json)"
+	dispatched=$(sed -n 's/.*"dispatched":\([0-9]*\).*/\1/p' status.json)
+	[ "${dispatched:-0}" -gt 0 ] ||
+		fail "no idle CPU was kicked: $(cat status.json)"
 	stop_agent "$AGENT_PID"
 }
 
