@@ -4,8 +4,8 @@
  *
  * A single agent thread on the global CPU (GHOST_POLICY_CENTRALIZED)
  * drains every message and, on each iteration, gives each idle CPU of the
- * enclave the thread at the head of one global runqueue, in one group
- * commit.  The global CPU never runs a thread.  There is no time slice: a
+ * enclave the thread at the head of one global runqueue.  The global CPU
+ * never runs a thread.  There is no time slice: a
  * thread runs until it blocks, yields or is preempted.  Threads that wake
  * up or yield join the back of the line; preempted threads the front.
  *
@@ -13,8 +13,8 @@
  * list of their own, so a round walks only the CPUs it can fill and stops
  * as soon as the runqueue is empty; blocked threads are on no list at
  * all; every message is O(1) (a hash lookup and list moves).  A round
- * asks for at most one thread per CPU it can fill and does nothing per thread
- * beyond that.  A thread that may not run on an idle CPU (its affinity)
+ * asks for at most one thread per CPU it can fill and does nothing per
+ * thread beyond that.  A thread that may not run on an idle CPU (its affinity)
  * is passed over, but a CPU looks at no more than lookahead threads from
  * the head, so a long line of such threads costs a bounded amount per
  * round.
@@ -35,8 +35,8 @@
  * fewer than dispatch_depth, so that a CPU whose thread blocks or yields
  * runs the next one without waiting for this agent (the module needs an
  * entry to take a yielding thread's CPU).  Without lists (an older
- * module) or with dispatch_depth=0 every placement is one commit, and its
- * outcome comes back in the same round.
+ * module) or with dispatch_depth=0 every placement is one commit, all of
+ * a round in one group commit, and the outcomes come back in that round.
  *
  * When it is good: measuring or needing the most scheduling decisions
  * per second one agent can make (many short-lived runnable threads, a
@@ -94,7 +94,7 @@ struct sol_task {
 };
 
 struct sol_cpu {
-	struct gp_list idle_node;	/* on sol->idle or sol->room, or none */
+	struct gp_list idle_node;	/* on sol->idle, sol->room or none */
 	struct gp_list *on;	/* which of the two, or NULL */
 	struct sol_task *cur;	/* committing or running here */
 	struct gp_list listed;	/* threads of its valid entries, oldest first */
