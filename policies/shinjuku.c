@@ -114,15 +114,22 @@ static struct sjk_task *sjk_find(struct ghost_policy_ctx *ctx, __u64 gtid)
 	return gp_tasks_find(&sjk_of(ctx)->tasks, gtid);
 }
 
-/* @t's class and whether its hint asks to leave it off CPUs. */
+/*
+ * @t's class and whether its hint asks to leave it off CPUs.  A hint being
+ * rewritten (-EAGAIN) keeps the class @t had, not idle: its writer may be
+ * @t itself, preempted in the middle of the write, and demoting it to the
+ * default class would leave it waiting behind every thread of its real
+ * class, with its slot, and whoever else writes it, stuck.
+ */
 static int sjk_hint(struct ghost_policy_ctx *ctx, const struct sjk_task *t,
 		    int *idle)
 {
 	struct ghost_app_hint h;
+	int ret = ghost_policy_hint(ctx, t->gtid, &h);
 
-	if (ghost_policy_hint(ctx, t->gtid, &h)) {
+	if (ret) {
 		*idle = 0;
-		return GHOST_HINT_QOS_DEFAULT;
+		return ret == -EAGAIN ? t->qos : GHOST_HINT_QOS_DEFAULT;
 	}
 	*idle = ghost_app_hint_idle(&h);
 	return h.qos < SJK_NR_QOS ? (int)h.qos : GHOST_HINT_QOS_MAX;

@@ -76,6 +76,19 @@ struct rdb_req *rdb_queue_pop(struct rdb_queue *q)
 	return r;
 }
 
+struct rdb_req *rdb_queue_trypop(struct rdb_queue *q)
+{
+	struct rdb_req *r = NULL;
+
+	pthread_mutex_lock(&q->lock);
+	if (q->head != q->tail) {
+		r = q->ring[q->head++ % q->cap];
+		q->taken++;
+	}
+	pthread_mutex_unlock(&q->lock);
+	return r;
+}
+
 void rdb_queue_done(struct rdb_queue *q)
 {
 	pthread_mutex_lock(&q->lock);

@@ -38,6 +38,8 @@ void rdb_queue_push(struct rdb_queue *q, struct rdb_req **reqs, size_t n);
  * is closed.  The caller calls rdb_queue_done() when it has served it.
  */
 struct rdb_req *rdb_queue_pop(struct rdb_queue *q);
+/* The oldest request if there is one, NULL otherwise: never sleeps. */
+struct rdb_req *rdb_queue_trypop(struct rdb_queue *q);
 void rdb_queue_done(struct rdb_queue *q);
 
 /*

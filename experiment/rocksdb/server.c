@@ -67,8 +67,17 @@ static void *worker_main(void *arg)
 		return NULL;
 	h->worker_start(h->arg, w->id);
 	for (;;) {
-		h->worker_idle(h->arg, w->id);
-		r = rdb_queue_pop(&s->q);
+		/*
+		 * Idle only when there is nothing to take: a busy server's
+		 * worker goes from one request to the next without a hint
+		 * saying IDLE in between, which would let a scheduler
+		 * preempt it for every request.
+		 */
+		r = rdb_queue_trypop(&s->q);
+		if (!r) {
+			h->worker_idle(h->arg, w->id);
+			r = rdb_queue_pop(&s->q);
+		}
 		if (!r)
 			break;
 		/* The queue's lock orders this read after the run's start. */

@@ -1189,6 +1189,8 @@ static int sim_host_hint(struct ghost_policy_ctx *ctx, __u64 gtid,
 	for (i = 0; i < s->nr_threads; i++) {
 		if (s->t[i].gtid != gtid || !s->has_hint[i])
 			continue;
+		if (s->has_hint[i] == 2)
+			return -EAGAIN;
 		*out = s->hint[i];
 		return 0;
 	}
@@ -1208,6 +1210,12 @@ void sim_clear_hint(struct sim *s, int i)
 {
 	ck_assert_int_lt(i, s->nr_threads);
 	s->has_hint[i] = 0;
+}
+
+void sim_busy_hint(struct sim *s, int i)
+{
+	ck_assert_int_lt(i, s->nr_threads);
+	s->has_hint[i] = 2;
 }
 
 void sim_set_hint_deadline(struct sim *s, int i, __u32 flags,

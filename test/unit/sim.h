@@ -134,7 +134,7 @@ struct sim {
 	unsigned long host_calls;	/* host calls, once sim_count_host() */
 	/* Application hints: what ghost_policy_hint() returns per thread. */
 	struct ghost_app_hint hint[SIM_MAX_THREADS];
-	int has_hint[SIM_MAX_THREADS];
+	int has_hint[SIM_MAX_THREADS];	/* 1 set, 2 being rewritten */
 	int nr_hint_reads;
 };
 
@@ -282,6 +282,11 @@ void sim_count_host(struct sim *s);
  */
 void sim_set_hint(struct sim *s, int i, __u32 qos, __u32 flags);
 void sim_clear_hint(struct sim *s, int i);
+/*
+ * Thread @i's hint is being rewritten: reads fail with -EAGAIN until the
+ * next sim_set_hint() or sim_clear_hint().
+ */
+void sim_busy_hint(struct sim *s, int i);
 
 /*
  * Thread @i publishes GHOST_HINT_F_* @flags with a deadline (absolute,

@@ -245,6 +245,39 @@ START_TEST(test_idle_hint)
 }
 END_TEST
 
+/*
+ * A thread preempted in the middle of rewriting its hint keeps its class:
+ * demoted to class 0 it would wait behind every thread of its own class,
+ * and so would everyone waiting for its write to end.
+ */
+START_TEST(test_hint_being_rewritten_keeps_class)
+{
+	static const char *const opts[] = { "slice_us=100", NULL };
+	int a, b, c, k;
+
+	start(2, opts);
+	a = new_with(1, GHOST_HINT_F_RUNNABLE);
+	sim_settle(&s, 10);
+	b = new_with(1, GHOST_HINT_F_RUNNABLE);
+	c = new_with(1, GHOST_HINT_F_RUNNABLE);
+	sim_settle(&s, 10);
+	ck_assert_int_eq(sim_running(&s, 1), a);
+	/* a's slice ends while it writes its hint: to the tail of class 1. */
+	sim_busy_hint(&s, a);
+	advance_us(110);
+	sim_settle(&s, 10);
+	ck_assert_int_eq(sim_running(&s, 1), b);
+	/* It runs again in its turn, its write unfinished. */
+	for (k = 0; k < 2; k++) {
+		advance_us(110);
+		sim_settle(&s, 10);
+	}
+	ck_assert_int_eq(sim_running(&s, 1), a);
+	sim_set_hint(&s, a, 1, GHOST_HINT_F_RUNNABLE);
+	(void)c;
+}
+END_TEST
+
 /* No thread publishes anything: a plain FIFO with a slice. */
 START_TEST(test_no_hints)
 {
@@ -482,6 +515,7 @@ static Suite *shinjuku_suite(void)
 	tcase_add_test(tc, test_slice_spares_higher_class);
 	tcase_add_test(tc, test_default_slice);
 	tcase_add_test(tc, test_idle_hint);
+	tcase_add_test(tc, test_hint_being_rewritten_keeps_class);
 	tcase_add_test(tc, test_no_hints);
 	tcase_add_test(tc, test_hotplug);
 	tcase_add_test(tc, test_commit_failures_and_deaths);

@@ -26,7 +26,8 @@
 #
 # Kernel command line: ghostvm.exp_keys=N (200000), ghostvm.exp_loads=F,F...
 # (fractions of the capacity), ghostvm.exp_duration=S (seconds per load),
-# ghostvm.exp_slice_us=US (shinjuku's slice), ghostvm.exp_workers=N,
+# ghostvm.exp_slice_us=US (shinjuku's slice; SLICE_GETS GETs by default),
+# ghostvm.exp_workers=N,
 # ghostvm.exp_ant_load=F (the antagonist runs' load, a fraction).
 
 GHOST_DIR=${GHOST_DIR:-/ghost}
@@ -36,7 +37,13 @@ work=/tmp/experiment
 keys=200000
 loads=0.1,0.2,0.3,0.4,0.5,0.6,0.7,0.8,0.9,1.0
 duration=5
-slice_us=50
+slice_us=
+# shinjuku's default slice in calibrated GETs.  The slice is there to stop
+# a scan (1000 GETs) from holding a CPU while GETs wait; a GET should end
+# within one, or every GET is preempted and pays a commit round trip of
+# the centralized agent (tens of us under TCG, as long as a GET itself).
+# GETs served beside others run longer than alone: 10 leaves room for it.
+SLICE_GETS=10
 workers=
 ant_load=0.2
 nfail=0
@@ -215,6 +222,12 @@ calibrate()
 	fi
 	out "calibrate final $line"
 	say "GET $get_us us, scan of $scan_keys keys $scan_us us"
+	if [ -z "$slice_us" ]; then
+		slice_us=$(awk -v g="$get_us" -v n="$SLICE_GETS" 'BEGIN {
+			s = int(n * g + 0.999); print s < 50 ? 50 : s }')
+		out "info slice_from ${SLICE_GETS}_gets"
+	fi
+	out "info slice_us $slice_us"
 }
 
 main()
@@ -234,7 +247,6 @@ main()
 	out "info workers $workers"
 	out "info keys $keys"
 	out "info duration $duration"
-	out "info slice_us $slice_us"
 	out "info clocksource $(cat \
 		/sys/devices/system/clocksource/clocksource0/current_clocksource)"
 	if [ "$ncpus" -lt 2 ]; then
