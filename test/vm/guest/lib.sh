@@ -211,8 +211,22 @@ simple_exp_in()
 	local id=$1
 
 	shift
-	ghostctl run "$id" -- simple_exp "$@" >simple_exp.log 2>&1 ||
+	if ! SIMPLE_EXP_ON_TIMEOUT="$(stuck_dump "$id" "$PWD/stuck.txt")" \
+		ghostctl run "$id" -- simple_exp "$@" >simple_exp.log 2>&1; then
+		[ ! -e stuck.txt ] || cat stuck.txt
 		fail "simple_exp failed: $(grep -v ': pass' simple_exp.log | tail -3)"
+	fi
+}
+
+# stuck_dump ID FILE: a command that writes to FILE what enclave ID and
+# its agent hold, for a workload that timed out to run while its threads
+# are still stuck.
+stuck_dump()
+{
+	echo "exec >$2 2>&1; echo '--- enclave $1 when it timed out'" \
+		"; cat $GHOST_FS/enclave_$1/status; ghostctl status --threads $1" \
+		"; ghostctl --json top $1 --count 1 --interval 0.2" \
+		"; echo '--- end'"
 }
 
 # A loaded ghost with no enclave left over, and every CPU online (a
