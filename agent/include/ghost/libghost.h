@@ -699,7 +699,7 @@ int ghost_hint_register(struct ghost_hint_region *r, unsigned int id,
 
 /*
  * Publish thread @tid's hint (0: the caller): qos, GHOST_HINT_F_* flags,
- * deadline and estimate.  The thread's slot is taken on first use.  Only
+ * deadline, estimate and period.  The thread's slot is taken on first use.  Only
  * one thread may write a given tid's slot at a time.  0, -EINVAL (bad
  * qos or flags), -ENOSPC (no free slot).
  */
