@@ -215,6 +215,19 @@ int ghost_hint_set_runnable(struct ghost_hint_region *r, int tid,
 	return ghost_hint_set(r, tid, &h);
 }
 
+int ghost_hint_set_period(struct ghost_hint_region *r, int tid,
+			  __u64 period_ns)
+{
+	struct ghost_app_hint h;
+
+	if (!r->writable || tid < 0)
+		return -EINVAL;
+	tid = self_tid(tid);
+	current_hint(r, tid, &h);
+	h.period_ns = period_ns;
+	return ghost_hint_set(r, tid, &h);
+}
+
 int ghost_hint_clear(struct ghost_hint_region *r, int tid)
 {
 	struct ghost_app_hint none = { 0 };

@@ -79,6 +79,21 @@ START_TEST(test_set_read_clear)
 	ck_assert_uint_eq(out.deadline_ns, 1000);
 	ck_assert_uint_eq(out.period_ns, 700);
 
+	/* So does a new period; any number is one, 0 is none. */
+	ck_assert_int_eq(ghost_hint_set_period(&app, 0, ~0ULL), 0);
+	ck_assert_int_eq(ghost_hint_read(&agent, me, &slot, &out), 0);
+	ck_assert_uint_eq(out.period_ns, ~0ULL);
+	ck_assert(ghost_app_hint_idle(&out));
+	ck_assert_uint_eq(out.qos, 3);
+	ck_assert_uint_eq(out.deadline_ns, 1000);
+	ck_assert_uint_eq(out.estimate_ns, 50);
+	ck_assert_int_eq(ghost_hint_set_period(&app, me, 0), 0);
+	ck_assert_int_eq(ghost_hint_read(&agent, me, &slot, &out), 0);
+	ck_assert_uint_eq(out.period_ns, 0);
+	ck_assert_int_eq(ghost_hint_set_period(&app, me, 700), 0);
+	ck_assert_int_eq(ghost_hint_set_period(&app, -1, 700), -EINVAL);
+	ck_assert_int_eq(ghost_hint_set_period(&agent, me, 700), -EINVAL);
+
 	/* Other threads take other slots; the cache follows a move. */
 	h.qos = 5;
 	ck_assert_int_eq(ghost_hint_set(&app, 4242, &h), 0);

@@ -710,6 +710,15 @@ int ghost_hint_set(struct ghost_hint_region *r, int tid,
 int ghost_hint_set_runnable(struct ghost_hint_region *r, int tid,
 			    int runnable);
 
+/*
+ * Give @tid's deadline (0: the caller) a period of @period_ns, keeping
+ * the rest (0: no period): its work repeats, and a policy that honours
+ * periods (edf) moves a deadline that has passed on by whole periods
+ * when the thread wakes, so the application may publish it once.
+ */
+int ghost_hint_set_period(struct ghost_hint_region *r, int tid,
+			  __u64 period_ns);
+
 /* Free @tid's slot (0: the caller): it publishes nothing. -ENOENT if none. */
 int ghost_hint_clear(struct ghost_hint_region *r, int tid);
 
