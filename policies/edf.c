@@ -12,14 +12,25 @@
  * CPU).  The global CPU runs no thread.
  *
  * Deadlines come from hints (<ghost/app_hint.h>, ghost_policy_hint()):
- * deadline_ns is an absolute CLOCK_MONOTONIC time.  The hint layout has
- * no period, so a deadline belongs to one work item: the application
+ * deadline_ns is an absolute CLOCK_MONOTONIC time.  Without a period
+ * (period_ns 0) a deadline belongs to one work item: the application
  * publishes the deadline of the request a thread serves, and a new one
  * for the next request; nothing is replenished by the policy, and a
  * deadline that has passed stays the thread's deadline (it is the most
  * urgent of all) until the application publishes another.  Between equal
  * deadlines the shorter estimate_ns runs first (an unknown estimate, 0,
  * last), then the thread that queued first.  qos is not used.
+ *
+ * Periodic threads (period_ns not 0; ghOSt's repeating work classes):
+ * when one wakes up (or is new and runnable) and its deadline has come,
+ * its deadline becomes the first deadline_ns + k * period_ns after now
+ * (k >= 1, ghost_app_hint_next_deadline(): by division, saturated, so
+ * no number an application writes makes it loop or wrap).  The
+ * application may thus publish a deadline and period once.  The rolled
+ * deadline is kept with the published deadline and period it came from
+ * and holds while the hint still says those two; publishing another
+ * deadline or period replaces it.  It only moves at a wakeup: a thread
+ * that runs (or is preempted) past its deadline is late and keeps it.
  *
  * Three classes, in this order:
  *  - threads whose hint has a deadline, ordered by it in a binary heap
@@ -60,7 +71,8 @@
  * policies' format (ghost-fifo-v1), waiting threads with a deadline first
  * in deadline order, so a hot swap to or from fifo_centralized (or
  * fifo_per_cpu, sol, shinjuku) keeps every thread; deadlines are not part
- * of it, hints give them back.
+ * of it, hints give them back (a rolled one at the thread's next wakeup;
+ * until then the published one, which has passed, makes it urgent).
  *
  * When it is good: request-serving applications that know each request's
  * deadline (an SLO) and roughly its cost, over few CPUs: under overload
@@ -116,6 +128,8 @@ struct edf_task {
 	int cls;		/* enum edf_class, as last read */
 	__u64 deadline;		/* as last read (EDF_DEADLINE) */
 	__u64 estimate;		/* as last read, 0: unknown */
+	__u64 pub, period;	/* the periodic hint a wakeup rolled, */
+	__u64 rolled;		/* and the deadline it rolled to */
 	__s64 order;		/* queued: who came first */
 	unsigned int checked;	/* the round its hint was checked at the front */
 };
@@ -275,9 +289,13 @@ static void edf_heap_fix(struct edf *f, struct edf_task *t)
 /* Hints and queues                                                    */
 /* ------------------------------------------------------------------ */
 
-/* @t's class, deadline and estimate as its hint says now. */
-static void edf_read_hint(struct ghost_policy_ctx *ctx,
-			  const struct edf_task *t, int *cls, __u64 *deadline,
+/*
+ * @t's class, deadline and estimate as its hint says now: the deadline a
+ * wakeup rolled while the hint is the one it rolled.  @wake: @t wakes up
+ * (roll a periodic deadline that has come).
+ */
+static void edf_read_hint(struct ghost_policy_ctx *ctx, struct edf_task *t,
+			  int wake, int *cls, __u64 *deadline,
 			  __u64 *estimate)
 {
 	struct ghost_app_hint h;
@@ -290,6 +308,16 @@ static void edf_read_hint(struct ghost_policy_ctx *ctx,
 	}
 	*deadline = h.deadline_ns;
 	*estimate = h.estimate_ns;
+	if (h.period_ns && h.deadline_ns == t->pub && h.period_ns == t->period)
+		*deadline = t->rolled;
+	if (wake && h.period_ns && h.deadline_ns) {
+		*deadline = ghost_app_hint_next_deadline(*deadline,
+							 h.period_ns,
+							 ghost_policy_now(ctx));
+		t->pub = h.deadline_ns;
+		t->period = h.period_ns;
+		t->rolled = *deadline;
+	}
 	if (ghost_app_hint_idle(&h))
 		*cls = EDF_IDLE;
 	else
@@ -322,14 +350,14 @@ static void edf_insert(struct edf *f, struct edf_task *t, int front)
 	}
 }
 
-/* @t waits for a CPU from now on; its hint says where. */
+/* @t waits for a CPU from now on (@wake: woken up); its hint says where. */
 static void edf_enqueue(struct ghost_policy_ctx *ctx, struct edf_task *t,
-			int front)
+			int front, int wake)
 {
 	struct edf *f = edf_of(ctx);
 
 	edf_unqueue(f, t);
-	edf_read_hint(ctx, t, &t->cls, &t->deadline, &t->estimate);
+	edf_read_hint(ctx, t, wake, &t->cls, &t->deadline, &t->estimate);
 	edf_insert(f, t, front);
 	t->state = EDF_QUEUED;
 	t->cpu = -1;
@@ -346,7 +374,7 @@ static int edf_recheck(struct ghost_policy_ctx *ctx, struct edf_task *t)
 	int cls;
 
 	t->checked = f->round;
-	edf_read_hint(ctx, t, &cls, &deadline, &estimate);
+	edf_read_hint(ctx, t, 0, &cls, &deadline, &estimate);
 	if (cls == t->cls && (cls != EDF_DEADLINE ||
 			      (deadline == t->deadline &&
 			       estimate == t->estimate)))
@@ -446,7 +474,7 @@ static void edf_task_new(struct ghost_policy_ctx *ctx,
 	if (!t)
 		return;
 	if (p->runnable) {
-		edf_enqueue(ctx, t, 0);
+		edf_enqueue(ctx, t, 0, 1);
 		return;
 	}
 	cpu = ghost_policy_task_cpu(ctx, p->gtid);
@@ -464,7 +492,7 @@ static void edf_task_wakeup(struct ghost_policy_ctx *ctx,
 		return;
 	t->barrier = m->seqnum;
 	edf_detach(ctx, t);
-	edf_enqueue(ctx, t, 0);
+	edf_enqueue(ctx, t, 0, 1);
 }
 
 static void edf_task_blocked(struct ghost_policy_ctx *ctx,
@@ -491,7 +519,7 @@ static void edf_task_preempt(struct ghost_policy_ctx *ctx,
 		return;
 	t->barrier = m->seqnum;
 	edf_detach(ctx, t);
-	edf_enqueue(ctx, t, 1);
+	edf_enqueue(ctx, t, 1, 0);
 }
 
 static void edf_task_yield(struct ghost_policy_ctx *ctx,
@@ -504,7 +532,7 @@ static void edf_task_yield(struct ghost_policy_ctx *ctx,
 		return;
 	t->barrier = m->seqnum;
 	edf_detach(ctx, t);
-	edf_enqueue(ctx, t, 0);
+	edf_enqueue(ctx, t, 0, 0);
 }
 
 static void edf_task_gone(struct ghost_policy_ctx *ctx,
@@ -597,7 +625,7 @@ static void edf_rescan(struct ghost_policy_ctx *ctx)
 
 	for (i = 0; i < f->nr_heap; i++) {
 		t = f->heap[i];
-		edf_read_hint(ctx, t, &cls, &deadline, &estimate);
+		edf_read_hint(ctx, t, 0, &cls, &deadline, &estimate);
 		t->deadline = deadline;
 		t->estimate = estimate;
 		if (cls == EDF_DEADLINE) {
@@ -630,7 +658,7 @@ static void edf_refresh_running(struct ghost_policy_ctx *ctx)
 	for (i = 0; i < ctx->nr_cpus; i++) {
 		t = f->cpu[ctx->cpus[i]].cur;
 		if (t && t->state == EDF_ONCPU)
-			edf_read_hint(ctx, t, &t->cls, &t->deadline,
+			edf_read_hint(ctx, t, 0, &t->cls, &t->deadline,
 				      &t->estimate);
 	}
 }
@@ -793,7 +821,7 @@ static void edf_commit_failed(struct ghost_policy_ctx *ctx,
 		edf_set_oncpu(ctx, t, where);
 		break;
 	case GP_FAILED_RETRY:
-		edf_enqueue(ctx, t, 1);
+		edf_enqueue(ctx, t, 1, 0);
 		break;
 	}
 }
@@ -895,7 +923,7 @@ static void edf_import_requeue(struct ghost_policy_ctx *ctx,
 	struct edf_task *t = edf_find(ctx, rec->gtid);
 
 	if (t)
-		edf_enqueue(ctx, t, 0);
+		edf_enqueue(ctx, t, 0, 0);
 }
 
 static int edf_import(struct ghost_policy_ctx *ctx, const void *buf,

@@ -160,6 +160,7 @@ static void write_slot(struct ghost_hint_slot *s, __s32 tid,
 	__atomic_store_n(&s->flags, h->flags, __ATOMIC_RELAXED);
 	__atomic_store_n(&s->deadline_ns, h->deadline_ns, __ATOMIC_RELAXED);
 	__atomic_store_n(&s->estimate_ns, h->estimate_ns, __ATOMIC_RELAXED);
+	__atomic_store_n(&s->period_ns, h->period_ns, __ATOMIC_RELAXED);
 	__atomic_store_n(&s->tid, tid, __ATOMIC_RELAXED);
 	__atomic_store_n(&s->seq, seq + 2, __ATOMIC_RELEASE);
 }
@@ -181,25 +182,49 @@ int ghost_hint_set(struct ghost_hint_region *r, int tid,
 	return 0;
 }
 
+/*
+ * What @tid's slot says now, into @h (defaults if it has none).  Only
+ * this thread writes its slot: plain reads are current.
+ */
+static void current_hint(struct ghost_hint_region *r, int tid,
+			 struct ghost_app_hint *h)
+{
+	struct ghost_hint_slot *s = find_slot(r, tid, 0);
+
+	memset(h, 0, sizeof(*h));
+	h->qos = GHOST_HINT_QOS_DEFAULT;
+	if (!s)
+		return;
+	h->qos = __atomic_load_n(&s->qos, __ATOMIC_RELAXED);
+	h->flags = __atomic_load_n(&s->flags, __ATOMIC_RELAXED);
+	h->deadline_ns = __atomic_load_n(&s->deadline_ns, __ATOMIC_RELAXED);
+	h->estimate_ns = __atomic_load_n(&s->estimate_ns, __ATOMIC_RELAXED);
+	h->period_ns = __atomic_load_n(&s->period_ns, __ATOMIC_RELAXED);
+}
+
 int ghost_hint_set_runnable(struct ghost_hint_region *r, int tid,
 			    int runnable)
 {
-	struct ghost_app_hint h = { .qos = GHOST_HINT_QOS_DEFAULT };
-	struct ghost_hint_slot *s;
+	struct ghost_app_hint h;
 
 	if (!r->writable || tid < 0)
 		return -EINVAL;
 	tid = self_tid(tid);
-	s = find_slot(r, tid, 0);
-	if (s) {
-		/* Only this thread writes its slot: plain reads are current. */
-		h.qos = __atomic_load_n(&s->qos, __ATOMIC_RELAXED);
-		h.deadline_ns = __atomic_load_n(&s->deadline_ns,
-						__ATOMIC_RELAXED);
-		h.estimate_ns = __atomic_load_n(&s->estimate_ns,
-						__ATOMIC_RELAXED);
-	}
+	current_hint(r, tid, &h);
 	h.flags = runnable ? GHOST_HINT_F_RUNNABLE : GHOST_HINT_F_IDLE;
+	return ghost_hint_set(r, tid, &h);
+}
+
+int ghost_hint_set_period(struct ghost_hint_region *r, int tid,
+			  __u64 period_ns)
+{
+	struct ghost_app_hint h;
+
+	if (!r->writable || tid < 0)
+		return -EINVAL;
+	tid = self_tid(tid);
+	current_hint(r, tid, &h);
+	h.period_ns = period_ns;
 	return ghost_hint_set(r, tid, &h);
 }
 
@@ -314,6 +339,8 @@ static int read_slot(const struct ghost_hint_slot *s, int tid,
 						   __ATOMIC_RELAXED);
 		out->estimate_ns = __atomic_load_n(&s->estimate_ns,
 						   __ATOMIC_RELAXED);
+		out->period_ns = __atomic_load_n(&s->period_ns,
+						 __ATOMIC_RELAXED);
 		__atomic_thread_fence(__ATOMIC_ACQUIRE);
 		if (__atomic_load_n(&s->seq, __ATOMIC_RELAXED) != seq)
 			continue;

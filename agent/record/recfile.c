@@ -280,6 +280,9 @@ static int check_header(struct recfile *f, const char *path, char *msg,
 		return bad(msg, len, path, "truncated: %zu bytes, shorter than the %zu-byte header",
 			   f->size, sizeof(h));
 	memcpy(&h, p, sizeof(h));
+	if (h.version < REC_VERSION)
+		return bad(msg, len, path, "recording format version %u; this ghost-replay reads version %u (an older ghost-agent recorded it: replay it with the ghost-replay of that release)",
+			   h.version, REC_VERSION);
 	if (h.version != REC_VERSION)
 		return bad(msg, len, path, "recording format version %u; this ghost-replay reads version %u",
 			   h.version, REC_VERSION);

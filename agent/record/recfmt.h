@@ -34,7 +34,11 @@
 #include <ghost/app_hint.h>
 
 #define REC_MAGIC	"GHOSTREC"	/* 8 bytes, no NUL */
-#define REC_VERSION	1
+/*
+ * Bumped whenever a structure below changes, including those it embeds
+ * (2: struct ghost_app_hint in struct rec_hint grew period_ns).
+ */
+#define REC_VERSION	2
 #define REC_MAX_INST	65535
 
 struct rec_file_hdr {

@@ -22,6 +22,15 @@
  * it finishes after their deadline; the summary reports them (a missed
  * deadline is not a failure: an emulated CPU is slow).
  *
+ * With -P the deadlines are periodic instead (ghOSt's repeating work
+ * classes): a worker's first request publishes its deadline with a
+ * period of -P µs, and later requests leave both as they are, so that
+ * edf moves a deadline that has passed on by whole periods when the
+ * worker wakes.  A request is then due at the first such deadline after
+ * it is dispatched (ghost_app_hint_next_deadline()), and misses are
+ * counted against that.  With -P equal to -p and -d under it, each
+ * request is due about -d µs after it is dispatched, as without -P.
+ *
  * By default the dispatcher hands out the next request as soon as a
  * worker is free (a closed loop: every CPU the workers can have stays
  * busy).  With -p it dispatches one request every -p µs instead (an open
@@ -58,6 +67,7 @@ struct worker {
 	unsigned long served;
 	unsigned long missed;	/* finished after their deadline */
 	uint64_t deadline;	/* of the request it serves, CLOCK_MONOTONIC */
+	uint64_t first;		/* -P: the deadline it published, 0: none yet */
 };
 
 static struct ghost_hint_region region;
@@ -65,6 +75,7 @@ static struct worker workers[MAX_WORKERS];
 static int done_pipe[2];	/* indexes of workers free for a request */
 static atomic_int stopping;
 static unsigned int work_us = 100, qos = 1, deadline_us, period_us;
+static unsigned int hint_period_us;
 
 static uint64_t now_ns(void)
 {
@@ -131,12 +142,21 @@ static void dispatch(int i)
 {
 	struct ghost_app_hint h = { .qos = qos,
 				    .flags = GHOST_HINT_F_RUNNABLE };
-	uint64_t one = 1;
+	struct worker *w = &workers[i];
+	uint64_t one = 1, now = now_ns();
 	int ret;
 
 	h.estimate_ns = work_us * 1000ULL;
-	h.deadline_ns = now_ns() + deadline_us * 1000ULL;
-	workers[i].deadline = h.deadline_ns;
+	h.deadline_ns = now + deadline_us * 1000ULL;
+	if (hint_period_us) {
+		/* Published once; the policy rolls it on by periods. */
+		if (w->first)
+			h.deadline_ns = w->first;
+		w->first = h.deadline_ns;
+		h.period_ns = hint_period_us * 1000ULL;
+	}
+	w->deadline = ghost_app_hint_next_deadline(h.deadline_ns, h.period_ns,
+						   now);
 	ret = ghost_hint_set(&region, atomic_load(&workers[i].tid), &h);
 	if (ret)
 		die("marking a worker runnable", -ret);
@@ -163,7 +183,7 @@ static int next_free(void)
 
 static void usage(void)
 {
-	fprintf(stderr, "usage: hint_server -e ID [-w WORKERS] [-n REQUESTS] [-u WORK_US] [-q QOS] [-d DEADLINE_US] [-p PERIOD_US]\n");
+	fprintf(stderr, "usage: hint_server -e ID [-w WORKERS] [-n REQUESTS] [-u WORK_US] [-q QOS] [-d DEADLINE_US] [-p PERIOD_US] [-P HINT_PERIOD_US]\n");
 	exit(2);
 }
 
@@ -186,7 +206,7 @@ int main(int argc, char **argv)
 	int c, i, ret, id = -1;
 	uint64_t start;
 
-	while ((c = getopt(argc, argv, "e:w:n:u:q:d:p:")) != -1) {
+	while ((c = getopt(argc, argv, "e:w:n:u:q:d:p:P:")) != -1) {
 		switch (c) {
 		case 'e':
 			id = arg_num(optarg, 0, 0x7fffffff);
@@ -208,6 +228,9 @@ int main(int argc, char **argv)
 			break;
 		case 'p':
 			period_us = arg_num(optarg, 1, 100000000);
+			break;
+		case 'P':
+			hint_period_us = arg_num(optarg, 1, 100000000);
 			break;
 		default:
 			usage();
@@ -274,8 +297,12 @@ int main(int argc, char **argv)
 			total, requests);
 		return 1;
 	}
-	printf("hint_server: %lu requests of %u us by %lu workers (qos %u, deadline %u us, %lu missed) in %.1f ms, hints registered with enclave %d\n",
-	       requests, work_us, nr_workers, qos, deadline_us, missed,
+	if (hint_period_us)
+		snprintf(val, sizeof(val), "period %u us, ", hint_period_us);
+	else
+		*val = 0;
+	printf("hint_server: %lu requests of %u us by %lu workers (qos %u, %sdeadline %u us, %lu missed) in %.1f ms, hints registered with enclave %d\n",
+	       requests, work_us, nr_workers, qos, val, deadline_us, missed,
 	       (now_ns() - start) / 1e6, id);
 	ghost_hint_destroy(&region);
 	return 0;

@@ -1,12 +1,16 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * Unit tests: the uapi layouts as user space compiles them, the same
- * numbers module/abi.c pins on the kernel side.
+ * numbers module/abi.c pins on the kernel side; the hint region's
+ * layout, which applications and the agent share; and the hint as the
+ * policy plugin ABI passes it, pinned to that ABI's version.
  */
 #include <stddef.h>
 
 #include <check.h>
 #include <linux/ghost.h>
+#include <ghost/app_hint.h>
+#include <ghost/policy.h>
 
 struct layout {
 	const char *name;
@@ -48,6 +52,12 @@ static const struct layout layouts[] = {
 	SIZE(ghost_ioc_dispatch, 32),
 	SIZE(ghost_ioc_commit_wait, 56),
 	OFFSET(ghost_ioc_commit_wait, wait, 32),
+	SIZE(ghost_hint_header, 64),
+	SIZE(ghost_hint_slot, 64),
+	OFFSET(ghost_hint_slot, period_ns, 32),
+	OFFSET(ghost_hint_slot, resv, 40),
+	SIZE(ghost_app_hint, 32),
+	OFFSET(ghost_app_hint, period_ns, 24),
 };
 
 START_TEST(test_layout)
@@ -56,6 +66,19 @@ START_TEST(test_layout)
 
 	ck_assert_msg(l->got == l->want, "%s is %zu, the ABI says %zu",
 		      l->name, l->got, l->want);
+}
+END_TEST
+
+/*
+ * Plugins get struct ghost_app_hint by pointer: a change of its layout
+ * must come with a new GHOST_POLICY_ABI_VERSION, or a plugin built
+ * against the old one reads past what it allocated.  Version 5 is the
+ * one with period_ns.
+ */
+START_TEST(test_policy_abi_pins_hint)
+{
+	ck_assert_uint_eq(GHOST_POLICY_ABI_VERSION, 5);
+	ck_assert_uint_eq(sizeof(struct ghost_app_hint), 32);
 }
 END_TEST
 
@@ -78,6 +101,7 @@ static Suite *abi_suite(void)
 	tcase_add_loop_test(tc, test_layout, 0,
 			    sizeof(layouts) / sizeof(layouts[0]));
 	tcase_add_test(tc, test_messages_fill_slots);
+	tcase_add_test(tc, test_policy_abi_pins_hint);
 	suite_add_tcase(s, tc);
 	return s;
 }

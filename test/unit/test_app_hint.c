@@ -2,7 +2,8 @@
 /*
  * Unit tests: application hint regions (<ghost/app_hint.h>), both sides
  * in one process: the layout, the writer's API, the agent's validation
- * of a region it is handed, and the seqcount against a concurrent writer.
+ * of a region it is handed, the seqcount against a concurrent writer,
+ * and the next deadline of a periodic hint.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -33,6 +34,10 @@ START_TEST(test_layout)
 	ck_assert_uint_eq(offsetof(struct ghost_hint_slot, tid), 4);
 	ck_assert_uint_eq(offsetof(struct ghost_hint_slot, deadline_ns), 16);
 	ck_assert_uint_eq(offsetof(struct ghost_hint_slot, estimate_ns), 24);
+	/* The first reserved word of version 1: the region kept its size. */
+	ck_assert_uint_eq(offsetof(struct ghost_hint_slot, period_ns), 32);
+	ck_assert_uint_eq(offsetof(struct ghost_hint_slot, resv), 40);
+	ck_assert_int_eq(GHOST_HINT_VERSION, 1);
 	ck_assert_uint_eq(GHOST_HINT_MAX_SIZE, 64 + 4096 * 64);
 }
 END_TEST
@@ -42,7 +47,7 @@ START_TEST(test_set_read_clear)
 {
 	struct ghost_app_hint h = {
 		.qos = 3, .flags = GHOST_HINT_F_RUNNABLE,
-		.deadline_ns = 1000, .estimate_ns = 50,
+		.deadline_ns = 1000, .estimate_ns = 50, .period_ns = 700,
 	}, out;
 	struct ghost_hint_region app, agent;
 	char msg[256];
@@ -63,6 +68,7 @@ START_TEST(test_set_read_clear)
 	ck_assert_uint_eq(out.flags, GHOST_HINT_F_RUNNABLE);
 	ck_assert_uint_eq(out.deadline_ns, 1000);
 	ck_assert_uint_eq(out.estimate_ns, 50);
+	ck_assert_uint_eq(out.period_ns, 700);
 	ck_assert(!ghost_app_hint_idle(&out));
 
 	/* Idle keeps the rest. */
@@ -71,6 +77,22 @@ START_TEST(test_set_read_clear)
 	ck_assert(ghost_app_hint_idle(&out));
 	ck_assert_uint_eq(out.qos, 3);
 	ck_assert_uint_eq(out.deadline_ns, 1000);
+	ck_assert_uint_eq(out.period_ns, 700);
+
+	/* So does a new period; any number is one, 0 is none. */
+	ck_assert_int_eq(ghost_hint_set_period(&app, 0, ~0ULL), 0);
+	ck_assert_int_eq(ghost_hint_read(&agent, me, &slot, &out), 0);
+	ck_assert_uint_eq(out.period_ns, ~0ULL);
+	ck_assert(ghost_app_hint_idle(&out));
+	ck_assert_uint_eq(out.qos, 3);
+	ck_assert_uint_eq(out.deadline_ns, 1000);
+	ck_assert_uint_eq(out.estimate_ns, 50);
+	ck_assert_int_eq(ghost_hint_set_period(&app, me, 0), 0);
+	ck_assert_int_eq(ghost_hint_read(&agent, me, &slot, &out), 0);
+	ck_assert_uint_eq(out.period_ns, 0);
+	ck_assert_int_eq(ghost_hint_set_period(&app, me, 700), 0);
+	ck_assert_int_eq(ghost_hint_set_period(&app, -1, 700), -EINVAL);
+	ck_assert_int_eq(ghost_hint_set_period(&agent, me, 700), -EINVAL);
 
 	/* Other threads take other slots; the cache follows a move. */
 	h.qos = 5;
@@ -85,6 +107,12 @@ START_TEST(test_set_read_clear)
 	ck_assert_int_eq(ghost_hint_read(&agent, me, &slot, &out), -ENOENT);
 	ck_assert_int_eq(slot, -1);
 	ck_assert_int_eq(ghost_hint_clear(&app, me), -ENOENT);
+	/* A slot taken again starts without the old period. */
+	ck_assert_int_eq(ghost_hint_set_runnable(&app, me, 1), 0);
+	ck_assert_int_eq(ghost_hint_read(&agent, me, &slot, &out), 0);
+	ck_assert_uint_eq(out.period_ns, 0);
+	ck_assert_uint_eq(out.deadline_ns, 0);
+	ck_assert_int_eq(ghost_hint_clear(&app, me), 0);
 
 	/* Bad input; full region. */
 	h.qos = GHOST_HINT_QOS_MAX + 1;
@@ -107,6 +135,36 @@ START_TEST(test_set_read_clear)
 	ck_assert_int_eq(ghost_hint_create(&agent, GHOST_HINT_MAX_SLOTS + 1),
 			 -EINVAL);
 	ghost_hint_destroy(&app);
+}
+END_TEST
+
+/*
+ * The deadline in force for periodic work: the published one while it is
+ * ahead, else the first one of its period after now; no period or no
+ * deadline leaves it alone; what does not fit saturates, computed by one
+ * division whatever the numbers.
+ */
+START_TEST(test_next_deadline)
+{
+	const __u64 max = ~0ULL;
+
+	ck_assert_uint_eq(ghost_app_hint_next_deadline(150, 100, 100), 150);
+	ck_assert_uint_eq(ghost_app_hint_next_deadline(100, 100, 100), 200);
+	ck_assert_uint_eq(ghost_app_hint_next_deadline(100, 100, 199), 200);
+	ck_assert_uint_eq(ghost_app_hint_next_deadline(100, 100, 200), 300);
+	ck_assert_uint_eq(ghost_app_hint_next_deadline(100, 30, 1000), 1030);
+	ck_assert_uint_eq(ghost_app_hint_next_deadline(100, 0, 1000), 100);
+	ck_assert_uint_eq(ghost_app_hint_next_deadline(0, 30, 1000), 0);
+	ck_assert_uint_eq(ghost_app_hint_next_deadline(1, 1, max - 1), max);
+	ck_assert_uint_eq(ghost_app_hint_next_deadline(1, 1, max), max);
+	ck_assert_uint_eq(ghost_app_hint_next_deadline(1, max, 1000), max);
+	ck_assert_uint_eq(ghost_app_hint_next_deadline(999, max - 2, 1000),
+			  max);
+	ck_assert_uint_eq(ghost_app_hint_next_deadline(max, max, 1000), max);
+	ck_assert_uint_eq(ghost_app_hint_next_deadline(max - 10, 7, max - 1),
+			  max);
+	ck_assert_uint_eq(ghost_app_hint_next_deadline(max - 20, 7, max - 10),
+			  max - 6);
 }
 END_TEST
 
@@ -329,6 +387,7 @@ static Suite *app_hint_suite(void)
 	tcase_set_timeout(tc, 60);
 	tcase_add_test(tc, test_layout);
 	tcase_add_test(tc, test_set_read_clear);
+	tcase_add_test(tc, test_next_deadline);
 	tcase_add_test(tc, test_hostile_slot);
 	tcase_add_test(tc, test_map_refuses);
 	tcase_add_test(tc, test_seqcount_consistent);

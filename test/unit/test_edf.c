@@ -6,7 +6,9 @@
  * round; a thread with an earlier deadline than a running one preempts
  * the running thread with the latest deadline on a CPU it may use;
  * threads without a deadline are FIFO after every thread with one; a
- * thread whose hint says IDLE is left off CPUs.  Affinity, hotplug,
+ * thread whose hint says IDLE is left off CPUs.  A periodic thread whose
+ * deadline has come when it wakes gets the next deadline of its period,
+ * computed without overflow whatever it published.  Affinity, hotplug,
  * failed commits, deaths and hot swaps to and from fifo_centralized keep
  * every thread.  Throughout, every round is checked for work-conserving
  * EDF: no thread waits while a CPU it may use is idle or runs a thread
@@ -24,6 +26,7 @@
 
 static struct sim s;
 static int nr_checked;		/* rounds checked by check_edf() */
+static __u64 rolled[SIM_MAX_THREADS];	/* a periodic deadline, 0: as published */
 
 static void start(int nr_cpus, const char *const opts[])
 {
@@ -31,6 +34,7 @@ static void start(int nr_cpus, const char *const opts[])
 	ck_assert_int_eq(s.ops->model, GHOST_POLICY_CENTRALIZED);
 	ck_assert_int_eq(s.ctx.dispatch_flags, 0);
 	nr_checked = 0;
+	memset(rolled, 0, sizeof(rolled));
 }
 
 static void teardown(void)
@@ -52,7 +56,7 @@ static int cls_of(int i, __u64 *deadline)
 		return 1;
 	if ((s.hint[i].flags & GHOST_HINT_F_ALL) == GHOST_HINT_F_IDLE)
 		return 2;
-	*deadline = s.hint[i].deadline_ns;
+	*deadline = rolled[i] ? rolled[i] : s.hint[i].deadline_ns;
 	return *deadline ? 0 : 1;
 }
 
@@ -140,6 +144,21 @@ static int new_dl(__u64 d_ms, __u64 est_us)
 static int new_plain(void)
 {
 	return sim_new(&s, 1);
+}
+
+/*
+ * A blocked thread that published deadline @dl and period @period, then
+ * woken; @expect: the deadline edf should roll it to (for check_edf()).
+ */
+static int new_periodic(__u64 dl, __u64 period, __u64 expect)
+{
+	int i = sim_new(&s, 0);
+
+	sim_set_hint_deadline(&s, i, GHOST_HINT_F_RUNNABLE, dl, 0);
+	s.hint[i].period_ns = period;
+	rolled[i] = expect;
+	sim_wakeup(&s, i);
+	return i;
 }
 
 static void check_all_finish(int work)
@@ -811,6 +830,143 @@ static void has_words(const char *desc, const char *want)
 	}
 }
 
+/*
+ * A periodic thread that wakes after its published deadline waits by the
+ * first deadline + k * period after now, not by the past one: a thread
+ * due 3 ms from now runs before it, one due in 7 ms after.  It keeps
+ * that deadline through rescans, while the hint stays the same.
+ */
+START_TEST(test_period_rolls_on_wakeup)
+{
+	int r, p, n, m;
+	__u64 t0;
+
+	start(2, NULL);		/* CPU 1 runs threads */
+	r = new_dl(1, 0);
+	settle();
+	ck_assert_int_eq(sim_running(&s, 1), r);
+	t0 = s.now;
+	/* Published 25 ms ago, every 10 ms: due 5 ms from now. */
+	p = new_periodic(t0 - 25 * MS, 10 * MS, t0 + 5 * MS);
+	n = new_dl(3, 0);
+	m = new_dl(7, 0);
+	settle();
+	has_words(sim_describe(&s, p),
+		  "state=queued class=deadline queue=heap deadline_in_us=5000");
+	s.now += 2 * MS;	/* past a rescan */
+	settle();
+	has_words(sim_describe(&s, p), "deadline_in_us=3000");
+	sim_block(&s, r);
+	settle();
+	ck_assert_int_eq(sim_running(&s, 1), n);
+	sim_block(&s, n);
+	settle();
+	ck_assert_int_eq(sim_running(&s, 1), p);
+	sim_block(&s, p);
+	settle();
+	ck_assert_int_eq(sim_running(&s, 1), m);
+	sim_block(&s, m);
+	settle();
+}
+END_TEST
+
+/* Period 0: a deadline that has passed stays, the most urgent of all. */
+START_TEST(test_period_zero_unchanged)
+{
+	int r, p, n;
+
+	start(2, NULL);
+	r = new_dl(1, 0);
+	settle();
+	p = new_periodic(s.now - 25 * MS, 0, 0);
+	n = new_dl(3, 0);
+	settle();
+	has_words(sim_describe(&s, p), "deadline_in_us=-25000");
+	sim_block(&s, r);
+	settle();
+	ck_assert_int_eq(sim_running(&s, 1), p);
+	sim_block(&s, p);
+	settle();
+	ck_assert_int_eq(sim_running(&s, 1), n);
+}
+END_TEST
+
+/*
+ * A periodic thread that runs past its deadline is late and keeps it: a
+ * thread due 1 ms from now does not preempt it.  It rolls again only
+ * when it next wakes up, on the same grid.
+ */
+START_TEST(test_period_late_keeps_deadline)
+{
+	int p, n;
+	__u64 t0;
+
+	start(2, NULL);
+	t0 = s.now;
+	p = new_periodic(t0 - 25 * MS, 10 * MS, t0 + 5 * MS);
+	settle();
+	ck_assert_int_eq(sim_running(&s, 1), p);
+	s.now += 20 * MS;	/* 15 ms past its deadline, still running */
+	n = new_dl(1, 0);
+	settle();
+	ck_assert_int_eq(sim_running(&s, 1), p);
+	has_words(sim_describe(&s, p), "deadline_in_us=-15000");
+	sim_block(&s, p);
+	rolled[p] = t0 + 25 * MS;	/* 5 ms from now */
+	sim_wakeup(&s, p);
+	settle();
+	ck_assert_int_eq(sim_running(&s, 1), n);
+	has_words(sim_describe(&s, p), "deadline_in_us=5000");
+	sim_block(&s, n);
+	settle();
+	ck_assert_int_eq(sim_running(&s, 1), p);
+	/* Another published deadline replaces the rolled one. */
+	s.hint[p].deadline_ns = s.now + 40 * MS;
+	s.now += 2 * MS;
+	settle();
+	rolled[p] = 0;
+	has_words(sim_describe(&s, p), "deadline_in_us=38000");
+}
+END_TEST
+
+/*
+ * Absurd periods and deadlines: no wrap, no loop.  A period too long
+ * for the next deadline to fit saturates it to the latest deadline of
+ * all (after any real one, still before threads without a deadline); a
+ * period of 1 ns from a deadline of 1 ns takes one division.
+ */
+START_TEST(test_period_absurd)
+{
+	int r, a, b, c, n, f;
+
+	start(2, NULL);
+	r = new_dl(1, 0);
+	settle();
+	a = new_periodic(1, ~0ULL, ~0ULL);
+	b = new_periodic(s.now - 1, ~0ULL - 2, ~0ULL);
+	c = new_periodic(1, 1, s.now + 1);
+	n = new_dl(50, 0);
+	f = new_plain();
+	settle();
+	has_words(sim_describe(&s, c), "deadline_in_us=0");
+	sim_block(&s, r);
+	settle();
+	ck_assert_int_eq(sim_running(&s, 1), c);
+	sim_block(&s, c);
+	settle();
+	ck_assert_int_eq(sim_running(&s, 1), n);
+	sim_block(&s, n);
+	settle();
+	ck_assert_int_eq(sim_running(&s, 1), a);
+	sim_block(&s, a);
+	settle();
+	ck_assert_int_eq(sim_running(&s, 1), b);
+	sim_block(&s, b);
+	settle();
+	ck_assert_int_eq(sim_running(&s, 1), f);
+}
+END_TEST
+
 /* The describe op: where a thread waits, its class and its hint. */
 START_TEST(test_describe)
 {
@@ -846,6 +1002,10 @@ static Suite *edf_suite(void)
 	tcase_add_checked_fixture(tc, NULL, teardown);
 	tcase_add_test(tc, test_group_commit);
 	tcase_add_test(tc, test_deadline_order);
+	tcase_add_test(tc, test_period_rolls_on_wakeup);
+	tcase_add_test(tc, test_period_zero_unchanged);
+	tcase_add_test(tc, test_period_late_keeps_deadline);
+	tcase_add_test(tc, test_period_absurd);
 	tcase_add_test(tc, test_describe);
 	tcase_add_test(tc, test_preempts_latest);
 	tcase_add_test(tc, test_no_hint_fifo_after_deadlines);

@@ -147,7 +147,14 @@ END_TEST
 
 START_TEST(test_wrong_abi_refused)
 {
-	expect_refused("wrong_abi", -ELIBBAD, "policy ABI version 5, but this agent speaks version 4");
+	expect_refused("wrong_abi", -ELIBBAD, "policy ABI version 6, but this agent speaks version 5");
+}
+END_TEST
+
+/* Built before struct ghost_app_hint grew: told to rebuild, not loaded. */
+START_TEST(test_old_abi_refused)
+{
+	expect_refused("old_abi", -ELIBBAD, "policy ABI version 4, but this agent speaks version 5: rebuild the policy");
 }
 END_TEST
 
@@ -469,6 +476,7 @@ static Suite *loader_suite(void)
 	tcase_add_test(tc, test_plugin_of_another_user_refused);
 	tcase_add_test(tc, test_plugin_in_writable_dir_refused);
 	tcase_add_test(tc, test_wrong_abi_refused);
+	tcase_add_test(tc, test_old_abi_refused);
 	tcase_add_test(tc, test_short_table_refused);
 	tcase_add_test(tc, test_missing_symbol_refused);
 	tcase_add_test(tc, test_missing_callback_refused);

@@ -368,7 +368,12 @@ START_TEST(test_damaged_refused)
 
 	memcpy(q, p, len);
 	((struct rec_file_hdr *)q)->version = REC_VERSION + 1;
-	refused(q, len, "format version 2; this ghost-replay reads version 1");
+	refused(q, len, "format version 3; this ghost-replay reads version 2");
+
+	/* Version 1 had a shorter struct rec_hint: refused, not misread. */
+	memcpy(q, p, len);
+	((struct rec_file_hdr *)q)->version = 1;
+	refused(q, len, "format version 1; this ghost-replay reads version 2 (an older ghost-agent recorded it");
 
 	memcpy(q, p, len);
 	((struct rec_file_hdr *)q)->hdr_size += 4;

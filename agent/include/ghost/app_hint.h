@@ -31,7 +31,13 @@
  * fault), smaller than its header claims, larger than GHOST_HINT_MAX_SIZE,
  * or with a wrong magic, version or sizes.  Slot contents are never
  * trusted: unknown flags are ignored and a qos above GHOST_HINT_QOS_MAX
- * is clamped.
+ * is clamped; a deadline or period is just a number.
+ *
+ * period_ns took the first of the slot's reserved words.  Readers never
+ * required those to be zero and writers always left them zero (the
+ * memfd starts zeroed, nothing wrote there), so a region of an older
+ * writer reads as "no period" and the version stays 1: both sides of
+ * the region keep working with either library.
  */
 #ifndef _GHOST_APP_HINT_H
 #define _GHOST_APP_HINT_H
@@ -73,7 +79,8 @@ struct ghost_hint_slot {
 	__u32	flags;		/* GHOST_HINT_F_* */
 	__u64	deadline_ns;	/* CLOCK_MONOTONIC, 0: none */
 	__u64	estimate_ns;	/* expected run time of its work, 0: unknown */
-	__u64	resv[4];
+	__u64	period_ns;	/* deadline repeats this often, 0: no period */
+	__u64	resv[3];
 };
 
 /* One thread's hint as a policy reads it (ghost_policy_hint()). */
@@ -82,12 +89,32 @@ struct ghost_app_hint {
 	__u32	flags;
 	__u64	deadline_ns;
 	__u64	estimate_ns;
+	__u64	period_ns;
 };
 
 /* Does @h say "leave this thread off CPUs"? IDLE without RUNNABLE. */
 static inline int ghost_app_hint_idle(const struct ghost_app_hint *h)
 {
 	return (h->flags & GHOST_HINT_F_ALL) == GHOST_HINT_F_IDLE;
+}
+
+/*
+ * The deadline in force at @now for periodic work that published
+ * @deadline and @period: @deadline while it is still ahead of @now, else
+ * the first @deadline + k * @period after @now (k >= 1), UINT64_MAX if
+ * that does not fit.  A @deadline or @period of 0 stands as it is.  No
+ * loop and no overflow, whatever numbers an application wrote.
+ */
+static inline __u64 ghost_app_hint_next_deadline(__u64 deadline,
+						 __u64 period, __u64 now)
+{
+	__u64 base;
+
+	if (!deadline || !period || deadline > now)
+		return deadline;
+	/* The last deadline + k * period at or before @now. */
+	base = deadline + (now - deadline) / period * period;
+	return base > ~0ULL - period ? ~0ULL : base + period;
 }
 
 #endif /* _GHOST_APP_HINT_H */

@@ -699,7 +699,7 @@ int ghost_hint_register(struct ghost_hint_region *r, unsigned int id,
 
 /*
  * Publish thread @tid's hint (0: the caller): qos, GHOST_HINT_F_* flags,
- * deadline and estimate.  The thread's slot is taken on first use.  Only
+ * deadline, estimate and period.  The thread's slot is taken on first use.  Only
  * one thread may write a given tid's slot at a time.  0, -EINVAL (bad
  * qos or flags), -ENOSPC (no free slot).
  */
@@ -709,6 +709,15 @@ int ghost_hint_set(struct ghost_hint_region *r, int tid,
 /* Mark @tid (0: the caller) runnable (1) or idle (0), keeping the rest. */
 int ghost_hint_set_runnable(struct ghost_hint_region *r, int tid,
 			    int runnable);
+
+/*
+ * Give @tid's deadline (0: the caller) a period of @period_ns, keeping
+ * the rest (0: no period): its work repeats, and a policy that honours
+ * periods (edf) moves a deadline that has passed on by whole periods
+ * when the thread wakes, so the application may publish it once.
+ */
+int ghost_hint_set_period(struct ghost_hint_region *r, int tid,
+			  __u64 period_ns);
 
 /* Free @tid's slot (0: the caller): it publishes nothing. -ENOENT if none. */
 int ghost_hint_clear(struct ghost_hint_region *r, int tid);

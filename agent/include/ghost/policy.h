@@ -72,8 +72,11 @@
 extern "C" {
 #endif
 
-/* Bumped on any incompatible change of the structures below. */
-#define GHOST_POLICY_ABI_VERSION	4
+/*
+ * Bumped on any incompatible change of the structures below or of those
+ * they pass, such as struct ghost_app_hint (5: its period_ns).
+ */
+#define GHOST_POLICY_ABI_VERSION	5
 #define GHOST_POLICY_SYMBOL		"ghost_policy"
 
 enum ghost_policy_model {
