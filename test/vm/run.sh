@@ -22,7 +22,7 @@
 # in build/vm/<lane>/.
 #
 # Environment: GHOST_KERNELS, GHOST_CACHE, GHOST_SKIP_DEBUG=1 (no debug
-# lanes; see kernels.sh), GHOST_VM_TIMEOUT (seconds per lane, 900),
+# lanes; see kernels.sh), GHOST_VM_TIMEOUT (seconds per lane, 1200),
 # GHOST_TEST_TIMEOUT (seconds per test, 120), GHOST_DEBUG_SLOWDOWN (a debug
 # lane's timeouts are this many times those, 2), GHOST_VM_FILTER (grep
 # pattern of test names to run), GHOST_VM_SMP (4), GHOST_VM_MEM (2G),
@@ -33,7 +33,7 @@ set -euo pipefail
 # shellcheck source=test/vm/lib.sh disable=SC1091
 . "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 
-vm_timeout=${GHOST_VM_TIMEOUT:-900}
+vm_timeout=${GHOST_VM_TIMEOUT:-1200}
 test_timeout=${GHOST_TEST_TIMEOUT:-120}
 npass=0
 nfail=0
