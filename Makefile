@@ -40,7 +40,7 @@ CFLAGS ?= -O2 -g
 CFLAGS += -std=gnu11 -Wall -Wextra -Wno-unused-parameter -Wshadow \
 	  -Wstrict-prototypes -Wmissing-prototypes -fno-strict-aliasing \
 	  $(WERROR_FLAG)
-CPPFLAGS += -D_GNU_SOURCE -Iinclude/uapi -Iagent/include -DGHOST_PKG_VERSION='"$(VERSION)"'
+CPPFLAGS += -D_GNU_SOURCE -Iinclude/uapi -Iagent/include -Itest/include -DGHOST_PKG_VERSION='"$(VERSION)"'
 
 # Quiet output unless V=1.
 ifeq ($(V),1)

@@ -40,6 +40,8 @@
 #include <ghost/barrier.h>
 #include <ghost/libghost.h>
 
+#include "still_look.h"
+
 #define MAX_TIDS	16384
 #define TIMEOUT_S	60
 
@@ -119,12 +121,12 @@ static int pinned_cpu(void)
 
 /*
  * The proof that the calling thread runs under ghost, checked while it
- * runs: listed in the enclave, pinned to one enclave CPU, running there.
- * An agent may move the thread between two looks: a few tries.
+ * runs: listed in the enclave, pinned to one enclave CPU, running there
+ * (from a still look: an agent may move it meanwhile).
  */
 static void check_ghost(const char *where)
 {
-	int before, pinned = -1, after = -1, tries;
+	int pinned = -1, after = -1;
 	pid_t tid = gettid_();
 
 	if (no_checks)
@@ -134,13 +136,8 @@ static void check_ghost(const char *where)
 		fail("thread %d not in enclave %u %s", tid, enclave_id, where);
 		return;
 	}
-	for (tries = 0; tries < 5; tries++) {
-		before = sched_getcpu();
-		pinned = pinned_cpu();
-		after = sched_getcpu();
-		if (pinned >= 0 && before == pinned && after == pinned)
-			break;
-	}
+	if (!still_look(pinned_cpu, &after, &pinned))
+		return;		/* moved at every look: nothing proven */
 	if (pinned == -2)
 		fail("sched_getaffinity: %s", strerror(errno));
 	else if (pinned < 0)

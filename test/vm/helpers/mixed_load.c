@@ -42,6 +42,8 @@
 #include <unistd.h>
 #include <sys/syscall.h>
 
+#include "still_look.h"
+
 #define GHOST_FS_PATH	"/sys/fs/ghost"
 #define STACK_SIZE	(256 * 1024)
 #define MAX_CPUS	1024
@@ -290,19 +292,14 @@ static int pinned_cpu(void)
 
 /*
  * The calling thread runs under a commit: pinned to one enclave CPU and
- * running there.  The agent may move it between two looks: a few tries.
+ * running there (from a still look: the agent may move it meanwhile).
  */
 static void check_pinned(const char *who, const char *where)
 {
-	int before = -1, pinned = -1, after = -1, tries;
+	int pinned = -1, after = -1;
 
-	for (tries = 0; tries < 5; tries++) {
-		before = sched_getcpu();
-		pinned = pinned_cpu();
-		after = sched_getcpu();
-		if (pinned >= 0 && before == pinned && after == pinned)
-			break;
-	}
+	if (!still_look(pinned_cpu, &after, &pinned))
+		return;		/* moved at every look: nothing proven */
 	if (pinned == -2)
 		fail("cannot read its allowed CPUs: %s", strerror(errno));
 	else if (pinned < 0)
