@@ -118,9 +118,10 @@ static void ghost_thread_unlink_locked(struct ghost_enclave *e,
 		ghost_dispatch_drop_locked(e);
 		return;
 	}
-	cpu = gt->state == GT_RUNNING ? gt->cpu : -1;
-	trace_ghost_leave(e->id, task_pid_nr(gt->task), gt->gtid, cpu);
-	ghost_release_cpu_locked(e, gt);
+	trace_ghost_leave(e->id, task_pid_nr(gt->task), gt->gtid,
+			  gt->state == GT_RUNNING ? gt->cpu : -1);
+	/* Running there, or being committed there. */
+	cpu = ghost_release_cpu_locked(e, gt);
 	gt->state = GT_GONE;
 	gt->barrier++;
 	/* The word first: an agent that reads the message sees it current. */

@@ -324,7 +324,7 @@ void ghost_preempt_locked(struct ghost_enclave *e, struct ghost_thread *gt);
 void ghost_make_runnable(struct ghost_enclave *e, struct ghost_thread *gt);
 void ghost_place_locked(struct ghost_enclave *e, struct ghost_thread *gt,
 			int cpu);
-void ghost_release_cpu_locked(struct ghost_enclave *e, struct ghost_thread *gt);
+int ghost_release_cpu_locked(struct ghost_enclave *e, struct ghost_thread *gt);
 u64 ghost_runtime(struct ghost_thread *gt);
 
 /* quota.c */

@@ -17,19 +17,27 @@ u64 ghost_runtime(struct ghost_thread *gt)
 	return READ_ONCE(gt->task->se.sum_exec_runtime);
 }
 
-void ghost_release_cpu_locked(struct ghost_enclave *e, struct ghost_thread *gt)
+/*
+ * @gt gives up its CPU, running there or still being committed to it.
+ * Returns that CPU if @gt held it, else -1: whoever frees a CPU of a
+ * thread that blocks or leaves runs its dispatch list next, or its
+ * entries would wait for a thread that never comes.
+ */
+int ghost_release_cpu_locked(struct ghost_enclave *e, struct ghost_thread *gt)
 {
-	int cpu = gt->cpu;
+	int cpu = gt->cpu, held = -1;
 
 	if (cpu < 0)
-		return;
+		return -1;
 	if (e->cpu_cur[cpu] == gt) {
 		e->cpu_cur[cpu] = NULL;
 		ghost_sw_cpu_update(e, cpu);
+		held = cpu;
 	}
 	/* Taken back before it ran: no wait to measure. */
 	clear_bit(GT_F_LAT, &gt->flags);
 	gt->cpu = -1;
+	return held;
 }
 
 void ghost_make_runnable(struct ghost_enclave *e, struct ghost_thread *gt)
@@ -119,11 +127,11 @@ void ghost_sched_out(struct ghost_thread *gt, bool blocked)
 	case GT_RUNNABLE:
 	case GT_COMMITTING:
 	case GT_RUNNING:
-		held = gt->state == GT_RUNNING ? gt->cpu : -1;
 		cpu = gt->cpu >= 0 ? gt->cpu : raw_smp_processor_id();
-		quiet = held >= 0 &&
-			(ghost_dispatch_flags(e, held) & GHOST_DL_F_QUIET);
-		ghost_release_cpu_locked(e, gt);
+		quiet = gt->state == GT_RUNNING &&
+			(ghost_dispatch_flags(e, cpu) & GHOST_DL_F_QUIET);
+		/* Also a CPU it was being committed to: a kick found it taken. */
+		held = ghost_release_cpu_locked(e, gt);
 		gt->state = GT_BLOCKED;
 		gt->barrier++;
 		ghost_sw_update(e, gt);

@@ -78,7 +78,7 @@ static int ghost_commit_one(struct ghost_enclave *e, int cpu,
 	struct ghost_thread *gt, *prev;
 	unsigned long flags;
 	int status = 0, err;
-	bool pin = false;
+	bool pin = false, next = false;
 
 	if (txn_flags & ~GHOST_TXN_F_ALL)
 		return GHOST_TXN_INVALID_FLAGS;
@@ -140,19 +140,24 @@ static int ghost_commit_one(struct ghost_enclave *e, int cpu,
 	if (gt->state != GT_COMMITTING || gt->cpu != cpu) {
 		/* It blocked, left or died while being placed. */
 		status = GHOST_TXN_TARGET_STALE;
-	} else if (!cpumask_test_cpu(cpu, e->cpus)) {
-		ghost_release_cpu_locked(e, gt);
-		gt->state = GT_RUNNABLE;
-		status = GHOST_TXN_INVALID_CPU;
-	} else if (err || !cpu_active(cpu)) {
-		ghost_release_cpu_locked(e, gt);
-		gt->state = GT_RUNNABLE;
-		status = GHOST_TXN_CPU_UNAVAIL;
 	} else {
-		ghost_commit_place(e, gt, cpu, txn_flags);
-		status = GHOST_TXN_COMPLETE;
+		if (!cpumask_test_cpu(cpu, e->cpus))
+			status = GHOST_TXN_INVALID_CPU;
+		else if (err || !cpu_active(cpu))
+			status = GHOST_TXN_CPU_UNAVAIL;
+		if (status) {
+			ghost_release_cpu_locked(e, gt);
+			gt->state = GT_RUNNABLE;
+			/* A list the CPU kept while it was taken may run. */
+			next = ghost_dispatch_next_locked(e, cpu);
+		} else {
+			ghost_commit_place(e, gt, cpu, txn_flags);
+			status = GHOST_TXN_COMPLETE;
+		}
 	}
 	raw_spin_unlock_irqrestore(&e->lock, flags);
+	if (next)
+		ghost_dispatch_wake_cpu(e, cpu);
 wake:
 	if (status == GHOST_TXN_COMPLETE)
 		wake_up(&gt->wq);

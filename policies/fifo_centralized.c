@@ -616,6 +616,12 @@ static int cfifo_describe_op(struct ghost_policy_ctx *ctx, __u64 gtid,
 
 	if (!t)
 		return -ENOENT;
+	if (t->state == CFIFO_QUEUED && t->listed_cpu >= 0)
+		return snprintf(buf, len,
+				"state=queued barrier=%u queue=global pos=%d listed=%d",
+				t->barrier,
+				gp_list_pos(&cfifo_of(ctx)->rq, &t->node),
+				t->listed_cpu);
 	if (t->state == CFIFO_QUEUED)
 		return snprintf(buf, len,
 				"state=queued barrier=%u queue=global pos=%d",

@@ -116,6 +116,23 @@ test_fifo_centralized_runs_simple_exp()
 	stop_agent "$AGENT_PID"
 }
 
+# Slices commit threads while the lists hold others: a thread being
+# committed that blocks before it is placed used to leave its CPU idle
+# with the list's entries never run (a kick had found the CPU taken), and
+# a run of "many" hung in a few.  The module now runs the list of any CPU
+# a blocking or leaving thread held, placed or not.
+test_fifo_centralized_slices_beside_lists_lose_no_thread()
+{
+	clean_ghost
+	start_agent a --cpus 0-3 --policy fifo_centralized --opt slice_us=1000
+	no_watchdog 1
+	for _ in 1 2 3 4 5 6 7 8; do
+		simple_exp_in 1 -t many -t create
+	done
+	kill -0 "$AGENT_PID" 2>/dev/null || fail "the agent died: $(cat a.err)"
+	stop_agent "$AGENT_PID"
+}
+
 test_sol_runs_simple_exp()
 {
 	local decisions dispatched
