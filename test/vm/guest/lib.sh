@@ -225,7 +225,10 @@ stuck_dump()
 {
 	echo "exec >$2 2>&1; echo '--- enclave $1 when it timed out'" \
 		"; cat $GHOST_FS/enclave_$1/status; ghostctl status --threads $1" \
-		"; ghostctl --json top $1 --count 1 --interval 0.2" \
+		"; ghostctl --json status $1" \
+		"; for t in \$(cut -d' ' -f1 $GHOST_FS/enclave_$1/tasks); do" \
+		"echo \$t \$(grep -h '^State\|^Cpus_allowed_list' /proc/*/task/\$t/status);" \
+		"done; ghostctl --json top $1 --count 1 --interval 0.2" \
 		"; echo '--- end'"
 }
 
