@@ -68,6 +68,107 @@ exp_ratio()
 		else printf "%.2fx", a / b }'
 }
 
+# exp_prof LANE CONFIG KEY: KEY of the lane's "prof CONFIG" line, or -.
+exp_prof()
+{
+	awk -v c="$2" -v k="$3" '$1 == "prof" && $2 == c {
+		for (i = 3; i <= NF; i++) {
+			split($i, kv, "=")
+			if (kv[1] == k && kv[2] != "") { print kv[2]; exit }
+		}
+		print "-"; exit }' "$out/$1/samples.txt"
+}
+
+# exp_us NS: NS in us with one decimal, or -.
+exp_us()
+{
+	awk -v n="$1" 'BEGIN { if (n == "-" || n == "") print "-"
+		else printf "%.1f", n / 1000 }'
+}
+
+# exp_vcpu LANE CONFIG: "cpuN=PCT ..." what each vCPU ran on the host's
+# cores during CONFIG's profile window, in % of one core, or nothing.
+exp_vcpu()
+{
+	[[ -e $out/$1/vcpu.txt ]] || return 0
+	awk -v c="$2" -v hz="$(getconf CLK_TCK)" '
+		$2 == c && $1 == "begin" {
+			t0 = $3
+			for (i = 4; i <= NF; i++) { split($i, kv, "="); b[kv[1]] = kv[2] }
+		}
+		$2 == c && $1 == "end" && t0 != "" && $3 > t0 {
+			for (i = 4; i <= NF; i++) {
+				split($i, kv, "=")
+				if (kv[1] in b)
+					printf "%s=%.0f ", kv[1], 100 * (kv[2] - b[kv[1]]) / hz / ($3 - t0)
+			}
+			exit
+		}' "$out/$1/vcpu.txt"
+}
+
+# exp_cpu_head "A | B" "C | D": a table's two head lines: columns A and B,
+# one per CPU of the caller's $cpus, then C and D.
+exp_cpu_head()
+{
+	local head="| $1 |" c
+
+	for c in $cpus; do head+=" $c |"; done
+	echo "$head $2 |"
+	echo "$head $2 |" | sed 's/[^|]\+/ --- /g'
+}
+
+# The profile of one run at the capacity under each scheduler.
+exp_lane_profile()
+{
+	local lane=$1 s cpus c r row v vc
+
+	cpus=$(awk '$1 == "prof" { for (i = 3; i <= NF; i++)
+		if ($i ~ /^cpu[0-9]+=/) { split($i, kv, "="); print kv[1] } }' \
+		"$out/$lane/samples.txt" | sort -u -V | tr '\n' ' ')
+	echo "### Where the time goes (one run at the capacity, $(exp_info "$lane" capacity) requests/s offered)"
+	echo
+	echo "Busy share of each CPU during the run (CPU 0: the load generator); for ghost, the agent's own CPU" \
+		"share (it spins on one of the enclave's CPUs), the messages and decisions it handled per second," \
+		"and how long the enclave's threads waited for a CPU: from runnable (woken, preempted) and from" \
+		"placed (committed or taken from a dispatch list) until they ran, mean and p99 bucket bound."
+	echo
+	exp_cpu_head "scheduler | achieved/s | p99 us" \
+		"agent CPU | msgs/s | decisions/s | runnable to run | placed to run"
+	for s in $EXP_SCHEDS; do
+		read -r -a r <<<"$(exp_runs "$lane" "prof_$s" | head -n 1)"
+		row="| $s | ${r[1]:--} | ${r[3]:--} |"
+		for c in $cpus; do row+=" $(exp_prof "$lane" "$s" "$c") % |"; done
+		if [[ $(exp_prof "$lane" "$s" agent_msgs_per_s) == - ]]; then
+			echo "$row - | - | - | - | - |"
+			continue
+		fi
+		row+=" $(exp_prof "$lane" "$s" agent_cpu_pct) % |"
+		row+=" $(exp_prof "$lane" "$s" agent_msgs_per_s) |"
+		row+=" $(exp_prof "$lane" "$s" agent_decisions_per_s) |"
+		row+=" $(exp_us "$(exp_prof "$lane" "$s" runnable_to_run_mean_ns)") / $(exp_us "$(exp_prof "$lane" "$s" runnable_to_run_p99_ns)") us |"
+		row+=" $(exp_us "$(exp_prof "$lane" "$s" placed_to_run_mean_ns)") / $(exp_us "$(exp_prof "$lane" "$s" placed_to_run_p99_ns)") us |"
+		echo "$row"
+	done
+	echo
+	[[ -n $(exp_vcpu "$lane" cfs) ]] || return 0
+	echo "What each vCPU took of the host's $(nproc) cores in the same windows (host clock; % of one core):" \
+		"a vCPU that spins takes a core whether its guest CPU does useful work or not."
+	echo
+	exp_cpu_head scheduler all
+	for s in $EXP_SCHEDS; do
+		vc=$(exp_vcpu "$lane" "$s" | tr ' ' '\n')
+		row="| $s |"
+		for c in $cpus; do
+			v=$(echo "$vc" | sed -n "s/^$c=//p" | head -n 1)
+			row+=" ${v:--}${v:+ %} |"
+		done
+		v=$(echo "$vc" | awk -F= 'NF == 2 { n += $2; any = 1 }
+			END { if (any) print n }')
+		echo "$row ${v:--}${v:+ %} |"
+	done
+	echo
+}
+
 exp_lane_report()
 {
 	local lane=$1 s line sat base base_pin get scan
@@ -86,8 +187,11 @@ exp_lane_report()
 	echo "| --- | --- | --- | --- |"
 	echo "| ${get:--} us | ${scan:--} us | $(exp_cal "$lane" scan_keys) | $(exp_cal "$lane" ratio) |"
 	echo
-	echo "Estimated capacity of the $(exp_info "$lane" cpus) CPUs:" \
-		"$(exp_info "$lane" capacity) requests/s; offered loads" \
+	echo "Capacity of the $(exp_info "$lane" cpus) CPUs: $(exp_info "$lane" capacity)" \
+		"requests/s, what CFS with the workers pinned there served when" \
+		"offered $(exp_runs "$lane" capacity | tail -n 1 | cut -d' ' -f1)/s" \
+		"(from the service times alone, as if every vCPU ran as fast as one" \
+		"alone: $(exp_info "$lane" capacity_estimate)/s). Offered loads" \
 		"$(exp_info "$lane" rates). SLO: p99 <= $(exp_slo "$lane") us."
 	echo
 	echo "### Latency against load"
@@ -111,6 +215,7 @@ exp_lane_report()
 		echo "| $s | ${sat[0]} | ${sat[1]} | $(exp_ratio "${sat[1]}" "$base") | $(exp_ratio "${sat[1]}" "$base_pin") |"
 	done
 	echo
+	exp_lane_profile "$lane"
 	echo "### Antagonist ($(exp_info "$lane" ant_rate) requests/s offered)"
 	echo
 	echo "| scheduler | server p99 alone | server p99 with antagonists | antagonists' CPU share |"

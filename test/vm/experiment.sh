@@ -18,7 +18,7 @@
 # agent, a server run, a wrong answer); numbers are never judged.
 #
 # Environment: GHOST_EXP_KERNELS ("6.1 6.12"), GHOST_EXP_LOADS (offered
-# loads as fractions of the estimated capacity, "0.1,0.2,...,1.0"),
+# loads as fractions of the measured capacity, "0.1,0.2,...,1.0,1.2"),
 # GHOST_EXP_DURATION (seconds per load, 5), GHOST_EXP_KEYS (200000),
 # GHOST_EXP_SLICE_US (shinjuku's slice; by default 10 GETs as the guest
 # measures them, at least 50 us), GHOST_EXP_WORKERS (4 per enclave CPU),
@@ -61,10 +61,62 @@ exp_frac()
 	echo "$val"
 }
 
+# exp_vcpu_times PID: "CPU:TICKS" of each vCPU thread of QEMU process PID
+# (what it ran on the host's cores, user + system, in clock ticks).
+exp_vcpu_times()
+{
+	local t comm stat
+
+	for t in /proc/"$1"/task/*; do
+		comm=$(cat "$t/comm" 2>/dev/null) || continue
+		[[ $comm =~ ^CPU\ ([0-9]+)/ ]] || continue
+		stat=$(cat "$t/stat" 2>/dev/null) || continue
+		stat=${stat##*) }
+		read -r -a stat <<<"$stat"
+		# Fields 14 and 15 of stat, counted after "(comm) ".
+		echo -n " cpu${BASH_REMATCH[1]}=$((stat[11] + stat[12]))"
+	done
+}
+
+# exp_vcpu_sampler LDIR: until LDIR/.stop exists, watch the results the
+# guest sends for "mark begin|end CONFIG" and note, at each, the host's
+# clock and each vCPU's CPU time in LDIR/vcpu.txt.  Reads only what is
+# new, ten times a second, so as to take little from the guest.
+exp_vcpu_sampler()
+{
+	local ldir=$1 off=0 size pid='' p line chunk LC_ALL=C
+
+	while [[ ! -e $ldir/.stop ]]; do
+		sleep 0.1
+		if [[ -z $pid ]]; then
+			for p in $(pgrep -f -- "$ldir/initramfs.img"); do
+				[[ $(cat "/proc/$p/comm" 2>/dev/null) == qemu* ]] &&
+					pid=$p
+			done
+			continue
+		fi
+		size=$(stat -c %s "$ldir/results.log" 2>/dev/null) || continue
+		((size > off)) || continue
+		# Whole lines only: the last one may still be on its way.
+		chunk=$(tail -c +$((off + 1)) "$ldir/results.log" |
+			head -c $((size - off)); echo x)
+		chunk=${chunk%x}
+		[[ $chunk == *$'\n'* ]] || continue
+		chunk=${chunk%$'\n'*}
+		off=$((off + ${#chunk} + 1))
+		while IFS= read -r line; do
+			[[ $line =~ ^experiment:\ mark\ (begin|end)\ ([^[:space:]]+) ]] ||
+				continue
+			echo "${BASH_REMATCH[1]} ${BASH_REMATCH[2]} $(date +%s.%N)$(exp_vcpu_times "$pid")"
+		done < <(printf '%s\n' "$chunk" | grep -a '^experiment: mark ') \
+			>>"$ldir/vcpu.txt"
+	done
+}
+
 # One lane: boot it and split what the guest sent into $ldir.
 run_lane()
 {
-	local lane=$1 ldir=$out/$1 append rc=0 f
+	local lane=$1 ldir=$out/$1 append rc=0 f sampler
 
 	mkdir -p "$ldir"
 	vm_lane_setup "$lane" "$ldir"
@@ -77,10 +129,17 @@ run_lane()
 	vm_qemu_cmd "$VM_KVER" "$ldir/initramfs.img" "$append"
 	cat /proc/loadavg >"$ldir/load_before"
 	exp_msg "booting $VM_KVER under QEMU (-accel $GHOST_VM_ACCEL, $smp vCPUs)"
+	rm -f "$ldir/.stop" "$ldir/vcpu.txt"
+	exp_vcpu_sampler "$ldir" &
+	sampler=$!
 	timeout --foreground "$timeout_s" "${VM_QEMU[@]}" \
+		-name "ghost-$lane,debug-threads=on" \
 		-chardev "stdio,id=console,signal=on,logfile=$ldir/console.log" \
 		-serial chardev:console -serial "file:$ldir/results.log" \
 		</dev/null >/dev/null 2>"$ldir/qemu.log" || rc=$?
+	touch "$ldir/.stop"
+	wait "$sampler" || true
+	rm -f "$ldir/.stop"
 	cat /proc/loadavg >"$ldir/load_after"
 	echo "$VM_KVER" >"$ldir/kver"
 
@@ -130,7 +189,7 @@ main()
 		[[ $lane == 6.1 || $lane == 6.12 ]] ||
 			vm_die "GHOST_EXP_KERNELS: lanes among 6.1 and 6.12, not '$lane'"
 	done
-	loads=${GHOST_EXP_LOADS:-0.1,0.2,0.3,0.4,0.5,0.6,0.7,0.8,0.9,1.0}
+	loads=${GHOST_EXP_LOADS:-0.1,0.2,0.3,0.4,0.5,0.6,0.7,0.8,0.9,1.0,1.2}
 	[[ $loads =~ ^[0-9.]+(,[0-9.]+)*$ ]] ||
 		vm_die "GHOST_EXP_LOADS: fractions like 0.2,0.5,1.0, not '$loads'"
 	for f in ${loads//,/ }; do

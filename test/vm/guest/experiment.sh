@@ -7,11 +7,15 @@
 #
 #   1. calibrate: the service time of a GET and of a scan, alone on one
 #      thread, and the scan size that makes a scan cost about 1000 GETs;
-#   2. a sweep of offered loads (fractions of the estimated capacity of
-#      the enclave's CPUs) under CFS, CFS with the workers pinned to the
+#   2. the capacity: what CFS with the workers on the enclave's CPUs
+#      serves when offered more than it can;
+#   3. a sweep of offered loads (fractions of that capacity) under CFS, CFS with the workers pinned to the
 #      enclave's CPUs, ghost shinjuku with the workers' hints, and ghost
 #      fifo_centralized; the load generator alone on CPU 0 throughout;
-#   3. at one fixed load, the server alone and beside spinning
+#   4. a profile of one run at the capacity under each scheduler: each
+#      CPU's busy share, and for ghost the agent's CPU share, message and
+#      decision rates and the threads' waits for a CPU;
+#   5. at one fixed load, the server alone and beside spinning
 #      antagonists: under CFS (pinned, the antagonists at nice 19 on the
 #      same CPUs) and under shinjuku (the antagonists in the same enclave,
 #      without hints: class 0 below the workers' class 1).
@@ -20,6 +24,8 @@
 #   experiment: info KEY VALUE...
 #   experiment: calibrate <rocksdb_server's calibrate line>
 #   experiment: run CONFIG <rocksdb_server's run line>
+#   experiment: prof CONFIG cpuN=BUSY% ... [agent_*=, *_to_run_*_ns=]
+#   experiment: mark begin|end CONFIG   a profile's window, for the host
 #   experiment: b64 NAME LINE      NAME.tsv.gz (every request's times), base64
 #   experiment: fail WHAT          something did not run
 # Nothing is judged here.
@@ -35,7 +41,7 @@ results=${GHOST_RESULTS:-/dev/stdout}
 work=/tmp/experiment
 
 keys=200000
-loads=0.1,0.2,0.3,0.4,0.5,0.6,0.7,0.8,0.9,1.0
+loads=0.1,0.2,0.3,0.4,0.5,0.6,0.7,0.8,0.9,1.0,1.2
 duration=5
 slice_us=
 # shinjuku's default slice in calibrated GETs.  The slice is there to stop
@@ -199,6 +205,103 @@ under_agent()
 	stop_agent
 }
 
+# cpu_times: "busy total" jiffies of each CPU, one line per CPU.
+cpu_times()
+{
+	awk '$1 ~ /^cpu[0-9]+$/ {
+		t = 0
+		for (i = 2; i <= NF; i++) t += $i
+		print substr($1, 4), t - $5 - $6, t }' /proc/stat
+}
+
+# json_num JSON KEY: the number after "KEY": in JSON (the first one).
+json_num()
+{
+	echo "$1" | sed -n "s/.*\"$2\":\([0-9.]*\).*/\1/p" | head -n 1
+}
+
+# json_obj JSON KEY: the {...} after "KEY": in JSON, up to its first "}".
+json_obj()
+{
+	echo "$1" | sed -n "s/.*\"$2\":{\([^}]*\)}.*/\1/p" | head -n 1
+}
+
+# profile CONFIG ARGS...: one run at the capacity with ARGS, and where
+# the time went in the middle of it (after the database is loaded and
+# the workers started, until a second before the arrivals end): each
+# CPU's busy share, and for an enclave (ARGS hold --enclave) its agent's
+# CPU share, message and decision rates and the threads' waits for a CPU
+# (ghostctl top).  "mark" lines bound the window for the host, which
+# measures what each vCPU took of its cores meanwhile.
+profile()
+{
+	local config=$1 log=$work/prof.log before after line f w pid win
+
+	shift
+	win=$((duration > 2 ? duration - 1 : 1))
+	rm -f "$work/prof.top"
+	# shellcheck disable=SC2086 # common is split on purpose
+	timeout 600 rocksdb_server $common --rate "$capacity" --drain 1 \
+		"$@" >"$log" 2>"$log.err" &
+	pid=$!
+	for _ in $(seq 1 600); do
+		grep -q '^config ' "$log" 2>/dev/null || ! kill -0 "$pid" 2>/dev/null &&
+			break
+		sleep 0.1
+	done
+	sleep 0.5
+	out "mark begin $config"
+	before=$(cpu_times)
+	if [ -n "$ENCLAVE" ] && echo " $* " | grep -q ' --enclave '; then
+		ghostctl --json top "$ENCLAVE" --interval "$win" --count 1 \
+			>"$work/prof.top" 2>&1
+	else
+		sleep "$win"
+	fi
+	after=$(cpu_times)
+	out "mark end $config"
+	wait "$pid"
+	line=$(grep '^run ' "$log")
+	if [ -z "$line" ]; then
+		failed "profile $config: $(tail_of "$log.err")"
+		return 1
+	fi
+	out "run prof_$config $line"
+	line="prof $config"
+	for f in $(printf '%s\n%s\n' "$before" "$after" | awk '
+		{ if ($1 in b) printf "cpu%s=%.0f ", $1, \
+			($3 > t[$1]) ? 100 * ($2 - b[$1]) / ($3 - t[$1]) : 0
+		  else { b[$1] = $2; t[$1] = $3 } }'); do
+		line="$line $f"
+	done
+	if [ -s "$work/prof.top" ]; then
+		w=$(cat "$work/prof.top")
+		for f in cpu_pct msgs_per_s commits_per_s decisions_per_s; do
+			line="$line agent_$f=$(json_num "$w" "$f")"
+		done
+		for f in runnable_to_run placed_to_run; do
+			line="$line ${f}_mean_ns=$(json_num "{$(json_obj "$w" "$f")}" mean_ns)"
+			line="$line ${f}_p99_ns=$(json_num "{$(json_obj "$w" "$f")}" p99_ns)"
+		done
+	fi
+	out "$line"
+	say "$line"
+}
+
+# profile_agent POLICY CONFIG ARGS...: profile under POLICY's agent.
+profile_agent()
+{
+	local policy=$1 config=$2 opt=''
+
+	shift 2
+	[ "$policy" != shinjuku ] || opt="--opt slice_us=$slice_us"
+	# shellcheck disable=SC2086 # opt is split on purpose
+	start_agent "$policy" $opt || return 1
+	profile "$config" --enclave "$ENCLAVE" "$@"
+	stop_agent
+	ENCLAVE=
+}
+
 calibrate()
 {
 	local line
@@ -230,9 +333,37 @@ calibrate()
 	out "info slice_us $slice_us"
 }
 
+# measure_capacity ESTIMATE: sets capacity to what CFS with the workers
+# on the enclave's CPUs serves when offered more than it can (twice the
+# estimate, or the estimate again while that is still all served), so
+# that the sweep's fractions of it span the loads each scheduler meets
+# its SLO at and the loads past saturation.
+measure_capacity()
+{
+	local rate=$(($1 * 2)) line achieved
+
+	for _ in 1 2 3; do
+		# shellcheck disable=SC2086 # common is split on purpose
+		line=$(timeout 600 rocksdb_server $common --rate "$rate" \
+			--drain 1 --worker-cpus "$cpus" 2>"$work/cap.err" |
+			grep '^run ')
+		achieved=$(field "$line" throughput)
+		if [ -z "$achieved" ]; then
+			failed "capacity at $rate requests/s: $(tail_of "$work/cap.err")"
+			return 1
+		fi
+		out "run capacity $line"
+		capacity=${achieved%.*}
+		# Served nearly all it was offered: not saturated yet.
+		[ "$capacity" -lt $((rate * 9 / 10)) ] && return 0
+		rate=$((rate * 4))
+	done
+	return 0
+}
+
 main()
 {
-	local ncpus capacity rates ant_rate
+	local ncpus capacity estimate rates ant_rate
 
 	parse_cmdline
 	mkdir -p "$work"
@@ -259,9 +390,13 @@ main()
 	fi
 	calibrate || return 1
 
-	# What the enclave's CPUs could serve if busy all the time.
-	capacity=$(awk -v g="$get_us" -v s="$scan_us" -v n="$ncpus" 'BEGIN {
+	# What the enclave's CPUs could serve if each ran as fast as one CPU
+	# alone: far more than they do when vCPUs share host cores.
+	estimate=$(awk -v g="$get_us" -v s="$scan_us" -v n="$ncpus" 'BEGIN {
 		printf "%d", n * 1e6 / (0.995 * g + 0.005 * s) }')
+	out "info capacity_estimate $estimate"
+	common="--keys $keys --scan-keys $scan_keys --workers $workers --gen-cpu 0 --duration $duration"
+	measure_capacity "$estimate" || return 1
 	rates=$(echo "$loads" | tr ',' '\n' | awk -v c="$capacity" '
 		{ r = int($1 * c + 0.5); if (r < 1) r = 1; printf "%s%d", (NR > 1 ? "," : ""), r }')
 	ant_rate=$(awk -v c="$capacity" -v f="$ant_load" 'BEGIN {
@@ -271,11 +406,16 @@ main()
 	out "info ant_rate $ant_rate"
 	say "capacity about $capacity requests/s; rates $rates"
 
-	common="--keys $keys --scan-keys $scan_keys --workers $workers --gen-cpu 0 --duration $duration"
 	server cfs "$rates"
 	server cfs_pinned "$rates" --worker-cpus "$cpus"
 	under_agent shinjuku shinjuku "$rates" 0 --hints
 	under_agent fifo_centralized fifo_centralized "$rates" 0
+
+	ENCLAVE=
+	profile cfs
+	profile cfs_pinned --worker-cpus "$cpus"
+	profile_agent shinjuku shinjuku --hints
+	profile_agent fifo_centralized fifo_centralized
 
 	server ant_cfs_alone "$ant_rate" --worker-cpus "$cpus"
 	server ant_cfs "$ant_rate" --worker-cpus "$cpus" \
