@@ -428,9 +428,11 @@ test_run()
 	[[ -z $got ]] || { echo "systemd-analyze verify: $got"; return 1; }
 
 	# A program and a policy (ghost_policy(3)'s example) against
-	# libghost-dev: its headers, pkg-config file and .so link.
+	# libghost-dev: its headers, pkg-config file and .so link (and
+	# simple_exp's one header of its own, beside it).
 	mkdir -p "$chroot_dir/tmp/dev"
-	cp "$root_dir/test/simple_exp/simple_exp.c" "$chroot_dir/tmp/dev/"
+	cp "$root_dir/test/simple_exp/simple_exp.c" \
+		"$root_dir/test/include/still_look.h" "$chroot_dir/tmp/dev/"
 	"$root_dir/test/unit/man-example.sh" "$root_dir/doc/man/ghost_policy.3" \
 		>"$chroot_dir/tmp/dev/policy.c"
 	# shellcheck disable=SC2016 # expanded in the root
