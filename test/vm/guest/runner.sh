@@ -20,6 +20,8 @@
 . "${GHOST_DIR:-/ghost}/test/vm/guest/lib.sh"
 
 results=${GHOST_RESULTS:-/dev/stdout}
+# What a test may change of the machine, put back after each one.
+rt_runtime=$(cat /proc/sys/kernel/sched_rt_runtime_us)
 base_timeout_s=${GHOST_TEST_TIMEOUT:-120}
 timeout_s=$base_timeout_s
 npass=0
@@ -111,6 +113,7 @@ run_test()
 	# test/agent programs give up on a test a little before this does.
 	export GT_TEST_TIMEOUT=$((timeout_s > 40 ? timeout_s - 20 : timeout_s))
 	run_one "$case" "$func" "$dir"
+	echo "$rt_runtime" >/proc/sys/kernel/sched_rt_runtime_us
 
 	reason=$(grep -v '^[[:space:]]*$' "$dir.log" | tail -n 1)
 	splat=$(klog_splat)
