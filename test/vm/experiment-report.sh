@@ -179,7 +179,8 @@ exp_lane_report()
 	echo
 	echo "Host load average before and after the boot: $(cut -d' ' -f1-3 "$out/$lane/load_before" 2>/dev/null)," \
 		"$(cut -d' ' -f1-3 "$out/$lane/load_after" 2>/dev/null)." \
-		"Guest clocksource $(exp_info "$lane" clocksource)."
+		"Guest clocksource $(exp_info "$lane" clocksource)," \
+		"kernel.sched_rt_runtime_us $(exp_info "$lane" rt_runtime_us)."
 	echo
 	echo "### Service times (one thread, nothing else running)"
 	echo

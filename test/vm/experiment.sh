@@ -23,7 +23,9 @@
 # GHOST_EXP_SLICE_US (shinjuku's slice; by default 10 GETs as the guest
 # measures them, at least 50 us), GHOST_EXP_WORKERS (4 per enclave CPU),
 # GHOST_EXP_ANT_LOAD (load of the antagonist runs, 0.2),
-# GHOST_EXP_SLO_SCANS (the SLO in mean scan times, 1), GHOST_VM_SMP (4),
+# GHOST_EXP_SLO_SCANS (the SLO in mean scan times, 1), GHOST_EXP_RT_RUNTIME
+# (the guest's kernel.sched_rt_runtime_us, default the kernel's; -1 is the
+# README's setting for a machine given to ghost), GHOST_VM_SMP (4),
 # GHOST_VM_MEM (2G), GHOST_VM_ACCEL (tcg,thread=multi), GHOST_VM_TIMEOUT
 # (seconds a boot may take, 1800).
 
@@ -124,6 +126,7 @@ run_lane()
 	append+=" ghostvm.mode=experiment ghostvm.exp_keys=$keys"
 	append+=" ghostvm.exp_loads=$loads ghostvm.exp_duration=$duration"
 	append+=" ghostvm.exp_ant_load=$ant_load"
+	[[ -z $rt_runtime ]] || append+=" ghostvm.exp_rt_runtime=$rt_runtime"
 	[[ -z $slice_us ]] || append+=" ghostvm.exp_slice_us=$slice_us"
 	[[ -z $workers ]] || append+=" ghostvm.exp_workers=$workers"
 	vm_qemu_cmd "$VM_KVER" "$ldir/initramfs.img" "$append"
@@ -204,6 +207,9 @@ main()
 	[[ -z $workers ]] || workers=$(exp_uint GHOST_EXP_WORKERS "$workers" 1)
 	ant_load=$(exp_frac GHOST_EXP_ANT_LOAD "${GHOST_EXP_ANT_LOAD:-0.2}")
 	slo_scans=$(exp_frac GHOST_EXP_SLO_SCANS "${GHOST_EXP_SLO_SCANS:-1}")
+	rt_runtime=${GHOST_EXP_RT_RUNTIME:-}
+	[[ -z $rt_runtime || $rt_runtime =~ ^(-1|[0-9]+)$ ]] ||
+		vm_die "GHOST_EXP_RT_RUNTIME: -1 or microseconds, not '$rt_runtime'"
 	timeout_s=$(exp_uint GHOST_VM_TIMEOUT "${GHOST_VM_TIMEOUT:-1800}" 1)
 	smp=$(exp_uint GHOST_VM_SMP "${GHOST_VM_SMP:-4}" 3)
 	export GHOST_VM_ACCEL=${GHOST_VM_ACCEL:-tcg,thread=multi}

@@ -34,7 +34,8 @@
 # (fractions of the capacity), ghostvm.exp_duration=S (seconds per load),
 # ghostvm.exp_slice_us=US (shinjuku's slice; SLICE_GETS GETs by default),
 # ghostvm.exp_workers=N,
-# ghostvm.exp_ant_load=F (the antagonist runs' load, a fraction).
+# ghostvm.exp_ant_load=F (the antagonist runs' load, a fraction),
+# ghostvm.exp_rt_runtime=US (kernel.sched_rt_runtime_us; default kept).
 
 GHOST_DIR=${GHOST_DIR:-/ghost}
 results=${GHOST_RESULTS:-/dev/stdout}
@@ -52,6 +53,7 @@ slice_us=
 SLICE_GETS=10
 workers=
 ant_load=0.2
+rt_runtime=
 nfail=0
 AGENT_PID=
 ENCLAVE=
@@ -91,6 +93,7 @@ parse_cmdline()
 		ghostvm.exp_slice_us=*) slice_us=${arg#*=} ;;
 		ghostvm.exp_workers=*) workers=${arg#*=} ;;
 		ghostvm.exp_ant_load=*) ant_load=${arg#*=} ;;
+		ghostvm.exp_rt_runtime=*) rt_runtime=${arg#*=} ;;
 		esac
 	done
 }
@@ -380,6 +383,12 @@ main()
 	out "info duration $duration"
 	out "info clocksource $(cat \
 		/sys/devices/system/clocksource/clocksource0/current_clocksource)"
+	if [ -n "$rt_runtime" ] &&
+	   ! echo "$rt_runtime" >/proc/sys/kernel/sched_rt_runtime_us; then
+		failed "setting kernel.sched_rt_runtime_us to $rt_runtime"
+		return 1
+	fi
+	out "info rt_runtime_us $(cat /proc/sys/kernel/sched_rt_runtime_us)"
 	if [ "$ncpus" -lt 2 ]; then
 		failed "the experiment needs 3 vCPUs or more"
 		return 1
