@@ -25,6 +25,11 @@
  * queue lives as long as the process: under a centralized policy the
  * spinning agent keeps draining it.  A round drains every queue, whoever
  * runs it.
+ *
+ * With --idle-sleep the centralized agent sleeps on rt->q once it has had
+ * nothing to do for that long and nothing waits for a CPU; every CPU
+ * queue then names the global CPU in its wakeup list, so that a message
+ * in any queue wakes it (rt->wake_global, under lock).
  */
 #ifndef _GHOST_AGENT_AGENT_H
 #define _GHOST_AGENT_AGENT_H
@@ -47,6 +52,7 @@
 #define DESCRIBE_MAX		160
 #define AGENT_WAIT_MS		100	/* idle agents re-check flags */
 #define AGENT_IDLE_MS		1000	/* longest wait of a per-CPU agent */
+#define AGENT_NAP_MS		1	/* longest sleep of an idle centralized agent */
 #define AGENT_MAX_HINT_PROCS	64	/* processes with a hint region */
 
 struct recorder;
@@ -75,6 +81,7 @@ struct agent_thread {
 	atomic_int done;		/* the thread is finished */
 	int err;			/* why attaching failed */
 	int own_q;			/* waits on rt->cpu_q[cpu] */
+	uint64_t idle_since;		/* centralized: first empty round, or 0 */
 };
 
 /* The queue of one CPU's agents (see above). */
@@ -104,6 +111,7 @@ struct stats {
 	atomic_uint_fast64_t dispatched;	/* CPUs fed by GHOST_IOC_DISPATCH */
 	/* Requests a policy made: ghost_policy_run() and _dl_push() taken. */
 	atomic_uint_fast64_t decisions;
+	atomic_uint_fast64_t idle_sleeps;	/* --idle-sleep: naps taken */
 };
 
 struct rt {
@@ -116,6 +124,8 @@ struct rt {
 	int ecpus[GHOST_MAX_CPUS];	/* the enclave's CPUs, ascending */
 	int nr_ecpus;
 	int global_cpu;			/* for centralized policies */
+	uint64_t idle_sleep_ns;		/* --idle-sleep, 0: always spin */
+	int wake_global;		/* CPU queues wake the global CPU */
 	const char *const *policy_dirs;
 
 	pthread_mutex_t lock;
@@ -198,6 +208,7 @@ void rt_apply_dispatch(struct rt *rt, struct instance *in);
 void rt_settle_inflight(struct rt *rt, int all);
 void rt_reset_slots(struct rt *rt);
 void rt_check_throttling(void);
+int rt_wake_global(struct rt *rt, int on);
 extern const struct ghost_policy_host rt_host;
 
 /* instance.c */

@@ -307,6 +307,10 @@ static void do_status(struct rt *rt, struct reply *r)
 	put(r, "decisions %llu\n",
 	    (unsigned long long)atomic_load(&rt->st.decisions));
 	put(r, "rounds %llu\n", (unsigned long long)atomic_load(&rt->st.rounds));
+	put(r, "idle_sleep_us %llu\n",
+	    (unsigned long long)(rt->idle_sleep_ns / 1000));
+	put(r, "idle_sleeps %llu\n",
+	    (unsigned long long)atomic_load(&rt->st.idle_sleeps));
 	put(r, "routes %llu\n", (unsigned long long)atomic_load(&rt->st.routes));
 	put(r, "dispatch_lists %s\n",
 	    ghost_dispatch_available(&rt->enc) ? "yes" : "no");

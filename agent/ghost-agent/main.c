@@ -40,10 +40,11 @@ static const char help_text[] =
 "\n"
 "SYNOPSIS\n"
 "       ghost-agent --cpus LIST --policy NAME|PATH [--opt KEY=VALUE]...\n"
-"                   [--global-cpu N] [--enclave ID]\n"
+"                   [--global-cpu N] [--idle-sleep US] [--enclave ID]\n"
 "                   [--record FILE [--record-max SIZE]]\n"
 "       ghost-agent --enclave ID --policy NAME|PATH [--opt KEY=VALUE]...\n"
-"                   [--global-cpu N] [--record FILE [--record-max SIZE]]\n"
+"                   [--global-cpu N] [--idle-sleep US]\n"
+"                   [--record FILE [--record-max SIZE]]\n"
 "\n"
 "DESCRIPTION\n"
 "       ghost-agent creates an enclave on the CPUs of LIST (or attaches to\n"
@@ -94,6 +95,13 @@ static const char help_text[] =
 "       --global-cpu N\n"
 "              The CPU of the spinning agent of a centralized policy (also\n"
 "              after a hot swap to one).  Default: the first enclave CPU.\n"
+"\n""       --idle-sleep US\n"
+"              Let the agent of a centralized policy sleep once it has had\n"
+"              nothing to do for US microseconds (1 to 1000000) while every\n"
+"              runnable thread has a CPU; the next message wakes it.  Its\n"
+"              CPU is then free for other work (and spends no real-time\n"
+"              budget), at the price of a wakeup before the next decision.\n"
+"              Default: 0, it spins, as ghOSt's do.\n"
 "\n"
 "       --record FILE\n"
 "              Record what the policy sees and decides into FILE (created\n"
@@ -165,6 +173,7 @@ struct opts {
 	int have_cpus;
 	struct ghost_cpuset cpus;
 	int global_cpu;
+	long idle_sleep_us;
 	const char *record;
 	uint64_t record_max;
 };
@@ -224,6 +233,7 @@ static int parse_args(int argc, char **argv, struct opts *o)
 		{ "policy",	required_argument, NULL, 'p' },
 		{ "opt",	required_argument, NULL, 'o' },
 		{ "global-cpu",	required_argument, NULL, 'g' },
+		{ "idle-sleep",	required_argument, NULL, 'i' },
 		{ "record",	required_argument, NULL, 'r' },
 		{ "record-max",	required_argument, NULL, 'm' },
 		{ "help",	no_argument,	   NULL, 'h' },
@@ -268,6 +278,13 @@ static int parse_args(int argc, char **argv, struct opts *o)
 			if (!*optarg || *end || v < 0 || v >= GHOST_MAX_CPUS)
 				return usage("invalid --global-cpu '%s'", optarg);
 			o->global_cpu = v;
+			break;
+		case 'i':
+			v = strtol(optarg, &end, 10);
+			if (!*optarg || *end || v < 0 || v > 1000000)
+				return usage("invalid --idle-sleep '%s' (microseconds, 0 to 1000000)",
+					     optarg);
+			o->idle_sleep_us = v;
 			break;
 		case 'r':
 			if (!*optarg)
@@ -353,6 +370,7 @@ static int setup_cpus(struct rt *rt, const struct opts *o)
 		return EXIT_FAIL;
 	}
 	rt->global_cpu = o->global_cpu >= 0 ? o->global_cpu : rt->ecpus[0];
+	rt->idle_sleep_ns = o->idle_sleep_us * 1000ULL;
 	if (!ghost_cpuset_test(&rt->enc.cpus, rt->global_cpu)) {
 		fprintf(stderr, AGENT_NAME ": --global-cpu %d is not a CPU of enclave %u\n",
 			rt->global_cpu, rt->id);

@@ -735,15 +735,126 @@ static void per_cpu_iteration(struct rt *rt, struct agent_thread *a)
 	}
 }
 
+/*
+ * Let a message in any CPU's queue wake the agent of the global CPU (@on),
+ * or only that CPU's own agent: a centralized agent that sleeps must hear
+ * of every message; under a per-CPU model the global CPU's agent must not
+ * be woken for other CPUs' messages (it would preempt its CPU's thread
+ * for nothing).  rt->lock held.  Returns 0, or the error that left it
+ * off.
+ */
+int rt_wake_global(struct rt *rt, int on)
+{
+	struct ghost_cpuset set;
+	struct cpu_queue *cq;
+	int i, cpu, ret;
+
+	if (rt->wake_global == on)
+		return 0;
+	ghost_cpuset_zero(&set);
+	ghost_cpuset_set(&set, rt->global_cpu);
+	for (i = 0; i < rt->nr_ecpus; i++) {
+		cpu = rt->ecpus[i];
+		cq = cpu_queue(rt, cpu);
+		if (cpu == rt->global_cpu || !cq)
+			continue;
+		ret = ghost_queue_set_wakeup(&rt->enc, &cq->q, on ? &set : NULL);
+		if (ret && on) {
+			rt->wake_global = 1;
+			rt_wake_global(rt, 0);
+			return ret;
+		}
+	}
+	rt->wake_global = on;
+	return 0;
+}
+
+/*
+ * May the idle centralized agent sleep?  Only if no message waits in any
+ * queue and every runnable thread is on a CPU (status words): then only
+ * a message can give it work, and that message wakes it.  A thread on a
+ * dispatch list, or one a policy holds back, keeps it spinning.
+ */
+static int nothing_waits(struct rt *rt)
+{
+	const struct ghost_status_word *w;
+	struct cpu_queue *cq;
+	unsigned int i;
+	__u32 f;
+
+	if (ghost_queue_pending(&rt->q))
+		return 0;
+	for (i = 0; i < (unsigned int)rt->nr_ecpus; i++) {
+		cq = cpu_queue(rt, rt->ecpus[i]);
+		if (cq && ghost_queue_pending(&cq->q))
+			return 0;
+	}
+	for (i = 0; (w = ghost_sw_word(&rt->enc, i)); i++) {
+		f = ghost_load_acquire(&w->flags);
+		if ((f & GHOST_SW_F_INUSE) && (f & GHOST_SW_TASK_RUNNABLE) &&
+		    !(f & GHOST_SW_TASK_ONCPU))
+			return 0;
+	}
+	return 1;
+}
+
+/*
+ * Sleep until a message arrives in any queue (the head of rt->q and the
+ * global CPU's agent_seq as they were before the round that found
+ * nothing), SIGUSR1 or AGENT_NAP_MS (a kernel tick at least): the nap
+ * bounds what a policy's tick() may wait for.
+ */
+static void idle_sleep(struct rt *rt, struct agent_thread *a,
+		       unsigned int head, __u32 seq)
+{
+	int ret;
+
+	agent_cw.wait.head = head;
+	agent_cw.wait.agent_seq = seq;
+	agent_cw.wait.flags = GHOST_WAIT_F_AGENT_SEQ;
+	agent_cw.wait.timeout_ms = AGENT_NAP_MS;
+	/* After the fields: a kick from now on ends the wait. */
+	if (atomic_load(&rt->paused) || !should_run(rt, a) ||
+	    atomic_load(&rt->model) != GHOST_POLICY_CENTRALIZED)
+		goto out;
+	atomic_fetch_add(&rt->st.idle_sleeps, 1);
+	ret = ghost_queue_wait(&rt->enc, &agent_cw.wait);
+	if (ret == -ENODEV)
+		atomic_store(&rt->stop, 1);
+out:
+	agent_cw.wait.flags = 0;
+	a->idle_since = 0;
+}
+
 static void centralized_iteration(struct rt *rt, struct agent_thread *a)
 {
-	int n = 0;
+	const struct ghost_cpu_word *cw = ghost_sw_cpu(&rt->enc, a->cpu);
+	unsigned int head = ghost_queue_head(&rt->q);
+	__u32 seq = cw ? ghost_load_acquire(&cw->agent_seq) : 0;
+	int n = 0, turn, sleep = 0;
+	uint64_t now;
 
 	pthread_mutex_lock(&rt->lock);
-	if (my_turn(rt, a, GHOST_POLICY_CENTRALIZED))
-		n = round_locked(rt, -1, NULL);
+	turn = my_turn(rt, a, GHOST_POLICY_CENTRALIZED);
+	if (turn)
+		n = round_locked(rt, -1, NULL) || rt->retry;
+	if (turn && !n && rt->idle_sleep_ns && cw) {
+		now = rt_now_ns();
+		if (!a->idle_since)
+			a->idle_since = now;
+		if (now - a->idle_since >= rt->idle_sleep_ns) {
+			/* Lists first: a message after them moves seq. */
+			sleep = !rt_wake_global(rt, 1) && nothing_waits(rt);
+			/* The look costs a scan: not again before a while. */
+			a->idle_since = now;
+		}
+	}
 	pthread_mutex_unlock(&rt->lock);
-	if (!n)
+	if (n)
+		a->idle_since = 0;
+	else if (sleep)
+		idle_sleep(rt, a, head, seq);
+	else
 		ghost_cpu_relax();
 }
 

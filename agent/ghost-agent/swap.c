@@ -198,6 +198,8 @@ int agent_swap(struct rt *rt, const char *name, char *const opts[],
 	rt_apply_dispatch(rt, in);
 	rt->pol = in;
 	atomic_store(&rt->model, in->ops->model);
+	if (in->ops->model != GHOST_POLICY_CENTRALIZED)
+		rt_wake_global(rt, 0);
 	rt_resume(rt);
 	t1 = rt_now_ns();
 	if (boosted)

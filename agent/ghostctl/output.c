@@ -317,6 +317,9 @@ void ghostctl_print_status(FILE *f, const char *reply, int json)
 	if (!ghost_kv_get(reply, "decisions_per_s", a, sizeof(a)))
 		fprintf(f, "  decisions: %s/s, %s total\n", a,
 			kv(reply, "decisions", b, sizeof(b), "?"));
+	if (strcmp(kv(reply, "idle_sleep_us", a, sizeof(a), "0"), "0"))
+		fprintf(f, "  idle:      sleeps after %s us with nothing to do, %s naps\n",
+			a, kv(reply, "idle_sleeps", b, sizeof(b), "?"));
 	fputs("  failures:  ", f);
 	print_failures(f, reply);
 	if (strcmp(kv(reply, "overflow", a, sizeof(a), "0"), "0"))

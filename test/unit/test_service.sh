@@ -150,8 +150,9 @@ test_start()
 		expect_cmd "$tmp/bin/ghost-agent --enclave 3 --cpus 2-3 --policy fifo_per_cpu" \
 			start 3 || return 1
 	conf web "# the web servers" "" "  CPUS = 1,4-7  " "POLICY=$tmp/my_policy.so" \
-		"ENCLAVE=12" "OPTIONS=slice_us=500  max_tasks=64" "GLOBAL_CPU=5" &&
-		expect_cmd "$tmp/bin/ghost-agent --enclave 12 --cpus 1,4-7 --policy $tmp/my_policy.so --global-cpu 5 --opt slice_us=500 --opt max_tasks=64" \
+		"ENCLAVE=12" "OPTIONS=slice_us=500  max_tasks=64" "GLOBAL_CPU=5" \
+		"IDLE_SLEEP_US=0200" &&
+		expect_cmd "$tmp/bin/ghost-agent --enclave 12 --cpus 1,4-7 --policy $tmp/my_policy.so --global-cpu 5 --idle-sleep 200 --opt slice_us=500 --opt max_tasks=64" \
 			start web
 }
 
@@ -232,7 +233,9 @@ test_bad_confs()
 		expect_error "'slice_us' is not KEY=VALUE" "$c" "$p" "OPTIONS=slice_us" &&
 		expect_error "'=5' is not KEY=VALUE" "$c" "$p" "OPTIONS=a=1 =5" &&
 		expect_error "CPU 5 is not in CPUS=2-3" "$c" "$p" "GLOBAL_CPU=5" &&
-		expect_error "'x' is not a CPU number" "$c" "$p" "GLOBAL_CPU=x" || return 1
+		expect_error "'x' is not a CPU number" "$c" "$p" "GLOBAL_CPU=x" &&
+		expect_error "'1000001' is not 0 to 1000000" "$c" "$p" "IDLE_SLEEP_US=1000001" &&
+		expect_error "'-1' is not 0 to 1000000" "$c" "$p" "IDLE_SLEEP_US=-1" || return 1
 	conf web "$c" "$p"
 	out=$("$launcher" check web 2>&1)
 	[[ $? -eq 2 && $out == *"ENCLAVE is missing: the instance 'web' is not an enclave ID"* ]] ||

@@ -19,25 +19,26 @@
 # agent, and a slow emulated CPU may leave a thread waiting for long.
 
 
-# swap_there_and_back A B: under policy A, simple_exp runs while the
-# agent swaps to B and back to A, each time handing the state over by
-# export; simple_exp must pass (no thread lost).
+# swap_there_and_back A B [ARGS...]: under policy A (ghost-agent ARGS),
+# simple_exp runs while the agent swaps to B and back to A, each time
+# handing the state over by export; simple_exp must pass (no thread lost).
 swap_there_and_back()
 {
-	local sp
+	local sp a=$1 b=$2
 
+	shift 2
 	clean_ghost
-	start_agent a --cpus 0-3 --policy "$1"
+	start_agent a --cpus 0-3 --policy "$a" "$@"
 	no_watchdog 1
 	ghostctl run 1 -- simple_exp -n 2 >simple_exp.log 2>&1 &
 	sp=$!
 	sleep 2
-	ghostctl policy swap 1 "$2" >swap1.txt || fail "swap to $2 failed"
-	grep -q "policy $2 (.*), hand-over by export" swap1.txt ||
+	ghostctl policy swap 1 "$b" >swap1.txt || fail "swap to $b failed"
+	grep -q "policy $b (.*), hand-over by export" swap1.txt ||
 		fail "swap: $(cat swap1.txt)"
 	sleep 2
-	ghostctl policy swap 1 "$1" >swap2.txt || fail "swap to $1 failed"
-	grep -q "policy $1 (.*), hand-over by export" swap2.txt ||
+	ghostctl policy swap 1 "$a" >swap2.txt || fail "swap to $a failed"
+	grep -q "policy $a (.*), hand-over by export" swap2.txt ||
 		fail "swap: $(cat swap2.txt)"
 	wait "$sp" || fail "simple_exp failed: $(grep -v ': pass' simple_exp.log)"
 	stop_agent "$AGENT_PID"
@@ -131,6 +132,48 @@ test_fifo_centralized_slices_beside_lists_lose_no_thread()
 	done
 	kill -0 "$AGENT_PID" 2>/dev/null || fail "the agent died: $(cat a.err)"
 	stop_agent "$AGENT_PID"
+}
+
+# --idle-sleep: the centralized agent sleeps when it has nothing to do
+# and every runnable thread has a CPU; any message wakes it.  Every thread
+# still runs to completion, only where it was placed (the audit), and the
+# agent took naps (it naps while the enclave is idle, after the run).
+test_fifo_centralized_sleeps_when_idle()
+{
+	local naps v rc
+
+	for v in -1 x 1000001 ''; do
+		ghost-agent --cpus 0-3 --policy fifo_centralized \
+			--idle-sleep "$v" >bad.out 2>bad.err
+		rc=$?
+		[ "$rc" -eq 2 ] || fail "--idle-sleep '$v': exit $rc, not 2"
+		grep -q "invalid --idle-sleep '$v'" bad.err ||
+			fail "--idle-sleep '$v': $(cat bad.err)"
+	done
+	clean_ghost
+	start_agent a --cpus 0-3 --policy fifo_centralized --opt slice_us=2000 \
+		--idle-sleep 100
+	no_watchdog 1
+	audit_on 1
+	simple_exp_in 1
+	sleep 1
+	ghostctl --json status 1 >status.json || fail "ghostctl status failed"
+	grep -q '"idle_sleep_us":100[,}]' status.json ||
+		fail "status: $(cat status.json)"
+	naps=$(sed -n 's/.*"idle_sleeps":\([0-9]*\).*/\1/p' status.json)
+	[ "${naps:-0}" -gt 0 ] || fail "the agent never slept: $(cat status.json)"
+	ghostctl status 1 | grep -q '^  idle:      sleeps after 100 us' ||
+		fail "status: $(ghostctl status 1)"
+	check_audit 1
+	kill -0 "$AGENT_PID" 2>/dev/null || fail "the agent died: $(cat a.err)"
+	stop_agent "$AGENT_PID"
+}
+
+# To a per-CPU policy and back under load: the CPU queues stop waking the
+# global CPU's agent, then wake it again, and no thread is lost.
+test_swap_with_a_sleeping_centralized_agent()
+{
+	swap_there_and_back fifo_centralized fifo_per_cpu --idle-sleep 50
 }
 
 test_sol_runs_simple_exp()
