@@ -198,7 +198,8 @@ report_group()
 }
 
 # The schedulers simple_exp runs under, as the guest names them.
-configs=(cfs fifo_per_cpu fifo_centralized cfs_remaining cfs_remaining_busy)
+configs=(cfs fifo_per_cpu fifo_centralized fifo_centralized_idle cfs_remaining
+	cfs_remaining_busy)
 
 config_name()
 {
@@ -207,6 +208,7 @@ config_name()
 	cfs_remaining) echo "CFS on CPUs $(info cpus_remaining)" ;;
 	cfs_remaining_busy) echo "CFS on CPUs $(info cpus_remaining), CPU $(info global_cpu) busy" ;;
 	fifo_centralized) echo "ghost-agent fifo_centralized (agent on CPU $(info global_cpu))" ;;
+	fifo_centralized_idle) echo "ghost-agent fifo_centralized --idle-sleep $(info idle_sleep_us) (agent on CPU $(info global_cpu))" ;;
 	*) echo "ghost-agent $1" ;;
 	esac
 }
@@ -263,15 +265,18 @@ report_wall()
 	echo "Per test, median ms:"
 	echo
 	echo "| test | CFS | fifo_per_cpu | vs CFS | fifo_centralized | vs CFS" \
-		"| CFS on remaining CPUs | fifo_centralized vs it |"
-	echo "| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |"
+		"| CFS on remaining CPUs | fifo_centralized vs it" \
+		"| with --idle-sleep | vs it |"
+	echo "| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |"
 	while read -r t; do
 		echo "| $t | $(wall_median cfs "$t") | $(wall_median fifo_per_cpu "$t")" \
 			"| $(vs fifo_per_cpu cfs "$t")" \
 			"| $(wall_median fifo_centralized "$t")" \
 			"| $(vs fifo_centralized cfs "$t")" \
 			"| $(wall_median cfs_remaining "$t")" \
-			"| $(vs fifo_centralized cfs_remaining "$t") |"
+			"| $(vs fifo_centralized cfs_remaining "$t")" \
+			"| $(wall_median fifo_centralized_idle "$t")" \
+			"| $(vs fifo_centralized_idle cfs_remaining "$t") |"
 	done < <(awk '$1 == "test" && !seen[$4]++ { print $4 }' "$samples")
 }
 
@@ -397,6 +402,8 @@ summary_line()
 	line+=" (/ CFS on all $(vs fifo_centralized cfs);"
 	line+=" / CFS on remaining CPUs with the agent's CPU busy"
 	line+=" $(vs fifo_centralized cfs_remaining_busy))"
+	line+="; with --idle-sleep / CFS on remaining CPUs"
+	line+=" $(vs fifo_centralized_idle cfs_remaining)"
 	max=$(group_max)
 	for ((n = 1; n <= max; n++)); do
 		v=$(group_per_cpu ioctl "$n" 2)

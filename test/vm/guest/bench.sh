@@ -13,7 +13,8 @@
 #      to enclave CPUs), then under ghost-agent with fifo_per_cpu and
 #      with fifo_centralized, on an enclave of the bench's CPUs;
 #   3. simple_exp's wall time under CFS (simple_exp -c, pinned to those
-#      CPUs), under each policy (simple_exp -x: the same work), and under
+#      CPUs), under each policy (simple_exp -x: the same work; once more
+#      under fifo_centralized with ghost-agent --idle-sleep), and under
 #      CFS on the CPUs fifo_centralized leaves to threads;
 #   4. the blackout of policy swaps back and forth between the two while
 #      simple_exp runs in the enclave in a loop.
@@ -151,6 +152,8 @@ wall_runs()
 AGENT_PID=
 ENCLAVE=
 global_opt=
+# fifo_centralized's second run: ghost-agent --idle-sleep.
+idle_sleep_us=100
 
 # start_agent POLICY WHAT: ghost-agent with POLICY on a new enclave of the
 # bench's CPUs, the runnable watchdog off (an emulated CPU may leave a
@@ -311,6 +314,14 @@ bench_sched()
 	bench_policy fifo_per_cpu
 	global_opt="--global-cpu $cpu_global"
 	bench_policy fifo_centralized
+	# Its agent sleeping when it has nothing to do: its vCPU then gives
+	# the host CPU back to the others.
+	global_opt="--global-cpu $cpu_global --idle-sleep $idle_sleep_us"
+	if start_agent fifo_centralized "the fifo_centralized --idle-sleep runs"; then
+		wall_runs fifo_centralized_idle ghostctl run "$ENCLAVE" -- \
+			simple_exp -x -k -n "$scale"
+		stop_agent
+	fi
 	global_opt=
 	# The CPUs fifo_centralized leaves to threads, under CFS.
 	wall_runs cfs_remaining taskset -c "$cpus_remaining" \
@@ -413,6 +424,7 @@ main()
 	shift
 	cpus_remaining=$(echo "$@" | tr ' ' ',')
 	out "info global_cpu $cpu_global"
+	out "info idle_sleep_us $idle_sleep_us"
 	out "info cpus_remaining $cpus_remaining"
 	out "info pinned_cpus $cpu_a $cpu_b"
 	say "Linux $(uname -r), $(nproc) vCPUs, enclave CPUs $cpus," \
