@@ -9,7 +9,8 @@
 # Globals from experiment.sh: out, lanes, loads, duration, keys, slice_us,
 # slo_scans, smp, GHOST_VM_ACCEL, failures, start.
 
-EXP_SCHEDS="cfs cfs_pinned shinjuku fifo_centralized"
+EXP_SCHEDS="cfs cfs_pinned shinjuku fifo_centralized shinjuku_idle
+	fifo_centralized_idle"
 
 # exp_info LANE KEY: the value of the lane's "info KEY VALUE" line.
 exp_info()
@@ -246,7 +247,7 @@ exp_report()
 	echo "- VM: QEMU -accel $GHOST_VM_ACCEL, $smp vCPUs, ${GHOST_VM_MEM:-2G}; stock Debian kernels, ghost.ko by DKMS."
 	echo "- Load generator alone on CPU 0; workers ($(exp_info "${lanes%% *}" workers)) and the enclave on CPUs $(exp_info "${lanes%% *}" cpus)."
 	echo "- $keys keys in memory; 99.5 % GETs, 0.5 % scans; open-loop Poisson arrivals, $duration s per load; latency from the scheduled arrival."
-	echo "- Schedulers: cfs (no pinning), cfs_pinned (workers on the enclave's CPUs), shinjuku (slice $(exp_info "${lanes%% *}" slice_us) us$([[ -z $slice_us ]] && echo ", 10 calibrated GETs"), workers publish hints: class 1, idle while waiting), fifo_centralized. The centralized agents spin on one of the enclave's CPUs."
+	echo "- Schedulers: cfs (no pinning), cfs_pinned (workers on the enclave's CPUs), shinjuku (slice $(exp_info "${lanes%% *}" slice_us) us$([[ -z $slice_us ]] && echo ", 10 calibrated GETs"), workers publish hints: class 1, idle while waiting), fifo_centralized; shinjuku_idle and fifo_centralized_idle are the same with ghost-agent --idle-sleep $(exp_info "${lanes%% *}" idle_sleep_us) (the agent sleeps once it has had nothing to do that long while every runnable thread has a CPU). The centralized agents spin on one of the enclave's CPUs."
 	echo "- Antagonists: one spinning thread per enclave CPU; under CFS at nice 19 on the same CPUs as the pinned workers, under shinjuku in the same enclave without hints (class 0, below the workers)."
 	echo "- SLO: $slo_scans x the mean scan time. Scans are 0.5 % of requests, so the p99 is a GET's latency; a GET that waits as long as a whole scan was held up behind one (head-of-line blocking), which is what a preemptive scheduler should prevent."
 	echo "- Saturation throughput: the achieved throughput at the highest offered load whose p99 stays within the SLO with no request dropped."

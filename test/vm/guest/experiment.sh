@@ -51,6 +51,9 @@ slice_us=
 # the centralized agent (tens of us under TCG, as long as a GET itself).
 # GETs served beside others run longer than alone: 10 leaves room for it.
 SLICE_GETS=10
+# The *_idle runs: ghost-agent --idle-sleep, the agent sleeping once it
+# has had nothing to do for this long (us).
+IDLE_SLEEP_US=100
 workers=
 ant_load=0.2
 rt_runtime=
@@ -191,16 +194,25 @@ server()
 	rm -f "$work/$config.tsv"
 }
 
+# agent_opts POLICY CONFIG: ghost-agent's options for CONFIG: shinjuku's
+# slice, and for a CONFIG named *_idle an agent that sleeps when idle.
+agent_opts()
+{
+	[ "$1" != shinjuku ] || printf ' --opt slice_us=%s' "$slice_us"
+	case $2 in
+	*_idle) printf ' --idle-sleep %s' "$IDLE_SLEEP_US" ;;
+	esac
+}
+
 # under_agent POLICY CONFIG RATES ANTAGONISTS ARGS...: server in the
 # agent's enclave, with ANTAGONISTS spinning threads in it too (0: none).
 under_agent()
 {
-	local policy=$1 config=$2 rates=$3 ants=$4 opt='' ant=''
+	local policy=$1 config=$2 rates=$3 ants=$4 ant=''
 
 	shift 4
-	[ "$policy" != shinjuku ] || opt="--opt slice_us=$slice_us"
-	# shellcheck disable=SC2086 # opt is split on purpose
-	start_agent "$policy" $opt || return 1
+	# shellcheck disable=SC2046 # options split on purpose
+	start_agent "$policy" $(agent_opts "$policy" "$config") || return 1
 	[ "$ants" -eq 0 ] ||
 		ant="--antagonists $ants --antagonist-enclave $ENCLAVE"
 	# shellcheck disable=SC2086 # ant is split on purpose
@@ -294,12 +306,11 @@ profile()
 # profile_agent POLICY CONFIG ARGS...: profile under POLICY's agent.
 profile_agent()
 {
-	local policy=$1 config=$2 opt=''
+	local policy=$1 config=$2
 
 	shift 2
-	[ "$policy" != shinjuku ] || opt="--opt slice_us=$slice_us"
-	# shellcheck disable=SC2086 # opt is split on purpose
-	start_agent "$policy" $opt || return 1
+	# shellcheck disable=SC2046 # options split on purpose
+	start_agent "$policy" $(agent_opts "$policy" "$config") || return 1
 	profile "$config" --enclave "$ENCLAVE" "$@"
 	stop_agent
 	ENCLAVE=
@@ -378,6 +389,7 @@ main()
 	out "info vcpus $(nproc)"
 	out "info cpus $cpus"
 	out "info gen_cpu 0"
+	out "info idle_sleep_us $IDLE_SLEEP_US"
 	out "info workers $workers"
 	out "info keys $keys"
 	out "info duration $duration"
@@ -419,12 +431,16 @@ main()
 	server cfs_pinned "$rates" --worker-cpus "$cpus"
 	under_agent shinjuku shinjuku "$rates" 0 --hints
 	under_agent fifo_centralized fifo_centralized "$rates" 0
+	under_agent shinjuku shinjuku_idle "$rates" 0 --hints
+	under_agent fifo_centralized fifo_centralized_idle "$rates" 0
 
 	ENCLAVE=
 	profile cfs
 	profile cfs_pinned --worker-cpus "$cpus"
 	profile_agent shinjuku shinjuku --hints
 	profile_agent fifo_centralized fifo_centralized
+	profile_agent shinjuku shinjuku_idle --hints
+	profile_agent fifo_centralized fifo_centralized_idle
 
 	server ant_cfs_alone "$ant_rate" --worker-cpus "$cpus"
 	server ant_cfs "$ant_rate" --worker-cpus "$cpus" \
