@@ -87,17 +87,9 @@ test_record_bad_path_refused()
 
 	# Bad sizes are usage errors (status 2), and so is a size alone.
 	for max in 1K 12X -5 99999999999G; do
-		ghost-agent --cpus 0-1 --policy fifo_per_cpu --record x.rec \
-			--record-max "$max" >bad.out 2>bad.err
-		rc=$?
-		[ "$rc" -eq 2 ] || fail "--record-max $max: exit $rc, not 2"
-		grep -q "invalid --record-max '$max'" bad.err ||
-			fail "--record-max $max: $(cat bad.err)"
+		expect_usage "invalid --record-max '$max'" ghost-agent --cpus 0-1 \
+			--policy fifo_per_cpu --record x.rec --record-max "$max"
 	done
-	ghost-agent --cpus 0-1 --policy fifo_per_cpu --record-max 1M \
-		>bad.out 2>bad.err
-	rc=$?
-	[ "$rc" -eq 2 ] || fail "--record-max alone: exit $rc, not 2"
-	grep -q -- '--record-max needs --record FILE' bad.err ||
-		fail "--record-max alone: $(cat bad.err)"
+	expect_usage '--record-max needs --record FILE' ghost-agent --cpus 0-1 \
+		--policy fifo_per_cpu --record-max 1M
 }

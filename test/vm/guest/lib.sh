@@ -72,6 +72,19 @@ expect_exit()
 	[ "$rc" -eq "$want" ] || fail "'$*' exited $rc, want $want"
 }
 
+# expect_usage MSG CMD...: CMD is a usage error (status 2) that says MSG
+# on stderr.
+expect_usage()
+{
+	local msg=$1 rc
+
+	shift
+	"$@" >usage.out 2>usage.err
+	rc=$?
+	[ "$rc" -eq 2 ] || fail "'$*' exited $rc, want 2: $(cat usage.err)"
+	grep -qF -e "$msg" usage.err || fail "'$*': $(cat usage.err)"
+}
+
 # expect_errno ERRNAME FILE STRING: one write() of STRING to FILE fails
 # with ERRNAME (EINVAL, EPERM, ...), or succeeds for ERRNAME "OK".
 expect_errno()
