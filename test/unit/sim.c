@@ -874,6 +874,9 @@ static int swap(struct sim *s, const char *name, const char *const opts[],
 		nr_cpus += s->enclave[cpu];
 	if (global < 0)
 		global = 0;
+	/* Its CPUs stay as they were while the new instance gets its own. */
+	memcpy(s->old_cpus, s->cpus, sizeof(s->cpus));
+	old_ctx.cpus = s->old_cpus;
 	load(s, name);
 	setup_ctx(s, nr_cpus, global);
 	if (sim_before_init)

@@ -85,6 +85,7 @@ struct sim {
 	const struct ghost_policy_ops *ops;
 	struct ghost_policy_ctx ctx;
 	int cpus[SIM_MAX_CPUS];
+	int old_cpus[SIM_MAX_CPUS];	/* the swapped-out instance's */
 	int cpu_node[SIM_MAX_CPUS];
 	int enclave[SIM_MAX_CPUS];	/* 1 if the CPU is in the enclave */
 
