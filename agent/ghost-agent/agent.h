@@ -17,6 +17,16 @@
  * (rt->inflight) until a round or the swap reports its outcome under the
  * lock, and nobody else fills it meanwhile.
  *
+ * Local rounds (rt->local): a per-CPU policy with GHOST_POLICY_F_CONCURRENT
+ * is driven without rt->lock.  The agent of CPU c takes rt->round_lock[c]
+ * only, drains its own queue and decides for c alone; agents of different
+ * CPUs run their rounds at the same time.  rt->q, drained by whoever has
+ * no queue of its own, takes rt->q_lock too, and the CPU-hotplug news of
+ * the policy rt->hp_lock.  Whatever must see no round at all (a swap,
+ * "status", hint regions) takes rt->lock and every round lock: rt_lock().
+ * The runtime's tables (threads, routes, affinity, hint cache, offline
+ * CPUs) are under rt->tab_lock in both kinds of round, a leaf lock.
+ *
  * Queues: the default queue (rt->q) gets new threads, and is the one the
  * agent of the global CPU waits on.  Every other CPU gets a queue of its
  * own (rt->cpu_q) when its first per-CPU agent starts: its agent waits on
@@ -81,6 +91,7 @@ struct agent_thread {
 	atomic_int done;		/* the thread is finished */
 	int err;			/* why attaching failed */
 	int own_q;			/* waits on rt->cpu_q[cpu] */
+	atomic_int round_asked;		/* local rounds: another CPU's asked */
 	uint64_t idle_since;		/* centralized: first empty round, or 0 */
 };
 
@@ -112,6 +123,7 @@ struct stats {
 	/* Requests a policy made: ghost_policy_run() and _dl_push() taken. */
 	atomic_uint_fast64_t decisions;
 	atomic_uint_fast64_t idle_sleeps;	/* --idle-sleep: naps taken */
+	atomic_uint_fast64_t local_rounds;	/* rounds without rt->lock */
 };
 
 struct rt {
@@ -131,6 +143,11 @@ struct rt {
 	pthread_mutex_t lock;
 	struct instance *pol;		/* under lock */
 	atomic_int model;		/* pol's, readable without lock */
+	atomic_int local;		/* pol's rounds are local (see above) */
+	pthread_mutex_t round_lock[GHOST_MAX_CPUS];	/* local rounds, by CPU */
+	pthread_mutex_t q_lock;		/* drains of rt->q in local rounds */
+	pthread_mutex_t hp_lock;	/* hotplug_sync() in local rounds */
+	pthread_mutex_t tab_lock;	/* tables: threads .. hint_cache */
 
 	pthread_mutex_t park_lock;
 	pthread_cond_t park_cond;
@@ -139,18 +156,21 @@ struct rt {
 
 	struct agent_thread agents[GHOST_MAX_CPUS];	/* by CPU */
 
-	/* One round's requests (under lock). */
-	struct ghost_cpuset pending;
+	/*
+	 * One round's requests, by CPU: what the round of that CPU's agent
+	 * (local) or the one round at a time (rt->lock) asked for.  Which
+	 * CPUs have one is the round's own (runtime.c).
+	 */
 	__u64 pending_gtid[GHOST_MAX_CPUS];
 	__u32 pending_barrier[GHOST_MAX_CPUS];
-	int nr_pending;
-	int retry;			/* a commit failed: go again soon */
 	unsigned int overflow_seen;	/* of rt->q */
 	int rediscover_err;		/* last failed DISCOVER, or 0 */
 	struct cpu_queue cpu_q[GHOST_MAX_CPUS];	/* by CPU */
 	int commit_err;			/* last GHOST_IOC_COMMIT errno */
-	struct ghost_cpuset dl_pushed;	/* lists pushed to this round */
-	/* Own-CPU commits an agent makes as it sleeps (under lock). */
+	/*
+	 * Own-CPU commits an agent makes as it sleeps: a CPU's bit and
+	 * entries change under its round (atomic bit operations).
+	 */
 	struct ghost_cpuset inflight;
 	__u64 inflight_gtid[GHOST_MAX_CPUS];
 	__u32 inflight_barrier[GHOST_MAX_CPUS];
@@ -200,6 +220,9 @@ void rt_reap_agents(struct rt *rt);
 void rt_stop_agents(struct rt *rt);
 void rt_pause(struct rt *rt);
 void rt_resume(struct rt *rt);
+void rt_lock(struct rt *rt);
+void rt_unlock(struct rt *rt);
+void rt_install(struct rt *rt, struct instance *in);
 int rt_drain(struct rt *rt);
 int rt_discover(struct rt *rt);
 int rt_nr_agents(struct rt *rt);

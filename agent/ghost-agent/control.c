@@ -281,7 +281,7 @@ static void do_status(struct rt *rt, struct reply *r)
 	int i;
 
 	ghost_cpulist_format(&rt->enc.cpus, cpus, sizeof(cpus));
-	pthread_mutex_lock(&rt->lock);
+	rt_lock(rt);
 	in = rt->pol;
 	put(r, "status ok\n");
 	put(r, "pid %d\n", (int)getpid());
@@ -296,7 +296,7 @@ static void do_status(struct rt *rt, struct reply *r)
 	put(r, "agents %d\n", rt_nr_agents(rt));
 	put(r, "threads %u\n", rt->threads.nr);
 	put(r, "hint_regions %u\n", hints_nr(rt));
-	pthread_mutex_unlock(&rt->lock);
+	rt_unlock(rt);
 
 	put(r, "msgs_per_s %.0f\n", rate.msgs_rate);
 	put(r, "commits_per_s %.0f\n", rate.commits_rate);
@@ -307,6 +307,8 @@ static void do_status(struct rt *rt, struct reply *r)
 	put(r, "decisions %llu\n",
 	    (unsigned long long)atomic_load(&rt->st.decisions));
 	put(r, "rounds %llu\n", (unsigned long long)atomic_load(&rt->st.rounds));
+	put(r, "local_rounds %llu\n",
+	    (unsigned long long)atomic_load(&rt->st.local_rounds));
 	put(r, "idle_sleep_us %llu\n",
 	    (unsigned long long)(rt->idle_sleep_ns / 1000));
 	put(r, "idle_sleeps %llu\n",
@@ -439,12 +441,12 @@ static void do_threads(struct rt *rt, struct reply *r)
 	 * Room for every line before taking the lock, rather than under it
 	 * while the agents wait for it.
 	 */
-	pthread_mutex_lock(&rt->lock);
+	rt_lock(rt);
 	nr = rt->threads.nr;
-	pthread_mutex_unlock(&rt->lock);
+	rt_unlock(rt);
 	reserve(r, 16 + (size_t)nr * THREAD_LINE_MAX);
 
-	pthread_mutex_lock(&rt->lock);
+	rt_lock(rt);
 	in = rt->pol;
 	put(r, "status ok\n");
 	for (i = 0; i <= rt->threads.mask; i++) {
@@ -466,7 +468,7 @@ static void do_threads(struct rt *rt, struct reply *r)
 		policy_view(r, in, gtid);
 		put(r, "\n");
 	}
-	pthread_mutex_unlock(&rt->lock);
+	rt_unlock(rt);
 }
 
 /* 1: we stop once the reply is out (client_close()), not before. */

@@ -9,7 +9,7 @@
  * hint of a thread (ghost_policy_hint()): its tgid is read once from
  * /proc and cached with the slot index it was last found at, so a
  * process can only publish hints for its own threads, whatever tids it
- * writes.  All of this is under rt->lock.
+ * writes.  All of this is under rt_lock(), but for lookups: rt->tab_lock.
  */
 #include <errno.h>
 #include <poll.h>
@@ -75,10 +75,10 @@ int hints_register(struct rt *rt, int fd, pid_t tgid, char *msg, size_t len)
 		ghost_hint_destroy(&r);
 		return -ESRCH;
 	}
-	pthread_mutex_lock(&rt->lock);
+	rt_lock(rt);
 	if (!rt->hint_cache.slots &&
 	    gp_table_init(&rt->hint_cache, AGENT_MAX_THREADS)) {
-		pthread_mutex_unlock(&rt->lock);
+		rt_unlock(rt);
 		snprintf(msg, len, "out of memory");
 		ghost_hint_destroy(&r);
 		close(pidfd);
@@ -88,7 +88,7 @@ int hints_register(struct rt *rt, int fd, pid_t tgid, char *msg, size_t len)
 	if (p) {
 		drop(rt, p - rt->hints);
 	} else if (rt->nr_hints == AGENT_MAX_HINT_PROCS) {
-		pthread_mutex_unlock(&rt->lock);
+		rt_unlock(rt);
 		snprintf(msg, len, "%d processes have hints already",
 			 AGENT_MAX_HINT_PROCS);
 		ghost_hint_destroy(&r);
@@ -101,7 +101,7 @@ int hints_register(struct rt *rt, int fd, pid_t tgid, char *msg, size_t len)
 	p->pidfd = pidfd;
 	/* Slot indexes of the old region mean nothing in the new one. */
 	gp_table_clear(&rt->hint_cache);
-	pthread_mutex_unlock(&rt->lock);
+	rt_unlock(rt);
 	return 0;
 }
 
@@ -113,7 +113,7 @@ void hints_reap(struct rt *rt)
 	/* Only the main thread changes the list: no lock to look. */
 	if (!rt->nr_hints)
 		return;
-	pthread_mutex_lock(&rt->lock);
+	rt_lock(rt);
 	for (i = 0; i < rt->nr_hints; i++) {
 		pfd.fd = rt->hints[i].pidfd;
 		pfd.events = POLLIN;
@@ -123,7 +123,7 @@ void hints_reap(struct rt *rt)
 		/* Its tgid may come back as another process. */
 		gp_table_clear(&rt->hint_cache);
 	}
-	pthread_mutex_unlock(&rt->lock);
+	rt_unlock(rt);
 }
 
 void hints_free(struct rt *rt)

@@ -653,7 +653,7 @@ int main(int argc, char **argv)
 		ret = EXIT_FAIL;
 		goto out_destroy;
 	}
-	atomic_store(&rt.model, rt.pol->ops->model);
+	rt_install(&rt, rt.pol);
 	place_main_thread(&rt);
 	/* Agents park until the queue exists and discovery ran. */
 	rt_pause(&rt);

@@ -23,6 +23,13 @@
  * Centralized policies get one agent thread, on the global CPU, that runs
  * rounds back to back without ever sleeping.
  *
+ * Local rounds, for per-CPU policies that allow concurrent callbacks
+ * (GHOST_POLICY_F_CONCURRENT): the agent of a CPU takes that CPU's round
+ * lock only, drains its own queue (rt->q if it has none), decides for its
+ * CPU alone and commits it as it goes to sleep.  A policy that gives work
+ * to another CPU asks for that CPU's round (ghost_policy_wake()): its
+ * agent is flagged and signalled, and runs a round before it sleeps again.
+ *
  * Nothing on this path allocates: the policy's requests go straight into
  * the transaction slots, and the thread table is sized at start-up.
  */
@@ -48,6 +55,19 @@
  */
 static __thread struct ghost_ioc_commit_wait agent_cw;
 
+/*
+ * The round this thread runs: the CPUs it asked for, the lists it pushed
+ * to, whether a commit failed, and in a local round the one CPU it
+ * decides for (else -1).
+ */
+static __thread struct {
+	struct ghost_cpuset pending;
+	struct ghost_cpuset pushed;
+	int nr_pending;
+	int retry;
+	int cpu;
+} rs = { .cpu = -1 };
+
 uint64_t rt_now_ns(void)
 {
 	struct timespec ts;
@@ -71,6 +91,37 @@ static struct rt *ctx_rt(struct ghost_policy_ctx *ctx)
 	return ctx->host_data;
 }
 
+/* rt->inflight: each CPU's bit changes in that CPU's round. */
+static unsigned long *inflight_word(struct rt *rt, int cpu,
+				    unsigned long *bit)
+{
+	*bit = 1UL << (cpu % (8 * sizeof(long)));
+	return &rt->inflight.bits[cpu / (8 * sizeof(long))];
+}
+
+static void inflight_set(struct rt *rt, int cpu, int on)
+{
+	unsigned long bit, *w = inflight_word(rt, cpu, &bit);
+
+	if (on)
+		__atomic_fetch_or(w, bit, __ATOMIC_RELAXED);
+	else
+		__atomic_fetch_and(w, ~bit, __ATOMIC_RELAXED);
+}
+
+static int inflight_test(struct rt *rt, int cpu)
+{
+	unsigned long bit, *w = inflight_word(rt, cpu, &bit);
+
+	return !!(__atomic_load_n(w, __ATOMIC_RELAXED) & bit);
+}
+
+/* A local round decides for its own CPU only. */
+static int foreign_cpu(int cpu)
+{
+	return rs.cpu >= 0 && cpu != rs.cpu;
+}
+
 static int host_run(struct ghost_policy_ctx *ctx, int cpu, __u64 gtid,
 		    __u32 barrier)
 {
@@ -84,17 +135,18 @@ static int host_run(struct ghost_policy_ctx *ctx, int cpu, __u64 gtid,
 	if (ctx->model == GHOST_POLICY_CENTRALIZED &&
 	    cpu == ctx->global_cpu && gtid != GHOST_NULL_GTID)
 		return -EINVAL;
+	if (foreign_cpu(cpu))
+		return -EXDEV;
 	/* A request of this round, or one its agent is committing. */
-	if (ghost_cpuset_test(&rt->pending, cpu) ||
-	    ghost_cpuset_test(&rt->inflight, cpu))
+	if (ghost_cpuset_test(&rs.pending, cpu) || inflight_test(rt, cpu))
 		return -EBUSY;
 	ret = ghost_txn_open(&rt->enc, cpu, gtid, barrier, 0);
 	if (ret)
 		return ret;
-	ghost_cpuset_set(&rt->pending, cpu);
+	ghost_cpuset_set(&rs.pending, cpu);
 	rt->pending_gtid[cpu] = gtid;
 	rt->pending_barrier[cpu] = barrier;
-	rt->nr_pending++;
+	rs.nr_pending++;
 	atomic_fetch_add(&rt->st.decisions, 1);
 	return 0;
 }
@@ -120,9 +172,12 @@ static int host_dl_push(struct ghost_policy_ctx *ctx, int cpu, __u64 gtid,
 
 	if (!policy_cpu(ctx, cpu))
 		return -EINVAL;
+	/* A list has one writer: the round of its CPU. */
+	if (foreign_cpu(cpu))
+		return -EXDEV;
 	ret = ghost_dispatch_push(&rt->enc, cpu, gtid, barrier);
 	if (!ret) {
-		ghost_cpuset_set(&rt->dl_pushed, cpu);
+		ghost_cpuset_set(&rs.pushed, cpu);
 		atomic_fetch_add(&rt->st.decisions, 1);
 	}
 	return ret;
@@ -140,6 +195,8 @@ static int host_dl_set_flags(struct ghost_policy_ctx *ctx, int cpu,
 {
 	if (!policy_cpu(ctx, cpu))
 		return -EINVAL;
+	if (foreign_cpu(cpu))
+		return -EXDEV;
 	return ghost_dispatch_set_flags(&ctx_rt(ctx)->enc, cpu, flags);
 }
 
@@ -164,10 +221,15 @@ static __u64 host_now(struct ghost_policy_ctx *ctx)
 static int host_task_allowed(struct ghost_policy_ctx *ctx, __u64 gtid,
 			     int cpu)
 {
+	struct rt *rt = ctx_rt(ctx);
 	const struct ghost_cpuset *set;
+	int ret;
 
-	set = gp_table_find(&ctx_rt(ctx)->affinity, gtid);
-	return !set || ghost_cpuset_test(set, cpu);
+	pthread_mutex_lock(&rt->tab_lock);
+	set = gp_table_find(&rt->affinity, gtid);
+	ret = !set || ghost_cpuset_test(set, cpu);
+	pthread_mutex_unlock(&rt->tab_lock);
+	return ret;
 }
 
 static int host_task_cpu(struct ghost_policy_ctx *ctx, __u64 gtid)
@@ -178,7 +240,33 @@ static int host_task_cpu(struct ghost_policy_ctx *ctx, __u64 gtid)
 static int host_hint(struct ghost_policy_ctx *ctx, __u64 gtid,
 		     struct ghost_app_hint *out)
 {
-	return hints_lookup(ctx_rt(ctx), gtid, out);
+	struct rt *rt = ctx_rt(ctx);
+	int ret;
+
+	/* The cache changes on lookups, which local rounds make at once. */
+	pthread_mutex_lock(&rt->tab_lock);
+	ret = hints_lookup(rt, gtid, out);
+	pthread_mutex_unlock(&rt->tab_lock);
+	return ret;
+}
+
+static void request_round(struct agent_thread *a);
+static void kick_agent(struct agent_thread *a);
+
+/*
+ * A round for @cpu soon: its agent may be asleep while the policy gave
+ * its CPU work.  Nothing to do in a round that decides for every CPU,
+ * or for the round's own CPU.
+ */
+static int host_wake(struct ghost_policy_ctx *ctx, int cpu)
+{
+	struct rt *rt = ctx_rt(ctx);
+
+	if (!policy_cpu(ctx, cpu))
+		return -EINVAL;
+	if (foreign_cpu(cpu))
+		request_round(&rt->agents[cpu]);
+	return 0;
 }
 
 static void host_log(struct ghost_policy_ctx *ctx, const char *msg)
@@ -207,6 +295,7 @@ const struct ghost_policy_host rt_host = {
 	.dl_entries	= host_dl_entries,
 	.task_allowed	= host_task_allowed,
 	.hint		= host_hint,
+	.wake		= host_wake,
 };
 
 /*
@@ -274,8 +363,11 @@ static void refresh_affinity(struct rt *rt, __u64 gtid)
 	*keep = set;
 }
 
-/* Keep the thread table and recycle status words of gone threads. */
-static void track(struct rt *rt, const struct ghost_msg *m)
+/*
+ * Keep the thread table and recycle status words of gone threads, before
+ * the policy hears of @m.  rt->tab_lock held.
+ */
+static void track_locked(struct rt *rt, const struct ghost_msg *m)
 {
 	const struct ghost_msg_task_new *n = ghost_msg_payload(m);
 	const struct ghost_msg_task *t = ghost_msg_payload(m);
@@ -301,13 +393,6 @@ static void track(struct rt *rt, const struct ghost_msg *m)
 		gp_table_insert(&rt->threads, n->gtid,
 				(void *)(uintptr_t)(n->sw_index + 1));
 		break;
-	case GHOST_MSG_TASK_LATCHED:
-		/* Placed by the module: its messages follow it, as a commit's. */
-		if (m->length < sizeof(*m) + sizeof(*t) || t->cpu < 0 ||
-		    t->cpu >= GHOST_MAX_CPUS)
-			return;
-		route(rt, t->gtid, t->cpu, m->seqnum);
-		break;
 	case GHOST_MSG_TASK_AFFINITY_CHANGED:
 		if (m->length >= sizeof(*m) + sizeof(*t))
 			refresh_affinity(rt, t->gtid);
@@ -327,6 +412,30 @@ static void track(struct rt *rt, const struct ghost_msg *m)
 	}
 }
 
+static void track(struct rt *rt, const struct ghost_msg *m)
+{
+	pthread_mutex_lock(&rt->tab_lock);
+	track_locked(rt, m);
+	pthread_mutex_unlock(&rt->tab_lock);
+}
+
+/*
+ * After the policy heard of @m.  A thread the module placed: its messages
+ * follow it, as a commit's.  Not before: in local rounds the agent of the
+ * new queue could hear of its next message while the policy is still
+ * taking this one.
+ */
+static void track_after(struct rt *rt, const struct ghost_msg *m)
+{
+	const struct ghost_msg_task *t = ghost_msg_payload(m);
+
+	if (m->type != GHOST_MSG_TASK_LATCHED ||
+	    m->length < sizeof(*m) + sizeof(*t) || t->cpu < 0 ||
+	    t->cpu >= GHOST_MAX_CPUS)
+		return;
+	route(rt, t->gtid, t->cpu, m->seqnum);
+}
+
 /*
  * TASK_NEW for every thread, on the default queue where they all are now.
  * A DISCOVER that fails has changed nothing: neither do we then.
@@ -335,8 +444,11 @@ int rt_discover(struct rt *rt)
 {
 	int ret = ghost_discover(&rt->enc);
 
-	if (!ret)
+	if (!ret) {
+		pthread_mutex_lock(&rt->tab_lock);
 		gp_table_clear(&rt->routes);
+		pthread_mutex_unlock(&rt->tab_lock);
+	}
 	return ret;
 }
 
@@ -376,6 +488,7 @@ static void check_overflow(struct rt *rt, struct ghost_queue *q,
 /*
  * Tell @in which enclave CPUs went offline or came back since it last
  * heard: a policy installed while a CPU is offline learns it here too.
+ * One at a time (rt->hp_lock): local rounds may get such news at once.
  */
 static void hotplug_sync(struct rt *rt, struct instance *in)
 {
@@ -383,13 +496,20 @@ static void hotplug_sync(struct rt *rt, struct instance *in)
 		struct ghost_msg h;
 		struct ghost_msg_cpu p;
 	} m = { .h = { .length = sizeof(m) } };
+	struct ghost_cpuset offline;
+	unsigned int gen;
 	int i, cpu, off;
 
-	if (in->hotplug_gen == rt->hotplug_gen)
-		return;
+	pthread_mutex_lock(&rt->tab_lock);
+	gen = rt->hotplug_gen;
+	offline = rt->offline;
+	pthread_mutex_unlock(&rt->tab_lock);
+	pthread_mutex_lock(&rt->hp_lock);
+	if (in->hotplug_gen == gen)
+		goto out;
 	for (i = 0; i < rt->nr_ecpus; i++) {
 		cpu = rt->ecpus[i];
-		off = ghost_cpuset_test(&rt->offline, cpu);
+		off = ghost_cpuset_test(&offline, cpu);
 		if (off == ghost_cpuset_test(&in->offline, cpu))
 			continue;
 		m.h.type = off ? GHOST_MSG_CPU_OFFLINE : GHOST_MSG_CPU_ONLINE;
@@ -400,7 +520,9 @@ static void hotplug_sync(struct rt *rt, struct instance *in)
 		else
 			ghost_cpuset_clear(&in->offline, cpu);
 	}
-	in->hotplug_gen = rt->hotplug_gen;
+	in->hotplug_gen = gen;
+out:
+	pthread_mutex_unlock(&rt->hp_lock);
 }
 
 static int is_hotplug_msg(const struct ghost_msg *m)
@@ -422,6 +544,7 @@ static int drain_queue(struct rt *rt, struct ghost_queue *q,
 			hotplug_sync(rt, in);
 		else if (ghost_policy_dispatch(in->ops, &in->ctx, m) < 0)
 			atomic_fetch_add(&rt->st.bad_msgs, 1);
+		track_after(rt, m);
 		ghost_queue_consume(q, m);
 		n++;
 	}
@@ -469,16 +592,19 @@ static void route(struct rt *rt, __u64 gtid, int cpu, __u32 barrier)
 	struct cpu_queue *cq = cpu_queue(rt, cpu);
 	uintptr_t qid = cq ? cq->qid : AGENT_DEFAULT_QID, cur;
 
+	pthread_mutex_lock(&rt->tab_lock);
 	cur = (uintptr_t)gp_table_find(&rt->routes, gtid);
 	/* Unknown is the default queue, or one nobody reads any more. */
 	if (cur == qid || (!cur && !cq))
-		return;
+		goto out;
 	if (ghost_queue_assoc(&rt->enc, cq ? &cq->q : NULL, gtid, barrier,
 			      NULL))
-		return;
+		goto out;
 	gp_table_remove(&rt->routes, gtid);
 	gp_table_insert(&rt->routes, gtid, (void *)qid);
 	atomic_fetch_add(&rt->st.routes, 1);
+out:
+	pthread_mutex_unlock(&rt->tab_lock);
 }
 
 static void commit_error(struct rt *rt, int ret)
@@ -522,10 +648,13 @@ static void outcome(struct rt *rt, int cpu, __u64 gtid, __u32 barrier,
 		atomic_fetch_add(&rt->st.failed[state], 1);
 	}
 	/* Before the policy hears of it: where may it run, then? */
-	if (state == GHOST_TXN_CPU_NOT_ALLOWED)
+	if (state == GHOST_TXN_CPU_NOT_ALLOWED) {
+		pthread_mutex_lock(&rt->tab_lock);
 		refresh_affinity(rt, gtid);
+		pthread_mutex_unlock(&rt->tab_lock);
+	}
 	if (state != GHOST_TXN_COMPLETE)
-		rt->retry = 1;
+		rs.retry = 1;
 	if (in->ops->commit_done)
 		in->ops->commit_done(&in->ctx, cpu, gtid, state);
 }
@@ -540,45 +669,52 @@ static int commit(struct rt *rt, int own)
 {
 	int ret, cpu, deferred = 0;
 
-	if (own >= 0 && ghost_cpuset_test(&rt->pending, own)) {
-		ghost_cpuset_clear(&rt->pending, own);
-		ghost_cpuset_set(&rt->inflight, own);
+	if (own >= 0 && ghost_cpuset_test(&rs.pending, own)) {
+		ghost_cpuset_clear(&rs.pending, own);
 		rt->inflight_gtid[own] = rt->pending_gtid[own];
 		rt->inflight_barrier[own] = rt->pending_barrier[own];
+		inflight_set(rt, own, 1);
 		deferred = 1;
 	}
-	if (ghost_cpuset_next(&rt->pending, 0) >= 0) {
-		ret = ghost_txn_commit(&rt->enc, &rt->pending);
+	if (ghost_cpuset_next(&rs.pending, 0) >= 0) {
+		ret = ghost_txn_commit(&rt->enc, &rs.pending);
 		commit_error(rt, ret);
 	}
-	for (cpu = ghost_cpuset_next(&rt->pending, 0); cpu >= 0;
-	     cpu = ghost_cpuset_next(&rt->pending, cpu + 1))
+	for (cpu = ghost_cpuset_next(&rs.pending, 0); cpu >= 0;
+	     cpu = ghost_cpuset_next(&rs.pending, cpu + 1))
 		outcome(rt, cpu, rt->pending_gtid[cpu], rt->pending_barrier[cpu],
 			slot_outcome(rt, cpu));
-	ghost_cpuset_zero(&rt->pending);
-	rt->nr_pending = 0;
+	ghost_cpuset_zero(&rs.pending);
+	rs.nr_pending = 0;
 	return deferred;
+}
+
+/* The commit @cpu's agent made as it slept, if it is over (or @all). */
+static void settle(struct rt *rt, int cpu, int all)
+{
+	int state = ghost_txn_state(&rt->enc, cpu);
+
+	if (!all && (state == GHOST_TXN_READY || state == -1))
+		return;
+	inflight_set(rt, cpu, 0);
+	outcome(rt, cpu, rt->inflight_gtid[cpu], rt->inflight_barrier[cpu],
+		slot_outcome(rt, cpu));
 }
 
 /*
  * Report the commits agents made of their own CPU as they went to sleep.
  * Those still READY are not committed yet: left in flight, unless @all
  * (a swap), which withdraws them so that the policy that asked for them
- * learns every outcome before it hands over.  rt->lock held.
+ * learns every outcome before it hands over.  rt->lock held, and in
+ * local rounds every round lock.
  */
 void rt_settle_inflight(struct rt *rt, int all)
 {
-	int cpu, state;
+	int cpu;
 
 	for (cpu = ghost_cpuset_next(&rt->inflight, 0); cpu >= 0;
-	     cpu = ghost_cpuset_next(&rt->inflight, cpu + 1)) {
-		state = ghost_txn_state(&rt->enc, cpu);
-		if (!all && (state == GHOST_TXN_READY || state == -1))
-			continue;
-		ghost_cpuset_clear(&rt->inflight, cpu);
-		outcome(rt, cpu, rt->inflight_gtid[cpu],
-			rt->inflight_barrier[cpu], slot_outcome(rt, cpu));
-	}
+	     cpu = ghost_cpuset_next(&rt->inflight, cpu + 1))
+		settle(rt, cpu, all);
 }
 
 /*
@@ -605,7 +741,7 @@ static void kick(struct rt *rt)
 {
 	int ret;
 
-	ret = ghost_dispatch_kick(&rt->enc, &rt->dl_pushed);
+	ret = ghost_dispatch_kick(&rt->enc, &rs.pushed);
 	if (ret > 0)
 		atomic_fetch_add(&rt->st.dispatched, ret);
 	else if (ret < 0 && ret != rt->kick_err)
@@ -613,7 +749,7 @@ static void kick(struct rt *rt)
 			rt->id, strerror(-ret));
 	if (ret < 0)
 		rt->kick_err = ret;
-	ghost_cpuset_zero(&rt->dl_pushed);
+	ghost_cpuset_zero(&rs.pushed);
 }
 
 /*
@@ -626,7 +762,7 @@ static int round_locked(struct rt *rt, int own, int *own_commit)
 	struct instance *in = rt->pol;
 	int n, i, deferred = 0;
 
-	rt->retry = 0;
+	rs.retry = 0;
 	if (ghost_cpuset_next(&rt->inflight, 0) >= 0)
 		rt_settle_inflight(rt, 0);
 	hotplug_sync(rt, in);
@@ -639,14 +775,53 @@ static int round_locked(struct rt *rt, int own, int *own_commit)
 		for (i = 0; i < in->ctx.nr_cpus; i++)
 			in->ops->schedule(&in->ctx, in->ctx.cpus[i]);
 	}
-	n += rt->nr_pending;
-	if (rt->nr_pending)
+	n += rs.nr_pending;
+	if (rs.nr_pending)
 		deferred = commit(rt, own);
-	if (ghost_cpuset_count(&rt->dl_pushed))
+	if (ghost_cpuset_count(&rs.pushed))
 		kick(rt);
 	atomic_fetch_add(&rt->st.rounds, 1);
 	if (own_commit)
 		*own_commit = deferred;
+	return n;
+}
+
+/*
+ * A local round of @a's CPU; rt->round_lock[a->cpu] held.  Its own queue
+ * only (rt->q if it has none), its own CPU only.  As round_locked().
+ */
+static int local_round(struct rt *rt, struct agent_thread *a, int *own_commit)
+{
+	struct instance *in = rt->pol;
+	struct cpu_queue *cq = &rt->cpu_q[a->cpu];
+	int n, deferred = 0;
+
+	rs.retry = 0;
+	rs.cpu = a->cpu;
+	if (inflight_test(rt, a->cpu))
+		settle(rt, a->cpu, 0);
+	hotplug_sync(rt, in);
+	if (a->own_q) {
+		n = drain_queue(rt, &cq->q, &cq->overflow_seen);
+	} else {
+		pthread_mutex_lock(&rt->q_lock);
+		n = drain_queue(rt, &rt->q, &rt->overflow_seen);
+		pthread_mutex_unlock(&rt->q_lock);
+	}
+	if (n)
+		atomic_fetch_add(&rt->st.msgs, n);
+	if (in->ops->tick)
+		in->ops->tick(&in->ctx, rt_now_ns());
+	in->ops->schedule(&in->ctx, a->cpu);
+	n += rs.nr_pending;
+	if (rs.nr_pending)
+		deferred = commit(rt, a->cpu);
+	if (ghost_cpuset_count(&rs.pushed))
+		kick(rt);
+	rs.cpu = -1;
+	atomic_fetch_add(&rt->st.rounds, 1);
+	atomic_fetch_add(&rt->st.local_rounds, 1);
+	*own_commit = deferred;
 	return n;
 }
 
@@ -698,25 +873,60 @@ static int commit_own_and_wait(struct rt *rt, struct agent_thread *a)
 	return ret;
 }
 
+/*
+ * Another CPU's round gave @a's CPU work: @a runs a round before it
+ * sleeps again.  The flag is set before the signal and read after the
+ * head the agent waits for is set, so that neither is missed.
+ */
+static void request_round(struct agent_thread *a)
+{
+	if (!atomic_exchange(&a->round_asked, 1))
+		kick_agent(a);
+}
+
+/* One round of a per-CPU agent, local or under rt->lock: 1 if it ran. */
+static int per_cpu_round(struct rt *rt, struct agent_thread *a, int *own)
+{
+	int ran = 0;
+
+	*own = 0;
+	if (atomic_load(&rt->local)) {
+		pthread_mutex_lock(&rt->round_lock[a->cpu]);
+		if (atomic_load(&rt->local) &&
+		    my_turn(rt, a, GHOST_POLICY_PER_CPU)) {
+			local_round(rt, a, own);
+			ran = 1;
+		}
+		pthread_mutex_unlock(&rt->round_lock[a->cpu]);
+	} else {
+		pthread_mutex_lock(&rt->lock);
+		if (!atomic_load(&rt->local) &&
+		    my_turn(rt, a, GHOST_POLICY_PER_CPU)) {
+			round_locked(rt, a->cpu, own);
+			ran = 1;
+		}
+		pthread_mutex_unlock(&rt->lock);
+	}
+	return ran;
+}
+
 static void per_cpu_iteration(struct rt *rt, struct agent_thread *a)
 {
 	struct ghost_queue *q = a->own_q ? &rt->cpu_q[a->cpu].q : &rt->q;
-	unsigned int head = ghost_queue_head(q);
+	unsigned int head;
 	int again = 0, retries = 0, own = 0, ret;
 
 	do {
-		pthread_mutex_lock(&rt->lock);
-		if (my_turn(rt, a, GHOST_POLICY_PER_CPU)) {
-			round_locked(rt, a->cpu, &own);
-			again = rt->retry;
-		} else {
-			again = 0;
-		}
-		pthread_mutex_unlock(&rt->lock);
+		atomic_store(&a->round_asked, 0);
+		head = ghost_queue_head(q);
+		again = per_cpu_round(rt, a, &own) && rs.retry;
 	} while (again && !own && ++retries < MAX_RETRIES);
 
 	agent_cw.wait.head = head;
 	agent_cw.wait.timeout_ms = again ? 1 : AGENT_IDLE_MS;
+	/* Asked for a round meanwhile: do not sleep, as the signal would. */
+	if (atomic_load(&a->round_asked))
+		agent_cw.wait.head += 0x80000000U;
 	if (own && atomic_load(&rt->stop)) {
 		/* Leave no READY slot behind for the next agent. */
 		ghost_txn_abort(&rt->enc, a->cpu);
@@ -837,7 +1047,7 @@ static void centralized_iteration(struct rt *rt, struct agent_thread *a)
 	pthread_mutex_lock(&rt->lock);
 	turn = my_turn(rt, a, GHOST_POLICY_CENTRALIZED);
 	if (turn)
-		n = round_locked(rt, -1, NULL) || rt->retry;
+		n = round_locked(rt, -1, NULL) || rs.retry;
 	if (turn && !n && rt->idle_sleep_ns && cw) {
 		now = rt_now_ns();
 		if (!a->idle_since)
@@ -1053,34 +1263,78 @@ void rt_stop_agents(struct rt *rt)
 }
 
 /*
- * Stop every round: once this returns no agent is in one, and none
- * starts another until rt_resume().  Returns with rt->lock held.  Agents
- * asleep in their wait stay asleep: they hold no lock, and the first
- * message after rt_resume() wakes them into the current model.
+ * A round is short: spin for its lock rather than sleep, so that a swap's
+ * blackout does not include waking this thread up.
  */
-void rt_pause(struct rt *rt)
+static void lock_spinning(pthread_mutex_t *m)
 {
-	uint64_t until;
+	uint64_t until = rt_now_ns() + PAUSE_SPIN_NS;
 
-	atomic_store(&rt->paused, 1);
-	/*
-	 * A round is short: spin for it rather than sleep, so that the
-	 * blackout does not include waking this thread up.
-	 */
-	until = rt_now_ns() + PAUSE_SPIN_NS;
-	while (pthread_mutex_trylock(&rt->lock)) {
+	while (pthread_mutex_trylock(m)) {
 		if (rt_now_ns() > until) {
-			pthread_mutex_lock(&rt->lock);
-			break;
+			pthread_mutex_lock(m);
+			return;
 		}
 		ghost_cpu_relax();
 	}
 }
 
+/*
+ * Wait until no round runs, and keep it so until rt_unlock(): rt->lock
+ * and every enclave CPU's round lock, in CPU order.
+ */
+static void lock_rounds(struct rt *rt)
+{
+	int i;
+
+	lock_spinning(&rt->lock);
+	for (i = 0; i < rt->nr_ecpus; i++)
+		lock_spinning(&rt->round_lock[rt->ecpus[i]]);
+}
+
+void rt_lock(struct rt *rt)
+{
+	lock_rounds(rt);
+}
+
+void rt_unlock(struct rt *rt)
+{
+	int i;
+
+	for (i = rt->nr_ecpus - 1; i >= 0; i--)
+		pthread_mutex_unlock(&rt->round_lock[rt->ecpus[i]]);
+	pthread_mutex_unlock(&rt->lock);
+}
+
+/*
+ * Stop every round: once this returns no agent is in one, and none
+ * starts another until rt_resume().  Returns with every round excluded
+ * (rt_lock()).  Agents asleep in their wait stay asleep: they hold no
+ * lock, and the first message after rt_resume() wakes them into the
+ * current model.
+ */
+void rt_pause(struct rt *rt)
+{
+	atomic_store(&rt->paused, 1);
+	lock_rounds(rt);
+}
+
+/*
+ * Make @in the policy; every round excluded.  Its rounds are local if it
+ * is per-CPU and says its callbacks may run at once.
+ */
+void rt_install(struct rt *rt, struct instance *in)
+{
+	rt->pol = in;
+	atomic_store(&rt->model, in->ops->model);
+	atomic_store(&rt->local, in->ops->model == GHOST_POLICY_PER_CPU &&
+		     (in->ops->flags & GHOST_POLICY_F_CONCURRENT));
+}
+
 void rt_resume(struct rt *rt)
 {
 	atomic_store(&rt->paused, 0);
-	pthread_mutex_unlock(&rt->lock);
+	rt_unlock(rt);
 	pthread_mutex_lock(&rt->park_lock);
 	pthread_cond_broadcast(&rt->park_cond);
 	pthread_mutex_unlock(&rt->park_lock);
@@ -1142,6 +1396,11 @@ int rt_init(struct rt *rt)
 	if (sigaction(SIGUSR1, &sa, NULL))
 		return -errno;
 	pthread_mutex_init(&rt->lock, NULL);
+	for (ret = 0; ret < GHOST_MAX_CPUS; ret++)
+		pthread_mutex_init(&rt->round_lock[ret], NULL);
+	pthread_mutex_init(&rt->q_lock, NULL);
+	pthread_mutex_init(&rt->hp_lock, NULL);
+	pthread_mutex_init(&rt->tab_lock, NULL);
 	pthread_mutex_init(&rt->park_lock, NULL);
 	pthread_cond_init(&rt->park_cond, NULL);
 	ret = gp_table_init(&rt->threads, AGENT_MAX_THREADS);

@@ -196,8 +196,7 @@ int agent_swap(struct rt *rt, const char *name, char *const opts[],
 	old_model = old->ops->model;
 	rec_swap(rt->rec, &old->ctx, &in->ctx, how);
 	rt_apply_dispatch(rt, in);
-	rt->pol = in;
-	atomic_store(&rt->model, in->ops->model);
+	rt_install(rt, in);
 	if (in->ops->model != GHOST_POLICY_CENTRALIZED)
 		rt_wake_global(rt, 0);
 	rt_resume(rt);

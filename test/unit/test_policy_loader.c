@@ -92,7 +92,7 @@ static int dummy_dl_entries(struct ghost_policy_ctx *ctx, int cpu,
 static const struct ghost_policy_host dummy_host = {
 	dummy_run, dummy_now, dummy_task_cpu, dummy_log, dummy_error,
 	dummy_dl_push, dummy_dl_outstanding, dummy_dl_set_flags,
-	dummy_dl_entries, NULL, NULL,
+	dummy_dl_entries, NULL, NULL, NULL,
 };
 
 static int cpus[] = { 0, 1 };

@@ -24,9 +24,28 @@
  *   fini(ctx)                  once, last (optional)
  *
  * All callbacks of one policy instance are serialised by the runtime: a
- * policy needs no locking of its own.  A policy keeps its state in
+ * policy needs no locking of its own, unless it sets
+ * GHOST_POLICY_F_CONCURRENT (below).  A policy keeps its state in
  * ctx->priv, never in globals: during a hot swap two instances (possibly
  * of the same .so) exist at once.
+ *
+ * Concurrent callbacks (GHOST_POLICY_F_CONCURRENT, PER_CPU model only).
+ * The agent of each CPU then drains its own queue and calls schedule()
+ * for its own CPU only, at the same time as the agents of the other
+ * CPUs: the callbacks of one CPU's agent are serialised, those of
+ * different CPUs are not.  The messages of one thread are in one queue at
+ * a time, so they still come one after the other, in order; but any
+ * state two CPUs may reach (a thread's record while another CPU's
+ * schedule() runs it, another CPU's runqueue, a table of threads) is the
+ * policy's to lock.  In schedule(ctx, cpu) and the callbacks of that
+ * agent, ghost_policy_run(), ghost_policy_dl_push() and
+ * ghost_policy_dl_set_flags() accept only that @cpu (-EXDEV otherwise).
+ * A policy that gives another CPU work (a thread on its runqueue) calls
+ * ghost_policy_wake() for it: that CPU's agent may be asleep.  init,
+ * fini, export_state, import_state and describe still run while no other
+ * callback does; so do hot swaps.  Without the flag (or under a runtime
+ * that does not know it) callbacks are serialised as above, which the
+ * policy's locks must allow too.
  *
  * Models.  GHOST_POLICY_PER_CPU: one agent thread per enclave CPU, each
  * blocking until a message arrives; schedule() is called once per CPU
@@ -86,6 +105,7 @@ enum ghost_policy_model {
 
 /* struct ghost_policy_ops->flags */
 #define GHOST_POLICY_F_TICKS	(1U << 0)	/* wants CPU_TICK messages */
+#define GHOST_POLICY_F_CONCURRENT (1U << 1)	/* see "Concurrent callbacks" */
 
 struct ghost_policy_ctx;
 
@@ -111,6 +131,7 @@ struct ghost_policy_host {
 	 */
 	int (*hint)(struct ghost_policy_ctx *ctx, __u64 gtid,
 		    struct ghost_app_hint *out);
+	int (*wake)(struct ghost_policy_ctx *ctx, int cpu);
 };
 
 /* One policy instance, as the runtime sets it up before init(). */
@@ -318,6 +339,21 @@ static inline int ghost_policy_hint(struct ghost_policy_ctx *ctx, __u64 gtid,
 			     sizeof(ctx->host->hint) || !ctx->host->hint)
 		return -ENOENT;
 	return ctx->host->hint(ctx, gtid, out);
+}
+
+/*
+ * @cpu has new work (GHOST_POLICY_F_CONCURRENT): have its agent run a
+ * round, and so schedule(ctx, @cpu), soon.  Nothing happens when every
+ * CPU is decided for in each round (without the flag, or a runtime
+ * older than this call), or for the CPU whose round calls it.  0, or
+ * -EINVAL for a CPU the runtime does not serve.
+ */
+static inline int ghost_policy_wake(struct ghost_policy_ctx *ctx, int cpu)
+{
+	if (ctx->host_size < offsetof(struct ghost_policy_host, wake) +
+			     sizeof(ctx->host->wake) || !ctx->host->wake)
+		return 0;
+	return ctx->host->wake(ctx, cpu);
 }
 
 /* CLOCK_MONOTONIC in ns (a simulated clock in tests). */
