@@ -42,6 +42,17 @@
  * CPU hotplug: a CPU that goes offline hands its waiting threads to the
  * others and is given none until it is back.
  *
+ * Concurrency (GHOST_POLICY_F_CONCURRENT): each CPU's agent decides for
+ * its CPU while the others do.  Each CPU has a lock that guards its
+ * runqueue, current thread and list count, and every thread whose CPU it
+ * is.  What happens every time (a thread of a CPU wakes, blocks, yields,
+ * ran from its list; the CPU's schedule()) takes that one lock.  What
+ * changes a thread's CPU or the set of threads (a new or dead thread, a
+ * first wakeup, a move for affinity or hotplug, a failed commit) takes
+ * every CPU's lock, in CPU order: a thread's CPU, and the table of
+ * threads, stay put while any one lock is held.  A thread given to
+ * another CPU wakes that CPU's agent.
+ *
  * A thread's own affinity (within its cpuset) is honoured: it is only
  * given a CPU it may run on, and moves when that changes.
  *
@@ -54,6 +65,7 @@
  * turns the fast path off and decides by commits).
  */
 #include <errno.h>
+#include <pthread.h>
 #include <stdlib.h>
 
 #include <ghost/policy.h>
@@ -84,6 +96,7 @@ struct fifo_task {
 };
 
 struct fifo_cpu {
+	pthread_mutex_t lock;	/* see "Concurrency" */
 	struct gp_list rq;
 	struct fifo_task *cur;	/* committing or running here */
 	int served;
@@ -96,8 +109,8 @@ struct fifo {
 	struct gp_tasks tasks;
 	struct fifo_cpu *cpu;	/* by CPU number */
 	int nr_cpu_ids;
-	int rr;			/* next index into ctx->cpus */
-	__s64 back, front;	/* order keys of the queue ends */
+	int rr;			/* next index into ctx->cpus (all locked) */
+	__s64 back, front;	/* order keys of the queue ends (atomic) */
 	int depth;		/* dispatch_depth */
 };
 
@@ -167,9 +180,124 @@ static void fifo_enqueue(struct ghost_policy_ctx *ctx, struct fifo_task *t,
 		t->cpu = fifo_assign_cpu(ctx, t->gtid, -1);
 		c = fifo_cpu(f, t->cpu);
 	}
-	t->order = front ? --f->front : ++f->back;
+	t->order = front ? __atomic_sub_fetch(&f->front, 1, __ATOMIC_RELAXED) :
+			   __atomic_add_fetch(&f->back, 1, __ATOMIC_RELAXED);
 	gp_list_move(&c->rq, &t->node, front);
 	t->state = FIFO_QUEUED;
+	/* Its agent may sleep, if this is another CPU's round. */
+	ghost_policy_wake(ctx, t->cpu);
+}
+
+/* @t may wait for its CPU as it is: served, online, allowed. */
+static int fifo_stays(struct ghost_policy_ctx *ctx, struct fifo_task *t)
+{
+	struct fifo_cpu *c = fifo_cpu(fifo_of(ctx), t->cpu);
+
+	return c && !c->offline &&
+	       ghost_policy_task_allowed(ctx, t->gtid, t->cpu);
+}
+
+/* Every CPU's lock, in CPU order: nothing else runs in the policy. */
+static void fifo_lock_all(struct ghost_policy_ctx *ctx)
+{
+	struct fifo *f = fifo_of(ctx);
+	int i;
+
+	for (i = 0; i < ctx->nr_cpus; i++) {
+		if (fifo_cpu(f, ctx->cpus[i]))
+			pthread_mutex_lock(&f->cpu[ctx->cpus[i]].lock);
+	}
+}
+
+static void fifo_unlock_all(struct ghost_policy_ctx *ctx)
+{
+	struct fifo *f = fifo_of(ctx);
+	int i;
+
+	for (i = ctx->nr_cpus - 1; i >= 0; i--) {
+		if (fifo_cpu(f, ctx->cpus[i]))
+			pthread_mutex_unlock(&f->cpu[ctx->cpus[i]].lock);
+	}
+}
+
+/*
+ * @gtid's record with the lock of its CPU held (*@held), trying @near's
+ * lock first; NULL with no lock held if it is unknown or has no CPU.
+ */
+static struct fifo_task *fifo_lock_task(struct ghost_policy_ctx *ctx,
+					__u64 gtid, int near,
+					struct fifo_cpu **held)
+{
+	struct fifo *f = fifo_of(ctx);
+	struct fifo_cpu *c = fifo_cpu(f, near), *next;
+	struct fifo_task *t;
+
+	for (int i = 0; !c && i < ctx->nr_cpus; i++)
+		c = fifo_cpu(f, ctx->cpus[i]);
+	if (!c) {
+		*held = NULL;
+		return NULL;
+	}
+	for (;;) {
+		pthread_mutex_lock(&c->lock);
+		t = fifo_find(ctx, gtid);
+		next = t ? fifo_cpu(f, t->cpu) : NULL;
+		if (next == c) {
+			*held = c;
+			return t;
+		}
+		pthread_mutex_unlock(&c->lock);
+		if (!next) {
+			*held = NULL;
+			return NULL;
+		}
+		c = next;
+	}
+}
+
+/* What a message does to its thread's record @t (NULL if unknown). */
+typedef void fifo_op_fn(struct ghost_policy_ctx *ctx, struct fifo_task *t,
+			const struct ghost_msg *m, const void *p);
+/* Does @op on @t stay within @t's CPU?  Then its lock is enough. */
+typedef int fifo_local_fn(struct ghost_policy_ctx *ctx, struct fifo_task *t,
+			  const void *p);
+
+/*
+ * Apply @op to @gtid under the lock of its CPU (tried from @near) if
+ * @local allows, else under every lock.
+ */
+static void fifo_apply(struct ghost_policy_ctx *ctx, __u64 gtid, int near,
+		       const struct ghost_msg *m, const void *p,
+		       fifo_op_fn *op, fifo_local_fn *local)
+{
+	struct fifo_cpu *c = NULL;
+	struct fifo_task *t;
+
+	if (local) {
+		t = fifo_lock_task(ctx, gtid, near, &c);
+		if (t && local(ctx, t, p)) {
+			op(ctx, t, m, p);
+			pthread_mutex_unlock(&c->lock);
+			return;
+		}
+		if (c)
+			pthread_mutex_unlock(&c->lock);
+	}
+	fifo_lock_all(ctx);
+	op(ctx, fifo_find(ctx, gtid), m, p);
+	fifo_unlock_all(ctx);
+}
+
+static int fifo_local_always(struct ghost_policy_ctx *ctx,
+			     struct fifo_task *t, const void *p)
+{
+	return 1;
+}
+
+static int fifo_local_stays(struct ghost_policy_ctx *ctx, struct fifo_task *t,
+			    const void *p)
+{
+	return fifo_stays(ctx, t);
 }
 
 /*
@@ -270,31 +398,32 @@ static void fifo_task_new(struct ghost_policy_ctx *ctx,
 			  const struct ghost_msg *m,
 			  const struct ghost_msg_task_new *p)
 {
-	struct fifo_task *t = fifo_find(ctx, p->gtid);
+	struct fifo_task *t;
 	int cpu;
 
+	fifo_lock_all(ctx);
+	t = fifo_find(ctx, p->gtid);
 	/* Discovery again: start over from what the kernel says now. */
 	if (t)
 		fifo_forget(ctx, t);
 	t = fifo_alloc(ctx, p->gtid, m->seqnum);
 	if (!t)
-		return;
+		goto out;
 	if (p->runnable) {
 		fifo_place_child(ctx, t, p->parent_gtid);
 		fifo_enqueue(ctx, t, 0);
-		return;
+		goto out;
 	}
 	cpu = ghost_policy_task_cpu(ctx, p->gtid);
 	if (cpu >= 0)
 		fifo_set_oncpu(ctx, t, cpu);
+out:
+	fifo_unlock_all(ctx);
 }
 
-static void fifo_task_wakeup(struct ghost_policy_ctx *ctx,
-			     const struct ghost_msg *m,
-			     const struct ghost_msg_task_wakeup *p)
+static void fifo_wakeup_op(struct ghost_policy_ctx *ctx, struct fifo_task *t,
+			   const struct ghost_msg *m, const void *p)
 {
-	struct fifo_task *t = fifo_find(ctx, p->gtid);
-
 	if (!t)
 		return;
 	fifo_new_barrier(ctx, t, m->seqnum);
@@ -303,12 +432,17 @@ static void fifo_task_wakeup(struct ghost_policy_ctx *ctx,
 	fifo_enqueue(ctx, t, 0);
 }
 
-static void fifo_task_blocked(struct ghost_policy_ctx *ctx,
-			      const struct ghost_msg *m,
-			      const struct ghost_msg_task *p)
+static void fifo_task_wakeup(struct ghost_policy_ctx *ctx,
+			     const struct ghost_msg *m,
+			     const struct ghost_msg_task_wakeup *p)
 {
-	struct fifo_task *t = fifo_find(ctx, p->gtid);
+	fifo_apply(ctx, p->gtid, p->last_ran_cpu, m, p, fifo_wakeup_op,
+		   fifo_local_stays);
+}
 
+static void fifo_blocked_op(struct ghost_policy_ctx *ctx, struct fifo_task *t,
+			    const struct ghost_msg *m, const void *p)
+{
 	if (!t)
 		return;
 	fifo_new_barrier(ctx, t, m->seqnum);
@@ -316,13 +450,18 @@ static void fifo_task_blocked(struct ghost_policy_ctx *ctx,
 	t->state = FIFO_BLOCKED;
 }
 
-/* Preempted: back to the front of the line, on the same CPU. */
-static void fifo_task_preempt(struct ghost_policy_ctx *ctx,
+static void fifo_task_blocked(struct ghost_policy_ctx *ctx,
 			      const struct ghost_msg *m,
 			      const struct ghost_msg_task *p)
 {
-	struct fifo_task *t = fifo_find(ctx, p->gtid);
+	fifo_apply(ctx, p->gtid, p->cpu, m, p, fifo_blocked_op,
+		   fifo_local_always);
+}
 
+/* Preempted: back to the front of the line, on the same CPU. */
+static void fifo_preempt_op(struct ghost_policy_ctx *ctx, struct fifo_task *t,
+			    const struct ghost_msg *m, const void *p)
+{
 	if (!t)
 		return;
 	fifo_new_barrier(ctx, t, m->seqnum);
@@ -330,12 +469,17 @@ static void fifo_task_preempt(struct ghost_policy_ctx *ctx,
 	fifo_enqueue(ctx, t, 1);
 }
 
-static void fifo_task_yield(struct ghost_policy_ctx *ctx,
-			    const struct ghost_msg *m,
-			    const struct ghost_msg_task *p)
+static void fifo_task_preempt(struct ghost_policy_ctx *ctx,
+			      const struct ghost_msg *m,
+			      const struct ghost_msg_task *p)
 {
-	struct fifo_task *t = fifo_find(ctx, p->gtid);
+	fifo_apply(ctx, p->gtid, p->cpu, m, p, fifo_preempt_op,
+		   fifo_local_stays);
+}
 
+static void fifo_yield_op(struct ghost_policy_ctx *ctx, struct fifo_task *t,
+			  const struct ghost_msg *m, const void *p)
+{
 	if (!t)
 		return;
 	fifo_new_barrier(ctx, t, m->seqnum);
@@ -343,43 +487,51 @@ static void fifo_task_yield(struct ghost_policy_ctx *ctx,
 	fifo_enqueue(ctx, t, 0);
 }
 
-static void fifo_task_gone(struct ghost_policy_ctx *ctx,
-			   const struct ghost_msg *m,
-			   const struct ghost_msg_task *p)
+static void fifo_task_yield(struct ghost_policy_ctx *ctx,
+			    const struct ghost_msg *m,
+			    const struct ghost_msg_task *p)
 {
-	struct fifo_task *t = fifo_find(ctx, p->gtid);
+	fifo_apply(ctx, p->gtid, p->cpu, m, p, fifo_yield_op,
+		   fifo_local_stays);
+}
 
+static void fifo_gone_op(struct ghost_policy_ctx *ctx, struct fifo_task *t,
+			 const struct ghost_msg *m, const void *p)
+{
 	if (t)
 		fifo_forget(ctx, t);
 }
 
-/* A message moved @gtid's barrier. */
-static void fifo_set_barrier(struct ghost_policy_ctx *ctx, __u64 gtid,
-			    __u32 barrier)
+static void fifo_task_gone(struct ghost_policy_ctx *ctx,
+			   const struct ghost_msg *m,
+			   const struct ghost_msg_task *p)
 {
-	struct fifo_task *t = fifo_find(ctx, gtid);
+	fifo_apply(ctx, p->gtid, p->cpu, m, p, fifo_gone_op, NULL);
+}
 
+/* A message moved @t's barrier, and nothing else. */
+static void fifo_barrier_op(struct ghost_policy_ctx *ctx, struct fifo_task *t,
+			    const struct ghost_msg *m, const void *p)
+{
 	if (t)
-		fifo_new_barrier(ctx, t, barrier);
+		fifo_new_barrier(ctx, t, m->seqnum);
 }
 
 static void fifo_task_barrier(struct ghost_policy_ctx *ctx,
 			      const struct ghost_msg *m,
 			      const struct ghost_msg_task *p)
 {
-	fifo_set_barrier(ctx, p->gtid, m->seqnum);
+	fifo_apply(ctx, p->gtid, p->cpu, m, p, fifo_barrier_op,
+		   fifo_local_always);
 }
 
 /*
  * Its affinity changed (or a list entry of it was refused): a thread
  * waiting for a CPU it may no longer run on moves to one it may.
  */
-static void fifo_task_affinity(struct ghost_policy_ctx *ctx,
-			       const struct ghost_msg *m,
-			       const struct ghost_msg_task *p)
+static void fifo_affinity_op(struct ghost_policy_ctx *ctx, struct fifo_task *t,
+			     const struct ghost_msg *m, const void *p)
 {
-	struct fifo_task *t = fifo_find(ctx, p->gtid);
-
 	if (!t)
 		return;
 	fifo_new_barrier(ctx, t, m->seqnum);
@@ -390,12 +542,27 @@ static void fifo_task_affinity(struct ghost_policy_ctx *ctx,
 	}
 }
 
+static int fifo_local_affinity(struct ghost_policy_ctx *ctx,
+			       struct fifo_task *t, const void *p)
+{
+	return t->state != FIFO_QUEUED || fifo_stays(ctx, t);
+}
+
+static void fifo_task_affinity(struct ghost_policy_ctx *ctx,
+			       const struct ghost_msg *m,
+			       const struct ghost_msg_task *p)
+{
+	fifo_apply(ctx, p->gtid, p->cpu, m, p, fifo_affinity_op,
+		   fifo_local_affinity);
+}
+
 /* FIFO ignores nice; only the barrier moves. */
 static void fifo_task_priority(struct ghost_policy_ctx *ctx,
 			       const struct ghost_msg *m,
 			       const struct ghost_msg_task_priority *p)
 {
-	fifo_set_barrier(ctx, p->gtid, m->seqnum);
+	fifo_apply(ctx, p->gtid, -1, m, p, fifo_barrier_op,
+		   fifo_local_always);
 }
 
 /*
@@ -403,11 +570,10 @@ static void fifo_task_priority(struct ghost_policy_ctx *ctx,
  * now, off the runqueue.  It may be a thread we hold as runnable, one an
  * earlier policy listed (hot swap), or one we do not know at all.
  */
-static void fifo_task_latched(struct ghost_policy_ctx *ctx,
-			      const struct ghost_msg *m,
-			      const struct ghost_msg_task *p)
+static void fifo_latched_op(struct ghost_policy_ctx *ctx, struct fifo_task *t,
+			    const struct ghost_msg *m, const void *arg)
 {
-	struct fifo_task *t = fifo_find(ctx, p->gtid);
+	const struct ghost_msg_task *p = arg;
 	struct fifo_cpu *c = fifo_cpu(fifo_of(ctx), p->cpu);
 
 	if (!t)
@@ -422,6 +588,23 @@ static void fifo_task_latched(struct ghost_policy_ctx *ctx,
 		c->cur = t;
 }
 
+/* Ran where it waited: nothing moves between CPUs. */
+static int fifo_local_latched(struct ghost_policy_ctx *ctx,
+			      struct fifo_task *t, const void *arg)
+{
+	const struct ghost_msg_task *p = arg;
+
+	return p->cpu == t->cpu;
+}
+
+static void fifo_task_latched(struct ghost_policy_ctx *ctx,
+			      const struct ghost_msg *m,
+			      const struct ghost_msg_task *p)
+{
+	fifo_apply(ctx, p->gtid, p->cpu, m, p, fifo_latched_op,
+		   fifo_local_latched);
+}
+
 /*
  * Mirror the front of @cpu's runqueue into its list, up to the depth and
  * the free slots.  Threads already listed there keep their entries (they
@@ -432,26 +615,20 @@ static void fifo_task_latched(struct ghost_policy_ctx *ctx,
  * @cpu's list is empty: none of our entries is left in it.  The module
  * skips an entry it finds stale without a message of its own, and drops
  * every list on a rediscovery: forget those, or their threads would wait
- * for entries that are gone.  (After a swap a thread may be listed on a
- * CPU other than the one whose runqueue holds it: look at every queue.)
+ * for entries that are gone.  A thread is listed only on the CPU whose
+ * runqueue holds it (an entry adopted after a swap moves its thread
+ * there), so that runqueue is the one to look at; @cpu's lock held.
  */
 static void fifo_forget_entries(struct ghost_policy_ctx *ctx, int cpu)
 {
 	struct fifo *f = fifo_of(ctx);
-	struct fifo_cpu *q;
 	struct gp_list *n;
 	struct fifo_task *t;
-	int i;
 
-	for (i = 0; i < ctx->nr_cpus; i++) {
-		q = fifo_cpu(f, ctx->cpus[i]);
-		if (!q)
-			continue;
-		gp_list_for_each(n, &q->rq) {
-			t = gp_container_of(n, struct fifo_task, node);
-			if (t->listed_cpu == cpu)
-				t->listed_cpu = -1;
-		}
+	gp_list_for_each(n, &f->cpu[cpu].rq) {
+		t = gp_container_of(n, struct fifo_task, node);
+		if (t->listed_cpu == cpu)
+			t->listed_cpu = -1;
 	}
 	f->cpu[cpu].listed = 0;
 }
@@ -491,13 +668,13 @@ static int fifo_publish(struct ghost_policy_ctx *ctx, struct fifo_cpu *c,
  * @cpu's thread gave it up: commit the head of its runqueue.  With the
  * fast path, list the front of the runqueue instead.
  */
-static void fifo_schedule(struct ghost_policy_ctx *ctx, int cpu)
+static void fifo_schedule_locked(struct ghost_policy_ctx *ctx,
+				 struct fifo_cpu *c, int cpu)
 {
-	struct fifo_cpu *c = fifo_cpu(fifo_of(ctx), cpu);
 	struct gp_list *n;
 	struct fifo_task *t;
 
-	if (!c || c->offline)
+	if (c->offline)
 		return;
 	if (!c->commits && fifo_publish(ctx, c, cpu))
 		c->commits = 1;
@@ -516,8 +693,20 @@ static void fifo_schedule(struct ghost_policy_ctx *ctx, int cpu)
 	c->cur = t;
 }
 
-static void fifo_commit_done(struct ghost_policy_ctx *ctx, int cpu,
-			     __u64 gtid, int state)
+static void fifo_schedule(struct ghost_policy_ctx *ctx, int cpu)
+{
+	struct fifo_cpu *c = fifo_cpu(fifo_of(ctx), cpu);
+
+	if (!c)
+		return;
+	pthread_mutex_lock(&c->lock);
+	fifo_schedule_locked(ctx, c, cpu);
+	pthread_mutex_unlock(&c->lock);
+}
+
+/* All CPUs locked, or @cpu's if the commit completed where @t waited. */
+static void fifo_commit_done_locked(struct ghost_policy_ctx *ctx, int cpu,
+				    __u64 gtid, int state)
 {
 	struct fifo_cpu *c = fifo_cpu(fifo_of(ctx), cpu);
 	struct fifo_task *t = fifo_find(ctx, gtid);
@@ -548,6 +737,27 @@ static void fifo_commit_done(struct ghost_policy_ctx *ctx, int cpu,
 	}
 }
 
+static void fifo_commit_done(struct ghost_policy_ctx *ctx, int cpu,
+			     __u64 gtid, int state)
+{
+	struct fifo_cpu *c = NULL;
+	struct fifo_task *t;
+
+	if (state == GHOST_TXN_COMPLETE) {
+		t = fifo_lock_task(ctx, gtid, cpu, &c);
+		if (t && t->cpu == cpu) {
+			fifo_commit_done_locked(ctx, cpu, gtid, state);
+			pthread_mutex_unlock(&c->lock);
+			return;
+		}
+		if (c)
+			pthread_mutex_unlock(&c->lock);
+	}
+	fifo_lock_all(ctx);
+	fifo_commit_done_locked(ctx, cpu, gtid, state);
+	fifo_unlock_all(ctx);
+}
+
 /*
  * Hotplug took @p->cpu: the module emptied its list and runs nothing
  * there.  Its waiting threads go to the other CPUs, in their order; its
@@ -562,8 +772,11 @@ static void fifo_cpu_offline(struct ghost_policy_ctx *ctx,
 	struct fifo_task *t;
 	struct gp_list *n;
 
-	if (!c || c->offline)
+	if (!c)
 		return;
+	fifo_lock_all(ctx);
+	if (c->offline)
+		goto out;
 	fifo_forget_entries(ctx, p->cpu);
 	c->offline = 1;
 	while ((n = gp_list_first(&c->rq))) {
@@ -571,6 +784,8 @@ static void fifo_cpu_offline(struct ghost_policy_ctx *ctx,
 		gp_list_del(&t->node);
 		fifo_enqueue(ctx, t, 0);
 	}
+out:
+	fifo_unlock_all(ctx);
 }
 
 /* Back: new threads are given it again; its list starts empty. */
@@ -580,10 +795,14 @@ static void fifo_cpu_online(struct ghost_policy_ctx *ctx,
 {
 	struct fifo_cpu *c = fifo_cpu(fifo_of(ctx), p->cpu);
 
-	if (!c || !c->offline)
+	if (!c)
 		return;
-	fifo_forget_entries(ctx, p->cpu);
-	c->offline = 0;
+	fifo_lock_all(ctx);
+	if (c->offline) {
+		fifo_forget_entries(ctx, p->cpu);
+		c->offline = 0;
+	}
+	fifo_unlock_all(ctx);
 }
 
 static void fifo_describe(const void *task, struct fifo_state_task *rec)
@@ -711,8 +930,10 @@ static int fifo_init(struct ghost_policy_ctx *ctx, const char *const opts[])
 		free(f);
 		return -ENOMEM;
 	}
-	for (i = 0; i < ctx->nr_cpu_ids; i++)
+	for (i = 0; i < ctx->nr_cpu_ids; i++) {
+		pthread_mutex_init(&f->cpu[i].lock, NULL);
 		gp_list_init(&f->cpu[i].rq);
+	}
 	for (i = 0; i < ctx->nr_cpus; i++) {
 		if (ctx->cpus[i] >= 0 && ctx->cpus[i] < ctx->nr_cpu_ids) {
 			f->cpu[ctx->cpus[i]].served = 1;
@@ -740,6 +961,7 @@ static void fifo_fini(struct ghost_policy_ctx *ctx)
 
 GHOST_POLICY_DEFINE(fifo_per_cpu,
 	.model			= GHOST_POLICY_PER_CPU,
+	.flags			= GHOST_POLICY_F_CONCURRENT,
 	.state_format		= FIFO_STATE_FORMAT,
 	.dispatch_flags		= FIFO_DL_FLAGS,
 	.help			= "max_tasks=N  threads tracked at most (8192)\n"

@@ -57,6 +57,33 @@ test_fifo_per_cpu_runs_simple_exp()
 		fail "the agent created enclave 1 but left it on exit"
 }
 
+# fifo_per_cpu allows concurrent callbacks: every round is a local one
+# (each agent drains its own queue and decides for its own CPU, without
+# the others' lock), by lists and by commits alike, and every thread still
+# runs only where and when it was decided (the audit).
+test_fifo_per_cpu_decides_in_local_rounds()
+{
+	local opt rounds local_rounds
+
+	for opt in dispatch_depth=32 dispatch_depth=0; do
+		clean_ghost
+		start_agent a --cpus 0-3 --policy fifo_per_cpu --opt "$opt"
+		no_watchdog 1
+		audit_on 1
+		simple_exp_in 1
+		ghostctl --json status 1 >status.json ||
+			fail "ghostctl status failed"
+		rounds=$(sed -n 's/.*"rounds":\([0-9]*\).*/\1/p' status.json)
+		local_rounds=$(sed -n 's/.*"local_rounds":\([0-9]*\).*/\1/p' \
+			status.json)
+		[ "${local_rounds:-0}" -gt 0 ] &&
+			[ "$local_rounds" = "$rounds" ] ||
+			fail "$opt: $local_rounds of $rounds rounds local: $(cat status.json)"
+		check_audit 1
+		stop_agent "$AGENT_PID"
+	done
+}
+
 # cfs preempts on the kernel's ticks: it turns deliver_ticks on, and every
 # thread still runs only where and when it was committed (the audit).
 test_cfs_runs_simple_exp()
