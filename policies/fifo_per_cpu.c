@@ -97,6 +97,7 @@ struct fifo_task {
 
 struct fifo_cpu {
 	pthread_mutex_t lock;	/* see "Concurrency" */
+	int local;		/* its lock alone is held: nothing moves */
 	struct gp_list rq;
 	struct fifo_task *cur;	/* committing or running here */
 	int served;
@@ -175,8 +176,13 @@ static void fifo_enqueue(struct ghost_policy_ctx *ctx, struct fifo_task *t,
 	struct fifo *f = fifo_of(ctx);
 	struct fifo_cpu *c = fifo_cpu(f, t->cpu);
 
-	if (!c || c->offline ||
-	    !ghost_policy_task_allowed(ctx, t->gtid, t->cpu)) {
+	/*
+	 * A move takes every lock.  Under its CPU's lock alone (the affinity
+	 * changed since fifo_stays() looked) it waits here: its refused entry
+	 * or commit brings it back, and then it moves.
+	 */
+	if (!c || (!c->local && (c->offline ||
+	    !ghost_policy_task_allowed(ctx, t->gtid, t->cpu)))) {
 		t->cpu = fifo_assign_cpu(ctx, t->gtid, -1);
 		c = fifo_cpu(f, t->cpu);
 	}
@@ -276,7 +282,9 @@ static void fifo_apply(struct ghost_policy_ctx *ctx, __u64 gtid, int near,
 	if (local) {
 		t = fifo_lock_task(ctx, gtid, near, &c);
 		if (t && local(ctx, t, p)) {
+			c->local = 1;
 			op(ctx, t, m, p);
+			c->local = 0;
 			pthread_mutex_unlock(&c->lock);
 			return;
 		}
@@ -746,7 +754,9 @@ static void fifo_commit_done(struct ghost_policy_ctx *ctx, int cpu,
 	if (state == GHOST_TXN_COMPLETE) {
 		t = fifo_lock_task(ctx, gtid, cpu, &c);
 		if (t && t->cpu == cpu) {
+			c->local = 1;
 			fifo_commit_done_locked(ctx, cpu, gtid, state);
+			c->local = 0;
 			pthread_mutex_unlock(&c->lock);
 			return;
 		}

@@ -1246,6 +1246,7 @@ int rt_nr_agents(struct rt *rt)
 
 void rt_stop_agents(struct rt *rt)
 {
+	struct timespec ts = { 0, 1000000 };
 	int cpu;
 
 	atomic_store(&rt->stop, 1);
@@ -1254,6 +1255,15 @@ void rt_stop_agents(struct rt *rt)
 	pthread_mutex_unlock(&rt->park_lock);
 	for (cpu = 0; cpu < GHOST_MAX_CPUS; cpu++)
 		kick_agent(&rt->agents[cpu]);
+	/*
+	 * Join none before all are done: an agent in a local round may still
+	 * signal another (request_round()), which must not be gone by then.
+	 */
+	for (cpu = 0; cpu < GHOST_MAX_CPUS; cpu++) {
+		while (rt->agents[cpu].started &&
+		       !atomic_load(&rt->agents[cpu].done))
+			nanosleep(&ts, NULL);
+	}
 	for (cpu = 0; cpu < GHOST_MAX_CPUS; cpu++) {
 		if (rt->agents[cpu].started) {
 			pthread_join(rt->agents[cpu].th, NULL);
