@@ -137,6 +137,7 @@ struct rt {
 	int nr_ecpus;
 	int global_cpu;			/* for centralized policies */
 	uint64_t idle_sleep_ns;		/* --idle-sleep, 0: always spin */
+	int serial_rounds;		/* --serial-rounds: never local */
 	int wake_global;		/* CPU queues wake the global CPU */
 	const char *const *policy_dirs;
 

@@ -40,10 +40,10 @@ static const char help_text[] =
 "\n"
 "SYNOPSIS\n"
 "       ghost-agent --cpus LIST --policy NAME|PATH [--opt KEY=VALUE]...\n"
-"                   [--global-cpu N] [--idle-sleep US] [--enclave ID]\n"
-"                   [--record FILE [--record-max SIZE]]\n"
+"                   [--global-cpu N] [--idle-sleep US] [--serial-rounds]\n"
+"                   [--enclave ID] [--record FILE [--record-max SIZE]]\n"
 "       ghost-agent --enclave ID --policy NAME|PATH [--opt KEY=VALUE]...\n"
-"                   [--global-cpu N] [--idle-sleep US]\n"
+"                   [--global-cpu N] [--idle-sleep US] [--serial-rounds]\n"
 "                   [--record FILE [--record-max SIZE]]\n"
 "\n"
 "DESCRIPTION\n"
@@ -103,6 +103,12 @@ static const char help_text[] =
 "              CPU is then free for other work (and spends no real-time\n"
 "              budget), at the price of a wakeup before the next decision.\n"
 "              Default: 0, it spins, as ghOSt's do.\n"
+"\n"
+"       --serial-rounds\n"
+"              Run the rounds of a per-CPU policy one at a time, each for\n"
+"              every CPU, even if the policy allows concurrent callbacks\n"
+"              (local rounds, e.g. fifo_per_cpu): to compare the two, or to\n"
+"              rule out a race in a policy.  Kept across hot swaps.\n"
 "\n"
 "       --record FILE\n"
 "              Record what the policy sees and decides into FILE (created\n"
@@ -175,6 +181,7 @@ struct opts {
 	struct ghost_cpuset cpus;
 	int global_cpu;
 	long idle_sleep_us;
+	int serial_rounds;
 	const char *record;
 	uint64_t record_max;
 };
@@ -235,6 +242,7 @@ static int parse_args(int argc, char **argv, struct opts *o)
 		{ "opt",	required_argument, NULL, 'o' },
 		{ "global-cpu",	required_argument, NULL, 'g' },
 		{ "idle-sleep",	required_argument, NULL, 'i' },
+		{ "serial-rounds", no_argument,	   NULL, 's' },
 		{ "record",	required_argument, NULL, 'r' },
 		{ "record-max",	required_argument, NULL, 'm' },
 		{ "help",	no_argument,	   NULL, 'h' },
@@ -286,6 +294,9 @@ static int parse_args(int argc, char **argv, struct opts *o)
 				return usage("invalid --idle-sleep '%s' (microseconds, 0 to 1000000)",
 					     optarg);
 			o->idle_sleep_us = v;
+			break;
+		case 's':
+			o->serial_rounds = 1;
 			break;
 		case 'r':
 			if (!*optarg)
@@ -372,6 +383,7 @@ static int setup_cpus(struct rt *rt, const struct opts *o)
 	}
 	rt->global_cpu = o->global_cpu >= 0 ? o->global_cpu : rt->ecpus[0];
 	rt->idle_sleep_ns = o->idle_sleep_us * 1000ULL;
+	rt->serial_rounds = o->serial_rounds;
 	if (!ghost_cpuset_test(&rt->enc.cpus, rt->global_cpu)) {
 		fprintf(stderr, AGENT_NAME ": --global-cpu %d is not a CPU of enclave %u\n",
 			rt->global_cpu, rt->id);

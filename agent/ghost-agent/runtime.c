@@ -1331,14 +1331,16 @@ void rt_pause(struct rt *rt)
 
 /*
  * Make @in the policy; every round excluded.  Its rounds are local if it
- * is per-CPU and says its callbacks may run at once.
+ * is per-CPU and says its callbacks may run at once (unless
+ * --serial-rounds).
  */
 void rt_install(struct rt *rt, struct instance *in)
 {
 	rt->pol = in;
 	atomic_store(&rt->model, in->ops->model);
 	atomic_store(&rt->local, in->ops->model == GHOST_POLICY_PER_CPU &&
-		     (in->ops->flags & GHOST_POLICY_F_CONCURRENT));
+		     (in->ops->flags & GHOST_POLICY_F_CONCURRENT) &&
+		     !rt->serial_rounds);
 }
 
 void rt_resume(struct rt *rt)
