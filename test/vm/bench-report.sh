@@ -94,10 +94,13 @@ comparisons()
 	wakeup to message, agent in AGENT_WAIT on the thread's CPU / futex wake|wakeup_msg_wait|futex_wake
 	wakeup to message, spinning agent / futex wake|wakeup_msg_spin|futex_wake
 	pipe ping-pong round trip, fifo_per_cpu / CFS|pipe_rtt_fifo_per_cpu|pipe_rtt_cfs
+	pipe ping-pong round trip, fifo_per_cpu --serial-rounds / CFS|pipe_rtt_fifo_per_cpu_serial|pipe_rtt_cfs
 	pipe ping-pong round trip, fifo_centralized / CFS|pipe_rtt_fifo_centralized|pipe_rtt_cfs
 	futex ping-pong round trip, fifo_per_cpu / CFS|futex_rtt_fifo_per_cpu|futex_rtt_cfs
+	futex ping-pong round trip, fifo_per_cpu --serial-rounds / CFS|futex_rtt_fifo_per_cpu_serial|futex_rtt_cfs
 	futex ping-pong round trip, fifo_centralized / CFS|futex_rtt_fifo_centralized|futex_rtt_cfs
 	sched_yield per call, fifo_per_cpu / CFS|yield_fifo_per_cpu|yield_cfs
+	sched_yield per call, fifo_per_cpu --serial-rounds / CFS|yield_fifo_per_cpu_serial|yield_cfs
 	sched_yield per call, fifo_centralized / CFS|yield_fifo_centralized|yield_cfs
 	GHOST_IOC_NULL / getppid, per call|null_ioctl|getppid
 	EOF
@@ -198,8 +201,8 @@ report_group()
 }
 
 # The schedulers simple_exp runs under, as the guest names them.
-configs=(cfs fifo_per_cpu fifo_centralized fifo_centralized_idle cfs_remaining
-	cfs_remaining_busy)
+configs=(cfs fifo_per_cpu fifo_per_cpu_serial fifo_centralized
+	fifo_centralized_idle cfs_remaining cfs_remaining_busy)
 
 config_name()
 {
@@ -207,6 +210,7 @@ config_name()
 	cfs) echo "CFS on CPUs $(info cpus)" ;;
 	cfs_remaining) echo "CFS on CPUs $(info cpus_remaining)" ;;
 	cfs_remaining_busy) echo "CFS on CPUs $(info cpus_remaining), CPU $(info global_cpu) busy" ;;
+	fifo_per_cpu_serial) echo "ghost-agent fifo_per_cpu --serial-rounds" ;;
 	fifo_centralized) echo "ghost-agent fifo_centralized (agent on CPU $(info global_cpu))" ;;
 	fifo_centralized_idle) echo "ghost-agent fifo_centralized --idle-sleep $(info idle_sleep_us) (agent on CPU $(info global_cpu))" ;;
 	*) echo "ghost-agent $1" ;;
@@ -264,13 +268,16 @@ report_wall()
 	echo
 	echo "Per test, median ms:"
 	echo
-	echo "| test | CFS | fifo_per_cpu | vs CFS | fifo_centralized | vs CFS" \
+	echo "| test | CFS | fifo_per_cpu | vs CFS | --serial-rounds | vs CFS" \
+		"| fifo_centralized | vs CFS" \
 		"| CFS on remaining CPUs | fifo_centralized vs it" \
 		"| with --idle-sleep | vs it |"
-	echo "| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |"
+	echo "| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |"
 	while read -r t; do
 		echo "| $t | $(wall_median cfs "$t") | $(wall_median fifo_per_cpu "$t")" \
 			"| $(vs fifo_per_cpu cfs "$t")" \
+			"| $(wall_median fifo_per_cpu_serial "$t")" \
+			"| $(vs fifo_per_cpu_serial cfs "$t")" \
 			"| $(wall_median fifo_centralized "$t")" \
 			"| $(vs fifo_centralized cfs "$t")" \
 			"| $(wall_median cfs_remaining "$t")" \
@@ -397,6 +404,10 @@ summary_line()
 	line+=" $(both pipe_rtt_fifo_per_cpu pipe_rtt_cfs)"
 	line+="; sched_yield fifo_per_cpu / CFS $(both yield_fifo_per_cpu yield_cfs)"
 	line+="; simple_exp fifo_per_cpu / CFS $(vs fifo_per_cpu cfs)"
+	line+=" (with --serial-rounds: pipe"
+	line+=" $(both pipe_rtt_fifo_per_cpu_serial pipe_rtt_cfs), sched_yield"
+	line+=" $(both yield_fifo_per_cpu_serial yield_cfs), simple_exp"
+	line+=" $(vs fifo_per_cpu_serial cfs))"
 	line+="; simple_exp fifo_centralized / CFS on remaining CPUs"
 	line+=" $(vs fifo_centralized cfs_remaining)"
 	line+=" (/ CFS on all $(vs fifo_centralized cfs);"
@@ -554,11 +565,14 @@ plots()
 		plot_cdf wakeup_msg_spin "wakeup to message, spinning agent, vs futex wake" \
 			wakeup_msg_spin futex_wake
 		plot_cdf pipe_rtt "pipe ping-pong round trip" pipe_rtt_cfs \
-			pipe_rtt_fifo_per_cpu pipe_rtt_fifo_centralized
+			pipe_rtt_fifo_per_cpu pipe_rtt_fifo_per_cpu_serial \
+			pipe_rtt_fifo_centralized
 		plot_cdf futex_rtt "futex ping-pong round trip" futex_rtt_cfs \
-			futex_rtt_fifo_per_cpu futex_rtt_fifo_centralized
+			futex_rtt_fifo_per_cpu futex_rtt_fifo_per_cpu_serial \
+			futex_rtt_fifo_centralized
 		plot_cdf yield "sched_yield per call" yield_cfs \
-			yield_fifo_per_cpu yield_fifo_centralized
+			yield_fifo_per_cpu yield_fifo_per_cpu_serial \
+			yield_fifo_centralized
 		plot_cdf null_ioctl "GHOST_IOC_NULL vs getppid, per call" \
 			null_ioctl getppid
 		plot_group

@@ -10,8 +10,9 @@
 #      run, wakeup to message seen (agent asleep, agent spinning), group
 #      commit of 1..N CPUs, the null ioctl next to getppid();
 #   2. pipe and futex ping-pong and a sched_yield() loop under CFS (pinned
-#      to enclave CPUs), then under ghost-agent with fifo_per_cpu and
-#      with fifo_centralized, on an enclave of the bench's CPUs;
+#      to enclave CPUs), then under ghost-agent with fifo_per_cpu (its
+#      local rounds, then with --serial-rounds) and with fifo_centralized,
+#      on an enclave of the bench's CPUs;
 #   3. simple_exp's wall time under CFS (simple_exp -c, pinned to those
 #      CPUs), under each policy (simple_exp -x: the same work; once more
 #      under fifo_centralized with ghost-agent --idle-sleep), and under
@@ -293,14 +294,15 @@ bench_loops()
 		-s "yield_$config" $pin_yield
 }
 
-# Under one policy: the loops, then simple_exp.
+# bench_policy POLICY [CONFIG]: the loops, then simple_exp, under POLICY,
+# reported as CONFIG (default POLICY).
 bench_policy()
 {
-	local policy=$1
+	local policy=$1 config=${2:-$1}
 
-	start_agent "$policy" "the $policy runs" || return 1
-	bench_loops "$policy" ghostctl run "$ENCLAVE" --
-	wall_runs "$policy" ghostctl run "$ENCLAVE" -- \
+	start_agent "$policy" "the $config runs" || return 1
+	bench_loops "$config" ghostctl run "$ENCLAVE" --
+	wall_runs "$config" ghostctl run "$ENCLAVE" -- \
 		simple_exp -x -k -n "$scale"
 	stop_agent
 }
@@ -312,6 +314,9 @@ bench_sched()
 	bench_loops cfs
 	wall_runs cfs taskset -c "$cpus" simple_exp -c -k -n "$scale"
 	bench_policy fifo_per_cpu
+	# The same policy, its rounds one at a time under one lock.
+	global_opt=--serial-rounds
+	bench_policy fifo_per_cpu fifo_per_cpu_serial
 	global_opt="--global-cpu $cpu_global"
 	bench_policy fifo_centralized
 	# Its agent sleeping when it has nothing to do: its vCPU then gives
