@@ -217,6 +217,45 @@ test_cpu_hotplug_under_load()
 	stop_agent "$AGENT_PID"
 }
 
+# The load's threads change their affinity again and again while
+# fifo_per_cpu decides in local rounds: each move takes every CPU's lock
+# while the other agents go on under their own.  No thread is lost or
+# runs user code without a decision, and the load finishes with its exact
+# counts once every thread may run everywhere again.
+test_affinity_churn_in_local_rounds()
+{
+	local n i tid masks="1 2 4 8 3 c e 5 a"
+
+	clean_ghost
+	start_agent a --cpus 0-3 --policy fifo_per_cpu
+	no_watchdog 1
+	audit_on 1
+	start_load 1 48
+	for n in $(seq 1 6); do
+		i=$n
+		for tid in $(cat tids.txt); do
+			i=$(((i * 5 + 3) % 9))
+			set -- $masks
+			shift "$i"
+			taskset -p "$1" "$tid" >/dev/null 2>&1 ||
+				fail "taskset -p $1 $tid failed"
+		done
+		sleep 0.5
+		check_threads 1 "after affinity round $n"
+	done
+	for tid in $(cat tids.txt); do
+		taskset -p f "$tid" >/dev/null 2>&1 ||
+			fail "taskset -p f $tid failed"
+	done
+	finish_load
+	check_audit 1
+	ghostctl --json status 1 >status.json || fail "ghostctl status failed"
+	grep -q '"local_rounds":[1-9]' status.json ||
+		fail "no local round: $(cat status.json)"
+	kill -0 "$AGENT_PID" 2>/dev/null || fail "the agent died: $(cat a.err)"
+	stop_agent "$AGENT_PID"
+}
+
 # The policies ghost ships, in the order of the swap circuit below.
 ALL_POLICIES="fifo_per_cpu fifo_centralized sol shinjuku cfs edf biff"
 
