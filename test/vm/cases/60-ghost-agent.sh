@@ -60,7 +60,8 @@ test_fifo_per_cpu_runs_simple_exp()
 # fifo_per_cpu allows concurrent callbacks: every round is a local one
 # (each agent drains its own queue and decides for its own CPU, without
 # the others' lock), by lists and by commits alike, and every thread still
-# runs only where and when it was decided (the audit).
+# runs only where and when it was decided (the audit); none with
+# --serial-rounds.
 test_fifo_per_cpu_decides_in_local_rounds()
 {
 	local opt rounds local_rounds
@@ -82,6 +83,16 @@ test_fifo_per_cpu_decides_in_local_rounds()
 		check_audit 1
 		stop_agent "$AGENT_PID"
 	done
+	# And with --serial-rounds, none.
+	clean_ghost
+	start_agent a --cpus 0-3 --policy fifo_per_cpu --serial-rounds
+	no_watchdog 1
+	simple_exp_in 1
+	ghostctl --json status 1 >status.json || fail "ghostctl status failed"
+	grep -q '"local_rounds":0[,}]' status.json &&
+		grep -q '"serial_rounds":1[,}]' status.json ||
+		fail "--serial-rounds: $(cat status.json)"
+	stop_agent "$AGENT_PID"
 }
 
 # cfs preempts on the kernel's ticks: it turns deliver_ticks on, and every
