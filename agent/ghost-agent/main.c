@@ -108,7 +108,8 @@ static const char help_text[] =
 "              Run the rounds of a per-CPU policy one at a time, each for\n"
 "              every CPU, even if the policy allows concurrent callbacks\n"
 "              (local rounds, e.g. fifo_per_cpu): to compare the two, or to\n"
-"              rule out a race in a policy.  Kept across hot swaps.\n"
+"              rule out a race in a policy.  Kept across hot swaps;\n"
+"              implied by --record.\n"
 "\n"
 "       --record FILE\n"
 "              Record what the policy sees and decides into FILE (created\n"
@@ -383,7 +384,8 @@ static int setup_cpus(struct rt *rt, const struct opts *o)
 	}
 	rt->global_cpu = o->global_cpu >= 0 ? o->global_cpu : rt->ecpus[0];
 	rt->idle_sleep_ns = o->idle_sleep_us * 1000ULL;
-	rt->serial_rounds = o->serial_rounds;
+	/* A recording is replayed one call at a time: so it must happen. */
+	rt->serial_rounds = o->serial_rounds || o->record;
 	if (!ghost_cpuset_test(&rt->enc.cpus, rt->global_cpu)) {
 		fprintf(stderr, AGENT_NAME ": --global-cpu %d is not a CPU of enclave %u\n",
 			rt->global_cpu, rt->id);
