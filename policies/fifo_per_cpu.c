@@ -261,7 +261,7 @@ static struct fifo_task *fifo_lock_task(struct ghost_policy_ctx *ctx,
 	}
 }
 
-/* What a message does to its thread's record @t (NULL if unknown). */
+/* What a message (or a commit's outcome: @m NULL) does to @t, or NULL. */
 typedef void fifo_op_fn(struct ghost_policy_ctx *ctx, struct fifo_task *t,
 			const struct ghost_msg *m, const void *p);
 /* Does @op on @t stay within @t's CPU?  Then its lock is enough. */
@@ -712,27 +712,32 @@ static void fifo_schedule(struct ghost_policy_ctx *ctx, int cpu)
 	pthread_mutex_unlock(&c->lock);
 }
 
-/* All CPUs locked, or @cpu's if the commit completed where @t waited. */
-static void fifo_commit_done_locked(struct ghost_policy_ctx *ctx, int cpu,
-				    __u64 gtid, int state)
+/* The outcome of a commit to a CPU, for fifo_apply(). */
+struct fifo_outcome {
+	int cpu;
+	int state;		/* enum ghost_txn_state */
+};
+
+static void fifo_commit_op(struct ghost_policy_ctx *ctx, struct fifo_task *t,
+			   const struct ghost_msg *m, const void *arg)
 {
-	struct fifo_cpu *c = fifo_cpu(fifo_of(ctx), cpu);
-	struct fifo_task *t = fifo_find(ctx, gtid);
+	const struct fifo_outcome *o = arg;
+	struct fifo_cpu *c = fifo_cpu(fifo_of(ctx), o->cpu);
 	int where;
 
 	if (!t || t->state != FIFO_COMMITTING) {
-		if (c && c->cur == t && state != GHOST_TXN_COMPLETE)
+		if (c && c->cur == t && o->state != GHOST_TXN_COMPLETE)
 			c->cur = NULL;
 		return;
 	}
-	if (state == GHOST_TXN_COMPLETE) {
+	if (o->state == GHOST_TXN_COMPLETE) {
 		t->state = FIFO_ONCPU;
 		if (c)
 			c->cur = t;
 		return;
 	}
 	fifo_detach(ctx, t);
-	switch (gp_commit_failed(ctx, gtid, state, &where)) {
+	switch (gp_commit_failed(ctx, t->gtid, o->state, &where)) {
 	case GP_FAILED_WAIT:
 		t->state = FIFO_BLOCKED;
 		break;
@@ -745,27 +750,22 @@ static void fifo_commit_done_locked(struct ghost_policy_ctx *ctx, int cpu,
 	}
 }
 
+/* Completed where it waited: nothing moves between CPUs. */
+static int fifo_local_commit(struct ghost_policy_ctx *ctx, struct fifo_task *t,
+			     const void *arg)
+{
+	const struct fifo_outcome *o = arg;
+
+	return o->state == GHOST_TXN_COMPLETE && t->cpu == o->cpu;
+}
+
 static void fifo_commit_done(struct ghost_policy_ctx *ctx, int cpu,
 			     __u64 gtid, int state)
 {
-	struct fifo_cpu *c = NULL;
-	struct fifo_task *t;
+	struct fifo_outcome o = { .cpu = cpu, .state = state };
 
-	if (state == GHOST_TXN_COMPLETE) {
-		t = fifo_lock_task(ctx, gtid, cpu, &c);
-		if (t && t->cpu == cpu) {
-			c->local = 1;
-			fifo_commit_done_locked(ctx, cpu, gtid, state);
-			c->local = 0;
-			pthread_mutex_unlock(&c->lock);
-			return;
-		}
-		if (c)
-			pthread_mutex_unlock(&c->lock);
-	}
-	fifo_lock_all(ctx);
-	fifo_commit_done_locked(ctx, cpu, gtid, state);
-	fifo_unlock_all(ctx);
+	fifo_apply(ctx, gtid, cpu, NULL, &o, fifo_commit_op,
+		   fifo_local_commit);
 }
 
 /*
