@@ -384,7 +384,8 @@ static void track_locked(struct rt *rt, const struct ghost_msg *m)
 			ghost_cpuset_set(&rt->offline, c->cpu);
 		else
 			ghost_cpuset_clear(&rt->offline, c->cpu);
-		rt->hotplug_gen++;
+		__atomic_store_n(&rt->hotplug_gen, rt->hotplug_gen + 1,
+				 __ATOMIC_RELAXED);
 		break;
 	case GHOST_MSG_TASK_NEW:
 		if (m->length < sizeof(*m) + sizeof(*n))
@@ -412,8 +413,25 @@ static void track_locked(struct rt *rt, const struct ghost_msg *m)
 	}
 }
 
+/* The messages track_locked() keeps something of: the others take no lock. */
+static int tracked(const struct ghost_msg *m)
+{
+	switch (m->type) {
+	case GHOST_MSG_CPU_OFFLINE:
+	case GHOST_MSG_CPU_ONLINE:
+	case GHOST_MSG_TASK_NEW:
+	case GHOST_MSG_TASK_AFFINITY_CHANGED:
+	case GHOST_MSG_TASK_DEAD:
+	case GHOST_MSG_TASK_DEPARTED:
+		return 1;
+	}
+	return 0;
+}
+
 static void track(struct rt *rt, const struct ghost_msg *m)
 {
+	if (!tracked(m))
+		return;
 	pthread_mutex_lock(&rt->tab_lock);
 	track_locked(rt, m);
 	pthread_mutex_unlock(&rt->tab_lock);
@@ -500,6 +518,13 @@ static void hotplug_sync(struct rt *rt, struct instance *in)
 	unsigned int gen;
 	int i, cpu, off;
 
+	/*
+	 * Nothing new, as rounds mostly find: no lock.  A change this misses
+	 * is seen by the hotplug_sync() that follows its message.
+	 */
+	if (__atomic_load_n(&in->hotplug_gen, __ATOMIC_RELAXED) ==
+	    __atomic_load_n(&rt->hotplug_gen, __ATOMIC_RELAXED))
+		return;
 	pthread_mutex_lock(&rt->tab_lock);
 	gen = rt->hotplug_gen;
 	offline = rt->offline;
@@ -520,7 +545,7 @@ static void hotplug_sync(struct rt *rt, struct instance *in)
 		else
 			ghost_cpuset_clear(&in->offline, cpu);
 	}
-	in->hotplug_gen = gen;
+	__atomic_store_n(&in->hotplug_gen, gen, __ATOMIC_RELAXED);
 out:
 	pthread_mutex_unlock(&rt->hp_lock);
 }
