@@ -124,6 +124,8 @@ struct stats {
 	atomic_uint_fast64_t decisions;
 	atomic_uint_fast64_t idle_sleeps;	/* --idle-sleep: naps taken */
 	atomic_uint_fast64_t local_rounds;	/* rounds without rt->lock */
+	/* Local: decisions made for a CPU by another CPU's agent. */
+	atomic_uint_fast64_t helped_rounds;
 };
 
 struct rt {

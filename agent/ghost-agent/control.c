@@ -309,6 +309,8 @@ static void do_status(struct rt *rt, struct reply *r)
 	put(r, "rounds %llu\n", (unsigned long long)atomic_load(&rt->st.rounds));
 	put(r, "local_rounds %llu\n",
 	    (unsigned long long)atomic_load(&rt->st.local_rounds));
+	put(r, "helped_rounds %llu\n",
+	    (unsigned long long)atomic_load(&rt->st.helped_rounds));
 	put(r, "serial_rounds %d\n", rt->serial_rounds);
 	put(r, "idle_sleep_us %llu\n",
 	    (unsigned long long)(rt->idle_sleep_ns / 1000));

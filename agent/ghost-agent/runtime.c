@@ -27,8 +27,11 @@
  * (GHOST_POLICY_F_CONCURRENT): the agent of a CPU takes that CPU's round
  * lock only, drains its own queue (rt->q if it has none), decides for its
  * CPU alone and commits it as it goes to sleep.  A policy that gives work
- * to another CPU asks for that CPU's round (ghost_policy_wake()): its
- * agent is flagged and signalled, and runs a round before it sleeps again.
+ * to another CPU asks for that CPU's decision (ghost_policy_wake()).  At
+ * the end of its round the agent takes that CPU's round lock if it is
+ * free (its agent asleep) and calls schedule() for it there and then,
+ * without waking it; if not, the agent of that CPU is in a round, or
+ * about to be, and is flagged (and signalled) to run one more.
  *
  * Nothing on this path allocates: the policy's requests go straight into
  * the transaction slots, and the thread table is sized at start-up.
@@ -63,6 +66,7 @@ static __thread struct ghost_ioc_commit_wait agent_cw;
 static __thread struct {
 	struct ghost_cpuset pending;
 	struct ghost_cpuset pushed;
+	struct ghost_cpuset wanted;	/* local: CPUs given work */
 	int nr_pending;
 	int retry;
 	int cpu;
@@ -252,20 +256,19 @@ static int host_hint(struct ghost_policy_ctx *ctx, __u64 gtid,
 
 static void request_round(struct agent_thread *a);
 static void kick_agent(struct agent_thread *a);
+static int my_turn(struct rt *rt, struct agent_thread *a, int model);
 
 /*
- * A round for @cpu soon: its agent may be asleep while the policy gave
- * its CPU work.  Nothing to do in a round that decides for every CPU,
- * or for the round's own CPU.
+ * A decision for @cpu soon: its agent may be asleep while the policy gave
+ * its CPU work.  Made at the end of this round (help_rounds()); nothing
+ * to do in a round that decides for every CPU, or for the round's own.
  */
 static int host_wake(struct ghost_policy_ctx *ctx, int cpu)
 {
-	struct rt *rt = ctx_rt(ctx);
-
 	if (!policy_cpu(ctx, cpu))
 		return -EINVAL;
 	if (foreign_cpu(cpu))
-		request_round(&rt->agents[cpu]);
+		ghost_cpuset_set(&rs.wanted, cpu);
 	return 0;
 }
 
@@ -812,8 +815,67 @@ static int round_locked(struct rt *rt, int own, int *own_commit)
 }
 
 /*
+ * schedule() for @cpu, whose round lock the caller holds, and what it
+ * asked for: committed (but for @own's, see commit()) or kicked from
+ * here.  Its queue stays its agent's.  Returns the number of requests,
+ * and in *@deferred whether @own's is left for its agent.
+ */
+static int decide_for(struct rt *rt, struct instance *in, int cpu, int own,
+		      int *deferred)
+{
+	int n;
+
+	rs.cpu = cpu;
+	in->ops->schedule(&in->ctx, cpu);
+	n = rs.nr_pending;
+	*deferred = n ? commit(rt, own) : 0;
+	if (ghost_cpuset_count(&rs.pushed))
+		kick(rt);
+	return n;
+}
+
+/*
+ * The CPUs this round gave work to (ghost_policy_wake()).  One whose
+ * round lock is free has its agent asleep: decide for it here, which
+ * saves waking that agent for it.  One whose lock is taken is in a round
+ * of its own agent, which runs another before sleeping (request_round()),
+ * or excluded by rt_lock(), after which it is told the same way.  Each
+ * CPU once: what those decisions want in turn goes to its agent.
+ */
+static void help_rounds(struct rt *rt, struct instance *in, int self)
+{
+	struct ghost_cpuset done;
+	struct agent_thread *b;
+	int cpu, deferred;
+
+	ghost_cpuset_zero(&done);
+	while ((cpu = ghost_cpuset_next(&rs.wanted, 0)) >= 0) {
+		ghost_cpuset_clear(&rs.wanted, cpu);
+		b = &rt->agents[cpu];
+		if (cpu == self) {
+			/* Its own work, found late: one more round. */
+			atomic_store(&b->round_asked, 1);
+			continue;
+		}
+		if (ghost_cpuset_test(&done, cpu) ||
+		    pthread_mutex_trylock(&rt->round_lock[cpu])) {
+			request_round(b);
+			continue;
+		}
+		ghost_cpuset_set(&done, cpu);
+		if (atomic_load(&rt->local) &&
+		    my_turn(rt, b, GHOST_POLICY_PER_CPU)) {
+			decide_for(rt, in, cpu, -1, &deferred);
+			atomic_fetch_add(&rt->st.helped_rounds, 1);
+		}
+		pthread_mutex_unlock(&rt->round_lock[cpu]);
+	}
+}
+
+/*
  * A local round of @a's CPU; rt->round_lock[a->cpu] held.  Its own queue
- * only (rt->q if it has none), its own CPU only.  As round_locked().
+ * only (rt->q if it has none), its own CPU only, then the CPUs it gave
+ * work to (help_rounds()).  As round_locked().
  */
 static int local_round(struct rt *rt, struct agent_thread *a, int *own_commit)
 {
@@ -837,12 +899,8 @@ static int local_round(struct rt *rt, struct agent_thread *a, int *own_commit)
 		atomic_fetch_add(&rt->st.msgs, n);
 	if (in->ops->tick)
 		in->ops->tick(&in->ctx, rt_now_ns());
-	in->ops->schedule(&in->ctx, a->cpu);
-	n += rs.nr_pending;
-	if (rs.nr_pending)
-		deferred = commit(rt, a->cpu);
-	if (ghost_cpuset_count(&rs.pushed))
-		kick(rt);
+	n += decide_for(rt, in, a->cpu, a->cpu, &deferred);
+	help_rounds(rt, in, a->cpu);
 	rs.cpu = -1;
 	atomic_fetch_add(&rt->st.rounds, 1);
 	atomic_fetch_add(&rt->st.local_rounds, 1);

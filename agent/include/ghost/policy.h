@@ -33,7 +33,10 @@
  * The agent of each CPU then drains its own queue and calls schedule()
  * for its own CPU only, at the same time as the agents of the other
  * CPUs: the callbacks of one CPU's agent are serialised, those of
- * different CPUs are not.  The messages of one thread are in one queue at
+ * different CPUs are not.  schedule(ctx, c) (and the commit_done() of
+ * what it asked for) may also come from another CPU's agent, after that
+ * one's ghost_policy_wake(ctx, c), while c's agent sleeps: still never
+ * at the same time as c's own round.  The messages of one thread are in one queue at
  * a time, so they still come one after the other, in order; but any
  * state two CPUs may reach (a thread's record while another CPU's
  * schedule() runs it, another CPU's runqueue, a table of threads) is the
@@ -342,11 +345,12 @@ static inline int ghost_policy_hint(struct ghost_policy_ctx *ctx, __u64 gtid,
 }
 
 /*
- * @cpu has new work (GHOST_POLICY_F_CONCURRENT): have its agent run a
- * round, and so schedule(ctx, @cpu), soon.  Nothing happens when every
- * CPU is decided for in each round (without the flag, or a runtime
- * older than this call), or for the CPU whose round calls it.  0, or
- * -EINVAL for a CPU the runtime does not serve.
+ * @cpu has new work (GHOST_POLICY_F_CONCURRENT): schedule(ctx, @cpu)
+ * soon, from the calling agent at the end of its round if @cpu's sleeps,
+ * else from @cpu's agent.  Nothing happens when every CPU is decided for
+ * in each round (without the flag, or a runtime older than this call),
+ * or for the CPU whose round calls it.  0, or -EINVAL for a CPU the
+ * runtime does not serve.
  */
 static inline int ghost_policy_wake(struct ghost_policy_ctx *ctx, int cpu)
 {

@@ -80,6 +80,8 @@ test_fifo_per_cpu_decides_in_local_rounds()
 		[ "${local_rounds:-0}" -gt 0 ] &&
 			[ "$local_rounds" = "$rounds" ] ||
 			fail "$opt: $local_rounds of $rounds rounds local: $(cat status.json)"
+		echo "$opt: $rounds rounds, helped:" \
+			"$(sed -n 's/.*"helped_rounds":\([0-9]*\).*/\1/p' status.json)"
 		check_audit 1
 		stop_agent "$AGENT_PID"
 	done
