@@ -2,9 +2,10 @@
 /*
  * ghost-agent: agent threads and their loop.
  *
- * A round, always under rt->lock: drain every queue into the policy, let
- * it decide (schedule()), commit what it asked for in one group commit,
- * and tell it the outcome of each slot.  A thread committed to a CPU is
+ * A round, under rt->lock: drain every queue into the policy, let it
+ * decide (schedule()), commit what it asked for in one group commit, and
+ * tell it the outcome of each slot (local rounds, below, are the
+ * exception).  A thread committed to a CPU is
  * then associated with the queue of that CPU's agent (see agent.h).
  *
  * Per-CPU policies get one agent thread per enclave CPU.  Each reads the
