@@ -7,7 +7,8 @@
 #                          (or DIR, for a build without DKMS)
 #   dkms.sh install KVER [DIR]
 #                          stage, then dkms add/build/install for KVER; with
-#                          DIR, copy the installed module there too
+#                          DIR (the tests), copy the installed module there
+#                          and drop the registration again
 #   dkms.sh path KVER      print where DKMS installed ghost.ko for KVER
 #
 # DKMS compresses the module like the kernel's own ones when
@@ -158,6 +159,12 @@ install()
 		mkdir -p "$copy_to"
 		cp "$ko" "$copy_to/"
 		echo "dkms.sh: copied to $copy_to/${ko##*/}"
+		# The copy is what the tests load.  Left registered, ghost
+		# would be built by the postinst of the next kernel package
+		# apt installs (pulled in by its headers) before that
+		# kernel's headers are unpacked, which fails the install.
+		unregister
+		echo "dkms.sh: unregistered $name $version"
 	fi
 }
 
