@@ -56,9 +56,11 @@
  * A thread's own affinity (within its cpuset) is honoured: it is only
  * given a CPU it may run on, and moves when that changes.
  *
- * Known problems: no load balancing (a CPU with a long queue never gives
- * threads to an idle one), no slice (a spinning thread owns its CPU until
- * it blocks).
+ * Balance: a thread that wakes to wait behind others on its CPU moves to
+ * an idle CPU if there is one, as under CFS.  Known problems: an idle CPU
+ * never pulls from a long queue (its threads are listed in their CPU's
+ * list already), no slice (a spinning thread owns its CPU until it
+ * blocks).
  *
  * Options: max_tasks=N (threads it can track, default 8192),
  * dispatch_depth=N (threads listed ahead per CPU, 0..32, default 32; 0
@@ -104,6 +106,7 @@ struct fifo_cpu {
 	int offline;		/* hotplug took it: run nothing there */
 	int listed;		/* valid entries of ours in its list */
 	int commits;		/* no dispatch list: decide by commits */
+	int idle_hint;		/* fifo_idle() at its last unlock (atomic) */
 };
 
 struct fifo {
@@ -141,15 +144,39 @@ static int fifo_idle(struct fifo *f, int cpu)
 }
 
 /*
- * An idle CPU that @gtid may run on other than @avoid, looked for
- * round-robin from the last one given; else the next CPU in turn that is
- * online and allowed (if none is, the next one: its commits will say so).
+ * Unlock @c, leaving what others may read without its lock: whether it
+ * is idle.  A hint: by the time they act on it, they hold every lock.
  */
-static int fifo_assign_cpu(struct ghost_policy_ctx *ctx, __u64 gtid,
-			   int avoid)
+static void fifo_cpu_unlock(struct fifo *f, struct fifo_cpu *c)
+{
+	__atomic_store_n(&c->idle_hint, fifo_idle(f, c - f->cpu),
+			 __ATOMIC_RELAXED);
+	pthread_mutex_unlock(&c->lock);
+}
+
+/* Did a CPU other than @cpu look idle when it was last unlocked? */
+static int fifo_idle_elsewhere(struct ghost_policy_ctx *ctx, int cpu)
 {
 	struct fifo *f = fifo_of(ctx);
-	int i, idx, cpu, first = ctx->cpus[f->rr];
+	int i, other;
+
+	for (i = 0; i < ctx->nr_cpus; i++) {
+		other = ctx->cpus[i];
+		if (other != cpu && fifo_cpu(f, other) &&
+		    __atomic_load_n(&f->cpu[other].idle_hint, __ATOMIC_RELAXED))
+			return 1;
+	}
+	return 0;
+}
+
+/*
+ * An idle CPU that @gtid may run on other than @avoid, looked for
+ * round-robin from the last one given, or -1.  Every lock held.
+ */
+static int fifo_idle_cpu(struct ghost_policy_ctx *ctx, __u64 gtid, int avoid)
+{
+	struct fifo *f = fifo_of(ctx);
+	int i, idx, cpu;
 
 	for (i = 0; i < ctx->nr_cpus; i++) {
 		idx = (f->rr + i) % ctx->nr_cpus;
@@ -160,6 +187,23 @@ static int fifo_assign_cpu(struct ghost_policy_ctx *ctx, __u64 gtid,
 			return cpu;
 		}
 	}
+	return -1;
+}
+
+/*
+ * An idle CPU that @gtid may run on other than @avoid; else the next CPU
+ * in turn that is online and allowed (if none is, the next one: its
+ * commits will say so).  Every lock held.
+ */
+static int fifo_assign_cpu(struct ghost_policy_ctx *ctx, __u64 gtid,
+			   int avoid)
+{
+	struct fifo *f = fifo_of(ctx);
+	int i, cpu, first = ctx->cpus[f->rr];
+
+	cpu = fifo_idle_cpu(ctx, gtid, avoid);
+	if (cpu >= 0)
+		return cpu;
 	for (i = 0; i < ctx->nr_cpus; i++) {
 		cpu = ctx->cpus[f->rr];
 		f->rr = (f->rr + 1) % ctx->nr_cpus;
@@ -222,7 +266,7 @@ static void fifo_unlock_all(struct ghost_policy_ctx *ctx)
 
 	for (i = ctx->nr_cpus - 1; i >= 0; i--) {
 		if (fifo_cpu(f, ctx->cpus[i]))
-			pthread_mutex_unlock(&f->cpu[ctx->cpus[i]].lock);
+			fifo_cpu_unlock(f, &f->cpu[ctx->cpus[i]]);
 	}
 }
 
@@ -285,7 +329,7 @@ static void fifo_apply(struct ghost_policy_ctx *ctx, __u64 gtid, int near,
 			c->local = 1;
 			op(ctx, t, m, p);
 			c->local = 0;
-			pthread_mutex_unlock(&c->lock);
+			fifo_cpu_unlock(fifo_of(ctx), c);
 			return;
 		}
 		if (c)
@@ -429,15 +473,41 @@ out:
 	fifo_unlock_all(ctx);
 }
 
+/*
+ * A thread that wakes to wait behind others moves to an idle CPU, if
+ * there is one (CFS's wakeup balancing), instead of waiting while that
+ * CPU has nothing to do.  One that only waits for the CPU's running
+ * thread stays: that thread may be about to leave it (an exiting child
+ * wakes its parent before it is gone).
+ */
 static void fifo_wakeup_op(struct ghost_policy_ctx *ctx, struct fifo_task *t,
 			   const struct ghost_msg *m, const void *p)
 {
+	struct fifo_cpu *c;
+	int idle;
+
 	if (!t)
 		return;
 	fifo_new_barrier(ctx, t, m->seqnum);
 	fifo_detach(ctx, t);
 	t->gave_cpu = 0;
+	c = fifo_cpu(fifo_of(ctx), t->cpu);
+	if (c && !c->local && !gp_list_empty(&c->rq)) {
+		idle = fifo_idle_cpu(ctx, t->gtid, t->cpu);
+		if (idle >= 0)
+			t->cpu = idle;
+	}
 	fifo_enqueue(ctx, t, 0);
+}
+
+/* It stays, and need not look for an idle CPU. */
+static int fifo_local_wakeup(struct ghost_policy_ctx *ctx,
+			     struct fifo_task *t, const void *p)
+{
+	struct fifo_cpu *c = fifo_cpu(fifo_of(ctx), t->cpu);
+
+	return fifo_stays(ctx, t) &&
+	       (gp_list_empty(&c->rq) || !fifo_idle_elsewhere(ctx, t->cpu));
 }
 
 static void fifo_task_wakeup(struct ghost_policy_ctx *ctx,
@@ -445,7 +515,7 @@ static void fifo_task_wakeup(struct ghost_policy_ctx *ctx,
 			     const struct ghost_msg_task_wakeup *p)
 {
 	fifo_apply(ctx, p->gtid, p->last_ran_cpu, m, p, fifo_wakeup_op,
-		   fifo_local_stays);
+		   fifo_local_wakeup);
 }
 
 static void fifo_blocked_op(struct ghost_policy_ctx *ctx, struct fifo_task *t,
@@ -709,7 +779,7 @@ static void fifo_schedule(struct ghost_policy_ctx *ctx, int cpu)
 		return;
 	pthread_mutex_lock(&c->lock);
 	fifo_schedule_locked(ctx, c, cpu);
-	pthread_mutex_unlock(&c->lock);
+	fifo_cpu_unlock(fifo_of(ctx), c);
 }
 
 /* The outcome of a commit to a CPU, for fifo_apply(). */
@@ -947,6 +1017,7 @@ static int fifo_init(struct ghost_policy_ctx *ctx, const char *const opts[])
 	for (i = 0; i < ctx->nr_cpus; i++) {
 		if (ctx->cpus[i] >= 0 && ctx->cpus[i] < ctx->nr_cpu_ids) {
 			f->cpu[ctx->cpus[i]].served = 1;
+			f->cpu[ctx->cpus[i]].idle_hint = 1;
 			f->cpu[ctx->cpus[i]].commits = !depth;
 		}
 	}

@@ -4,7 +4,8 @@
  * sim.h.  It assigns CPUs at TASK_NEW or first wakeup (an idle CPU, else
  * round-robin), runs each CPU's queue in FIFO order, puts preempted
  * threads at the front and yielding ones at the back, and commits to a CPU
- * only once its thread gave it up.  The "commits" cases model a module
+ * only once its thread gave it up, and moves a thread that wakes to wait
+ * behind others to an idle CPU.  The "commits" cases model a module
  * without dispatch lists; the "fast_path" ones a module that runs the
  * listed front of each CPU's queue by itself.  A CPU that hotplug takes
  * away hands its threads to the others and gets none until it is back.
@@ -245,6 +246,54 @@ START_TEST(test_cpu_kept_across_sleeps)
 		sim_settle(&s, 10);
 		ck_assert_int_eq(sim_cpu_of(&s, t[1]), cpu);
 	}
+}
+END_TEST
+
+/*
+ * A thread that wakes to wait behind others takes an idle CPU; one that
+ * would only wait for the running thread stays (an exiting child wakes
+ * its parent before it leaves the CPU).
+ */
+START_TEST(test_wakeup_moves_to_idle_cpu)
+{
+	int a, b, c, q;
+
+	start(2);
+	a = sim_new_allowed(&s, 1, 0x1);
+	q = sim_new_allowed(&s, 1, 0x1);
+	c = sim_new_allowed(&s, 1, 0x1);
+	b = sim_new_allowed(&s, 1, 0x2);
+	sim_settle(&s, 10);
+	ck_assert_int_eq(sim_running(&s, 0), a);
+	ck_assert_int_eq(sim_running(&s, 1), b);
+	sim_block(&s, a);
+	sim_block(&s, q);
+	sim_settle(&s, 10);
+	ck_assert_int_eq(sim_running(&s, 0), c);
+	sim_set_affinity(&s, c, 0x3);
+	/* CPU 1 idles while CPU 0 runs a with q waiting: c wakes, leaves. */
+	sim_wakeup(&s, a);
+	sim_wakeup(&s, q);
+	sim_block(&s, c);
+	sim_block(&s, b);
+	sim_settle(&s, 10);
+	ck_assert_int_eq(sim_running(&s, 0), a);
+	ck_assert_int_eq(sim_running(&s, 1), -1);
+	sim_wakeup(&s, c);
+	sim_settle(&s, 10);
+	ck_assert_int_eq(sim_running(&s, 1), c);
+	/* q runs, nothing waits behind it: a wakes and stays. */
+	sim_block(&s, a);
+	sim_block(&s, c);
+	sim_settle(&s, 10);
+	ck_assert_int_eq(sim_running(&s, 0), q);
+	sim_set_affinity(&s, a, 0x3);
+	sim_wakeup(&s, a);
+	sim_settle(&s, 10);
+	ck_assert_int_eq(sim_running(&s, 1), -1);
+	sim_block(&s, q);
+	sim_settle(&s, 10);
+	ck_assert_int_eq(sim_running(&s, 0), a);
 }
 END_TEST
 
@@ -879,6 +928,7 @@ static Suite *fifo_suite(void)
 	tcase_add_test(tc, test_fp_lone_yield_keeps_cpu);
 	tcase_add_test(tc, test_fp_stale_entry_skipped);
 	tcase_add_test(tc, test_fp_run_on_wake);
+	tcase_add_test(tc, test_wakeup_moves_to_idle_cpu);
 	tcase_add_test(tc, test_fp_without_lists_commits);
 	tcase_add_test(tc, test_fp_depth_zero_commits);
 	tcase_add_test(tc, test_fp_more_threads_than_slots);
@@ -905,6 +955,7 @@ static Suite *fifo_suite(void)
 	tcase_add_test(tc, test_preempted_goes_to_front);
 	tcase_add_test(tc, test_yield_goes_to_back);
 	tcase_add_test(tc, test_cpu_kept_across_sleeps);
+	tcase_add_test(tc, test_wakeup_moves_to_idle_cpu);
 	tcase_add_test(tc, test_stale_barrier_retried);
 	tcase_add_test(tc, test_not_found_retried);
 	tcase_add_test(tc, test_dead_threads_forgotten);
