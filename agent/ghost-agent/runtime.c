@@ -30,9 +30,12 @@
  * CPU alone and commits it as it goes to sleep.  A policy that gives work
  * to another CPU asks for that CPU's decision (ghost_policy_wake()).  At
  * the end of its round the agent takes that CPU's round lock if it is
- * free (its agent asleep) and calls schedule() for it there and then,
+ * free (its agent asleep) and runs that CPU's round there and then,
  * without waking it; if not, the agent of that CPU is in a round, or
- * about to be, and is flagged (and signalled) to run one more.
+ * about to be, and is flagged (and signalled) to run one more.  Before
+ * its own, a round runs those of sleeping agents whose queues hold
+ * messages (help_sleepers()): quiet messages wake no agent, and some of
+ * them wait for a decision in another CPU's queue.
  *
  * Nothing on this path allocates: the policy's requests go straight into
  * the transaction slots, and the thread table is sized at start-up.
@@ -835,9 +838,73 @@ static int decide_for(struct rt *rt, struct instance *in, int cpu, int own,
 	return n;
 }
 
+/* The queue @cpu's agent reads: its own, or the default one (rt->q_lock). */
+static struct ghost_queue *round_queue(struct rt *rt, int cpu,
+				       unsigned int **overflow_seen)
+{
+	struct cpu_queue *cq = cpu_queue(rt, cpu);
+
+	*overflow_seen = cq ? &cq->overflow_seen : &rt->overflow_seen;
+	return cq ? &cq->q : &rt->q;
+}
+
+/*
+ * @cpu's local round, run by another agent while @cpu's sleeps (its round
+ * lock is free; the caller now holds it): report its commit, read its
+ * queue, decide for it.
+ */
+static void round_for(struct rt *rt, struct instance *in, int cpu)
+{
+	unsigned int *seen;
+	struct ghost_queue *q = round_queue(rt, cpu, &seen);
+	int n, deferred;
+
+	rs.cpu = cpu;
+	if (inflight_test(rt, cpu))
+		settle(rt, cpu, 0);
+	if (q == &rt->q)
+		pthread_mutex_lock(&rt->q_lock);
+	n = drain_queue(rt, q, seen);
+	if (q == &rt->q)
+		pthread_mutex_unlock(&rt->q_lock);
+	if (n)
+		atomic_fetch_add(&rt->st.msgs, n);
+	decide_for(rt, in, cpu, -1, &deferred);
+	atomic_fetch_add(&rt->st.helped_rounds, 1);
+}
+
+/*
+ * Read the queues of the other CPUs whose agents sleep with messages
+ * waiting.  Quiet ones wake no agent; some still need a decision: the
+ * module defers a wakeup onto a CPU with entries listed, and wakes that
+ * CPU's agents when the list runs out (or the CPU idles), but the wakeup
+ * is in the queue of the thread's route, which follows the thread only
+ * once the policy heard where it ran: often another CPU's queue.  Quiet
+ * news of a block or an exit also leaves the policy's view of a CPU
+ * stale (busy while it idles) until read, and this round's placements
+ * would avoid it.
+ */
+static void help_sleepers(struct rt *rt, struct instance *in, int self)
+{
+	unsigned int *seen;
+	int i, cpu;
+
+	for (i = 0; i < rt->nr_ecpus; i++) {
+		cpu = rt->ecpus[i];
+		if (cpu == self ||
+		    !ghost_queue_pending(round_queue(rt, cpu, &seen)) ||
+		    pthread_mutex_trylock(&rt->round_lock[cpu]))
+			continue;
+		if (atomic_load(&rt->local) &&
+		    my_turn(rt, &rt->agents[cpu], GHOST_POLICY_PER_CPU))
+			round_for(rt, in, cpu);
+		pthread_mutex_unlock(&rt->round_lock[cpu]);
+	}
+}
+
 /*
  * The CPUs this round gave work to (ghost_policy_wake()).  One whose
- * round lock is free has its agent asleep: decide for it here, which
+ * round lock is free has its agent asleep: run its round here, which
  * saves waking that agent for it.  One whose lock is taken is in a round
  * of its own agent, which runs another before sleeping (request_round()),
  * or excluded by rt_lock(), after which it is told the same way.  Each
@@ -847,7 +914,7 @@ static void help_rounds(struct rt *rt, struct instance *in, int self)
 {
 	struct ghost_cpuset done;
 	struct agent_thread *b;
-	int cpu, deferred;
+	int cpu;
 
 	ghost_cpuset_zero(&done);
 	while ((cpu = ghost_cpuset_next(&rs.wanted, 0)) >= 0) {
@@ -865,18 +932,17 @@ static void help_rounds(struct rt *rt, struct instance *in, int self)
 		}
 		ghost_cpuset_set(&done, cpu);
 		if (atomic_load(&rt->local) &&
-		    my_turn(rt, b, GHOST_POLICY_PER_CPU)) {
-			decide_for(rt, in, cpu, -1, &deferred);
-			atomic_fetch_add(&rt->st.helped_rounds, 1);
-		}
+		    my_turn(rt, b, GHOST_POLICY_PER_CPU))
+			round_for(rt, in, cpu);
 		pthread_mutex_unlock(&rt->round_lock[cpu]);
 	}
 }
 
 /*
- * A local round of @a's CPU; rt->round_lock[a->cpu] held.  Its own queue
- * only (rt->q if it has none), its own CPU only, then the CPUs it gave
- * work to (help_rounds()).  As round_locked().
+ * A local round of @a's CPU; rt->round_lock[a->cpu] held.  The rounds of
+ * sleeping agents with messages waiting (help_sleepers()), its own queue
+ * (rt->q if it has none), its own CPU, then the CPUs it gave work to
+ * (help_rounds()).  As round_locked().
  */
 static int local_round(struct rt *rt, struct agent_thread *a, int *own_commit)
 {
@@ -889,6 +955,8 @@ static int local_round(struct rt *rt, struct agent_thread *a, int *own_commit)
 	if (inflight_test(rt, a->cpu))
 		settle(rt, a->cpu, 0);
 	hotplug_sync(rt, in);
+	help_sleepers(rt, in, a->cpu);
+	rs.cpu = a->cpu;
 	if (a->own_q) {
 		n = drain_queue(rt, &cq->q, &cq->overflow_seen);
 	} else {
