@@ -103,6 +103,7 @@ int ghost_thread_enrol(struct ghost_thread *gt, bool agent)
 static void ghost_thread_unlink_locked(struct ghost_enclave *e,
 				       struct ghost_thread *gt, u16 type)
 {
+	bool quiet;
 	int cpu;
 
 	if (test_bit(GT_F_AGENT, &gt->flags)) {
@@ -120,13 +121,19 @@ static void ghost_thread_unlink_locked(struct ghost_enclave *e,
 	}
 	trace_ghost_leave(e->id, task_pid_nr(gt->task), gt->gtid,
 			  gt->state == GT_RUNNING ? gt->cpu : -1);
+	/*
+	 * As a block: leaving a CPU with a quiet list needs no decision
+	 * (its list says what runs next, or the agent heard it run empty).
+	 */
+	quiet = gt->state == GT_RUNNING &&
+		(ghost_dispatch_flags(e, gt->cpu) & GHOST_DL_F_QUIET);
 	/* Running there, or being committed there. */
 	cpu = ghost_release_cpu_locked(e, gt);
 	gt->state = GT_GONE;
 	gt->barrier++;
 	/* The word first: an agent that reads the message sees it current. */
 	ghost_sw_release(e, gt);
-	ghost_emit_task(e, gt, type, raw_smp_processor_id());
+	ghost_emit_task_quiet(e, gt, type, raw_smp_processor_id(), quiet);
 	list_del_init(&gt->enode);
 	e->nr_threads--;
 	if (cpu >= 0 && ghost_dispatch_next_locked(e, cpu))

@@ -358,29 +358,43 @@ static int agent_sleeps_through(struct gt_enclave *e, void *(*fn)(void *),
 	return 0;
 }
 
+/* Makes @arg's worker exit a while after the agent went to sleep. */
+static void *exit_later(void *arg)
+{
+	gt_sleep_ms(200);
+	gt_worker_cmd(arg, GT_CMD_EXIT);
+	return NULL;
+}
+
 /*
- * A quiet list: a block that the list answers wakes no agent; the agent
- * finds the messages at its next look.
+ * A quiet list: a block or an exit that the list answers wakes no agent;
+ * the agent finds the messages at its next look.
  */
 static int test_quiet_list_wakes_no_agent(void)
 {
-	struct gt_worker *w = gt_workers(3);
+	struct gt_worker *w = gt_workers(4);
 	int r, c1 = gt_cpu(0);
 	struct gt_enclave e;
-	uint64_t g[3];
+	uint64_t g[4];
 
 	if ((r = setup(&e, GHOST_DL_F_ENABLE | GHOST_DL_F_QUIET)))
 		return r;
-	for (int i = 0; i < 3; i++)
+	for (int i = 0; i < 4; i++)
 		if (!(g[i] = gt_start(&e, &w[i], 0)))
 			return gt_fail("worker %d did not enter", i);
 	if ((r = gt_run_on(&e, &w[0], g[0], c1)))
 		return r;
+	/* Each still listed after the one before it: never emptied. */
 	push(&e, c1, g[1]);
-	push(&e, c1, g[2]);	/* still listed after B: not emptied */
+	push(&e, c1, g[2]);
+	push(&e, c1, g[3]);
 	if ((r = agent_sleeps_through(&e, block_later, &w[0], "block")) ||
-	    (r = latched_on(&e, &w[1], c1)))
+	    (r = latched_on(&e, &w[1], c1)) ||
+	    (r = agent_sleeps_through(&e, exit_later, &w[1], "exit")) ||
+	    (r = latched_on(&e, &w[2], c1)))
 		return r;
+	if (gt_wait_msg(&e, GHOST_MSG_TASK_DEAD, w[1].tid, 5000, NULL))
+		return gt_fail("no TASK_DEAD for %d", w[1].tid);
 	return audit_clean(&e);
 }
 

@@ -456,9 +456,10 @@ struct ghost_ioc_wait {
  * TASK_WAKEUP followed by TASK_LATCHED.
  *
  * GHOST_DL_F_QUIET: messages that need no decision (what the module did
- * by itself from this list or at a wakeup, and a block that leaves the CPU
- * with an empty list) do not wake the CPU's agents; they wait in the queue
- * for its next wakeup.  Agents are still woken when the fast path empties
+ * by itself from this list or at a wakeup, and the TASK_BLOCKED,
+ * TASK_DEAD or TASK_DEPARTED of the thread that ran on this CPU: its list
+ * says what runs next) do not wake the CPU's agents; they wait in the
+ * queue for its next wakeup.  Agents are still woken when the fast path empties
  * the list, for every other message, and when a queue is half full.
  *
  * GHOST_DL_F_DEFER_WAKEUP (with QUIET): the TASK_WAKEUP of a thread last
