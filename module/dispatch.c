@@ -191,16 +191,23 @@ static void ghost_dispatch_place(struct ghost_enclave *e,
  */
 bool ghost_dispatch_next_locked(struct ghost_enclave *e, int cpu)
 {
+	u32 flags = ghost_dispatch_flags(e, cpu), head;
 	struct ghost_thread *gt;
 	bool emptied;
 
-	if (!(ghost_dispatch_flags(e, cpu) & GHOST_DL_F_ENABLE) ||
-	    e->cpu_cur[cpu] || !cpu_active(cpu))
+	if (!(flags & GHOST_DL_F_ENABLE) || e->cpu_cur[cpu] || !cpu_active(cpu))
 		return false;
+	head = e->dcpu[cpu].head;
 	gt = ghost_dispatch_take(e, cpu, &emptied);
 	if (!gt) {
-		/* The CPU idles: a wakeup left for later needs a decision. */
-		if (e->dcpu[cpu].deferred) {
+		/*
+		 * The CPU idles: a wakeup left for later needs a decision, and
+		 * so does the idle CPU under IDLE_WAKE when stale entries made
+		 * its thread's leave quiet.
+		 */
+		if (e->dcpu[cpu].deferred ||
+		    ((flags & GHOST_DL_F_IDLE_WAKE) &&
+		     head != e->dcpu[cpu].head)) {
 			e->dcpu[cpu].deferred = false;
 			ghost_agents_kick_locked(e);
 		}
@@ -208,6 +215,22 @@ bool ghost_dispatch_next_locked(struct ghost_enclave *e, int cpu)
 	}
 	ghost_dispatch_place(e, gt, cpu, emptied);
 	return true;
+}
+
+/*
+ * May the thread running on @cpu leave it (block, exit) without waking an
+ * agent?  With QUIET its list says what runs next; with IDLE_WAKE too, an
+ * empty list means the CPU goes idle, which the agents want to hear.
+ * e->lock held.
+ */
+bool ghost_dispatch_quiet_leave(struct ghost_enclave *e, int cpu)
+{
+	u32 flags = ghost_dispatch_flags(e, cpu);
+
+	if (!(flags & GHOST_DL_F_QUIET))
+		return false;
+	return !(flags & GHOST_DL_F_IDLE_WAKE) ||
+	       smp_load_acquire(&e->dl[cpu].tail) != e->dcpu[cpu].head;
 }
 
 /* From a hook: the wakeup of @cpu's new thread runs after the hook. */

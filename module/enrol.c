@@ -126,7 +126,7 @@ static void ghost_thread_unlink_locked(struct ghost_enclave *e,
 	 * (its list says what runs next, or the agent heard it run empty).
 	 */
 	quiet = gt->state == GT_RUNNING &&
-		(ghost_dispatch_flags(e, gt->cpu) & GHOST_DL_F_QUIET);
+		ghost_dispatch_quiet_leave(e, gt->cpu);
 	/* Running there, or being committed there. */
 	cpu = ghost_release_cpu_locked(e, gt);
 	gt->state = GT_GONE;

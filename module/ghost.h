@@ -390,6 +390,7 @@ u32 ghost_dispatch_flags(struct ghost_enclave *e, int cpu);
 void ghost_dispatch_drop_cpu_locked(struct ghost_enclave *e, int cpu);
 void ghost_dispatch_drop_locked(struct ghost_enclave *e);
 bool ghost_dispatch_next_locked(struct ghost_enclave *e, int cpu);
+bool ghost_dispatch_quiet_leave(struct ghost_enclave *e, int cpu);
 void ghost_dispatch_wake_cpu(struct ghost_enclave *e, int cpu);
 bool ghost_dispatch_yield_locked(struct ghost_enclave *e,
 				 struct ghost_thread *gt, int cpu);

@@ -112,7 +112,8 @@ void ghost_preempt_locked(struct ghost_enclave *e, struct ghost_thread *gt)
  * sched_out of a thread that blocked: rq lock held, irqs off.  The CPU it
  * held runs the next entry of its dispatch list, woken after the hook.
  * With a quiet list the block needs no decision: the list says what runs
- * next, and an empty one that nothing does.
+ * next, and an empty one that nothing does (unless IDLE_WAKE asks to hear
+ * of an idle CPU).
  */
 void ghost_sched_out(struct ghost_thread *gt, bool blocked)
 {
@@ -129,7 +130,7 @@ void ghost_sched_out(struct ghost_thread *gt, bool blocked)
 	case GT_RUNNING:
 		cpu = gt->cpu >= 0 ? gt->cpu : raw_smp_processor_id();
 		quiet = gt->state == GT_RUNNING &&
-			(ghost_dispatch_flags(e, cpu) & GHOST_DL_F_QUIET);
+			ghost_dispatch_quiet_leave(e, cpu);
 		/* Also a CPU it was being committed to: a kick found it taken. */
 		held = ghost_release_cpu_locked(e, gt);
 		gt->state = GT_BLOCKED;

@@ -398,6 +398,77 @@ static int test_quiet_list_wakes_no_agent(void)
 	return audit_clean(&e);
 }
 
+/*
+ * The agent waits for messages while another thread runs @fn(@arg), which
+ * acts 200 ms later: the @what must wake it.  0, GT_SKIP if the wait began
+ * too late to tell, else GT_FAIL.
+ */
+static int agent_woken_by(struct gt_enclave *e, void *(*fn)(void *),
+			  void *arg, const char *what)
+{
+	uint32_t head;
+	pthread_t t;
+	int r;
+
+	gt_drain(e);
+	head = __atomic_load_n(&e->ring->head, __ATOMIC_ACQUIRE);
+	if (pthread_create(&t, NULL, fn, arg))
+		return gt_fail("pthread_create");
+	r = gt_agent_wait(e, head, 30000);
+	pthread_join(t, NULL);
+	if (r == -ESTALE)
+		return gt_skip("the agent's wait began after the %s", what);
+	if (r)
+		return gt_fail("agent wait: %s: the %s did not wake it",
+			       strerror(-r), what);
+	return 0;
+}
+
+/*
+ * IDLE_WAKE: a block that the list answers wakes no agent; one that
+ * leaves the CPU idle does, with the list empty or only a stale entry
+ * left in it.
+ */
+static int test_idle_wake_wakes_agent_at_idle(void)
+{
+	struct gt_worker *w = gt_workers(3);
+	int r, c1 = gt_cpu(0);
+	struct gt_enclave e;
+	uint64_t g[3];
+
+	if ((r = setup(&e, GHOST_DL_F_ENABLE | GHOST_DL_F_QUIET |
+			   GHOST_DL_F_IDLE_WAKE)))
+		return r;
+	for (int i = 0; i < 3; i++)
+		if (!(g[i] = gt_start(&e, &w[i], 0)))
+			return gt_fail("worker %d did not enter", i);
+	if ((r = gt_run_on(&e, &w[0], g[0], c1)))
+		return r;
+	push(&e, c1, g[1]);
+	push(&e, c1, g[2]);
+	if ((r = agent_sleeps_through(&e, block_later, &w[0], "block")) ||
+	    (r = latched_on(&e, &w[1], c1)))
+		return r;
+	/* C's entry goes stale: B's block leaves the CPU idle. */
+	if (setpriority(PRIO_PROCESS, w[2].tid, 1))
+		return gt_fail("setpriority: %s", strerror(errno));
+	if ((r = agent_woken_by(&e, block_later, &w[1],
+				"block with only a stale entry left")))
+		return r;
+	if (!gt_worker_frozen(&w[2], 100))
+		return gt_fail("C ran from a stale entry");
+	if (gt_wait_msg(&e, GHOST_MSG_TASK_BLOCKED, w[1].tid, 1000, NULL))
+		return gt_fail("no TASK_BLOCKED for B");
+	/* Nothing listed: C's block leaves the CPU idle. */
+	if ((r = gt_run_on(&e, &w[2], g[2], c1)) ||
+	    (r = agent_woken_by(&e, block_later, &w[2],
+				"block with nothing listed")))
+		return r;
+	if (gt_wait_msg(&e, GHOST_MSG_TASK_BLOCKED, w[2].tid, 1000, NULL))
+		return gt_fail("no TASK_BLOCKED for C");
+	return audit_clean(&e);
+}
+
 /* Wakes @arg's worker (blocked in read()) a while after the agent slept. */
 static void *poke_later(void *arg)
 {
@@ -622,6 +693,7 @@ static const struct gt_test tests[] = {
 	{ "malformed_list_is_dropped", test_malformed_list_is_dropped },
 	{ "discover_drops_lists", test_discover_drops_lists },
 	{ "quiet_list_wakes_no_agent", test_quiet_list_wakes_no_agent },
+	{ "idle_wake_wakes_agent_at_idle", test_idle_wake_wakes_agent_at_idle },
 	{ "deferred_wakeup_wakes_no_agent",
 	  test_deferred_wakeup_wakes_no_agent },
 	{ "deferred_wakeup_kicks_agent_at_idle",

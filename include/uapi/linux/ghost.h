@@ -471,6 +471,14 @@ struct ghost_ioc_wait {
  * when the CPU would go idle (the module wakes every agent).  Not for a
  * policy that places a waking thread elsewhere or preempts for it.
  *
+ * GHOST_DL_F_IDLE_WAKE (with QUIET): the CPU going idle is news.  The
+ * TASK_BLOCKED, TASK_DEAD or TASK_DEPARTED of its running thread wakes
+ * the agents when the list holds no entry (and, if only stale entries
+ * were left, the module wakes every agent when the CPU would go idle): a
+ * policy that moves waiting threads to idle CPUs sets it while threads
+ * wait elsewhere, and clears it when none do, so that a CPU going idle
+ * costs no wakeup when there is nothing to move.
+ *
  * All lists of an enclave are dropped (head = tail) when its last agent
  * goes away and by GHOST_IOC_DISCOVER: they were the old agent's decisions.
  */
@@ -497,8 +505,10 @@ struct ghost_dispatch_list {
 #define GHOST_DL_F_RUN_ON_WAKE	(1U << 1)
 #define GHOST_DL_F_QUIET	(1U << 2)
 #define GHOST_DL_F_DEFER_WAKEUP	(1U << 3)
+#define GHOST_DL_F_IDLE_WAKE	(1U << 4)
 #define GHOST_DL_F_ALL		(GHOST_DL_F_ENABLE | GHOST_DL_F_RUN_ON_WAKE | \
-				 GHOST_DL_F_QUIET | GHOST_DL_F_DEFER_WAKEUP)
+				 GHOST_DL_F_QUIET | GHOST_DL_F_DEFER_WAKEUP | \
+				 GHOST_DL_F_IDLE_WAKE)
 
 /*
  * GHOST_IOC_DISPATCH: run the next valid entry of each CPU in the bitmap

@@ -52,6 +52,11 @@ test_dispatch_quiet_list_wakes_no_agent()
 	agent_test t_dispatch quiet_list_wakes_no_agent
 }
 
+test_dispatch_idle_wake_wakes_agent_at_idle()
+{
+	agent_test t_dispatch idle_wake_wakes_agent_at_idle
+}
+
 test_dispatch_deferred_wakeup_wakes_no_agent()
 {
 	agent_test t_dispatch deferred_wakeup_wakes_no_agent
