@@ -56,10 +56,17 @@
  * A thread's own affinity (within its cpuset) is honoured: it is only
  * given a CPU it may run on, and moves when that changes.
  *
- * Balance: a thread that wakes to wait behind others on its CPU moves to
- * an idle CPU if there is one, as under CFS.  Known problems: an idle CPU
- * never pulls from a long queue (its threads are listed in their CPU's
- * list already), no slice (a spinning thread owns its CPU until it
+ * Balance, as under CFS.  A thread that wakes to wait behind others on
+ * its CPU moves to an idle CPU if there is one.  A CPU with nothing
+ * waiting or listed takes the last thread in line on the CPU where most
+ * wait, two at least (one would only wait for the running thread, and
+ * moving it made ping-pong pairs migrate back and forth): it lists it
+ * ahead while its own thread still runs, or at once if it idles.  The
+ * entry the thread has on its old CPU cannot be taken back; whichever
+ * list the module reaches first runs it, and the other entry goes stale.
+ * A CPU hears of going idle (GHOST_DL_F_IDLE_WAKE) only while threads
+ * wait elsewhere, so ping-pong pairs on idle CPUs cost no agent wakeups.
+ * Known problems: no slice (a spinning thread owns its CPU until it
  * blocks).
  *
  * Options: max_tasks=N (threads it can track, default 8192),
@@ -78,6 +85,8 @@
 #define FIFO_MAX_TASKS	8192
 #define FIFO_DL_FLAGS	(GHOST_DL_F_ENABLE | GHOST_DL_F_RUN_ON_WAKE | \
 			 GHOST_DL_F_QUIET | GHOST_DL_F_DEFER_WAKEUP)
+/* Threads waiting on a CPU before an idle one takes the last of them. */
+#define FIFO_STEAL_MIN	2
 
 enum fifo_task_state {
 	FIFO_BLOCKED,
@@ -107,6 +116,8 @@ struct fifo_cpu {
 	int listed;		/* valid entries of ours in its list */
 	int commits;		/* no dispatch list: decide by commits */
 	int idle_hint;		/* fifo_idle() at its last unlock (atomic) */
+	int waiting_hint;	/* fifo_waiting() then (atomic) */
+	__u32 dl_flags;		/* what we last set on its list */
 };
 
 struct fifo {
@@ -143,13 +154,28 @@ static int fifo_idle(struct fifo *f, int cpu)
 	return c && !c->offline && !c->cur && gp_list_empty(&c->rq);
 }
 
+/* Threads waiting on @c's runqueue, counted up to @max. */
+static int fifo_waiting(const struct fifo_cpu *c, int max)
+{
+	const struct gp_list *n;
+	int i = 0;
+
+	for (n = c->rq.next; n != &c->rq && i < max; n = n->next)
+		i++;
+	return i;
+}
+
 /*
  * Unlock @c, leaving what others may read without its lock: whether it
- * is idle.  A hint: by the time they act on it, they hold every lock.
+ * is idle, and whether threads wait there.  Hints: by the time they act
+ * on them, they hold every lock.
  */
 static void fifo_cpu_unlock(struct fifo *f, struct fifo_cpu *c)
 {
 	__atomic_store_n(&c->idle_hint, fifo_idle(f, c - f->cpu),
+			 __ATOMIC_RELAXED);
+	__atomic_store_n(&c->waiting_hint, c->offline ? 0 :
+			 fifo_waiting(c, FIFO_STEAL_MIN),
 			 __ATOMIC_RELAXED);
 	pthread_mutex_unlock(&c->lock);
 }
@@ -164,6 +190,22 @@ static int fifo_idle_elsewhere(struct ghost_policy_ctx *ctx, int cpu)
 		other = ctx->cpus[i];
 		if (other != cpu && fifo_cpu(f, other) &&
 		    __atomic_load_n(&f->cpu[other].idle_hint, __ATOMIC_RELAXED))
+			return 1;
+	}
+	return 0;
+}
+
+/* Did threads wait on a CPU other than @cpu when it was last unlocked? */
+static int fifo_waiting_elsewhere(struct ghost_policy_ctx *ctx, int cpu)
+{
+	struct fifo *f = fifo_of(ctx);
+	int i, other;
+
+	for (i = 0; i < ctx->nr_cpus; i++) {
+		other = ctx->cpus[i];
+		if (other != cpu && fifo_cpu(f, other) &&
+		    __atomic_load_n(&f->cpu[other].waiting_hint,
+				    __ATOMIC_RELAXED) >= FIFO_STEAL_MIN)
 			return 1;
 	}
 	return 0;
@@ -771,15 +813,111 @@ static void fifo_schedule_locked(struct ghost_policy_ctx *ctx,
 	c->cur = t;
 }
 
+/* Nothing waits on @c, nothing is listed there: it could take work. */
+static int fifo_hungry(const struct fifo_cpu *c)
+{
+	return !c->offline && !c->commits && !c->listed &&
+	       gp_list_empty(&c->rq);
+}
+
+/* The last thread in line on @v that may run on @cpu, or NULL. */
+static struct fifo_task *fifo_last_for(struct ghost_policy_ctx *ctx,
+				       struct fifo_cpu *v, int cpu)
+{
+	struct fifo_task *t;
+	struct gp_list *p;
+
+	for (p = v->rq.prev; p != &v->rq; p = p->prev) {
+		t = gp_container_of(p, struct fifo_task, node);
+		if (ghost_policy_task_allowed(ctx, t->gtid, cpu))
+			return t;
+	}
+	return NULL;
+}
+
+/*
+ * The last thread in line, that may run on @cpu, on the other CPU where
+ * most wait (FIFO_STEAL_MIN at least, counted up to GHOST_DISPATCH_SLOTS);
+ * NULL if there is none.  Every lock held.
+ */
+static struct fifo_task *fifo_steal_victim(struct ghost_policy_ctx *ctx,
+					   int cpu)
+{
+	struct fifo *f = fifo_of(ctx);
+	struct fifo_task *t, *best = NULL;
+	int i, n, most = FIFO_STEAL_MIN - 1;
+	struct fifo_cpu *v;
+
+	for (i = 0; i < ctx->nr_cpus; i++) {
+		v = fifo_cpu(f, ctx->cpus[i]);
+		if (!v || v == &f->cpu[cpu] || v->offline)
+			continue;
+		n = fifo_waiting(v, GHOST_DISPATCH_SLOTS);
+		if (n <= most)
+			continue;
+		t = fifo_last_for(ctx, v, cpu);
+		if (t) {
+			most = n;
+			best = t;
+		}
+	}
+	return best;
+}
+
+/*
+ * @cpu has nothing lined up while threads wait elsewhere: take the last
+ * in line where most wait (CFS's idle balancing), and list it here.  Its
+ * entry there stays valid, as entries cannot be taken back: the module
+ * runs it from whichever list reaches it first, and skips the other
+ * entry as stale (it is no longer runnable, or its barrier moved).
+ */
+static void fifo_steal(struct ghost_policy_ctx *ctx, int cpu)
+{
+	struct fifo *f = fifo_of(ctx);
+	struct fifo_cpu *c = &f->cpu[cpu];
+	struct fifo_task *t;
+
+	fifo_lock_all(ctx);
+	if (fifo_hungry(c) && (t = fifo_steal_victim(ctx, cpu))) {
+		fifo_unlist(ctx, t);
+		fifo_detach(ctx, t);
+		t->cpu = cpu;
+		fifo_enqueue(ctx, t, 0);
+		fifo_publish(ctx, c, cpu);
+	}
+	fifo_unlock_all(ctx);
+}
+
+/*
+ * Hear of @cpu going idle (GHOST_DL_F_IDLE_WAKE) only while threads wait
+ * elsewhere: then there is work to take.  @c's lock held.
+ */
+static void fifo_idle_wake(struct ghost_policy_ctx *ctx, struct fifo_cpu *c,
+			   int cpu, int want)
+{
+	__u32 flags = FIFO_DL_FLAGS | (want ? GHOST_DL_F_IDLE_WAKE : 0);
+
+	if (c->commits || c->offline || flags == c->dl_flags)
+		return;
+	if (!ghost_policy_dl_set_flags(ctx, cpu, flags))
+		c->dl_flags = flags;
+}
+
 static void fifo_schedule(struct ghost_policy_ctx *ctx, int cpu)
 {
 	struct fifo_cpu *c = fifo_cpu(fifo_of(ctx), cpu);
+	int waiting, steal;
 
 	if (!c)
 		return;
 	pthread_mutex_lock(&c->lock);
 	fifo_schedule_locked(ctx, c, cpu);
+	waiting = fifo_waiting_elsewhere(ctx, cpu);
+	fifo_idle_wake(ctx, c, cpu, waiting);
+	steal = waiting && fifo_hungry(c);
 	fifo_cpu_unlock(fifo_of(ctx), c);
+	if (steal)
+		fifo_steal(ctx, cpu);
 }
 
 /* The outcome of a commit to a CPU, for fifo_apply(). */
@@ -1019,6 +1157,7 @@ static int fifo_init(struct ghost_policy_ctx *ctx, const char *const opts[])
 			f->cpu[ctx->cpus[i]].served = 1;
 			f->cpu[ctx->cpus[i]].idle_hint = 1;
 			f->cpu[ctx->cpus[i]].commits = !depth;
+			f->cpu[ctx->cpus[i]].dl_flags = FIFO_DL_FLAGS;
 		}
 	}
 	/* No lists: nothing may run by itself, every event wakes us. */

@@ -695,10 +695,56 @@ START_TEST(test_hotplug_offline_moves_threads)
 }
 END_TEST
 
-/* Back online, a CPU is given new threads again. */
+/*
+ * A CPU with nothing lined up takes the last in line of the CPU where most
+ * wait, two at least: at once if it idles, ahead if its thread still runs.
+ * Its entry on the other CPU goes stale.
+ */
+START_TEST(test_idle_cpu_takes_waiting)
+{
+	unsigned int m;
+	int t[7], i;
+
+	start(3);
+	for (i = 0; i < 7; i++) {
+		m = i == 1 ? 0x2 : i == 2 ? 0x4 : 0x1;
+		t[i] = sim_new_allowed(&s, 1, m);
+		sim_set_affinity(&s, t[i], m);
+	}
+	sim_settle(&s, 10);
+	for (i = 0; i < 3; i++)
+		ck_assert_int_eq(sim_running(&s, i), t[i]);
+	for (i = 3; i < 7; i++)
+		sim_set_affinity(&s, t[i], 0x7);
+	sim_settle(&s, 10);
+	/* Four wait on CPU 0: CPUs 1 and 2 each list the last in line. */
+	ck_assert(sim_listed_on(&s, t[6], 1));
+	ck_assert(sim_listed_on(&s, t[5], 2));
+	ck_assert(sim_listed_on(&s, t[3], 0));
+	sim_block(&s, t[1]);
+	sim_settle(&s, 10);
+	ck_assert_int_eq(sim_running(&s, 1), t[6]);
+	/* Two waited on CPU 0: CPU 1 lists one ahead again. */
+	ck_assert(sim_listed_on(&s, t[4], 1));
+	sim_block(&s, t[2]);
+	sim_settle(&s, 10);
+	ck_assert_int_eq(sim_running(&s, 2), t[5]);
+	/* One waits on CPU 0: it stays. */
+	ck_assert(!sim_listed_on(&s, t[3], 2));
+	sim_block(&s, t[0]);
+	sim_settle(&s, 10);
+	ck_assert_int_eq(sim_running(&s, 0), t[3]);
+	check_all_finish(1, -1);
+}
+END_TEST
+
+/*
+ * Back online, a CPU takes threads again: new ones, or (with lists) the
+ * last in line where two wait.
+ */
 START_TEST(test_hotplug_online_takes_new_threads)
 {
-	int t[3], u[3], i, ok = 0;
+	int t[3], i;
 
 	start(3);
 	for (i = 0; i < 3; i++)
@@ -715,11 +761,9 @@ START_TEST(test_hotplug_online_takes_new_threads)
 	sim_cpu_online(&s, 2);
 	sim_settle(&s, 10);
 	for (i = 0; i < 3; i++)
-		u[i] = sim_new(&s, 1);
+		sim_new(&s, 1);
 	sim_settle(&s, 10);
-	for (i = 0; i < 3; i++)
-		ok += sim_running(&s, 2) == u[i];
-	ck_assert_int_eq(ok, 1);
+	ck_assert_int_ne(sim_running(&s, 2), -1);
 	check_all_finish(2, -1);
 }
 END_TEST
@@ -929,6 +973,7 @@ static Suite *fifo_suite(void)
 	tcase_add_test(tc, test_fp_stale_entry_skipped);
 	tcase_add_test(tc, test_fp_run_on_wake);
 	tcase_add_test(tc, test_wakeup_moves_to_idle_cpu);
+	tcase_add_test(tc, test_idle_cpu_takes_waiting);
 	tcase_add_test(tc, test_fp_without_lists_commits);
 	tcase_add_test(tc, test_fp_depth_zero_commits);
 	tcase_add_test(tc, test_fp_more_threads_than_slots);

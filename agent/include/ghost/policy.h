@@ -73,7 +73,10 @@
  * goes stale when the thread's barrier moves (a message is then on its
  * way) and the module skips it.  So a policy must never commit a thread
  * it has published with its current barrier, and a thread runs at most
- * once from its entries.  Without dispatch lists (an older module) the
+ * once from its entries.  To move a listed thread, list it on its new
+ * CPU too: the module runs it from whichever list reaches it first and
+ * skips the other entry (the thread is no longer runnable, or its
+ * barrier moved).  Without dispatch lists (an older module) the
  * ghost_policy_dl_*() calls return -EOPNOTSUPP: decide by commits.
  * Entries outlive a hot swap within one agent process; the new policy
  * reads them with ghost_policy_dl_entries() and may get TASK_LATCHED for
