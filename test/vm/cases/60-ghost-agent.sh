@@ -88,6 +88,9 @@ test_fifo_per_cpu_decides_in_local_rounds()
 	# And with --serial-rounds, none.
 	clean_ghost
 	start_agent a --cpus 0-3 --policy fifo_per_cpu --serial-rounds
+	[ -d "$GHOST_FS/enclave_1" ] || fail "--serial-rounds: no enclave 1" \
+		"after: $(cat a.out); the agent said: $(cat a.err)" \
+		"$(kill -0 "$AGENT_PID" 2>/dev/null || echo "(it exited)")"
 	no_watchdog 1
 	simple_exp_in 1
 	ghostctl --json status 1 >status.json || fail "ghostctl status failed"
