@@ -924,6 +924,21 @@ int gt_commit(struct gt_enclave *e, uint64_t gtid, int cpu)
 	return gt_commit_barrier(e, gtid, cpu, gtid ? gt_barrier(e, gtid) : 0);
 }
 
+/*
+ * A committed thread that slept in the kernel (fork() may, in an
+ * allocation or a lock) wakes parked: commit it again, as an agent would.
+ * Returns nonzero so that it can sit in a gt_wait_for() condition.
+ */
+int gt_keep_running(struct gt_enclave *e, uint64_t gtid, int cpu)
+{
+	const volatile struct ghost_status_word *sw = gt_sw_of(e, gtid);
+	uint32_t f = sw ? sw->flags : 0;
+
+	if ((f & GHOST_SW_TASK_RUNNABLE) && !(f & GHOST_SW_TASK_ONCPU))
+		gt_commit(e, gtid, cpu);
+	return 1;
+}
+
 int gt_idle(struct gt_enclave *e, int cpu)
 {
 	return gt_commit_barrier(e, GHOST_NULL_GTID, cpu, 0);

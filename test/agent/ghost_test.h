@@ -192,6 +192,7 @@ int gt_txn_commit(struct gt_enclave *e, uint64_t cpus, uint32_t *nr_done);
 int gt_commit(struct gt_enclave *e, uint64_t gtid, int cpu);
 int gt_commit_barrier(struct gt_enclave *e, uint64_t gtid, int cpu,
 		      uint32_t barrier);
+int gt_keep_running(struct gt_enclave *e, uint64_t gtid, int cpu);
 int gt_idle(struct gt_enclave *e, int cpu);
 
 /* Append to @cpu's dispatch list; GHOST_IOC_DISPATCH for @cpu. */

@@ -29,7 +29,8 @@ static int test_forked_child_enters_with_parent_gtid(void)
 	if ((r = gt_commit(&e, p, c1)) != GHOST_TXN_COMPLETE)
 		return gt_fail("commit of the parent: %s", gt_txn_name(r));
 	gt_worker_cmd(&w[0], GT_CMD_FORK);
-	if (!gt_wait_for(w[0].forked > 0, 5000))
+	if (!gt_wait_for(gt_keep_running(&e, p, c1) && w[0].forked > 0,
+			 5000))
 		return gt_fail("the parent did not fork");
 	if (gt_wait_msg(&e, GHOST_MSG_TASK_NEW, w[0].forked, 5000, &m))
 		return gt_fail("no TASK_NEW for child %d", w[0].forked);
@@ -92,7 +93,8 @@ static int child_without_memory(void)
 	if (gt_param_set("fault_fork", 1))
 		return gt_fail("cannot set fault_fork");
 	gt_worker_cmd(&w[0], GT_CMD_FORK);
-	if (!gt_wait_for(w[0].forked > 0, 5000))
+	if (!gt_wait_for(gt_keep_running(&e, p, c1) && w[0].forked > 0,
+			 5000))
 		return gt_fail("the parent did not fork");
 	if (gt_param_get("fault_fork") != 0)
 		return gt_fail("the fork made no allocation to fail");
@@ -134,7 +136,8 @@ static int test_reset_on_fork_child_stays_out(void)
 	if ((r = gt_commit(&e, p, gt_cpu(0))) != GHOST_TXN_COMPLETE)
 		return gt_fail("commit of the parent: %s", gt_txn_name(r));
 	gt_worker_cmd(&w[0], GT_CMD_FORK);
-	if (!gt_wait_for(w[0].forked > 0, 5000))
+	if (!gt_wait_for(gt_keep_running(&e, p, gt_cpu(0)) &&
+			 w[0].forked > 0, 5000))
 		return gt_fail("the parent did not fork");
 	/* No agent needed: the child runs under CFS. */
 	if (!gt_wait_for(w[1].state == GT_W_RUNNING, 5000) ||

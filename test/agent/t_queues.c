@@ -350,7 +350,8 @@ static int test_child_starts_on_its_parents_queue(void)
 	gt_drain(&e);
 	gt_log_clear(&e);
 	gt_worker_cmd(&w[0], GT_CMD_FORK);
-	if (!gt_wait_for(w[0].forked > 0, 5000))
+	if (!gt_wait_for(gt_keep_running(&e, p, c1) && w[0].forked > 0,
+			 5000))
 		return gt_fail("the parent did not fork");
 	if (gt_wait_msg(&q2, GHOST_MSG_TASK_NEW, w[0].forked, 5000, NULL))
 		return gt_fail("no TASK_NEW for child %d on its parent's queue",
@@ -367,7 +368,8 @@ static int test_child_starts_on_its_parents_queue(void)
 	w[0].child = &w[2];
 	gt_log_clear(&q2);
 	gt_worker_cmd(&w[0], GT_CMD_FORK);
-	if (!gt_wait_for(w[0].forked != first, 5000))
+	if (!gt_wait_for(gt_keep_running(&e, p, c1) &&
+			 w[0].forked != first, 5000))
 		return gt_fail("the parent did not fork again");
 	if (gt_wait_msg(&e, GHOST_MSG_TASK_NEW, w[0].forked, 5000, NULL))
 		return gt_fail("no TASK_NEW for child %d on the default queue",

@@ -34,6 +34,16 @@ DEBUG_KERNEL_FRAGMENT=${DEBUG_KERNEL_SCRIPT%.sh}.config
 DEBUG_KERNEL_DEPS=(bc bison flex libssl-dev libelf-dev openssl python3 rsync
 	xz-utils "$DEBUG_KERNEL_PKG")
 
+# apt_locked ARGS...: apt-get ARGS under a lock of our own, so that lanes
+# set up at the same time (run.sh runs the debug lanes beside the others)
+# take turns instead of failing on apt's locks.  kernels.sh uses it too.
+apt_locked()
+{
+	mkdir -p "$GHOST_CACHE"
+	flock "$GHOST_CACHE/.apt.lock" env DEBIAN_FRONTEND=noninteractive \
+		apt-get "$@"
+}
+
 debug_kernel_msg()
 {
 	echo "debug-kernel: $*" >&2
@@ -77,8 +87,7 @@ debug_kernel_candidate()
 
 debug_kernel_apt_install()
 {
-	DEBIAN_FRONTEND=noninteractive apt-get install -y -q \
-		--no-install-recommends "$DEBUG_KERNEL_PKG" >&2
+	apt_locked install -y -q --no-install-recommends "$DEBUG_KERNEL_PKG" >&2
 }
 
 # Install the version of linux-source-6.1 apt offers, as the stock lanes
@@ -96,7 +105,7 @@ debug_kernel_install_source()
 	fi
 	debug_kernel_msg "installing $DEBUG_KERNEL_PKG ${want:-}"
 	if ! debug_kernel_apt_install; then
-		DEBIAN_FRONTEND=noninteractive apt-get -qq update >&2
+		apt_locked -qq update >&2
 		debug_kernel_apt_install
 	fi
 	[[ -f $DEBUG_KERNEL_TARBALL ]] ||

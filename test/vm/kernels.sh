@@ -66,7 +66,7 @@ kernels_apt_update()
 		return 1
 	fi
 	kernels_msg "apt-get update"
-	DEBIAN_FRONTEND=noninteractive apt-get -qq update >&2
+	apt_locked -qq update >&2
 }
 
 # Releases for which apt offers package $1-<release>$2.
@@ -142,7 +142,7 @@ kernels_fetch_image()
 	kernels_msg "downloading linux-image-$kver-unsigned"
 	mkdir -p "$GHOST_CACHE"
 	tmp=$(mktemp -d "$GHOST_CACHE/.fetch.XXXXXX")
-	if ! (cd "$tmp" && apt-get -q -o APT::Sandbox::User=root \
+	if ! (cd "$tmp" && apt_locked -q -o APT::Sandbox::User=root \
 			download "linux-image-$kver-unsigned" >&2); then
 		rm -rf "$tmp"
 		return 1
@@ -175,8 +175,7 @@ kernels_install_headers()
 		return 1
 	fi
 	kernels_msg "installing $pkg"
-	DEBIAN_FRONTEND=noninteractive apt-get install -y -q \
-		--no-install-recommends "$pkg" >&2
+	apt_locked install -y -q --no-install-recommends "$pkg" >&2
 }
 
 kernels_ensure_kver()

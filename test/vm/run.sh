@@ -24,9 +24,11 @@
 # Environment: GHOST_KERNELS, GHOST_CACHE, GHOST_SKIP_DEBUG=1 (no debug
 # lanes; see kernels.sh), GHOST_VM_TIMEOUT (seconds per lane, 1200),
 # GHOST_TEST_TIMEOUT (seconds per test, 120), GHOST_DEBUG_SLOWDOWN (a debug
-# lane's timeouts are this many times those, 2), GHOST_VM_FILTER (grep
+# lane's timeouts are this many times those, 2; its lane timeout 1.5 times
+# that again), GHOST_VM_FILTER (grep
 # pattern of test names to run), GHOST_VM_SMP (4), GHOST_VM_MEM (2G),
-# GHOST_VM_ACCEL (tcg,thread=single; see lib.sh).
+# GHOST_VM_ACCEL (tcg,thread=single; see lib.sh), GHOST_VM_PARALLEL (1: the
+# debug lanes run beside the others; default 1 with two host CPUs or more).
 
 set -euo pipefail
 
@@ -65,6 +67,18 @@ lane_secs()
 	else
 		echo "$secs"
 	fi
+}
+
+# The timeout of LANE's whole guest.  A debug lane's is half as long again
+# as its tests' slowdown: it runs beside the stock lanes, on a host that
+# may be busy.
+vm_lane_timeout()
+{
+	local lane=$1 secs
+
+	secs=$(lane_secs "$lane" "$vm_timeout")
+	debug_kernel_is_lane "$lane" && secs=$((secs * 3 / 2))
+	echo "$secs"
 }
 
 # Kernel log lines in FILE that fail kernel-log-clean: the console's
@@ -112,7 +126,7 @@ boot_lane()
 {
 	local lane=$1 dir=$2 append rc=0 secs
 
-	secs=$(lane_secs "$lane" "$vm_timeout")
+	secs=$(vm_lane_timeout "$lane")
 	append="$(vm_append "$lane") loglevel=7"
 	[[ -z ${GHOST_VM_FILTER:-} ]] || append+=" ghostvm.filter=$GHOST_VM_FILTER"
 	append+=" ghostvm.timeout=$(lane_secs "$lane" "$test_timeout")"
@@ -164,7 +178,7 @@ report_lane()
 		verdict PASS "$lane/vm-completed"
 	else
 		reason=$(unfinished_reason "$rc" "$dir/console.log" \
-			"$(lane_secs "$lane" "$vm_timeout")")
+			"$(vm_lane_timeout "$lane")")
 		verdict FAIL "$lane/vm-completed: $reason"
 	fi
 }
@@ -221,15 +235,98 @@ summary()
 	echo "$line"
 }
 
-main()
+# run_lanes LANE...: one lane after another.
+run_lanes()
 {
 	local lane
+
+	for lane in "$@"; do
+		run_lane "$lane"
+	done
+}
+
+# run_beside OUT LANE...: run the lanes in the background, their output in
+# OUT, their counts and durations in OUT.counts when they are done.
+run_beside()
+{
+	local out=$1
+
+	shift
+	# The subshell's counts are its own: join_beside adds them to ours.
+	# shellcheck disable=SC2030
+	(
+		npass=0 nfail=0 nskip=0 durations=()
+		run_lanes "$@"
+		{
+			echo "counts $npass $nfail $nskip"
+			[[ ${#durations[@]} -eq 0 ]] ||
+				printf 'duration %s\n' "${durations[@]}"
+		} >"$out.counts"
+	) >"$out" 2>&1 &
+}
+
+# Add what a lane run by run_beside printed, and counted, to ours.
+join_beside()
+{
+	local out=$1 pid=$2 lanes=$3 key a b c
+
+	wait "$pid" || true
+	cat "$out"
+	if [[ ! -s $out.counts ]]; then
+		verdict FAIL "$lanes: the background run ended without its counts"
+		return
+	fi
+	# shellcheck disable=SC2031
+	while read -r key a b c; do
+		case $key in
+		counts)
+			npass=$((npass + a))
+			nfail=$((nfail + b))
+			nskip=$((nskip + c))
+			;;
+		duration) durations+=("$a $b $c") ;;
+		esac
+	done <"$out.counts"
+}
+
+# GHOST_VM_PARALLEL=1 (the default with two host CPUs or more): a debug
+# lane, whose guest is the slowest by far, runs beside the stock lanes.
+# Each single-threaded TCG guest keeps one host CPU busy, so this takes
+# the stock lanes' time off the run's.
+parallel_lanes()
+{
+	local p=${GHOST_VM_PARALLEL:-}
+
+	[[ -n $p ]] || { [[ $(nproc) -ge 2 ]] && p=1 || p=0; }
+	[[ $p == 1 ]]
+}
+
+main()
+{
+	local lane stock=() debug=() out pid
 
 	vm_need_root
 	if build_user; then
 		for lane in $(kernels_lanes); do
-			run_lane "$lane"
+			if debug_kernel_is_lane "$lane"; then
+				debug+=("$lane")
+			else
+				stock+=("$lane")
+			fi
 		done
+		if [[ ${#debug[@]} -gt 0 && ${#stock[@]} -gt 0 ]] &&
+				parallel_lanes; then
+			mkdir -p "$VM_OUT/vm"
+			out=$VM_OUT/vm/beside.out
+			rm -f "$out" "$out.counts"
+			vm_msg "${debug[*]} runs beside ${stock[*]}; its output follows theirs (GHOST_VM_PARALLEL=0: one lane at a time)"
+			run_beside "$out" "${debug[@]}"
+			pid=$!
+			run_lanes "${stock[@]}"
+			join_beside "$out" "$pid" "${debug[*]}"
+		else
+			run_lanes "${stock[@]}" "${debug[@]}"
+		fi
 	fi
 	summary
 	[[ $nfail -eq 0 ]]
