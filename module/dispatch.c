@@ -167,17 +167,29 @@ static struct ghost_thread *ghost_dispatch_take(struct ghost_enclave *e,
 }
 
 /*
- * Run @gt on @cpu as the module's own decision: TASK_LATCHED tells the
- * agent, quietly unless the list ran empty.  e->lock held; the caller
- * wakes it (ghost_dispatch_wake_cpu()), outside any scheduler lock.
+ * May @cpu's list hold an entry?  Read without e->lock: a caller that
+ * reads the clock before taking it asks this first.
+ */
+bool ghost_dispatch_listed(struct ghost_enclave *e, int cpu)
+{
+	return cpu >= 0 && cpu < nr_cpu_ids &&
+	       READ_ONCE(e->dl[cpu].tail) != READ_ONCE(e->dcpu[cpu].head);
+}
+
+/*
+ * Run @gt on @cpu as the module's own decision, at @now (0: read the
+ * clock): TASK_LATCHED tells the agent, quietly unless the list ran
+ * empty.  e->lock held; the caller wakes it (ghost_dispatch_wake_cpu()),
+ * outside any scheduler lock.
  */
 static void ghost_dispatch_place(struct ghost_enclave *e,
-				 struct ghost_thread *gt, int cpu, bool emptied)
+				 struct ghost_thread *gt, int cpu, bool emptied,
+				 u64 now)
 {
 	struct ghost_dispatch_list *l = &e->dl[cpu];
 	bool quiet = (READ_ONCE(l->flags) & GHOST_DL_F_QUIET) && !emptied;
 
-	ghost_place_locked(e, gt, cpu);
+	ghost_place_at(e, gt, cpu, now ?: ktime_get_mono_fast_ns());
 	WRITE_ONCE(l->nr_taken, READ_ONCE(l->nr_taken) + 1);
 	ghost_emit_task_quiet(e, gt, GHOST_MSG_TASK_LATCHED, cpu, quiet);
 	/* That woke the agents: they see the wakeups left for later. */
@@ -187,9 +199,10 @@ static void ghost_dispatch_place(struct ghost_enclave *e,
 
 /*
  * @cpu has no ghost thread any more: run its next valid entry, if its
- * list is enabled.  Returns whether a thread was placed (then wake it).
+ * list is enabled, placed at @now (0: read the clock if one is placed).
+ * Returns whether a thread was placed (then wake it).
  */
-bool ghost_dispatch_next_locked(struct ghost_enclave *e, int cpu)
+bool ghost_dispatch_next_at(struct ghost_enclave *e, int cpu, u64 now)
 {
 	u32 flags = ghost_dispatch_flags(e, cpu), head;
 	struct ghost_thread *gt;
@@ -213,8 +226,13 @@ bool ghost_dispatch_next_locked(struct ghost_enclave *e, int cpu)
 		}
 		return false;
 	}
-	ghost_dispatch_place(e, gt, cpu, emptied);
+	ghost_dispatch_place(e, gt, cpu, emptied, now);
 	return true;
+}
+
+bool ghost_dispatch_next_locked(struct ghost_enclave *e, int cpu)
+{
+	return ghost_dispatch_next_at(e, cpu, 0);
 }
 
 /*
@@ -240,13 +258,13 @@ void ghost_dispatch_wake_cpu(struct ghost_enclave *e, int cpu)
 }
 
 /*
- * sched_yield() by @gt, running on @cpu with an enabled list: the next
- * valid entry takes the CPU and @gt waits for a decision (TASK_YIELD),
- * or, with nothing else to run, @gt keeps it.  Returns whether the CPU
- * changed hands.  e->lock held.
+ * sched_yield() by @gt, running on @cpu with an enabled list, at @now (0:
+ * read the clock if needed): the next valid entry takes the CPU and @gt
+ * waits for a decision (TASK_YIELD), or, with nothing else to run, @gt
+ * keeps it.  Returns whether the CPU changed hands.  e->lock held.
  */
 bool ghost_dispatch_yield_locked(struct ghost_enclave *e,
-				 struct ghost_thread *gt, int cpu)
+				 struct ghost_thread *gt, int cpu, u64 now)
 {
 	struct ghost_thread *next;
 	bool emptied, quiet;
@@ -257,12 +275,14 @@ bool ghost_dispatch_yield_locked(struct ghost_enclave *e,
 	if (!next)
 		return false;
 	quiet = READ_ONCE(e->dl[cpu].flags) & GHOST_DL_F_QUIET;
+	if (!now)
+		now = ktime_get_mono_fast_ns();
 	ghost_release_cpu_locked(e, gt);
-	ghost_make_runnable(e, gt);
+	ghost_make_runnable_at(e, gt, now);
 	ghost_emit_task_quiet(e, gt, GHOST_MSG_TASK_YIELD, cpu,
 			      quiet && !emptied);
 	ghost_queue_park(gt);
-	ghost_dispatch_place(e, next, cpu, emptied);
+	ghost_dispatch_place(e, next, cpu, emptied, now);
 	return true;
 }
 
@@ -285,13 +305,13 @@ bool ghost_dispatch_defer_wakeup_locked(struct ghost_enclave *e, int cpu)
 }
 
 /*
- * A blocked @gt wakes up on @cpu: with RUN_ON_WAKE, and @cpu free and
- * still the CPU it was last placed on (and pinned to), it runs at once
+ * A blocked @gt wakes up on @cpu at @now: with RUN_ON_WAKE, and @cpu free
+ * and still the CPU it was last placed on (and pinned to), it runs at once
  * under a new barrier instead of parking.  e->lock held.
  */
 bool ghost_dispatch_run_on_wake_locked(struct ghost_enclave *e,
 				       struct ghost_thread *gt, int cpu,
-				       int waker_cpu)
+				       int waker_cpu, u64 now)
 {
 	struct task_struct *p = gt->task;
 	bool quiet;
@@ -304,8 +324,9 @@ bool ghost_dispatch_run_on_wake_locked(struct ghost_enclave *e,
 		return false;
 	quiet = READ_ONCE(e->dl[cpu].flags) & GHOST_DL_F_QUIET;
 	gt->barrier++;
+	gt->runnable_ns = now;
 	/* The status word first: an agent that reads the messages sees it. */
-	ghost_place_locked(e, gt, cpu);
+	ghost_place_at(e, gt, cpu, now);
 	ghost_emit_wakeup(e, gt, waker_cpu, quiet);
 	ghost_emit_task_quiet(e, gt, GHOST_MSG_TASK_LATCHED, cpu, quiet);
 	return true;

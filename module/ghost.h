@@ -321,7 +321,11 @@ void ghost_cpu_set_busy(struct ghost_enclave *e, int cpu, bool busy);
 void ghost_queue_park(struct ghost_thread *gt);
 void ghost_park(struct ghost_thread *gt);
 void ghost_preempt_locked(struct ghost_enclave *e, struct ghost_thread *gt);
+void ghost_make_runnable_at(struct ghost_enclave *e, struct ghost_thread *gt,
+			    u64 now);
 void ghost_make_runnable(struct ghost_enclave *e, struct ghost_thread *gt);
+void ghost_place_at(struct ghost_enclave *e, struct ghost_thread *gt,
+		    int cpu, u64 now);
 void ghost_place_locked(struct ghost_enclave *e, struct ghost_thread *gt,
 			int cpu);
 int ghost_release_cpu_locked(struct ghost_enclave *e, struct ghost_thread *gt);
@@ -367,7 +371,8 @@ void ghost_sw_free_region(struct ghost_enclave *e);
 int ghost_sw_alloc(struct ghost_enclave *e, struct ghost_thread *gt);
 void ghost_sw_update(struct ghost_enclave *e, struct ghost_thread *gt);
 void ghost_sw_release(struct ghost_enclave *e, struct ghost_thread *gt);
-u64 ghost_sw_cpu_update(struct ghost_enclave *e, int cpu);
+void ghost_sw_cpu_update_at(struct ghost_enclave *e, int cpu, u64 now);
+void ghost_sw_cpu_update(struct ghost_enclave *e, int cpu);
 u32 ghost_sw_cpu_barrier_inc(struct ghost_enclave *e, int cpu);
 void ghost_sw_cpu_agent_seq(struct ghost_enclave *e, int cpu, u32 seq);
 void ghost_sw_switch_in(struct ghost_enclave *e, struct ghost_thread *gt,
@@ -389,15 +394,17 @@ int ghost_dispatch_mmap(struct ghost_enclave *e, struct vm_area_struct *vma);
 u32 ghost_dispatch_flags(struct ghost_enclave *e, int cpu);
 void ghost_dispatch_drop_cpu_locked(struct ghost_enclave *e, int cpu);
 void ghost_dispatch_drop_locked(struct ghost_enclave *e);
+bool ghost_dispatch_listed(struct ghost_enclave *e, int cpu);
+bool ghost_dispatch_next_at(struct ghost_enclave *e, int cpu, u64 now);
 bool ghost_dispatch_next_locked(struct ghost_enclave *e, int cpu);
 bool ghost_dispatch_quiet_leave(struct ghost_enclave *e, int cpu);
 void ghost_dispatch_wake_cpu(struct ghost_enclave *e, int cpu);
 bool ghost_dispatch_yield_locked(struct ghost_enclave *e,
-				 struct ghost_thread *gt, int cpu);
+				 struct ghost_thread *gt, int cpu, u64 now);
 bool ghost_dispatch_defer_wakeup_locked(struct ghost_enclave *e, int cpu);
 bool ghost_dispatch_run_on_wake_locked(struct ghost_enclave *e,
 				       struct ghost_thread *gt, int cpu,
-				       int waker_cpu);
+				       int waker_cpu, u64 now);
 long ghost_dispatch_ioctl(struct ghost_enclave *e,
 			  struct ghost_ioc_dispatch __user *uarg);
 

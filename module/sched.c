@@ -40,18 +40,28 @@ int ghost_release_cpu_locked(struct ghost_enclave *e, struct ghost_thread *gt)
 	return held;
 }
 
-void ghost_make_runnable(struct ghost_enclave *e, struct ghost_thread *gt)
+/* Runnable from @now (mono ns), waiting for a decision.  e->lock held. */
+void ghost_make_runnable_at(struct ghost_enclave *e, struct ghost_thread *gt,
+			    u64 now)
 {
 	gt->state = GT_RUNNABLE;
 	gt->runnable_since = get_jiffies_64();
-	gt->runnable_ns = ktime_get_mono_fast_ns();
+	gt->runnable_ns = now;
 	gt->barrier++;
 	ghost_sw_update(e, gt);
 }
 
-/* @gt runs on @cpu from now on: a commit or the fast path decided it. */
-void ghost_place_locked(struct ghost_enclave *e, struct ghost_thread *gt,
-			int cpu)
+void ghost_make_runnable(struct ghost_enclave *e, struct ghost_thread *gt)
+{
+	ghost_make_runnable_at(e, gt, ktime_get_mono_fast_ns());
+}
+
+/*
+ * @gt runs on @cpu from @now (mono ns) on: a commit or the fast path
+ * decided it.  e->lock held.
+ */
+void ghost_place_at(struct ghost_enclave *e, struct ghost_thread *gt,
+		    int cpu, u64 now)
 {
 	struct task_struct *p = gt->task;
 
@@ -64,8 +74,15 @@ void ghost_place_locked(struct ghost_enclave *e, struct ghost_thread *gt,
 	else
 		clear_bit(GT_F_PINNED, &gt->flags);
 	e->cpu_cur[cpu] = gt;
-	ghost_lat_placed(gt, ghost_sw_cpu_update(e, cpu));
+	ghost_sw_cpu_update_at(e, cpu, now);
+	ghost_lat_placed(gt, now);
 	ghost_sw_update(e, gt);
+}
+
+void ghost_place_locked(struct ghost_enclave *e, struct ghost_thread *gt,
+			int cpu)
+{
+	ghost_place_at(e, gt, cpu, ktime_get_mono_fast_ns());
 }
 
 /*
@@ -120,9 +137,13 @@ void ghost_sched_out(struct ghost_thread *gt, bool blocked)
 	struct ghost_enclave *e = gt->e;
 	bool next = false, quiet;
 	int cpu, held = -1;
+	u64 now;
 
 	if (!blocked)
 		return;
+	/* The next entry is placed at this time: read outside e->lock. */
+	now = ghost_dispatch_listed(e, READ_ONCE(gt->cpu)) ?
+	      ktime_get_mono_fast_ns() : 0;
 	raw_spin_lock(&e->lock);
 	switch (gt->state) {
 	case GT_RUNNABLE:
@@ -138,7 +159,7 @@ void ghost_sched_out(struct ghost_thread *gt, bool blocked)
 		ghost_sw_update(e, gt);
 		ghost_emit_task_quiet(e, gt, GHOST_MSG_TASK_BLOCKED, cpu, quiet);
 		if (held >= 0)
-			next = ghost_dispatch_next_locked(e, held);
+			next = ghost_dispatch_next_at(e, held, now);
 		break;
 	default:
 		break;
@@ -154,15 +175,21 @@ void ghost_sched_wakeup(struct ghost_thread *gt, int waker_cpu)
 	struct ghost_enclave *e = gt->e;
 	unsigned long flags;
 	bool park = false;
+	/*
+	 * Woken now, whether the fast path places it or an agent does: the
+	 * clock is read before e->lock, which every CPU of the enclave takes
+	 * (a wakeup of a thread that is not blocked needs none).
+	 */
+	u64 now = READ_ONCE(gt->state) == GT_BLOCKED ?
+		  ktime_get_mono_fast_ns() : 0;
 
 	raw_spin_lock_irqsave(&e->lock, flags);
-	/* Woken now, whether the fast path places it or an agent does. */
-	if (gt->state == GT_BLOCKED)
-		gt->runnable_ns = ktime_get_mono_fast_ns();
+	if (gt->state == GT_BLOCKED && !now)
+		now = ktime_get_mono_fast_ns();
 	if (gt->state == GT_BLOCKED &&
 	    !ghost_dispatch_run_on_wake_locked(e, gt, task_cpu(gt->task),
-					       waker_cpu)) {
-		ghost_make_runnable(e, gt);
+					       waker_cpu, now)) {
+		ghost_make_runnable_at(e, gt, now);
 		ghost_emit_wakeup(e, gt, waker_cpu, gt->last_cpu >= 0 &&
 				  ghost_dispatch_defer_wakeup_locked(e,
 							gt->last_cpu));
@@ -184,12 +211,16 @@ void ghost_sched_yield(struct ghost_thread *gt)
 	bool next = false;
 	unsigned long flags;
 	int cpu = -1;
+	u64 now;
 
+	/* A yield to a listed thread stamps both: read outside e->lock. */
+	now = ghost_dispatch_listed(e, READ_ONCE(gt->cpu)) ?
+	      ktime_get_mono_fast_ns() : 0;
 	raw_spin_lock_irqsave(&e->lock, flags);
 	if (gt->state == GT_RUNNING) {
 		cpu = gt->cpu;
 		if (ghost_dispatch_flags(e, cpu) & GHOST_DL_F_ENABLE) {
-			next = ghost_dispatch_yield_locked(e, gt, cpu);
+			next = ghost_dispatch_yield_locked(e, gt, cpu, now);
 		} else {
 			ghost_release_cpu_locked(e, gt);
 			ghost_make_runnable(e, gt);

@@ -116,16 +116,19 @@ void ghost_sw_release(struct ghost_enclave *e, struct ghost_thread *gt)
 	smp_store_release(&w->flags, GHOST_SW_F_INUSE | GHOST_SW_F_CANFREE);
 }
 
-/* Returns the commit time it wrote, or 0 when the CPU has no thread. */
-u64 ghost_sw_cpu_update(struct ghost_enclave *e, int cpu)
+/*
+ * @cpu's word, with @now as the commit time of its thread if it has one.
+ * The caller reads the clock once for all it stamps: under an emulator
+ * the clocksource (the HPET) costs microseconds a read.
+ */
+void ghost_sw_cpu_update_at(struct ghost_enclave *e, int cpu, u64 now)
 {
 	struct ghost_cpu_word *c;
 	struct ghost_thread *cur;
 	u32 flags = 0;
-	u64 now = 0;
 
 	if (cpu < 0 || cpu >= nr_cpu_ids)
-		return 0;
+		return;
 	c = &ghost_cpu_words(e)[cpu];
 	cur = e->cpu_cur[cpu];
 	if (cpumask_test_cpu(cpu, e->cpus))
@@ -133,12 +136,16 @@ u64 ghost_sw_cpu_update(struct ghost_enclave *e, int cpu)
 	if (e->cpu_agent[cpu])
 		flags |= GHOST_CPU_F_AGENT;
 	WRITE_ONCE(c->gtid, cur ? cur->gtid : 0);
-	if (cur) {
-		now = ktime_get_mono_fast_ns();
+	if (cur)
 		WRITE_ONCE(c->commit_time, now);
-	}
 	smp_store_release(&c->flags, flags);
-	return now;
+}
+
+void ghost_sw_cpu_update(struct ghost_enclave *e, int cpu)
+{
+	if (cpu >= 0 && cpu < nr_cpu_ids)
+		ghost_sw_cpu_update_at(e, cpu, e->cpu_cur[cpu] ?
+				       ktime_get_mono_fast_ns() : 0);
 }
 
 u32 ghost_sw_cpu_barrier_inc(struct ghost_enclave *e, int cpu)

@@ -62,15 +62,21 @@ static int ghost_commit_idle(struct ghost_enclave *e, int cpu)
 
 /* e->lock held; the thread sees SEND_ON_CPU before it can run. */
 static void ghost_commit_place(struct ghost_enclave *e,
-			       struct ghost_thread *gt, int cpu, u32 txn_flags)
+			       struct ghost_thread *gt, int cpu, u32 txn_flags,
+			       u64 now)
 {
 	if (txn_flags & GHOST_TXN_F_SEND_ON_CPU)
 		set_bit(GT_F_SEND_ON_CPU, &gt->flags);
-	ghost_place_locked(e, gt, cpu);
+	ghost_place_at(e, gt, cpu, now);
 }
 
+/*
+ * Commit one CPU's slot.  *@now is the time the commit is stamped with:
+ * one clock read, outside e->lock, for the CPU's word, the latency
+ * histograms and the slot's commit_time.
+ */
 static int ghost_commit_one(struct ghost_enclave *e, int cpu,
-			    struct ghost_txn *txn)
+			    struct ghost_txn *txn, u64 *now)
 {
 	u64 gtid = READ_ONCE(txn->gtid);
 	u32 barrier = READ_ONCE(txn->task_barrier);
@@ -99,6 +105,7 @@ static int ghost_commit_one(struct ghost_enclave *e, int cpu,
 		goto out;
 	}
 
+	*now = ktime_get_mono_fast_ns();
 	raw_spin_lock_irqsave(&e->lock, flags);
 	if (!cpumask_test_cpu(cpu, e->cpus))
 		status = GHOST_TXN_INVALID_CPU;	/* a cpulist write raced */
@@ -123,9 +130,9 @@ static int ghost_commit_one(struct ghost_enclave *e, int cpu,
 			gt->state = GT_COMMITTING;
 			gt->cpu = cpu;
 			e->cpu_cur[cpu] = gt;
-			ghost_sw_cpu_update(e, cpu);
+			ghost_sw_cpu_update_at(e, cpu, *now);
 		} else {
-			ghost_commit_place(e, gt, cpu, txn_flags);
+			ghost_commit_place(e, gt, cpu, txn_flags, *now);
 			status = GHOST_TXN_COMPLETE;
 		}
 	}
@@ -151,7 +158,7 @@ static int ghost_commit_one(struct ghost_enclave *e, int cpu,
 			/* A list the CPU kept while it was taken may run. */
 			next = ghost_dispatch_next_locked(e, cpu);
 		} else {
-			ghost_commit_place(e, gt, cpu, txn_flags);
+			ghost_commit_place(e, gt, cpu, txn_flags, *now);
 			status = GHOST_TXN_COMPLETE;
 		}
 	}
@@ -169,14 +176,15 @@ out:
 static bool ghost_commit_slot(struct ghost_enclave *e, int cpu)
 {
 	struct ghost_txn *txn = &e->txn[cpu];
+	u64 now = 0;
 	int status;
 
 	if (cmpxchg(&txn->state, GHOST_TXN_READY, GHOST_TXN_CLAIMED) !=
 	    GHOST_TXN_READY)
 		return false;
-	status = ghost_commit_one(e, cpu, txn);
+	status = ghost_commit_one(e, cpu, txn, &now);
 	trace_ghost_commit(e->id, cpu, READ_ONCE(txn->gtid), status);
-	WRITE_ONCE(txn->commit_time, ktime_get_mono_fast_ns());
+	WRITE_ONCE(txn->commit_time, now ?: ktime_get_mono_fast_ns());
 	smp_store_release(&txn->state, status);
 	return status == GHOST_TXN_COMPLETE;
 }
