@@ -103,6 +103,7 @@ comparisons()
 	sched_yield per call, fifo_per_cpu --serial-rounds / CFS|yield_fifo_per_cpu_serial|yield_cfs
 	sched_yield per call, fifo_centralized / CFS|yield_fifo_centralized|yield_cfs
 	GHOST_IOC_NULL / getppid, per call|null_ioctl|getppid
+	clock_gettime(CLOCK_MONOTONIC) / getppid, per call|clock_read|getppid
 	EOF
 }
 
