@@ -54,6 +54,7 @@ int ghost_dispatch_init(struct ghost_enclave *e)
 	for (cpu = 0; cpu < nr_cpu_ids; cpu++) {
 		e->dcpu[cpu].e = e;
 		e->dcpu[cpu].cpu = cpu;
+		INIT_LIST_HEAD(&e->dcpu[cpu].woken);
 		init_irq_work(&e->dcpu[cpu].wake, ghost_dispatch_wake);
 	}
 	return 0;
@@ -96,10 +97,25 @@ static void ghost_dispatch_set_head(struct ghost_enclave *e, int cpu,
 	smp_store_release(&e->dl[cpu].head, head);
 }
 
+/* @gt leaves the woken line it is in, if any.  e->lock held. */
+void ghost_dispatch_forget_locked(struct ghost_thread *gt)
+{
+	list_del_init(&gt->wnode);
+}
+
+static void ghost_dispatch_forget_woken(struct ghost_dispatch_cpu *dc)
+{
+	struct ghost_thread *gt, *tmp;
+
+	list_for_each_entry_safe(gt, tmp, &dc->woken, wnode)
+		list_del_init(&gt->wnode);
+}
+
 /* Forget @cpu's list: what it holds is not to run (there) any more. */
 void ghost_dispatch_drop_cpu_locked(struct ghost_enclave *e, int cpu)
 {
 	ghost_dispatch_set_head(e, cpu, smp_load_acquire(&e->dl[cpu].tail));
+	ghost_dispatch_forget_woken(&e->dcpu[cpu]);
 	e->dcpu[cpu].deferred = false;
 }
 
@@ -119,6 +135,47 @@ static bool ghost_dispatch_valid(struct ghost_enclave *e,
 	return gt && gt->e == e && !test_bit(GT_F_AGENT, &gt->flags) &&
 	       test_bit(GT_F_ENROLLED, &gt->flags) &&
 	       gt->state == GT_RUNNABLE && gt->barrier == barrier;
+}
+
+/*
+ * Is @gt, last placed on @cpu, still pinned there (by the module, and
+ * allowed there by its own mask)?  Then it may run there again without a
+ * move.  e->lock held.
+ */
+static bool ghost_dispatch_pinned(struct ghost_thread *gt, int cpu)
+{
+	struct task_struct *p = gt->task;
+
+	return gt->last_cpu == cpu && !test_bit(GT_F_DETACH, &gt->flags) &&
+	       p->nr_cpus_allowed == 1 && cpumask_test_cpu(cpu, &p->cpus_mask) &&
+	       cpumask_test_cpu(cpu, gt->saved_mask);
+}
+
+/*
+ * The first thread of @cpu's woken line (GHOST_DL_F_RUN_WOKEN) that may
+ * still run there under the barrier it joined with; the others leave the
+ * line.  Without the flag any more, the line is the agents' to decide:
+ * they are kicked when the CPU would go idle.  e->lock held.
+ */
+static struct ghost_thread *ghost_dispatch_take_woken(struct ghost_enclave *e,
+						      int cpu)
+{
+	struct ghost_dispatch_cpu *dc = &e->dcpu[cpu];
+	struct ghost_thread *gt, *tmp;
+
+	if (!(ghost_dispatch_flags(e, cpu) & GHOST_DL_F_RUN_WOKEN)) {
+		if (!list_empty(&dc->woken))
+			dc->deferred = true;
+		ghost_dispatch_forget_woken(dc);
+		return NULL;
+	}
+	list_for_each_entry_safe(gt, tmp, &dc->woken, wnode) {
+		list_del_init(&gt->wnode);
+		if (ghost_dispatch_valid(e, gt, gt->woken_barrier) &&
+		    ghost_dispatch_pinned(gt, cpu))
+			return gt;
+	}
+	return NULL;
 }
 
 /*
@@ -167,13 +224,30 @@ static struct ghost_thread *ghost_dispatch_take(struct ghost_enclave *e,
 }
 
 /*
+ * The next thread for @cpu: its list's next valid entry, else the first
+ * of its woken line.  *@emptied: nothing is left after it in either.
+ * e->lock held.
+ */
+static struct ghost_thread *ghost_dispatch_pick(struct ghost_enclave *e,
+						int cpu, bool *emptied)
+{
+	struct ghost_thread *gt = ghost_dispatch_take(e, cpu, emptied);
+
+	if (!gt)
+		gt = ghost_dispatch_take_woken(e, cpu);
+	*emptied = *emptied && list_empty(&e->dcpu[cpu].woken);
+	return gt;
+}
+
+/*
  * May @cpu's list hold an entry?  Read without e->lock: a caller that
  * reads the clock before taking it asks this first.
  */
 bool ghost_dispatch_listed(struct ghost_enclave *e, int cpu)
 {
 	return cpu >= 0 && cpu < nr_cpu_ids &&
-	       READ_ONCE(e->dl[cpu].tail) != READ_ONCE(e->dcpu[cpu].head);
+	       (READ_ONCE(e->dl[cpu].tail) != READ_ONCE(e->dcpu[cpu].head) ||
+		!list_empty(&e->dcpu[cpu].woken));
 }
 
 /*
@@ -211,7 +285,7 @@ bool ghost_dispatch_next_at(struct ghost_enclave *e, int cpu, u64 now)
 	if (!(flags & GHOST_DL_F_ENABLE) || e->cpu_cur[cpu] || !cpu_active(cpu))
 		return false;
 	head = e->dcpu[cpu].head;
-	gt = ghost_dispatch_take(e, cpu, &emptied);
+	gt = ghost_dispatch_pick(e, cpu, &emptied);
 	if (!gt) {
 		/*
 		 * The CPU idles: a wakeup left for later needs a decision, and
@@ -248,7 +322,8 @@ bool ghost_dispatch_quiet_leave(struct ghost_enclave *e, int cpu)
 	if (!(flags & GHOST_DL_F_QUIET))
 		return false;
 	return !(flags & GHOST_DL_F_IDLE_WAKE) ||
-	       smp_load_acquire(&e->dl[cpu].tail) != e->dcpu[cpu].head;
+	       smp_load_acquire(&e->dl[cpu].tail) != e->dcpu[cpu].head ||
+	       !list_empty(&e->dcpu[cpu].woken);
 }
 
 /* From a hook: the wakeup of @cpu's new thread runs after the hook. */
@@ -271,7 +346,7 @@ bool ghost_dispatch_yield_locked(struct ghost_enclave *e,
 
 	if (!cpu_active(cpu))
 		return false;
-	next = ghost_dispatch_take(e, cpu, &emptied);
+	next = ghost_dispatch_pick(e, cpu, &emptied);
 	if (!next)
 		return false;
 	quiet = READ_ONCE(e->dl[cpu].flags) & GHOST_DL_F_QUIET;
@@ -287,18 +362,27 @@ bool ghost_dispatch_yield_locked(struct ghost_enclave *e,
 }
 
 /*
- * A thread whose last CPU is @cpu woke up and cannot run at once: may its
- * TASK_WAKEUP be quiet (GHOST_DL_F_DEFER_WAKEUP)?  If so, @cpu remembers
- * that a decision waits, for when it would go idle.  e->lock held.
+ * @gt, whose last CPU is @cpu, woke up and cannot run at once: may its
+ * TASK_WAKEUP be quiet (GHOST_DL_F_DEFER_WAKEUP)?  If so, it joins @cpu's
+ * woken line (GHOST_DL_F_RUN_WOKEN, still pinned there), or @cpu
+ * remembers that a decision waits, for when it would go idle.  Its
+ * barrier is final here: the caller made it runnable.  e->lock held.
  */
-bool ghost_dispatch_defer_wakeup_locked(struct ghost_enclave *e, int cpu)
+bool ghost_dispatch_defer_wakeup_locked(struct ghost_enclave *e,
+				       struct ghost_thread *gt, int cpu)
 {
 	const u32 want = GHOST_DL_F_ENABLE | GHOST_DL_F_QUIET |
 			 GHOST_DL_F_DEFER_WAKEUP;
+	u32 flags = ghost_dispatch_flags(e, cpu);
 
-	if ((ghost_dispatch_flags(e, cpu) & want) != want ||
-	    !e->cpu_cur[cpu] || !cpu_active(cpu) ||
-	    smp_load_acquire(&e->dl[cpu].tail) == e->dcpu[cpu].head)
+	if ((flags & want) != want || !e->cpu_cur[cpu] || !cpu_active(cpu))
+		return false;
+	if ((flags & GHOST_DL_F_RUN_WOKEN) && ghost_dispatch_pinned(gt, cpu)) {
+		list_move_tail(&gt->wnode, &e->dcpu[cpu].woken);
+		gt->woken_barrier = gt->barrier;
+		return true;
+	}
+	if (smp_load_acquire(&e->dl[cpu].tail) == e->dcpu[cpu].head)
 		return false;
 	e->dcpu[cpu].deferred = true;
 	return true;
@@ -313,14 +397,11 @@ bool ghost_dispatch_run_on_wake_locked(struct ghost_enclave *e,
 				       struct ghost_thread *gt, int cpu,
 				       int waker_cpu, u64 now)
 {
-	struct task_struct *p = gt->task;
 	bool quiet;
 
 	if (!(ghost_dispatch_flags(e, cpu) & GHOST_DL_F_RUN_ON_WAKE) ||
-	    gt->last_cpu != cpu || e->cpu_cur[cpu] || !cpu_active(cpu) ||
-	    test_bit(GT_F_DETACH, &gt->flags) || p->nr_cpus_allowed != 1 ||
-	    !cpumask_test_cpu(cpu, &p->cpus_mask) ||
-	    !cpumask_test_cpu(cpu, gt->saved_mask))
+	    e->cpu_cur[cpu] || !cpu_active(cpu) ||
+	    !ghost_dispatch_pinned(gt, cpu))
 		return false;
 	quiet = READ_ONCE(e->dl[cpu].flags) & GHOST_DL_F_QUIET;
 	gt->barrier++;

@@ -135,6 +135,7 @@ static void ghost_thread_unlink_locked(struct ghost_enclave *e,
 	ghost_sw_release(e, gt);
 	ghost_emit_task_quiet(e, gt, type, raw_smp_processor_id(), quiet);
 	list_del_init(&gt->enode);
+	ghost_dispatch_forget_locked(gt);
 	e->nr_threads--;
 	if (cpu >= 0 && ghost_dispatch_next_locked(e, cpu))
 		ghost_dispatch_wake_cpu(e, cpu);

@@ -102,6 +102,8 @@ struct ghost_thread {
 	struct hlist_node hnode;	/* ghost_thread_hash, RCU */
 	struct hlist_node gnode;	/* ghost_gtid_hash, RCU */
 	struct list_head enode;		/* enclave->threads, under e->lock */
+	struct list_head wnode;		/* a CPU's woken line, under e->lock */
+	u32 woken_barrier;		/* its barrier when it joined that line */
 	struct task_struct *task;	/* reference held */
 	struct ghost_enclave *e;	/* reference held */
 	refcount_t ref;
@@ -168,6 +170,7 @@ struct ghost_dispatch_cpu {
 	int cpu;
 	u32 head;			/* the kernel's copy: never read back */
 	bool deferred;			/* a quiet wakeup waits for the agent */
+	struct list_head woken;		/* GHOST_DL_F_RUN_WOKEN: lined up */
 	struct irq_work wake;		/* wakes the thread placed from a hook */
 };
 
@@ -401,7 +404,9 @@ bool ghost_dispatch_quiet_leave(struct ghost_enclave *e, int cpu);
 void ghost_dispatch_wake_cpu(struct ghost_enclave *e, int cpu);
 bool ghost_dispatch_yield_locked(struct ghost_enclave *e,
 				 struct ghost_thread *gt, int cpu, u64 now);
-bool ghost_dispatch_defer_wakeup_locked(struct ghost_enclave *e, int cpu);
+bool ghost_dispatch_defer_wakeup_locked(struct ghost_enclave *e,
+				       struct ghost_thread *gt, int cpu);
+void ghost_dispatch_forget_locked(struct ghost_thread *gt);
 bool ghost_dispatch_run_on_wake_locked(struct ghost_enclave *e,
 				       struct ghost_thread *gt, int cpu,
 				       int waker_cpu, u64 now);

@@ -191,7 +191,7 @@ void ghost_sched_wakeup(struct ghost_thread *gt, int waker_cpu)
 					       waker_cpu, now)) {
 		ghost_make_runnable_at(e, gt, now);
 		ghost_emit_wakeup(e, gt, waker_cpu, gt->last_cpu >= 0 &&
-				  ghost_dispatch_defer_wakeup_locked(e,
+				  ghost_dispatch_defer_wakeup_locked(e, gt,
 							gt->last_cpu));
 		park = true;
 	}

@@ -159,6 +159,7 @@ struct ghost_thread *ghost_thread_alloc(struct ghost_enclave *e,
 	INIT_HLIST_NODE(&gt->gnode);
 	init_waitqueue_head(&gt->wq);
 	INIT_LIST_HEAD(&gt->enode);
+	INIT_LIST_HEAD(&gt->wnode);
 	preempt_notifier_init(&gt->pn, &ghost_preempt_ops);
 	return gt;
 }

@@ -546,6 +546,73 @@ static int test_deferred_wakeup_kicks_agent_at_idle(void)
 	return deferred_wakeup(1);
 }
 
+/* Wakes the three workers at @arg, in order, after the agent slept. */
+static void *poke3_later(void *arg)
+{
+	struct gt_worker *w = arg;
+
+	gt_sleep_ms(200);
+	for (int i = 0; i < 3; i++) {
+		gt_worker_poke(&w[i]);
+		gt_sleep_ms(20);
+	}
+	return NULL;
+}
+
+/*
+ * RUN_WOKEN: wakeups onto a busy CPU with nothing listed line up in the
+ * kernel and wake no agent; when the CPU's thread blocks they run there
+ * in the order they woke, one whose barrier moved is skipped, and the
+ * agent is woken when the line runs out.
+ */
+static int test_run_woken_runs_wakeups_in_order(void)
+{
+	struct gt_worker *w = gt_workers(4);
+	int r, c1 = gt_cpu(0);
+	struct gt_enclave e;
+	uint64_t g[4];
+
+	if ((r = setup(&e, GHOST_DL_F_ENABLE | GHOST_DL_F_QUIET |
+			   GHOST_DL_F_DEFER_WAKEUP | GHOST_DL_F_RUN_WOKEN)))
+		return r;
+	for (int i = 0; i < 4; i++)
+		if (!(g[i] = gt_start(&e, &w[i], 0)))
+			return gt_fail("worker %d did not enter", i);
+	/* B, C and D last ran on the CPU and sleep in read(). */
+	for (int i = 1; i < 4; i++) {
+		if ((r = gt_run_on(&e, &w[i], g[i], c1)))
+			return r;
+		gt_worker_cmd(&w[i], GT_CMD_PIPE);
+		if (gt_wait_msg(&e, GHOST_MSG_TASK_BLOCKED, w[i].tid, 5000,
+				NULL))
+			return gt_fail("no TASK_BLOCKED for worker %d", i);
+	}
+	/* A runs there, nothing is listed: B, C, D wake behind it. */
+	if ((r = gt_run_on(&e, &w[0], g[0], c1)) ||
+	    (r = agent_sleeps_through(&e, poke3_later, &w[1], "wakeups")))
+		return r;
+	for (int i = 1; i < 4; i++) {
+		if (gt_wait_msg(&e, GHOST_MSG_TASK_WAKEUP, w[i].tid, 1000,
+				NULL))
+			return gt_fail("no TASK_WAKEUP for worker %d", i);
+		if (!gt_worker_frozen(&w[i], 50))
+			return gt_fail("worker %d runs without a decision", i);
+	}
+	/* C's place in the line goes stale. */
+	if (setpriority(PRIO_PROCESS, w[2].tid, 1))
+		return gt_fail("setpriority: %s", strerror(errno));
+	if ((r = agent_sleeps_through(&e, block_later, &w[0], "block")) ||
+	    (r = latched_on(&e, &w[1], c1)))
+		return r;
+	if ((r = agent_woken_by(&e, block_later, &w[1],
+				"block that empties the line")) ||
+	    (r = latched_on(&e, &w[3], c1)))
+		return r;
+	if (!gt_worker_frozen(&w[2], 100))
+		return gt_fail("C ran from a stale place in the line");
+	return audit_clean(&e);
+}
+
 struct agent_arg {
 	struct gt_enclave *e;
 	volatile int ret;
@@ -698,6 +765,8 @@ static const struct gt_test tests[] = {
 	  test_deferred_wakeup_wakes_no_agent },
 	{ "deferred_wakeup_kicks_agent_at_idle",
 	  test_deferred_wakeup_kicks_agent_at_idle },
+	{ "run_woken_runs_wakeups_in_order",
+	  test_run_woken_runs_wakeups_in_order },
 	{ "commit_wait_commits_then_waits",
 	  test_commit_wait_commits_then_waits },
 	{ "agent_exit_drops_lists_and_loses_no_thread",

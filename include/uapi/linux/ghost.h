@@ -479,8 +479,20 @@ struct ghost_ioc_wait {
  * wait elsewhere, and clears it when none do, so that a CPU going idle
  * costs no wakeup when there is nothing to move.
  *
+ * GHOST_DL_F_RUN_WOKEN (with DEFER_WAKEUP): the module lines up a thread
+ * whose wakeup it deferred itself, if the thread is still pinned to this
+ * CPU, and defers such a wakeup also while the list is empty: once the
+ * list holds no valid entry, the CPU runs the threads lined up, in the
+ * order they woke, each under the barrier of its TASK_WAKEUP (a thread
+ * whose barrier moved since, by a commit, an entry elsewhere or any
+ * other message, is skipped), with TASK_LATCHED as for an entry.  For a
+ * FIFO policy: the wakeup joins the back of its CPU's line without an
+ * agent round trip.  Agents are woken as when the list runs out, once the
+ * line is empty too.
+ *
  * All lists of an enclave are dropped (head = tail) when its last agent
- * goes away and by GHOST_IOC_DISCOVER: they were the old agent's decisions.
+ * goes away and by GHOST_IOC_DISCOVER: they were the old agent's decisions
+ * (and so are the threads lined up by RUN_WOKEN).
  */
 #define GHOST_DISPATCH_SLOTS	32
 
@@ -506,9 +518,10 @@ struct ghost_dispatch_list {
 #define GHOST_DL_F_QUIET	(1U << 2)
 #define GHOST_DL_F_DEFER_WAKEUP	(1U << 3)
 #define GHOST_DL_F_IDLE_WAKE	(1U << 4)
+#define GHOST_DL_F_RUN_WOKEN	(1U << 5)
 #define GHOST_DL_F_ALL		(GHOST_DL_F_ENABLE | GHOST_DL_F_RUN_ON_WAKE | \
 				 GHOST_DL_F_QUIET | GHOST_DL_F_DEFER_WAKEUP | \
-				 GHOST_DL_F_IDLE_WAKE)
+				 GHOST_DL_F_IDLE_WAKE | GHOST_DL_F_RUN_WOKEN)
 
 /*
  * GHOST_IOC_DISPATCH: run the next valid entry of each CPU in the bitmap

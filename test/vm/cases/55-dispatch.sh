@@ -67,6 +67,11 @@ test_dispatch_deferred_wakeup_kicks_agent_at_idle()
 	agent_test t_dispatch deferred_wakeup_kicks_agent_at_idle
 }
 
+test_dispatch_run_woken_runs_wakeups_in_order()
+{
+	agent_test t_dispatch run_woken_runs_wakeups_in_order
+}
+
 test_dispatch_commit_wait_commits_then_waits()
 {
 	agent_test t_dispatch commit_wait_commits_then_waits
