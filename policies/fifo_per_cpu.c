@@ -29,10 +29,13 @@
  * which thread ran: it leaves the runqueue then.  A listed thread that
  * changes state makes its entry stale (the module skips it) and comes
  * back with its message; it is listed again under its new barrier.  A
- * thread that wakes while its CPU runs another with entries still listed
- * would only join the back of the line: its wakeup does not wake us
- * (DEFER_WAKEUP), we list it when the list runs out.  With the lists on,
- * this policy never commits: a thread is decided once, by its entry.
+ * thread that wakes while its CPU runs another would only join the back
+ * of the line: its wakeup does not wake us (DEFER_WAKEUP), and the module
+ * lines it up itself and runs it there after the list (RUN_WOKEN): the
+ * back of the line, with no round trip through us.  We hear of it at our
+ * next wakeup, and a thread we list meanwhile runs from whichever comes
+ * first.  With the lists on, this policy never commits: a thread is
+ * decided once, by its entry or its wakeup.
  * Without them (an older module) it commits as before.
  *
  * When it is good: threads that block often and briefly (RPC handlers,
@@ -84,7 +87,8 @@
 
 #define FIFO_MAX_TASKS	8192
 #define FIFO_DL_FLAGS	(GHOST_DL_F_ENABLE | GHOST_DL_F_RUN_ON_WAKE | \
-			 GHOST_DL_F_QUIET | GHOST_DL_F_DEFER_WAKEUP)
+			 GHOST_DL_F_QUIET | GHOST_DL_F_DEFER_WAKEUP | \
+			 GHOST_DL_F_RUN_WOKEN)
 /* Threads waiting on a CPU before an idle one takes the last of them. */
 #define FIFO_STEAL_MIN	2
 
