@@ -16,7 +16,9 @@
 #   3. simple_exp's wall time under CFS (simple_exp -c, pinned to those
 #      CPUs), under each policy (simple_exp -x: the same work; once more
 #      under fifo_centralized with ghost-agent --idle-sleep), and under
-#      CFS on the CPUs fifo_centralized leaves to threads;
+#      CFS on the CPUs fifo_centralized leaves to threads, in rounds of
+#      one run of each (an agent started for each run), so that a change
+#      of the host's load weighs on all of them alike;
 #   4. the blackout of policy swaps back and forth between the two while
 #      simple_exp runs in the enclave in a loop.
 #
@@ -118,35 +120,33 @@ kernel_counts()
 		END { printf "%d %d %d\n", ctxt, ipis, iwi }' /proc/interrupts
 }
 
-# wall_runs CONFIG CMD...: CMD (a simple_exp) reps times, with what the
+# wall_run CONFIG I CMD...: run I of CMD (a simple_exp), with what the
 # machine did for it ("cost" lines: the differences of kernel_counts).
-wall_runs()
+wall_run()
 {
-	local config=$1 i ms log name before after
+	local config=$1 i=$2 ms log name before after
 
-	shift
-	for i in $(seq 1 "$reps"); do
-		log=$work/$config.$i.log
-		before=$(kernel_counts)
-		timeout "$step_timeout" "$@" >"$log" 2>&1
-		after=$(kernel_counts)
-		out "cost $config $i $(echo "$before $after" |
-			awk '{ print $4 - $1, $5 - $2, $6 - $3 }')"
-		ms=$(simple_exp_ms "$log")
-		if [ -z "$ms" ]; then
-			failed "simple_exp under $config, run $i: $(tail_of "$log")"
-			return 1
-		fi
-		say "simple_exp under $config, run $i/$reps: $ms ms"
-		out "wall $config $i $ms"
-		sed -n 's/^simple_exp: \([a-z]*\): pass (\([0-9.]*\) ms.*/\1 \2/p' \
-			"$log" | while read -r name ms; do
-			out "test $config $i $name $ms"
-		done
-		sed -n 's/^simple_exp: \([a-z]*\): cost \([0-9]*\) switches, \([0-9]*\) ipis, \([0-9]*\) irq_works$/\1 \2 \3 \4/p' \
-			"$log" | while read -r name ctxt ipis iwi; do
-			out "tcost $config $i $name $ctxt $ipis $iwi"
-		done
+	shift 2
+	log=$work/$config.$i.log
+	before=$(kernel_counts)
+	timeout "$step_timeout" "$@" >"$log" 2>&1
+	after=$(kernel_counts)
+	out "cost $config $i $(echo "$before $after" |
+		awk '{ print $4 - $1, $5 - $2, $6 - $3 }')"
+	ms=$(simple_exp_ms "$log")
+	if [ -z "$ms" ]; then
+		failed "simple_exp under $config, run $i: $(tail_of "$log")"
+		return 1
+	fi
+	say "simple_exp under $config, run $i/$reps: $ms ms"
+	out "wall $config $i $ms"
+	sed -n 's/^simple_exp: \([a-z]*\): pass (\([0-9.]*\) ms.*/\1 \2/p' \
+		"$log" | while read -r name ms; do
+		out "test $config $i $name $ms"
+	done
+	sed -n 's/^simple_exp: \([a-z]*\): cost \([0-9]*\) switches, \([0-9]*\) ipis, \([0-9]*\) irq_works$/\1 \2 \3 \4/p' \
+		"$log" | while read -r name ctxt ipis iwi; do
+		out "tcost $config $i $name $ctxt $ipis $iwi"
 	done
 }
 
@@ -294,52 +294,81 @@ bench_loops()
 		-s "yield_$config" $pin_yield
 }
 
-# bench_policy POLICY [CONFIG]: the loops, then simple_exp, under POLICY,
-# reported as CONFIG (default POLICY).
+# The agent options of a scheduler configuration (global_opt).
+config_opt()
+{
+	case $1 in
+	fifo_per_cpu_serial) echo --serial-rounds ;;
+	fifo_centralized) echo "--global-cpu $cpu_global" ;;
+	# Its agent sleeping when it has nothing to do: its vCPU then gives
+	# the host CPU back to the others.
+	fifo_centralized_idle)
+		echo "--global-cpu $cpu_global --idle-sleep $idle_sleep_us" ;;
+	esac
+}
+
+# bench_policy POLICY CONFIG: the loops under POLICY, reported as CONFIG.
 bench_policy()
 {
-	local policy=$1 config=${2:-$1}
+	local policy=$1 config=$2
 
-	start_agent "$policy" "the $config runs" || return 1
+	global_opt=$(config_opt "$config")
+	start_agent "$policy" "the $config loops" || return 1
 	bench_loops "$config" ghostctl run "$ENCLAVE" --
-	wall_runs "$config" ghostctl run "$ENCLAVE" -- \
+	stop_agent
+}
+
+# wall_policy POLICY CONFIG I: run I of simple_exp under POLICY, its
+# agent started for it.
+wall_policy()
+{
+	local policy=$1 config=$2 i=$3
+
+	global_opt=$(config_opt "$config")
+	start_agent "$policy" "the $config run $i" || return 1
+	wall_run "$config" "$i" ghostctl run "$ENCLAVE" -- \
 		simple_exp -x -k -n "$scale"
 	stop_agent
 }
 
-bench_sched()
+# Run I of simple_exp under every configuration, one after another, so
+# that a change of the host's load in the boot weighs on all of them.
+wall_round()
 {
-	local busy_pid
+	local i=$1 busy_pid
 
-	bench_loops cfs
-	wall_runs cfs taskset -c "$cpus" simple_exp -c -k -n "$scale"
-	bench_policy fifo_per_cpu
+	wall_run cfs "$i" taskset -c "$cpus" simple_exp -c -k -n "$scale"
+	wall_policy fifo_per_cpu fifo_per_cpu "$i"
 	# The same policy, its rounds one at a time under one lock.
-	global_opt=--serial-rounds
-	bench_policy fifo_per_cpu fifo_per_cpu_serial
-	global_opt="--global-cpu $cpu_global"
-	bench_policy fifo_centralized
-	# Its agent sleeping when it has nothing to do: its vCPU then gives
-	# the host CPU back to the others.
-	global_opt="--global-cpu $cpu_global --idle-sleep $idle_sleep_us"
-	if start_agent fifo_centralized "the fifo_centralized --idle-sleep runs"; then
-		wall_runs fifo_centralized_idle ghostctl run "$ENCLAVE" -- \
-			simple_exp -x -k -n "$scale"
-		stop_agent
-	fi
-	global_opt=
+	wall_policy fifo_per_cpu fifo_per_cpu_serial "$i"
+	wall_policy fifo_centralized fifo_centralized "$i"
+	wall_policy fifo_centralized fifo_centralized_idle "$i"
 	# The CPUs fifo_centralized leaves to threads, under CFS.
-	wall_runs cfs_remaining taskset -c "$cpus_remaining" \
+	wall_run cfs_remaining "$i" taskset -c "$cpus_remaining" \
 		simple_exp -c -k -n "$scale"
 	# The same with the agent's CPU kept busy (spinning with a pause, as
 	# the agent does): under emulation a busy vCPU takes a host CPU away
 	# from the others, which a real machine does not do.
 	taskset -c "$cpu_global" "$GHOST_DIR/build/test/bench/busy_cpu" &
 	busy_pid=$!
-	wall_runs cfs_remaining_busy taskset -c "$cpus_remaining" \
+	wall_run cfs_remaining_busy "$i" taskset -c "$cpus_remaining" \
 		simple_exp -c -k -n "$scale"
 	kill "$busy_pid"
 	wait "$busy_pid" 2>/dev/null
+}
+
+bench_sched()
+{
+	local i
+
+	bench_loops cfs
+	bench_policy fifo_per_cpu fifo_per_cpu
+	bench_policy fifo_per_cpu fifo_per_cpu_serial
+	bench_policy fifo_centralized fifo_centralized
+	for i in $(seq 1 "$reps"); do
+		wall_round "$i"
+	done
+	global_opt=
 }
 
 # simple_exp over and over in the enclave until $work/stop appears.
