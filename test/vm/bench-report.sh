@@ -248,9 +248,10 @@ report_wall()
 
 	echo "## simple_exp wall time (ms)"
 	echo
-	echo "All its tests, simple_exp -n $(info scale), $(info reps) runs each;" \
-		"the same work everywhere (simple_exp -c under CFS, -x in ghost:" \
-		"no in-enclave checks)."
+	echo "All its tests, simple_exp -n $(info scale), $(info reps) runs each," \
+		"in rounds of one run of every scheduler (so that the host's load" \
+		"weighs on all alike); the same work everywhere (simple_exp -c" \
+		"under CFS, -x in ghost: no in-enclave checks)."
 	echo
 	echo "| scheduler | runs | median | min | max | vs CFS | vs CFS on remaining CPUs | vs it with CPU $(info global_cpu) busy |"
 	echo "| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |"
