@@ -30,11 +30,11 @@
  * changes state makes its entry stale (the module skips it) and comes
  * back with its message; it is listed again under its new barrier.  A
  * thread that wakes while its CPU runs another would only join the back
- * of the line: its wakeup does not wake us (DEFER_WAKEUP), and the module
- * lines it up itself and runs it there after the list (RUN_WOKEN): the
- * back of the line, with no round trip through us.  We hear of it at our
- * next wakeup, and a thread we list meanwhile runs from whichever comes
- * first.  With the lists on, this policy never commits: a thread is
+ * of the line: its wakeup does not wake us (DEFER_WAKEUP), and while no
+ * other CPU looks idle the module lines it up itself and runs it there
+ * after the list (RUN_WOKEN): the back of the line, with no round trip
+ * through us.  We hear of it at our next wakeup, and a thread we list
+ * meanwhile runs from whichever comes first.  With the lists on, this policy never commits: a thread is
  * decided once, by its entry or its wakeup.
  * Without them (an older module) it commits as before.
  *
@@ -89,6 +89,8 @@
 #define FIFO_DL_FLAGS	(GHOST_DL_F_ENABLE | GHOST_DL_F_RUN_ON_WAKE | \
 			 GHOST_DL_F_QUIET | GHOST_DL_F_DEFER_WAKEUP | \
 			 GHOST_DL_F_RUN_WOKEN)
+/* Set per CPU while it applies (fifo_list_flags()). */
+#define FIFO_DL_TOGGLED	(GHOST_DL_F_RUN_WOKEN | GHOST_DL_F_IDLE_WAKE)
 /* Threads waiting on a CPU before an idle one takes the last of them. */
 #define FIFO_STEAL_MIN	2
 
@@ -894,12 +896,17 @@ static void fifo_steal(struct ghost_policy_ctx *ctx, int cpu)
 
 /*
  * Hear of @cpu going idle (GHOST_DL_F_IDLE_WAKE) only while threads wait
- * elsewhere: then there is work to take.  @c's lock held.
+ * elsewhere (@waiting): then there is work to take.  Let the module line
+ * up wakeups onto @cpu (GHOST_DL_F_RUN_WOKEN) only while no other CPU
+ * looks idle: else such a thread should move there, which only we
+ * decide.  @c's lock held.
  */
-static void fifo_idle_wake(struct ghost_policy_ctx *ctx, struct fifo_cpu *c,
-			   int cpu, int want)
+static void fifo_list_flags(struct ghost_policy_ctx *ctx, struct fifo_cpu *c,
+			    int cpu, int waiting)
 {
-	__u32 flags = FIFO_DL_FLAGS | (want ? GHOST_DL_F_IDLE_WAKE : 0);
+	__u32 flags = (FIFO_DL_FLAGS & ~FIFO_DL_TOGGLED) |
+		      (waiting ? GHOST_DL_F_IDLE_WAKE : 0) |
+		      (fifo_idle_elsewhere(ctx, cpu) ? 0 : GHOST_DL_F_RUN_WOKEN);
 
 	if (c->commits || c->offline || flags == c->dl_flags)
 		return;
@@ -917,7 +924,7 @@ static void fifo_schedule(struct ghost_policy_ctx *ctx, int cpu)
 	pthread_mutex_lock(&c->lock);
 	fifo_schedule_locked(ctx, c, cpu);
 	waiting = fifo_waiting_elsewhere(ctx, cpu);
-	fifo_idle_wake(ctx, c, cpu, waiting);
+	fifo_list_flags(ctx, c, cpu, waiting);
 	steal = waiting && fifo_hungry(c);
 	fifo_cpu_unlock(fifo_of(ctx), c);
 	if (steal)
