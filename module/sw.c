@@ -119,7 +119,7 @@ void ghost_sw_release(struct ghost_enclave *e, struct ghost_thread *gt)
 /*
  * @cpu's word, with @now as the commit time of its thread if it has one.
  * The caller reads the clock once for all it stamps: under an emulator
- * the clocksource (the HPET) costs microseconds a read.
+ * the clocksource (the HPET) is a device access, dearer than a syscall.
  */
 void ghost_sw_cpu_update_at(struct ghost_enclave *e, int cpu, u64 now)
 {
