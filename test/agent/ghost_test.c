@@ -540,7 +540,7 @@ int gt_run_on(struct gt_enclave *e, struct gt_worker *w, uint64_t gtid,
 	if (r != GHOST_TXN_COMPLETE)
 		return gt_fail("commit of %d to CPU %d: %s", w->tid, cpu,
 			       gt_txn_name(r));
-	if (!gt_worker_progresses(w, 5000))
+	if (!gt_worker_runs_on(e, w, gtid, cpu, 5000))
 		return gt_fail("%d does not run on CPU %d", w->tid, cpu);
 	return 0;
 }
@@ -1276,6 +1276,20 @@ int gt_worker_progresses(struct gt_worker *w, int timeout_ms)
 	uint64_t c0 = w->counter;
 
 	return gt_wait_for(w->counter != c0, timeout_ms);
+}
+
+/*
+ * @w, committed to @cpu, makes progress: recommitted meanwhile if it
+ * lost the CPU in the kernel (a sleep in a page fault, a preemption by
+ * a kernel thread), as an agent would.
+ */
+int gt_worker_runs_on(struct gt_enclave *e, struct gt_worker *w,
+		      uint64_t gtid, int cpu, int timeout_ms)
+{
+	uint64_t c0 = w->counter;
+
+	return gt_wait_for(gt_keep_running(e, gtid, cpu) && w->counter != c0,
+			   timeout_ms);
 }
 
 int gt_worker_frozen(struct gt_worker *w, int ms)

@@ -275,6 +275,8 @@ int gt_run_on(struct gt_enclave *e, struct gt_worker *w, uint64_t gtid,
 	      int cpu);	/* commit and see it run: 0 or GT_FAIL */
 int gt_worker_poke(struct gt_worker *w);	/* one byte into its pipe */
 int gt_worker_progresses(struct gt_worker *w, int timeout_ms);
+int gt_worker_runs_on(struct gt_enclave *e, struct gt_worker *w,
+		      uint64_t gtid, int cpu, int timeout_ms);
 int gt_worker_frozen(struct gt_worker *w, int ms);
 /* The CPUs @w runs on during @ms from now; ~0 if it does not run. */
 uint64_t gt_worker_cpus(struct gt_worker *w, int ms);

@@ -60,7 +60,7 @@ static int destroy_three(int fault)
 	gt_worker_cmd(&w[2], GT_CMD_PIPE);
 	if (gt_wait_msg(&e, GHOST_MSG_TASK_BLOCKED, w[2].tid, 5000, NULL))
 		return gt_fail("no TASK_BLOCKED");
-	if (!gt_worker_progresses(&w[0], 5000))
+	if (!gt_worker_runs_on(&e, &w[0], g[0], c1, 5000))
 		return gt_fail("the committed thread does not run");
 
 	if (fault && gt_param_set("fault_destroy", 1))
