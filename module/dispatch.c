@@ -17,12 +17,24 @@
 
 #include "ghost.h"
 
-/* Wake whatever is committed to the CPU: it may be parked. */
-static void ghost_dispatch_wake(struct irq_work *work)
+/*
+ * Is @gt, placed on @cpu, parked with a mask that keeps it elsewhere (a
+ * new thread, one the agent moved)?  Woken as it is, it would first have
+ * to run where it parked, behind whatever runs there, to move itself,
+ * while @cpu idles.  e->lock held.
+ */
+static bool ghost_dispatch_must_move(struct ghost_thread *gt, int cpu)
 {
-	struct ghost_dispatch_cpu *dc = container_of(work,
-						     struct ghost_dispatch_cpu,
-						     wake);
+	struct task_struct *p = gt->task;
+
+	return gt->state == GT_RUNNING && gt->cpu == cpu &&
+	       test_bit(GT_F_PARKED, &gt->flags) && !READ_ONCE(p->on_cpu) &&
+	       !(p->nr_cpus_allowed == 1 && cpumask_test_cpu(cpu, &p->cpus_mask));
+}
+
+/* Wake whatever is committed to the CPU, pinned there first if it can be. */
+static void ghost_dispatch_pin_wake(struct ghost_dispatch_cpu *dc, bool pin)
+{
 	struct ghost_enclave *e = dc->e;
 	struct ghost_thread *gt;
 	unsigned long flags;
@@ -31,11 +43,48 @@ static void ghost_dispatch_wake(struct irq_work *work)
 	gt = e->cpu_cur[dc->cpu];
 	if (gt && !ghost_thread_tryget(gt))
 		gt = NULL;
+	pin = pin && gt && gt->state == GT_RUNNING &&
+	      ghost_pin_begin(gt, dc->cpu);
 	raw_spin_unlock_irqrestore(&e->lock, flags);
-	if (gt) {
-		wake_up(&gt->wq);
-		ghost_thread_put(gt);
-	}
+	if (!gt)
+		return;
+	if (pin)
+		ghost_pin_other(gt, dc->cpu);
+	wake_up(&gt->wq);
+	ghost_thread_put(gt);
+}
+
+/* Process context, on the CPU if it is online: pinning may sleep. */
+static void ghost_dispatch_pin(struct work_struct *work)
+{
+	ghost_dispatch_pin_wake(container_of(work, struct ghost_dispatch_cpu,
+					     pin), true);
+}
+
+/*
+ * Wake whatever is committed to the CPU: it may be parked.  One parked
+ * elsewhere is pinned here first, by a worker on this CPU, so that it
+ * wakes up where it runs.
+ */
+static void ghost_dispatch_wake(struct irq_work *work)
+{
+	struct ghost_dispatch_cpu *dc = container_of(work,
+						     struct ghost_dispatch_cpu,
+						     wake);
+	struct ghost_enclave *e = dc->e;
+	struct ghost_thread *gt;
+	unsigned long flags;
+	bool move;
+
+	raw_spin_lock_irqsave(&e->lock, flags);
+	gt = e->cpu_cur[dc->cpu];
+	move = gt && ghost_dispatch_must_move(gt, dc->cpu);
+	raw_spin_unlock_irqrestore(&e->lock, flags);
+	/* Already queued: that worker wakes whatever is committed then. */
+	if (move)
+		queue_work_on(dc->cpu, system_highpri_wq, &dc->pin);
+	else
+		ghost_dispatch_pin_wake(dc, false);
 }
 
 int ghost_dispatch_init(struct ghost_enclave *e)
@@ -56,6 +105,7 @@ int ghost_dispatch_init(struct ghost_enclave *e)
 		e->dcpu[cpu].cpu = cpu;
 		INIT_LIST_HEAD(&e->dcpu[cpu].woken);
 		init_irq_work(&e->dcpu[cpu].wake, ghost_dispatch_wake);
+		INIT_WORK(&e->dcpu[cpu].pin, ghost_dispatch_pin);
 	}
 	return 0;
 }
@@ -68,6 +118,9 @@ void ghost_dispatch_free(struct ghost_enclave *e)
 		return;
 	for (cpu = 0; cpu < nr_cpu_ids; cpu++)
 		irq_work_sync(&e->dcpu[cpu].wake);
+	/* Only the irq_work queues it. */
+	for (cpu = 0; cpu < nr_cpu_ids; cpu++)
+		cancel_work_sync(&e->dcpu[cpu].pin);
 	kfree(e->dcpu);
 	vfree(e->dl);
 }

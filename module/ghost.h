@@ -172,6 +172,7 @@ struct ghost_dispatch_cpu {
 	bool deferred;			/* a quiet wakeup waits for the agent */
 	struct list_head woken;		/* GHOST_DL_F_RUN_WOKEN: lined up */
 	struct irq_work wake;		/* wakes the thread placed from a hook */
+	struct work_struct pin;		/* or pins it here first, then wakes */
 };
 
 /* Distinct users (root aside) that may hold threads of one enclave. */

@@ -6,9 +6,13 @@
  * module's doing.  The audit runs throughout and must find nothing.
  */
 #include <errno.h>
+#include <pthread.h>
+#include <sched.h>
 #include <string.h>
 #include <sys/ioctl.h>
 #include <sys/resource.h>
+
+#include <ghost/barrier.h>
 
 #include "ghost_test.h"
 
@@ -157,6 +161,82 @@ static int test_entry_runs_only_on_its_cpu(void)
 	if ((r = latched_on(&e, &w[2], c1)))
 		return r;
 	return audit_clean(&e);
+}
+
+/* A real-time thread that keeps @cpu from everything else until told. */
+struct hog {
+	pthread_t th;
+	int cpu;
+	volatile int running, stop;
+};
+
+static void *hog_main(void *p)
+{
+	struct sched_param sp = { .sched_priority = 1 };
+	struct hog *h = p;
+	cpu_set_t set;
+
+	CPU_ZERO(&set);
+	CPU_SET(h->cpu, &set);
+	if (sched_setaffinity(0, sizeof(set), &set) ||
+	    sched_setscheduler(0, SCHED_FIFO, &sp))
+		return NULL;
+	h->running = 1;
+	while (!h->stop)
+		ghost_cpu_relax();
+	return NULL;
+}
+
+#define RT_RUNTIME "/proc/sys/kernel/sched_rt_runtime_us"
+
+/*
+ * A listed thread parked on another CPU runs on its entry's CPU without
+ * first running where it parked: here that CPU is taken by a real-time
+ * thread, unthrottled, so a thread that had to move itself from there
+ * would not run at all while it spins.
+ */
+static int test_entry_parked_on_a_taken_cpu_runs(void)
+{
+	struct gt_worker *w = gt_workers(2);
+	int r, c1 = gt_cpu(0), c2 = gt_cpu(1);
+	struct hog h = { .cpu = c2 };
+	char runtime[32];
+	struct gt_enclave e;
+	uint64_t a, b;
+
+	if ((r = setup(&e, GHOST_DL_F_ENABLE)))
+		return r;
+	if (!(a = gt_start(&e, &w[0], 0)) || !(b = gt_start(&e, &w[1], 0)))
+		return gt_fail("workers did not enter");
+	/* B parks on c2, pinned there. */
+	if ((r = gt_run_on(&e, &w[1], b, c2)))
+		return r;
+	if ((r = gt_idle(&e, c2)) != GHOST_TXN_COMPLETE)
+		return gt_fail("idle commit: %s", gt_txn_name(r));
+	if (gt_wait_msg(&e, GHOST_MSG_TASK_PREEMPT, w[1].tid, 5000, NULL))
+		return gt_fail("no TASK_PREEMPT for B");
+	if ((r = gt_run_on(&e, &w[0], a, c1)))
+		return r;
+	push(&e, c1, b);
+
+	if (gt_read_file(RT_RUNTIME, runtime, sizeof(runtime)) < 0 ||
+	    gt_write_file(RT_RUNTIME, "-1"))
+		return gt_fail("cannot turn RT throttling off");
+	if (pthread_create(&h.th, NULL, hog_main, &h)) {
+		gt_write_file(RT_RUNTIME, "%s", runtime);
+		return gt_fail("cannot start the real-time thread");
+	}
+	for (int i = 0; i < 5000 && !h.running; i++)
+		gt_sleep_ms(1);
+	r = h.running ? 0 : gt_fail("the real-time thread did not start");
+	if (!r) {
+		gt_worker_cmd(&w[0], GT_CMD_PIPE);
+		r = latched_on(&e, &w[1], c1);
+	}
+	h.stop = 1;
+	pthread_join(h.th, NULL);
+	gt_write_file(RT_RUNTIME, "%s", runtime);
+	return r ?: audit_clean(&e);
 }
 
 static int test_yield_hands_cpu_to_next_entry(void)
@@ -753,6 +833,8 @@ static const struct gt_test tests[] = {
 	  test_list_runs_in_order_without_agent },
 	{ "stale_entries_are_skipped", test_stale_entries_are_skipped },
 	{ "entry_runs_only_on_its_cpu", test_entry_runs_only_on_its_cpu },
+	{ "entry_parked_on_a_taken_cpu_runs",
+	  test_entry_parked_on_a_taken_cpu_runs },
 	{ "yield_hands_cpu_to_next_entry",
 	  test_yield_hands_cpu_to_next_entry },
 	{ "run_on_wake_without_commit", test_run_on_wake_without_commit },
