@@ -57,8 +57,14 @@
 #define CFIFO_MAX_TASKS		8192
 #define CFIFO_MAX_SLICE_US	10000000UL
 #define CFIFO_DEPTH		1
-/* It spins: no wakeups to spare, nothing to keep quiet. */
-#define CFIFO_DL_FLAGS		(GHOST_DL_F_ENABLE | GHOST_DL_F_RUN_ON_WAKE)
+/*
+ * QUIET costs a spinning agent nothing (no agent sleeps, so no message
+ * wakes one); with --idle-sleep it sleeps through what needs no decision.
+ * It sleeps only while every runnable thread has a CPU, so a CPU that
+ * idles then has nothing to take.
+ */
+#define CFIFO_DL_FLAGS		(GHOST_DL_F_ENABLE | GHOST_DL_F_RUN_ON_WAKE | \
+				 GHOST_DL_F_QUIET)
 
 enum cfifo_task_state {
 	CFIFO_BLOCKED,

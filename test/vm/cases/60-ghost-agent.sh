@@ -178,7 +178,8 @@ test_fifo_centralized_slices_beside_lists_lose_no_thread()
 }
 
 # --idle-sleep: the centralized agent sleeps when it has nothing to do
-# and every runnable thread has a CPU; any message wakes it.  Every thread
+# and every runnable thread has a CPU; a message that needs a decision
+# wakes it (its lists are quiet).  Every thread
 # still runs to completion, only where it was placed (the audit), and the
 # agent took naps (it naps while the enclave is idle, after the run).
 test_fifo_centralized_sleeps_when_idle()
