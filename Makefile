@@ -96,7 +96,7 @@ help:
 	@echo '  GHOST_SKIP_DEBUG=1 (leave out the 6.1-debug lane: quick local runs),'
 	@echo '  GHOST_SKIP_VM=1, GHOST_SKIP_DEB=1 (leave out the VM lanes, the deb lane),'
 	@echo '  GHOST_VM_PARALLEL=0 (run the debug lane after the others, not beside them),'
-	@echo '  GHOST_BENCH_LANE (bench kernel, default 6.1), GHOST_BENCH_REPS (5),'
+	@echo '  GHOST_BENCH_LANE (bench kernel, default 6.1), GHOST_BENCH_REPS (7),'
 	@echo '  GHOST_BENCH_SWAPS (50), GHOST_BENCH_SCALE (1), GHOST_BENCH_SAMPLES (1000),'
 	@echo '  GHOST_BENCH_CPUS, GHOST_BENCH_RT_RUNTIME, GHOST_BENCH_BOOTS (README),'
 	@echo '  GHOST_EXP_KERNELS ("6.1 6.12"), GHOST_EXP_LOADS, GHOST_EXP_DURATION (5),'

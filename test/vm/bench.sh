@@ -20,7 +20,7 @@
 # sent), and the VM's console.log, dmesg.log, dkms.log and qemu.log.
 #
 # Environment: GHOST_BENCH_LANE (6.1), GHOST_BENCH_REPS (simple_exp runs
-# per scheduler, 5), GHOST_BENCH_SWAPS (50), GHOST_BENCH_SCALE (simple_exp
+# per scheduler, 7), GHOST_BENCH_SWAPS (50), GHOST_BENCH_SCALE (simple_exp
 # -n, 1), GHOST_BENCH_SAMPLES (per microbenchmark series, 1000),
 # GHOST_BENCH_CPUS (the enclave, default 1 to the last vCPU),
 # GHOST_BENCH_RT_RUNTIME (the guest's sched_rt_runtime_us, default the
@@ -130,7 +130,7 @@ main()
 	[[ -x $VM_OUT/bin/ghostctl ]] || vm_die "no $VM_OUT/bin/ghostctl: run make user"
 	start=$SECONDS
 	lane=${GHOST_BENCH_LANE:-6.1}
-	reps=$(bench_uint GHOST_BENCH_REPS "${GHOST_BENCH_REPS:-5}" 1)
+	reps=$(bench_uint GHOST_BENCH_REPS "${GHOST_BENCH_REPS:-7}" 1)
 	swaps=$(bench_uint GHOST_BENCH_SWAPS "${GHOST_BENCH_SWAPS:-50}" 1)
 	scale=$(bench_uint GHOST_BENCH_SCALE "${GHOST_BENCH_SCALE:-1}" 1)
 	nsamples=$(bench_uint GHOST_BENCH_SAMPLES "${GHOST_BENCH_SAMPLES:-1000}" 1)

@@ -35,7 +35,7 @@
 #   bench: fail WHAT                     something did not run
 # Nothing is judged here: only a step that could not run is reported.
 #
-# Kernel command line: ghostvm.bench_reps=N (runs per configuration, 5),
+# Kernel command line: ghostvm.bench_reps=N (runs per configuration, 7),
 # ghostvm.bench_swaps=N (50), ghostvm.bench_scale=N (simple_exp -n, 1),
 # ghostvm.bench_cpus=LIST (the enclave, default 1 to the last CPU),
 # ghostvm.bench_samples=N (samples per microbenchmark series, 1000),
@@ -48,7 +48,7 @@ work=/tmp/bench
 # reported as such and the rest still runs.
 step_timeout=300
 
-reps=5
+reps=7
 swaps=50
 scale=1
 samples=1000
