@@ -28,6 +28,19 @@ static int setup(struct gt_enclave *e, uint32_t flags)
 	return 0;
 }
 
+/* setup(), with two workers in the enclave: A (*@a) and B (*@b). */
+static int setup_two(struct gt_enclave *e, uint32_t flags,
+		     struct gt_worker *w, uint64_t *a, uint64_t *b)
+{
+	int r;
+
+	if ((r = setup(e, flags)))
+		return r;
+	if (!(*a = gt_start(e, &w[0], 0)) || !(*b = gt_start(e, &w[1], 0)))
+		return gt_fail("workers did not enter");
+	return 0;
+}
+
 static int audit_clean(struct gt_enclave *e)
 {
 	long v = gt_status(e, "audit_violations");
@@ -127,6 +140,21 @@ static int test_stale_entries_are_skipped(void)
 	return audit_clean(&e);
 }
 
+/* @w runs on @cpu, then loses it to an idle commit: it parks, pinned there. */
+static int park_on(struct gt_enclave *e, struct gt_worker *w, uint64_t gtid,
+		   int cpu)
+{
+	int r;
+
+	if ((r = gt_run_on(e, w, gtid, cpu)))
+		return r;
+	if ((r = gt_idle(e, cpu)) != GHOST_TXN_COMPLETE)
+		return gt_fail("idle commit: %s", gt_txn_name(r));
+	if (gt_wait_msg(e, GHOST_MSG_TASK_PREEMPT, w->tid, 5000, NULL))
+		return gt_fail("no TASK_PREEMPT for %d", w->tid);
+	return 0;
+}
+
 /*
  * Threads last placed elsewhere, or never placed, run on their entry's
  * CPU and nowhere else.
@@ -144,13 +172,8 @@ static int test_entry_runs_only_on_its_cpu(void)
 	    !(c = gt_start(&e, &w[2], 0)))
 		return gt_fail("workers did not enter");
 	/* B last ran on c2, pinned there. */
-	if ((r = gt_run_on(&e, &w[1], b, c2)))
-		return r;
-	if ((r = gt_idle(&e, c2)) != GHOST_TXN_COMPLETE)
-		return gt_fail("idle commit: %s", gt_txn_name(r));
-	if (gt_wait_msg(&e, GHOST_MSG_TASK_PREEMPT, w[1].tid, 5000, NULL))
-		return gt_fail("no TASK_PREEMPT for B");
-	if ((r = gt_run_on(&e, &w[0], a, c1)))
+	if ((r = park_on(&e, &w[1], b, c2)) ||
+	    (r = gt_run_on(&e, &w[0], a, c1)))
 		return r;
 	push(&e, c1, b);
 	push(&e, c1, c);
@@ -204,18 +227,10 @@ static int test_entry_parked_on_a_taken_cpu_runs(void)
 	struct gt_enclave e;
 	uint64_t a, b;
 
-	if ((r = setup(&e, GHOST_DL_F_ENABLE)))
+	if ((r = setup_two(&e, GHOST_DL_F_ENABLE, w, &a, &b)))
 		return r;
-	if (!(a = gt_start(&e, &w[0], 0)) || !(b = gt_start(&e, &w[1], 0)))
-		return gt_fail("workers did not enter");
-	/* B parks on c2, pinned there. */
-	if ((r = gt_run_on(&e, &w[1], b, c2)))
-		return r;
-	if ((r = gt_idle(&e, c2)) != GHOST_TXN_COMPLETE)
-		return gt_fail("idle commit: %s", gt_txn_name(r));
-	if (gt_wait_msg(&e, GHOST_MSG_TASK_PREEMPT, w[1].tid, 5000, NULL))
-		return gt_fail("no TASK_PREEMPT for B");
-	if ((r = gt_run_on(&e, &w[0], a, c1)))
+	if ((r = park_on(&e, &w[1], b, c2)) ||
+	    (r = gt_run_on(&e, &w[0], a, c1)))
 		return r;
 	push(&e, c1, b);
 
@@ -246,10 +261,8 @@ static int test_yield_hands_cpu_to_next_entry(void)
 	struct gt_enclave e;
 	uint64_t a, b;
 
-	if ((r = setup(&e, GHOST_DL_F_ENABLE)))
+	if ((r = setup_two(&e, GHOST_DL_F_ENABLE, w, &a, &b)))
 		return r;
-	if (!(a = gt_start(&e, &w[0], 0)) || !(b = gt_start(&e, &w[1], 0)))
-		return gt_fail("workers did not enter");
 	if ((r = gt_run_on(&e, &w[0], a, c1)))
 		return r;
 	/* Nothing else to run: the yield keeps the CPU, silently. */
@@ -280,10 +293,9 @@ static int test_run_on_wake_without_commit(void)
 	struct gt_msg m;
 	uint64_t a, b;
 
-	if ((r = setup(&e, GHOST_DL_F_ENABLE | GHOST_DL_F_RUN_ON_WAKE)))
+	if ((r = setup_two(&e, GHOST_DL_F_ENABLE | GHOST_DL_F_RUN_ON_WAKE,
+			   w, &a, &b)))
 		return r;
-	if (!(a = gt_start(&e, &w[0], 0)) || !(b = gt_start(&e, &w[1], 0)))
-		return gt_fail("workers did not enter");
 	if ((r = gt_run_on(&e, &w[0], a, c1)))
 		return r;
 	gt_worker_cmd(&w[0], GT_CMD_PIPE);
