@@ -70,10 +70,11 @@
 #define SOL_MAX_LOOKAHEAD	4096
 #define SOL_DEPTH		1
 /*
- * It spins: nothing to keep quiet.  No RUN_ON_WAKE: a thread that wakes
- * up joins the back of the line like any other.
+ * No RUN_ON_WAKE: a thread that wakes up joins the back of the line like
+ * any other.  QUIET, as fifo_centralized's: free while the agent spins,
+ * and with --idle-sleep it sleeps through what needs no decision.
  */
-#define SOL_DL_FLAGS		GHOST_DL_F_ENABLE
+#define SOL_DL_FLAGS		(GHOST_DL_F_ENABLE | GHOST_DL_F_QUIET)
 
 enum sol_task_state {
 	SOL_BLOCKED,
