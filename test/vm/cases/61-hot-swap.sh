@@ -28,8 +28,9 @@ start_load()
 
 	LOAD_THREADS=$2
 	shift 2
-	rm -f stop tids.txt
-	ghostctl run "$id" -- mixed_load -n "$LOAD_THREADS" -w "$PWD/stop" \
+	rm -f stop tids.txt stuck.txt
+	MIXED_LOAD_ON_TIMEOUT="$(stuck_dump "$id" "$PWD/stuck.txt")" \
+		ghostctl run "$id" -- mixed_load -n "$LOAD_THREADS" -w "$PWD/stop" \
 		-T "$PWD/tids.txt" "$@" >load.log 2>&1 &
 	LOAD_PID=$!
 	for _ in $(seq 1 120); do
@@ -51,6 +52,7 @@ finish_load()
 	rc=$?
 	grep -v ': pass$' load.log
 	if [ "$rc" -ne 0 ]; then
+		[ ! -e stuck.txt ] || cat stuck.txt
 		dump_state 1
 		fail "mixed_load exited $rc: $(tail -n 1 load.log)"
 	fi

@@ -242,6 +242,10 @@ stuck_dump()
 		"; for t in \$(cut -d' ' -f1 $GHOST_FS/enclave_$1/tasks); do" \
 		"echo \$t \$(grep -h '^State\|^Cpus_allowed_list' /proc/*/task/\$t/status);" \
 		"done; ghostctl --json top $1 --count 1 --interval 0.2" \
+		"; echo '--- agent threads (kernel stacks)'" \
+		"; for d in \$(pidof ghost-agent); do for t in /proc/\$d/task/*; do" \
+		"echo \$t \$(cat \$t/comm) \$(grep -h '^State' \$t/status)" \
+		"\$(cat \$t/wchan); cat \$t/stack; done; done" \
 		"; echo '--- end'"
 }
 

@@ -25,6 +25,8 @@
  * pattern with expected and done counts, and "mixed_load: pass" last when
  * everything matched (exit 0); exit 1 on any mismatch, failed check or a
  * thread that did not finish within the drain timeout, 2 on usage errors.
+ * The shell command in MIXED_LOAD_ON_TIMEOUT, if set, runs before such a
+ * thread is reported, while it is still stuck.
  */
 #include <dirent.h>
 #include <errno.h>
@@ -731,6 +733,7 @@ static int parse_long(const char *s, long min, long max, long *v)
 int main(int argc, char **argv)
 {
 	const char *stop_file = NULL, *tids_file = NULL;
+	const char *on_timeout = getenv("MIXED_LOAD_ON_TIMEOUT");
 	long v, drain_s = 60;
 	uint64_t t0, t_stop;
 	int c, i, ret;
@@ -837,6 +840,10 @@ int main(int argc, char **argv)
 	t_stop = now_ms();
 	while (atomic_load(&finished) < nr_workers) {
 		if (drain_s && now_ms() - t_stop > (uint64_t)drain_s * 1000) {
+			fflush(stdout);
+			/* A look at the enclave while they are still stuck. */
+			if (on_timeout && on_timeout[0] && system(on_timeout))
+				fprintf(stderr, "mixed_load: MIXED_LOAD_ON_TIMEOUT failed\n");
 			report_stuck();
 			fflush(stdout);
 			_exit(1);
