@@ -706,7 +706,8 @@ static void biff_commit_done(struct ghost_policy_ctx *ctx, int cpu,
 	struct biff_task *t = biff_find(ctx, gtid);
 	int where;
 
-	if (!t || t->state != BIFF_COMMITTING) {
+	/* An earlier request's outcome, late (see <ghost/policy.h>). */
+	if (!t || t->state != BIFF_COMMITTING || t->cpu != cpu) {
 		if (c && c->cur == t && state != GHOST_TXN_COMPLETE)
 			c->cur = NULL;
 		return;

@@ -944,7 +944,14 @@ static void fifo_commit_op(struct ghost_policy_ctx *ctx, struct fifo_task *t,
 	struct fifo_cpu *c = fifo_cpu(fifo_of(ctx), o->cpu);
 	int where;
 
-	if (!t || t->state != FIFO_COMMITTING) {
+	/*
+	 * Not the request it waits for: an agent's commit of its own CPU is
+	 * reported at that CPU's next round, possibly after the thread's
+	 * later messages, drained elsewhere, had it blocked, woken and asked
+	 * for on another CPU.  Taken as that CPU's thread, it would hold the
+	 * CPU for good.
+	 */
+	if (!t || t->state != FIFO_COMMITTING || t->cpu != o->cpu) {
 		if (c && c->cur == t && o->state != GHOST_TXN_COMPLETE)
 			c->cur = NULL;
 		return;

@@ -642,6 +642,42 @@ START_TEST(test_describe)
 }
 END_TEST
 
+static int victim;
+
+/*
+ * Before the victim's commit, the outcome of an earlier commit of it to
+ * the other CPU arrives (an agent's commit of its own CPU is reported at
+ * that CPU's next round, after the thread's later messages).
+ */
+static void late_outcome(struct sim *x)
+{
+	int cpu = x->req[0].used && x->req[0].gtid == x->t[victim].gtid ? 1 : 0;
+
+	x->ops->commit_done(&x->ctx, cpu, x->t[victim].gtid,
+			    GHOST_TXN_COMPLETE);
+}
+
+/* That late outcome leaves the CPU it names free for others. */
+START_TEST(test_late_outcome_of_earlier_commit)
+{
+	int x, y, other;
+
+	start(2, NULL);
+	victim = sim_new(&s, 1);
+	sim_settle(&s, 10);
+	sim_block(&s, victim);
+	sim_wakeup(&s, victim);
+	s.before_commit = late_outcome;
+	sim_settle(&s, 10);
+	x = sim_cpu_of(&s, victim);
+	ck_assert_int_ge(x, 0);
+	y = 1 - x;
+	other = sim_new(&s, 1);
+	sim_settle(&s, 10);
+	ck_assert_int_eq(sim_running(&s, y), other);
+}
+END_TEST
+
 static Suite *biff_suite(void)
 {
 	Suite *suite = suite_create("biff");
@@ -669,6 +705,7 @@ static Suite *biff_suite(void)
 	tcase_add_checked_fixture(tc2, commits_only, teardown);
 	tcase_add_loop_test(tc2, test_without_lists, 0, 1);
 	tcase_add_test(tc2, test_without_lists_hotplug_affinity);
+	tcase_add_test(tc2, test_late_outcome_of_earlier_commit);
 	tcase_add_loop_test(tc2, test_swap, 0, 2);
 	tcase_add_loop_test(tc2, test_stream, 0, 2);
 	suite_add_tcase(suite, tc2);

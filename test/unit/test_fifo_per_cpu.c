@@ -327,6 +327,52 @@ END_TEST
  * A commit may find no thread while its TASK_DEAD is still on its way;
  * until that message, the thread is tried again, never dropped.
  */
+/* The CPU an earlier commit of the victim went to. */
+static int stale_cpu;
+
+/*
+ * The outcome of that earlier commit arrives now, while the victim's new
+ * commit is under way: an agent's commit of its own CPU is reported at
+ * that CPU's next round, after the thread's later messages.
+ */
+static void late_outcome(struct sim *x)
+{
+	x->ops->commit_done(&x->ctx, stale_cpu, x->t[victim].gtid,
+			    GHOST_TXN_COMPLETE);
+}
+
+/*
+ * A late outcome of an earlier request is not the thread's new CPU: the
+ * CPU it names stays free for others (here one that may run only there).
+ */
+START_TEST(test_late_outcome_of_earlier_commit)
+{
+	int x, y, other;
+
+	start(2);
+	victim = sim_new(&s, 1);
+	sim_settle(&s, 10);
+	x = sim_cpu_of(&s, victim);
+	ck_assert_int_ge(x, 0);
+	y = 1 - x;
+	stale_cpu = y;
+	sim_block(&s, victim);
+	sim_wakeup(&s, victim);
+	s.before_commit = late_outcome;
+	sim_settle(&s, 10);
+	ck_assert_int_eq(sim_running(&s, x), victim);
+	other = sim_new_allowed(&s, 1, 1U << y);
+	sim_settle(&s, 10);
+	ck_assert_int_eq(sim_running(&s, y), other);
+	/* And the victim's CPU is its own again once it leaves. */
+	sim_exit(&s, victim);
+	sim_exit(&s, other);
+	other = sim_new_allowed(&s, 1, 1U << x);
+	sim_settle(&s, 10);
+	ck_assert_int_eq(sim_running(&s, x), other);
+}
+END_TEST
+
 START_TEST(test_not_found_retried)
 {
 	int a;
@@ -998,6 +1044,7 @@ static Suite *fifo_suite(void)
 	tcase_add_test(tc, test_fifo_order);
 	tcase_add_test(tc, test_no_commit_while_cpu_busy);
 	tcase_add_test(tc, test_preempted_goes_to_front);
+	tcase_add_test(tc, test_late_outcome_of_earlier_commit);
 	tcase_add_test(tc, test_yield_goes_to_back);
 	tcase_add_test(tc, test_cpu_kept_across_sleeps);
 	tcase_add_test(tc, test_wakeup_moves_to_idle_cpu);

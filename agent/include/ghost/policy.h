@@ -248,7 +248,17 @@ struct ghost_policy_ops {
 
 	/* Required: decide (PER_CPU: for @cpu; CENTRALIZED: @cpu is -1). */
 	void (*schedule)(struct ghost_policy_ctx *ctx, int cpu);
-	/* The outcome (enum ghost_txn_state) of each ghost_policy_run(). */
+	/*
+	 * The outcome (enum ghost_txn_state) of each ghost_policy_run().
+	 * What a per-CPU agent asked for its own CPU is committed as it
+	 * goes to sleep and reported at that CPU's next round: the thread
+	 * may have run, and its later messages (drained by another agent)
+	 * may have reached the policy first, even a new request for it on
+	 * another CPU.  A CPU has one request in flight at a time, so an
+	 * outcome whose @cpu is not the CPU the policy last asked for the
+	 * thread is an earlier request's, and says nothing of the thread
+	 * now.
+	 */
 	void (*commit_done)(struct ghost_policy_ctx *ctx, int cpu, __u64 gtid,
 			    int state);
 	/* Optional: called with the time on every agent loop iteration. */
