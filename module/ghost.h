@@ -389,7 +389,8 @@ long ghost_sw_ioctl(struct ghost_enclave *e, unsigned int cmd,
 int ghost_txn_init(struct ghost_enclave *e);
 void ghost_txn_free_region(struct ghost_enclave *e);
 int ghost_txn_mmap(struct ghost_enclave *e, struct vm_area_struct *vma);
-long ghost_txn_commit(struct ghost_enclave *e, struct ghost_ioc_commit *arg);
+long ghost_txn_commit(struct ghost_enclave *e, struct ghost_ioc_commit *arg,
+		      u32 *failed);
 
 /* dispatch.c: the fast path */
 int ghost_dispatch_init(struct ghost_enclave *e);

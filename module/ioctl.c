@@ -130,7 +130,7 @@ static long ghost_ioc_commit(struct ghost_enclave *e,
 
 	if (copy_from_user(&arg, uarg, sizeof(arg)))
 		return -EFAULT;
-	ret = ghost_txn_commit(e, &arg);
+	ret = ghost_txn_commit(e, &arg, NULL);
 	if (!ret && put_user(arg.nr_committed, &uarg->nr_committed))
 		ret = -EFAULT;
 	return ret;
@@ -186,11 +186,16 @@ out:
 	return ret;
 }
 
-/* Commit, then wait: one system call for a per-CPU agent's round. */
+/*
+ * Commit, then wait: one system call for a per-CPU agent's round.  A slot
+ * that failed leaves its CPU without the thread the agent meant for it:
+ * the agent decides again at once instead of sleeping beside that CPU.
+ */
 static long ghost_ioc_commit_wait(struct ghost_enclave *e,
 				  struct ghost_ioc_commit_wait __user *uarg)
 {
 	struct ghost_ioc_commit_wait arg;
+	u32 failed;
 	long ret;
 
 	if (copy_from_user(&arg, uarg, sizeof(arg)))
@@ -198,11 +203,13 @@ static long ghost_ioc_commit_wait(struct ghost_enclave *e,
 	/* Both halves are checked before either acts. */
 	if ((arg.wait.flags & ~GHOST_WAIT_F_AGENT_SEQ) || arg.wait.resv)
 		return -EINVAL;
-	ret = ghost_txn_commit(e, &arg.commit);
+	ret = ghost_txn_commit(e, &arg.commit, &failed);
 	if (ret)
 		return ret;
 	if (put_user(arg.commit.nr_committed, &uarg->commit.nr_committed))
 		return -EFAULT;
+	if (failed)
+		return -EAGAIN;
 	return ghost_agent_wait(e, &arg.wait);
 }
 

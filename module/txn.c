@@ -173,7 +173,8 @@ out:
 	return status;
 }
 
-static bool ghost_commit_slot(struct ghost_enclave *e, int cpu)
+/* The slot's outcome, or 0 if it was not READY (nothing to commit). */
+static int ghost_commit_slot(struct ghost_enclave *e, int cpu)
 {
 	struct ghost_txn *txn = &e->txn[cpu];
 	u64 now = 0;
@@ -181,23 +182,34 @@ static bool ghost_commit_slot(struct ghost_enclave *e, int cpu)
 
 	if (cmpxchg(&txn->state, GHOST_TXN_READY, GHOST_TXN_CLAIMED) !=
 	    GHOST_TXN_READY)
-		return false;
+		return 0;
 	status = ghost_commit_one(e, cpu, txn, &now);
 	trace_ghost_commit(e->id, cpu, READ_ONCE(txn->gtid), status);
 	WRITE_ONCE(txn->commit_time, now ?: ktime_get_mono_fast_ns());
 	smp_store_release(&txn->state, status);
-	return status == GHOST_TXN_COMPLETE;
+	return status;
+}
+
+/* Count @status (ghost_commit_slot()) into @done or @failed. */
+static void ghost_commit_count(int status, u32 *done, u32 *failed)
+{
+	if (status == GHOST_TXN_COMPLETE)
+		(*done)++;
+	else if (status)
+		(*failed)++;
 }
 
 /*
  * Remote CPUs first, the caller's own CPU last (group commit).  @arg is
- * copied in already; nr_committed is filled in.
+ * copied in already; nr_committed is filled in, and *@failed (if given)
+ * with the number of slots claimed that did not complete.
  */
-long ghost_txn_commit(struct ghost_enclave *e, struct ghost_ioc_commit *arg)
+long ghost_txn_commit(struct ghost_enclave *e, struct ghost_ioc_commit *arg,
+		      u32 *failed)
 {
 	unsigned long *mask;
 	int cpu, self;
-	u32 done = 0;
+	u32 done = 0, bad = 0;
 
 	if (arg->flags || arg->nr_committed || arg->resv[0] || arg->resv[1] ||
 	    arg->resv[2])
@@ -215,11 +227,14 @@ long ghost_txn_commit(struct ghost_enclave *e, struct ghost_ioc_commit *arg)
 	self = raw_smp_processor_id();
 	for_each_set_bit(cpu, mask, nr_cpu_ids) {
 		if (cpu != self)
-			done += ghost_commit_slot(e, cpu);
+			ghost_commit_count(ghost_commit_slot(e, cpu), &done,
+					   &bad);
 	}
 	if (self < nr_cpu_ids && test_bit(self, mask))
-		done += ghost_commit_slot(e, self);
+		ghost_commit_count(ghost_commit_slot(e, self), &done, &bad);
 	kfree(mask);
 	arg->nr_committed = done;
+	if (failed)
+		*failed = bad;
 	return 0;
 }

@@ -92,7 +92,8 @@ int ghost_txn_commit(struct ghost_enclave *e, const struct ghost_cpuset *cpus)
 int ghost_commit_wait(struct ghost_enclave *e, const struct ghost_cpuset *cpus,
 		      struct ghost_ioc_commit_wait *cw)
 {
-	int ret;
+	unsigned int ready;
+	int ret, cpu;
 
 	memset(&cw->commit, 0, sizeof(cw->commit));
 	cw->commit.cpus_ptr = (__u64)(unsigned long)cpus->bits;
@@ -109,8 +110,15 @@ int ghost_commit_wait(struct ghost_enclave *e, const struct ghost_cpuset *cpus,
 		cw->commit.cpus_ptr = (__u64)(unsigned long)cpus->bits;
 		cw->commit.cpus_len = libghost_cpuset_len(cpus);
 	}
+	ready = 0;
+	for (cpu = ghost_cpuset_next(cpus, 0); cpu >= 0;
+	     cpu = ghost_cpuset_next(cpus, cpu + 1))
+		ready += ghost_txn_state(e, cpu) == GHOST_TXN_READY;
 	if (ioctl(e->ctl_fd, GHOST_IOC_COMMIT, &cw->commit) < 0)
 		return -errno;
+	/* As the combined call: a slot that did not complete, no wait. */
+	if (cw->commit.nr_committed < ready)
+		return -EAGAIN;
 	return ghost_queue_wait(e, &cw->wait);
 }
 

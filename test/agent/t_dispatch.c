@@ -829,6 +829,15 @@ static int test_commit_wait_commits_then_waits(void)
 	if (r != -EINVAL || gt_txn_state(&e, c1) != GHOST_TXN_READY)
 		return gt_fail("bad wait flags: %s, slot %s", strerror(-r),
 			       gt_txn_name(gt_txn_state(&e, c1)));
+	/* A slot that fails: no wait, the agent has to decide again. */
+	gt_txn_set(&e, c1, a, gt_barrier(&e, a) + 1, 0);
+	r = commit_wait(&e, c1, 0, &nr);
+	if (r != -EAGAIN || nr != 0 ||
+	    gt_txn_state(&e, c1) != GHOST_TXN_TARGET_STALE)
+		return gt_fail("stale commit and wait: %s, %u committed, slot %s",
+			       strerror(-r), nr,
+			       gt_txn_name(gt_txn_state(&e, c1)));
+	gt_txn_set(&e, c1, a, gt_barrier(&e, a), 0);
 	r = commit_wait(&e, c1, 0, &nr);
 	if (r != -ETIMEDOUT || nr != 1)
 		return gt_fail("commit and wait: %s, %u committed",

@@ -501,8 +501,9 @@ int ghost_txn_commit_one(struct ghost_enclave *e, int cpu);
  * fills cw->wait and keeps @cw where a signal handler can reach it (as
  * for ghost_queue_wait()); cw->commit is filled here.  Returns what the
  * wait returns; cw->commit.nr_committed and each slot's state tell the
- * commit's outcome.  A failed commit returns its error without waiting.
- * On a module without the call (ENOTTY) it commits and waits in two
+ * commit's outcome.  A failed commit returns its error without waiting,
+ * and so does a slot that did not complete, with -EAGAIN (its CPU needs
+ * another decision).  On a module without the call (ENOTTY) it commits and waits in two
  * calls, from then on for @e; after EINVAL, for this call only.
  */
 int ghost_commit_wait(struct ghost_enclave *e, const struct ghost_cpuset *cpus,

@@ -541,7 +541,8 @@ struct ghost_ioc_dispatch {
  * one call: a per-CPU agent hands its CPU to the thread it committed
  * there and sleeps.  Returns what the wait returns (the commit's outcome
  * is in the slots and nr_committed); a failed commit returns its error
- * without waiting.
+ * without waiting, and a slot that did not complete EAGAIN without
+ * waiting: its CPU needs another decision.
  */
 struct ghost_ioc_commit_wait {
 	struct ghost_ioc_commit	commit;
