@@ -1006,7 +1006,8 @@ static int my_turn(struct rt *rt, struct agent_thread *a, int model)
 
 /*
  * The agent hands its CPU to the thread the round committed there and
- * sleeps, in one call.  The outcome is reported at the next round.
+ * sleeps, in one call.  The outcome is reported at the next round, at
+ * once if the commit failed (the call does not sleep then: EAGAIN).
  */
 static int commit_own_and_wait(struct rt *rt, struct agent_thread *a)
 {
@@ -1018,9 +1019,13 @@ static int commit_own_and_wait(struct rt *rt, struct agent_thread *a)
 	ret = ghost_commit_wait(&rt->enc, &set, &agent_cw);
 	/*
 	 * Failed before committing: withdraw it; the next round reports it
-	 * aborted.  A swap may have withdrawn it already.
+	 * aborted.  A swap may have withdrawn it already.  A READY slot
+	 * with the commit no longer in flight is not ours: another agent
+	 * reported our commit while we slept and asked for the CPU again
+	 * (the state's acquire orders the flag's clearing before it).
 	 */
-	if (ghost_txn_state(&rt->enc, a->cpu) == GHOST_TXN_READY)
+	if (ghost_txn_state(&rt->enc, a->cpu) == GHOST_TXN_READY &&
+	    inflight_test(rt, a->cpu))
 		ghost_txn_abort(&rt->enc, a->cpu);
 	return ret;
 }
