@@ -60,8 +60,9 @@
 /*
  * QUIET costs a spinning agent nothing (no agent sleeps, so no message
  * wakes one); with --idle-sleep it sleeps through what needs no decision.
- * It sleeps only while every runnable thread has a CPU, so a CPU that
- * idles then has nothing to take.
+ * While threads wait (and no slice is set), a CPU going idle is news
+ * (IDLE_WAKE, set then only): the agent may then sleep while every CPU
+ * has a thread, and is woken when one has none.
  */
 #define CFIFO_DL_FLAGS		(GHOST_DL_F_ENABLE | GHOST_DL_F_RUN_ON_WAKE | \
 				 GHOST_DL_F_QUIET)
@@ -103,6 +104,7 @@ struct cfifo {
 	__s64 back, front;
 	int depth;		/* dispatch_depth */
 	int commits;		/* no dispatch lists: decide by commits */
+	int idle_wake;		/* the lists say GHOST_DL_F_IDLE_WAKE */
 };
 
 static struct cfifo *cfifo_of(struct ghost_policy_ctx *ctx)
@@ -503,6 +505,26 @@ static int cfifo_publish(struct ghost_policy_ctx *ctx)
 	return 0;
 }
 
+/*
+ * IDLE_WAKE on every list while threads wait, off while none do.  It also
+ * lets an agent with --idle-sleep sleep while every CPU has a thread: not
+ * with a time slice, which it checks on every iteration.
+ */
+static void cfifo_idle_wake(struct ghost_policy_ctx *ctx)
+{
+	struct cfifo *f = cfifo_of(ctx);
+	int i, on = !gp_list_empty(&f->rq) && !f->slice_ns, err = 0;
+
+	if (on == f->idle_wake)
+		return;
+	for (i = 0; i < ctx->nr_cpus; i++)
+		err |= ghost_policy_dl_set_flags(ctx, ctx->cpus[i],
+				CFIFO_DL_FLAGS | (on ? GHOST_DL_F_IDLE_WAKE : 0));
+	/* On a failure, again at the next round. */
+	if (!err)
+		f->idle_wake = on;
+}
+
 static void cfifo_schedule(struct ghost_policy_ctx *ctx, int unused)
 {
 	struct cfifo *f = cfifo_of(ctx);
@@ -518,8 +540,10 @@ static void cfifo_schedule(struct ghost_policy_ctx *ctx, int unused)
 
 	if (!f->commits && cfifo_publish(ctx))
 		f->commits = 1;
-	if (!f->commits)
+	if (!f->commits) {
+		cfifo_idle_wake(ctx);
 		return;
+	}
 	for (i = 0; i < ctx->nr_cpus && !gp_list_empty(&f->rq); i++) {
 		cpu = ctx->cpus[i];
 		if (f->cpu[cpu].cur || f->cpu[cpu].offline)

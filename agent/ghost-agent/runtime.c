@@ -1137,10 +1137,43 @@ int rt_wake_global(struct rt *rt, int on)
 }
 
 /*
+ * Has the policy nothing to decide until a CPU it serves becomes free,
+ * and would the agent hear of that?  Each CPU has a ghost thread, and its
+ * list says IDLE_WAKE: the policy's word that no decision is due before
+ * a CPU goes idle (no time slice runs out), and the module's to wake the
+ * agent when the thread leaves the CPU with nothing listed.  A CPU freed
+ * between the policy's flag store and this look is missed only until
+ * the agent's nap ends.
+ */
+static int every_cpu_taken(struct rt *rt)
+{
+	const struct ghost_cpu_word *w;
+	const struct ghost_dispatch_list *dl;
+	int i, cpu;
+	__u32 f;
+
+	ghost_smp_mb();
+	for (i = 0; i < rt->nr_ecpus; i++) {
+		cpu = rt->ecpus[i];
+		if (cpu == rt->global_cpu)
+			continue;
+		w = ghost_sw_cpu(&rt->enc, cpu);
+		if (!w || !ghost_load_relaxed(&w->gtid))
+			return 0;
+		dl = ghost_dispatch_list(&rt->enc, cpu);
+		f = dl ? ghost_load_relaxed(&dl->flags) : 0;
+		if (!(f & GHOST_DL_F_ENABLE) || !(f & GHOST_DL_F_IDLE_WAKE))
+			return 0;
+	}
+	return 1;
+}
+
+/*
  * May the idle centralized agent sleep?  Only if no message waits in any
- * queue and every runnable thread is on a CPU (status words): then only
- * a message can give it work, and that message wakes it.  A thread on a
- * dispatch list, or one a policy holds back, keeps it spinning.
+ * queue and no decision could be made: every runnable thread is on a
+ * CPU (status words), or every CPU is taken and the policy says it will
+ * have nothing to decide before one is free (every_cpu_taken()).  Then
+ * only a message can give it work, and that message wakes it.
  */
 static int nothing_waits(struct rt *rt)
 {
@@ -1160,7 +1193,7 @@ static int nothing_waits(struct rt *rt)
 		f = ghost_load_acquire(&w->flags);
 		if ((f & GHOST_SW_F_INUSE) && (f & GHOST_SW_TASK_RUNNABLE) &&
 		    !(f & GHOST_SW_TASK_ONCPU))
-			return 0;
+			return every_cpu_taken(rt);
 	}
 	return 1;
 }

@@ -56,6 +56,32 @@ static void advance_us(unsigned int us)
 	s.now += us * 1000ULL;
 }
 
+/*
+ * While threads wait, every CPU's list says IDLE_WAKE (the agent may
+ * sleep while every CPU is taken); once none waits, none does (a CPU
+ * going idle then is no news).  With a time slice never: the agent
+ * checks it on every iteration.
+ */
+START_TEST(test_fp_idle_wake_while_threads_wait)
+{
+	static const char *const slice[] = { "slice_us=1000", NULL };
+	int i, t[5];
+
+	start(3, _i ? slice : NULL);
+	for (i = 0; i < 5; i++)
+		t[i] = sim_new(&s, 1);
+	sim_settle(&s, 10);
+	for (i = 1; i < 3; i++)
+		ck_assert_uint_eq(s.dl[i].flags, s.ops->dispatch_flags |
+				  (_i ? 0 : GHOST_DL_F_IDLE_WAKE));
+	for (i = 0; i < 5; i++)
+		sim_exit(&s, t[i]);
+	sim_settle(&s, 10);
+	for (i = 1; i < 3; i++)
+		ck_assert_uint_eq(s.dl[i].flags, s.ops->dispatch_flags);
+}
+END_TEST
+
 START_TEST(test_never_on_global_cpu)
 {
 	int i, k;
@@ -654,6 +680,7 @@ static Suite *cfifo_suite(void)
 	tcase_add_checked_fixture(tc, fast_path, teardown);
 	tcase_add_test(tc, test_fp_idle_cpus_fed_by_lists);
 	tcase_add_test(tc, test_fp_run_on_wake);
+	tcase_add_loop_test(tc, test_fp_idle_wake_while_threads_wait, 0, 2);
 	tcase_add_test(tc, test_fp_slice_commits_unlisted);
 	tcase_add_test(tc, test_fp_depth_zero_commits);
 	tcase_add_test(tc, test_never_on_global_cpu);

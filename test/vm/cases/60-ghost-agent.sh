@@ -178,8 +178,8 @@ test_fifo_centralized_slices_beside_lists_lose_no_thread()
 }
 
 # --idle-sleep: the centralized agent sleeps when it has nothing to do
-# and every runnable thread has a CPU; a message that needs a decision
-# wakes it (its lists are quiet).  Every thread
+# and nothing to decide; a message that needs a decision wakes it (its
+# lists are quiet).  Every thread
 # still runs to completion, only where it was placed (the audit), and the
 # agent took naps (it naps while the enclave is idle, after the run).
 test_fifo_centralized_sleeps_when_idle()
@@ -204,6 +204,54 @@ test_fifo_centralized_sleeps_when_idle()
 	[ "${naps:-0}" -gt 0 ] || fail "the agent never slept: $(cat status.json)"
 	ghostctl status 1 | grep -q '^  idle:      sleeps after 100 us' ||
 		fail "status: $(ghostctl status 1)"
+	check_audit 1
+	kill -0 "$AGENT_PID" 2>/dev/null || fail "the agent died: $(cat a.err)"
+	stop_agent "$AGENT_PID"
+}
+
+# --idle-sleep with threads waiting: while every CPU has a thread that
+# does not block (no slice: they keep their CPUs), the agent has nothing
+# to decide and naps; a CPU that its thread leaves wakes it (the lists
+# say IDLE_WAKE while threads wait), and the threads that waited run.
+test_fifo_centralized_sleeps_while_every_cpu_is_taken()
+{
+	local i n1 n2 seen pids=
+
+	clean_ghost
+	start_agent a --cpus 0-2 --policy fifo_centralized --idle-sleep 100
+	no_watchdog 1
+	audit_on 1
+	rm -f stop
+	for i in 1 2 3 4; do
+		ghostctl run 1 -- sh -c 'while [ ! -e stop ]; do :; done' \
+			</dev/null >/dev/null 2>&1 &
+		pids="$pids $!"
+	done
+	# Two run (CPUs 1 and 2), two wait.
+	for _ in $(seq 1 100); do
+		seen=$(ghostctl --json top 1 --count 1 --interval 0.1 |
+			sed -n 's/.*"running":\([0-9]*\),"runnable":\([0-9]*\).*/\1 \2/p')
+		[ "$seen" = "2 2" ] && break
+		sleep 0.2
+	done
+	echo "running, waiting: $seen"
+	n1=$(ghostctl --json status 1 | sed -n 's/.*"idle_sleeps":\([0-9]*\).*/\1/p')
+	sleep 1
+	n2=$(ghostctl --json status 1 | sed -n 's/.*"idle_sleeps":\([0-9]*\).*/\1/p')
+	echo "naps: $n1 then $n2"
+	: >stop
+	[ "$seen" = "2 2" ] ||
+		fail "running and waiting threads: $seen, want 2 2"
+	[ "${n2:-0}" -gt "${n1:-0}" ] ||
+		fail "the agent did not sleep while every CPU was taken: $n1 then $n2 naps"
+	for _ in $(seq 1 150); do
+		[ "$(status_key 1 nr_tasks)" = 0 ] && break
+		sleep 0.2
+	done
+	[ "$(status_key 1 nr_tasks)" = 0 ] ||
+		fail "threads that waited did not run: $(ghostctl status --threads 1)"
+	# shellcheck disable=SC2086 # a word per pid
+	wait $pids
 	check_audit 1
 	kill -0 "$AGENT_PID" 2>/dev/null || fail "the agent died: $(cat a.err)"
 	stop_agent "$AGENT_PID"
