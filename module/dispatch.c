@@ -104,6 +104,7 @@ int ghost_dispatch_init(struct ghost_enclave *e)
 		e->dcpu[cpu].e = e;
 		e->dcpu[cpu].cpu = cpu;
 		INIT_LIST_HEAD(&e->dcpu[cpu].woken);
+		INIT_LIST_HEAD(&e->dcpu[cpu].heir);
 		init_irq_work(&e->dcpu[cpu].wake, ghost_dispatch_wake);
 		INIT_WORK(&e->dcpu[cpu].pin, ghost_dispatch_pin);
 	}
@@ -156,11 +157,11 @@ void ghost_dispatch_forget_locked(struct ghost_thread *gt)
 	list_del_init(&gt->wnode);
 }
 
-static void ghost_dispatch_forget_woken(struct ghost_dispatch_cpu *dc)
+static void ghost_dispatch_forget_line(struct list_head *line)
 {
 	struct ghost_thread *gt, *tmp;
 
-	list_for_each_entry_safe(gt, tmp, &dc->woken, wnode)
+	list_for_each_entry_safe(gt, tmp, line, wnode)
 		list_del_init(&gt->wnode);
 }
 
@@ -168,8 +169,17 @@ static void ghost_dispatch_forget_woken(struct ghost_dispatch_cpu *dc)
 void ghost_dispatch_drop_cpu_locked(struct ghost_enclave *e, int cpu)
 {
 	ghost_dispatch_set_head(e, cpu, smp_load_acquire(&e->dl[cpu].tail));
-	ghost_dispatch_forget_woken(&e->dcpu[cpu]);
+	ghost_dispatch_forget_line(&e->dcpu[cpu].woken);
+	ghost_dispatch_forget_line(&e->dcpu[cpu].heir);
 	e->dcpu[cpu].deferred = false;
+}
+
+/* Nothing listed for @cpu, nobody lined up there.  e->lock held. */
+static bool ghost_dispatch_empty(struct ghost_enclave *e, int cpu)
+{
+	return smp_load_acquire(&e->dl[cpu].tail) == e->dcpu[cpu].head &&
+	       list_empty(&e->dcpu[cpu].woken) &&
+	       list_empty(&e->dcpu[cpu].heir);
 }
 
 /* Forget every list: its entries were the decisions of agents now gone. */
@@ -219,7 +229,7 @@ static struct ghost_thread *ghost_dispatch_take_woken(struct ghost_enclave *e,
 	if (!(ghost_dispatch_flags(e, cpu) & GHOST_DL_F_RUN_WOKEN)) {
 		if (!list_empty(&dc->woken))
 			dc->deferred = true;
-		ghost_dispatch_forget_woken(dc);
+		ghost_dispatch_forget_line(&dc->woken);
 		return NULL;
 	}
 	list_for_each_entry_safe(gt, tmp, &dc->woken, wnode) {
@@ -288,8 +298,29 @@ static struct ghost_thread *ghost_dispatch_pick(struct ghost_enclave *e,
 
 	if (!gt)
 		gt = ghost_dispatch_take_woken(e, cpu);
-	*emptied = *emptied && list_empty(&e->dcpu[cpu].woken);
+	*emptied = *emptied && list_empty(&e->dcpu[cpu].woken) &&
+		   list_empty(&e->dcpu[cpu].heir);
 	return gt;
+}
+
+/*
+ * The thread woken by @cpu's exiting thread (ghost_dispatch_heir_locked()),
+ * if it may still run there under the barrier it woke with.  e->lock held.
+ */
+static struct ghost_thread *ghost_dispatch_take_heir(struct ghost_enclave *e,
+						     int cpu)
+{
+	struct ghost_thread *gt;
+
+	gt = list_first_entry_or_null(&e->dcpu[cpu].heir, struct ghost_thread,
+				      wnode);
+	if (!gt)
+		return NULL;
+	list_del_init(&gt->wnode);
+	if (ghost_dispatch_valid(e, gt, gt->woken_barrier) &&
+	    ghost_dispatch_pinned(gt, cpu))
+		return gt;
+	return NULL;
 }
 
 /*
@@ -300,7 +331,8 @@ bool ghost_dispatch_listed(struct ghost_enclave *e, int cpu)
 {
 	return cpu >= 0 && cpu < nr_cpu_ids &&
 	       (READ_ONCE(e->dl[cpu].tail) != READ_ONCE(e->dcpu[cpu].head) ||
-		!list_empty(&e->dcpu[cpu].woken));
+		!list_empty(&e->dcpu[cpu].woken) ||
+		!list_empty(&e->dcpu[cpu].heir));
 }
 
 /*
@@ -333,21 +365,27 @@ bool ghost_dispatch_next_at(struct ghost_enclave *e, int cpu, u64 now)
 {
 	u32 flags = ghost_dispatch_flags(e, cpu), head;
 	struct ghost_thread *gt;
-	bool emptied;
+	bool emptied, heir = false;
 
 	if (!(flags & GHOST_DL_F_ENABLE) || e->cpu_cur[cpu] || !cpu_active(cpu))
 		return false;
 	head = e->dcpu[cpu].head;
 	gt = ghost_dispatch_pick(e, cpu, &emptied);
 	if (!gt) {
+		heir = !list_empty(&e->dcpu[cpu].heir);
+		gt = ghost_dispatch_take_heir(e, cpu);
+		/* Quiet as its wakeup was: nothing is left to decide. */
+		emptied = false;
+	}
+	if (!gt) {
 		/*
 		 * The CPU idles: a wakeup left for later needs a decision, and
-		 * so does the idle CPU under IDLE_WAKE when stale entries made
-		 * its thread's leave quiet.
+		 * so does the idle CPU under IDLE_WAKE when stale entries or
+		 * a stale heir made its thread's leave quiet.
 		 */
 		if (e->dcpu[cpu].deferred ||
 		    ((flags & GHOST_DL_F_IDLE_WAKE) &&
-		     head != e->dcpu[cpu].head)) {
+		     (head != e->dcpu[cpu].head || heir))) {
 			e->dcpu[cpu].deferred = false;
 			ghost_agents_kick_locked(e);
 		}
@@ -375,8 +413,7 @@ bool ghost_dispatch_quiet_leave(struct ghost_enclave *e, int cpu)
 	if (!(flags & GHOST_DL_F_QUIET))
 		return false;
 	return !(flags & GHOST_DL_F_IDLE_WAKE) ||
-	       smp_load_acquire(&e->dl[cpu].tail) != e->dcpu[cpu].head ||
-	       !list_empty(&e->dcpu[cpu].woken);
+	       !ghost_dispatch_empty(e, cpu);
 }
 
 /* From a hook: the wakeup of @cpu's new thread runs after the hook. */
@@ -464,6 +501,58 @@ bool ghost_dispatch_run_on_wake_locked(struct ghost_enclave *e,
 	ghost_emit_wakeup(e, gt, waker_cpu, quiet);
 	ghost_emit_task_quiet(e, gt, GHOST_MSG_TASK_LATCHED, cpu, quiet);
 	return true;
+}
+
+/*
+ * A blocked @gt, last placed on @cpu, is woken by @cpu's own thread as it
+ * exits (a join): with RUN_ON_WAKE, and nothing listed or lined up there,
+ * it runs on @cpu once the exiting thread is gone instead of waiting for
+ * a decision.  *@quiet: its TASK_WAKEUP may be quiet.  Its barrier is
+ * final here: the caller made it runnable.  e->lock held.
+ */
+bool ghost_dispatch_heir_locked(struct ghost_enclave *e,
+				struct ghost_thread *gt, int cpu, bool *quiet)
+{
+	const u32 want = GHOST_DL_F_ENABLE | GHOST_DL_F_RUN_ON_WAKE;
+	u32 flags = ghost_dispatch_flags(e, cpu);
+	struct ghost_thread *cur;
+
+	if ((flags & want) != want || !cpu_active(cpu))
+		return false;
+	cur = e->cpu_cur[cpu];
+	if (!cur || cur->task != current || !(current->flags & PF_EXITING) ||
+	    !ghost_dispatch_pinned(gt, cpu) || !ghost_dispatch_empty(e, cpu))
+		return false;
+	/* It may still be in a line it was never taken from (stale). */
+	list_move_tail(&gt->wnode, &e->dcpu[cpu].heir);
+	gt->woken_barrier = gt->barrier;
+	*quiet = flags & GHOST_DL_F_QUIET;
+	return true;
+}
+
+/*
+ * @gt joins the enclave on the CPU it runs on, in its own context at
+ * @now: with RUN_NEW there, the CPU free with nothing listed or lined up,
+ * and the CPU one its own mask allows, it runs there at once.  Returns
+ * the CPU, or -1 (it waits for a decision).  *@quiet: its TASK_NEW and
+ * TASK_LATCHED may be quiet.  e->lock held (irqs off: it stays put).
+ */
+int ghost_dispatch_run_new_locked(struct ghost_enclave *e,
+				  struct ghost_thread *gt, u64 now,
+				  bool *quiet)
+{
+	const u32 want = GHOST_DL_F_ENABLE | GHOST_DL_F_RUN_NEW;
+	int cpu = raw_smp_processor_id();
+	u32 flags = ghost_dispatch_flags(e, cpu);
+
+	if ((flags & want) != want || e->cpu_cur[cpu] || !cpu_active(cpu) ||
+	    test_bit(GT_F_DETACH, &gt->flags) ||
+	    !cpumask_test_cpu(cpu, gt->saved_mask) ||
+	    !ghost_dispatch_empty(e, cpu))
+		return -1;
+	ghost_place_at(e, gt, cpu, now);
+	*quiet = flags & GHOST_DL_F_QUIET;
+	return cpu;
 }
 
 /* GHOST_IOC_DISPATCH: lists published while their CPU had no thread. */

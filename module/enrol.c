@@ -49,7 +49,8 @@ int ghost_thread_enrol(struct ghost_thread *gt, bool agent)
 {
 	struct ghost_enclave *e = gt->e;
 	unsigned long flags;
-	int err = 0;
+	bool quiet = false;
+	int err = 0, cpu;
 
 	if (current->flags & (PF_EXITING | PF_KTHREAD))
 		return -ESRCH;
@@ -76,8 +77,16 @@ int ghost_thread_enrol(struct ghost_thread *gt, bool agent)
 			list_add_tail(&gt->enode, &e->threads);
 			e->nr_threads++;
 			gt->barrier++;
+			/* Its CPU's list may let it run there at once. */
+			cpu = ghost_dispatch_run_new_locked(e, gt,
+							    gt->runnable_ns,
+							    &quiet);
 			ghost_sw_update(e, gt);
-			ghost_emit_task_new(e, gt);
+			ghost_emit_task_new(e, gt, quiet);
+			if (cpu >= 0)
+				ghost_emit_task_quiet(e, gt,
+						      GHOST_MSG_TASK_LATCHED,
+						      cpu, quiet);
 		}
 	}
 	raw_spin_unlock_irqrestore(&e->lock, flags);

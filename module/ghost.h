@@ -171,6 +171,7 @@ struct ghost_dispatch_cpu {
 	u32 head;			/* the kernel's copy: never read back */
 	bool deferred;			/* a quiet wakeup waits for the agent */
 	struct list_head woken;		/* GHOST_DL_F_RUN_WOKEN: lined up */
+	struct list_head heir;		/* woken by the exiting thread */
 	struct irq_work wake;		/* wakes the thread placed from a hook */
 	struct work_struct pin;		/* or pins it here first, then wakes */
 };
@@ -360,7 +361,8 @@ void ghost_emit_task(struct ghost_enclave *e, struct ghost_thread *gt,
 		     u16 type, int cpu);
 void ghost_emit_task_quiet(struct ghost_enclave *e, struct ghost_thread *gt,
 			   u16 type, int cpu, bool quiet);
-void ghost_emit_task_new(struct ghost_enclave *e, struct ghost_thread *gt);
+void ghost_emit_task_new(struct ghost_enclave *e, struct ghost_thread *gt,
+			 bool quiet);
 void ghost_emit_wakeup(struct ghost_enclave *e, struct ghost_thread *gt,
 		       int waker_cpu, bool quiet);
 void ghost_emit_cpu(struct ghost_enclave *e, u16 type, int cpu);
@@ -409,6 +411,11 @@ bool ghost_dispatch_yield_locked(struct ghost_enclave *e,
 bool ghost_dispatch_defer_wakeup_locked(struct ghost_enclave *e,
 				       struct ghost_thread *gt, int cpu);
 void ghost_dispatch_forget_locked(struct ghost_thread *gt);
+bool ghost_dispatch_heir_locked(struct ghost_enclave *e,
+				struct ghost_thread *gt, int cpu, bool *quiet);
+int ghost_dispatch_run_new_locked(struct ghost_enclave *e,
+				  struct ghost_thread *gt, u64 now,
+				  bool *quiet);
 bool ghost_dispatch_run_on_wake_locked(struct ghost_enclave *e,
 				       struct ghost_thread *gt, int cpu,
 				       int waker_cpu, u64 now);

@@ -116,7 +116,7 @@ static long ghost_ioc_discover(struct ghost_enclave *e)
 	list_for_each_entry(gt, &e->threads, enode) {
 		/* Associated since the reset: the new agent's own doing. */
 		if (!gt->queue)
-			ghost_emit_task_new(e, gt);
+			ghost_emit_task_new(e, gt, false);
 	}
 	raw_spin_unlock_irqrestore(&e->lock, flags);
 	return 0;

@@ -238,7 +238,8 @@ void ghost_emit_task(struct ghost_enclave *e, struct ghost_thread *gt,
 	ghost_emit_task_quiet(e, gt, type, cpu, false);
 }
 
-void ghost_emit_task_new(struct ghost_enclave *e, struct ghost_thread *gt)
+void ghost_emit_task_new(struct ghost_enclave *e, struct ghost_thread *gt,
+			 bool quiet)
 {
 	struct {
 		struct ghost_msg h;
@@ -255,7 +256,7 @@ void ghost_emit_task_new(struct ghost_enclave *e, struct ghost_thread *gt)
 		},
 	};
 
-	ghost_emit(e, gt, &m, sizeof(m), false);
+	ghost_emit(e, gt, &m, sizeof(m), quiet);
 }
 
 void ghost_emit_wakeup(struct ghost_enclave *e, struct ghost_thread *gt,

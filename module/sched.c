@@ -174,7 +174,8 @@ void ghost_sched_wakeup(struct ghost_thread *gt, int waker_cpu)
 {
 	struct ghost_enclave *e = gt->e;
 	unsigned long flags;
-	bool park = false;
+	bool park = false, quiet = false;
+	int cpu = task_cpu(gt->task);
 	/*
 	 * Woken now, whether the fast path places it or an agent does: the
 	 * clock is read before e->lock, which every CPU of the enclave takes
@@ -187,12 +188,13 @@ void ghost_sched_wakeup(struct ghost_thread *gt, int waker_cpu)
 	if (gt->state == GT_BLOCKED && !now)
 		now = ktime_get_mono_fast_ns();
 	if (gt->state == GT_BLOCKED &&
-	    !ghost_dispatch_run_on_wake_locked(e, gt, task_cpu(gt->task),
-					       waker_cpu, now)) {
+	    !ghost_dispatch_run_on_wake_locked(e, gt, cpu, waker_cpu, now)) {
 		ghost_make_runnable_at(e, gt, now);
-		ghost_emit_wakeup(e, gt, waker_cpu, gt->last_cpu >= 0 &&
-				  ghost_dispatch_defer_wakeup_locked(e, gt,
-							gt->last_cpu));
+		if (!ghost_dispatch_heir_locked(e, gt, cpu, &quiet))
+			quiet = gt->last_cpu >= 0 &&
+				ghost_dispatch_defer_wakeup_locked(e, gt,
+								   gt->last_cpu);
+		ghost_emit_wakeup(e, gt, waker_cpu, quiet);
 		park = true;
 	}
 	raw_spin_unlock_irqrestore(&e->lock, flags);

@@ -22,12 +22,17 @@
  * this agent, and a thread that wakes on its idle CPU runs at once
  * (RUN_ON_WAKE).  TASK_LATCHED says which thread ran where: it leaves
  * the runqueue then.  A listed thread that changes state makes its entry
- * stale (the module skips it) and comes back with its message.  Idle CPUs
- * get a thread by a list entry and a kick rather than by a commit, so a
- * thread is decided once; commits remain for slices and for the global
- * CPU.  The price: a listed thread is promised to its CPU, so it may wait
- * behind that CPU's thread while another CPU goes idle (keep the depth
- * small).  Without lists (an older module) it commits as before.
+ * stale (the module skips it) and comes back with its message.  A new
+ * thread that starts on a free CPU with nothing listed runs there at once
+ * (RUN_NEW; nobody waits for such a CPU, short of a message not read
+ * yet), and a thread woken by the join of an exiting thread runs on that
+ * thread's CPU once it is gone (RUN_ON_WAKE): no round trip through this
+ * agent for either.  Idle CPUs get a thread by a list entry and a kick
+ * rather than by a commit, so a thread is decided once; commits remain
+ * for slices and for the global CPU.  The price: a listed thread is
+ * promised to its CPU, so it may wait behind that CPU's thread while
+ * another CPU goes idle (keep the depth small).  Without lists (an older
+ * module) it commits as before.
  *
  * When it is good: many short requests over few CPUs, where a global
  * queue avoids the head-of-line blocking of per-CPU queues and the single
@@ -65,7 +70,7 @@
  * has a thread, and is woken when one has none.
  */
 #define CFIFO_DL_FLAGS		(GHOST_DL_F_ENABLE | GHOST_DL_F_RUN_ON_WAKE | \
-				 GHOST_DL_F_QUIET)
+				 GHOST_DL_F_RUN_NEW | GHOST_DL_F_QUIET)
 
 enum cfifo_task_state {
 	CFIFO_BLOCKED,

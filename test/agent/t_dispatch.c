@@ -11,6 +11,8 @@
 #include <string.h>
 #include <sys/ioctl.h>
 #include <sys/resource.h>
+#include <sys/syscall.h>
+#include <unistd.h>
 
 #include <ghost/barrier.h>
 
@@ -705,6 +707,141 @@ static int test_run_woken_runs_wakeups_in_order(void)
 	return audit_clean(&e);
 }
 
+/* gt_start(), keeping @w's TASK_NEW in *@m. */
+static uint64_t start_new(struct gt_enclave *e, struct gt_worker *w,
+			  struct gt_msg *m)
+{
+	if (gt_worker_thread(w, e) || gt_worker_entering(w, 5000) ||
+	    gt_wait_msg(e, GHOST_MSG_TASK_NEW, w->tid, 5000, m))
+		return 0;
+	return m->gtid;
+}
+
+/*
+ * With RUN_NEW, a thread that enters on a free CPU runs there at once:
+ * TASK_NEW says it is not runnable (it has its CPU), TASK_LATCHED
+ * follows, no commit.  One that enters while the CPU is taken waits.
+ */
+static int test_run_new_runs_thread_entering_free_cpu(void)
+{
+	struct gt_worker *w = gt_workers(2);
+	int r, c1 = gt_cpu(0);
+	struct gt_enclave e;
+	struct gt_msg m;
+
+	if ((r = setup(&e, GHOST_DL_F_ENABLE | GHOST_DL_F_RUN_NEW)))
+		return r;
+	w[0].affinity = w[1].affinity = GT_CPU(c1);
+	if (!start_new(&e, &w[0], &m))
+		return gt_fail("worker A did not enter");
+	if (m.u.new.runnable)
+		return gt_fail("TASK_NEW says A waits for a decision");
+	if ((r = latched_on(&e, &w[0], c1)))
+		return r;
+	if (!start_new(&e, &w[1], &m))
+		return gt_fail("worker B did not enter");
+	if (!m.u.new.runnable)
+		return gt_fail("TASK_NEW says B does not wait for a decision");
+	if (!gt_worker_frozen(&w[1], 200))
+		return gt_fail("B runs on a taken CPU without a decision");
+	if (!gt_find_msg(&e, GHOST_MSG_TASK_LATCHED, w[1].tid, NULL))
+		return gt_fail("TASK_LATCHED for B");
+	return audit_clean(&e);
+}
+
+/* The joined thread: says who it is, spins until told, exits. */
+static void *exit_when_told(void *arg)
+{
+	struct gt_worker *w = arg;
+
+	__atomic_store_n(&w->fn_errno[3], (int)syscall(SYS_gettid),
+			 __ATOMIC_RELEASE);
+	while (!__atomic_load_n(&w->futex, __ATOMIC_ACQUIRE))
+		ghost_cpu_relax();
+	return NULL;
+}
+
+/* A worker that spins; on GT_CMD_FORK it joins a new thread once. */
+static void spawn_and_join(struct gt_worker *w)
+{
+	int cmd, done = 0;
+	pthread_t t;
+
+	while ((cmd = __atomic_load_n(&w->cmd, __ATOMIC_ACQUIRE)) !=
+	       GT_CMD_EXIT) {
+		if (cmd == GT_CMD_FORK && !done) {
+			done = 1;
+			w->fn_errno[0] = pthread_create(&t, NULL,
+							exit_when_told, w);
+			if (!w->fn_errno[0])
+				w->fn_errno[1] = pthread_join(t, NULL);
+			__atomic_store_n(&w->fn_errno[2], 1, __ATOMIC_RELEASE);
+		}
+		if (__atomic_load_n(&w->reset_seen, __ATOMIC_ACQUIRE)) {
+			w->cpus_seen = 0;
+			__atomic_store_n(&w->reset_seen, 0, __ATOMIC_RELEASE);
+		}
+		w->cpu = sched_getcpu();
+		w->cpus_seen |= GT_CPU(w->cpu);
+		__atomic_add_fetch(&w->counter, 1, __ATOMIC_RELEASE);
+	}
+}
+
+static void *release_later(void *arg)
+{
+	struct gt_worker *w = arg;
+
+	gt_sleep_ms(200);
+	__atomic_store_n(&w->futex, 1, __ATOMIC_RELEASE);
+	return NULL;
+}
+
+/*
+ * With RUN_ON_WAKE (and QUIET), a thread woken by its CPU's thread as
+ * that one exits (a join) runs there once it is gone: no decision, and
+ * the agent sleeps through the exit, the wakeup and the run.
+ */
+static int test_join_runs_waiter_after_exiting_thread(void)
+{
+	struct gt_worker *w = gt_workers(1);
+	int r, c1 = gt_cpu(0);
+	struct gt_enclave e;
+	struct gt_msg m;
+	uint64_t a, c = 0;
+
+	if ((r = setup(&e, GHOST_DL_F_ENABLE | GHOST_DL_F_RUN_ON_WAKE |
+			   GHOST_DL_F_QUIET)))
+		return r;
+	w->fn = spawn_and_join;
+	if (!(a = gt_start(&e, w, 0)) || (r = gt_run_on(&e, w, a, c1)))
+		return r ? r : gt_fail("worker did not enter");
+	gt_worker_cmd(w, GT_CMD_FORK);
+	if (gt_wait_msg(&e, GHOST_MSG_TASK_BLOCKED, w->tid, 5000, NULL))
+		return gt_fail("no TASK_BLOCKED: the join did not block");
+	while (!c && !gt_wait_msg(&e, GHOST_MSG_TASK_NEW, 0, 5000, &m))
+		if (m.u.new.parent_gtid == a)
+			c = m.gtid;
+	if (!c)
+		return gt_fail("no TASK_NEW for the thread to join");
+	/* It parked where it was created: let it run there. */
+	if ((r = gt_commit(&e, c, c1)) != GHOST_TXN_COMPLETE)
+		return gt_fail("commit of the joined thread: %s",
+			       gt_txn_name(r));
+	if (!gt_wait_for(w->fn_errno[3], 5000))
+		return gt_fail("the joined thread does not run");
+	if ((r = agent_sleeps_through(&e, release_later, w, "join")) ||
+	    (r = latched_on(&e, w, c1)))
+		return r;
+	if (w->fn_errno[0] || w->fn_errno[1] || !w->fn_errno[2])
+		return gt_fail("pthread_create %s, pthread_join %s",
+			       strerror(w->fn_errno[0]),
+			       strerror(w->fn_errno[1]));
+	if (gt_find_msg(&e, GHOST_MSG_TASK_DEAD, GHOST_GTID_TID(c), NULL) ||
+	    gt_find_msg(&e, GHOST_MSG_TASK_WAKEUP, w->tid, NULL))
+		return gt_fail("no TASK_DEAD of the joined thread or no TASK_WAKEUP of the joiner");
+	return audit_clean(&e);
+}
+
 struct agent_arg {
 	struct gt_enclave *e;
 	volatile int ret;
@@ -870,6 +1007,10 @@ static const struct gt_test tests[] = {
 	  test_deferred_wakeup_kicks_agent_at_idle },
 	{ "run_woken_runs_wakeups_in_order",
 	  test_run_woken_runs_wakeups_in_order },
+	{ "run_new_runs_thread_entering_free_cpu",
+	  test_run_new_runs_thread_entering_free_cpu },
+	{ "join_runs_waiter_after_exiting_thread",
+	  test_join_runs_waiter_after_exiting_thread },
 	{ "commit_wait_commits_then_waits",
 	  test_commit_wait_commits_then_waits },
 	{ "agent_exit_drops_lists_and_loses_no_thread",

@@ -351,11 +351,6 @@ int sim_new(struct sim *s, int runnable)
 	return new_thread(s, runnable, -1);
 }
 
-int sim_child(struct sim *s, int parent)
-{
-	return new_thread(s, 1, parent);
-}
-
 /* A thread placed on @cpu, by a commit or by the module itself. */
 static void place(struct sim *s, int i, int cpu)
 {
@@ -368,6 +363,37 @@ static void place(struct sim *s, int i, int cpu)
 	s->cur[cpu] = i;
 	x_place(s, i, cpu);
 }
+
+int sim_new_on(struct sim *s, int cpu)
+{
+	const __u32 want = GHOST_DL_F_ENABLE | GHOST_DL_F_RUN_NEW;
+	int i = s->nr_threads++;
+
+	ck_assert_int_lt(i, SIM_MAX_THREADS);
+	s->t[i].gtid = ((__u64)(1000 + i) << 32) | (i + 1);
+	s->t[i].barrier = 1;
+	s->t[i].state = SIM_RUNNABLE;
+	s->t[i].cpu = -1;
+	s->t[i].last_cpu = -1;
+	s->t[i].parent = -1;
+	if ((s->dl[cpu].flags & want) == want && s->cur[cpu] < 0 &&
+	    !s->offline[cpu] && s->dl[cpu].tail == s->dl[cpu].head &&
+	    x_may_run(s, i, cpu)) {
+		place(s, i, cpu);
+		s->nr_run_new++;
+		emit_new(s, i);
+		emit_task(s, i, GHOST_MSG_TASK_LATCHED, cpu);
+		return i;
+	}
+	emit_new(s, i);
+	return i;
+}
+
+int sim_child(struct sim *s, int parent)
+{
+	return new_thread(s, 1, parent);
+}
+
 
 static int find_gtid(const struct sim *s, __u64 gtid);
 

@@ -119,6 +119,7 @@ struct sim {
 	int latched_first;		/* LATCHED overtakes the leaver's message */
 	int nr_latched;			/* threads run from a list */
 	int nr_run_on_wake;
+	int nr_run_new;
 	int nr_stale;			/* entries skipped */
 	int nr_bad;			/* lists dropped as malformed */
 	int nr_kicks;			/* GHOST_IOC_DISPATCH that ran a thread */
@@ -166,6 +167,12 @@ void sim_fini(struct sim *s);
 int sim_new(struct sim *s, int runnable);
 /* A runnable thread created by thread @parent (TASK_NEW names it). */
 int sim_child(struct sim *s, int parent);
+/*
+ * A runnable thread that joins on @cpu: with GHOST_DL_F_RUN_NEW there,
+ * @cpu free and nothing listed, the module runs it at once (TASK_NEW not
+ * runnable, then TASK_LATCHED), as ghost_dispatch_run_new_locked().
+ */
+int sim_new_on(struct sim *s, int cpu);
 void sim_wakeup(struct sim *s, int i);
 void sim_block(struct sim *s, int i);
 void sim_yield(struct sim *s, int i);

@@ -350,6 +350,39 @@ START_TEST(test_fp_run_on_wake)
 }
 END_TEST
 
+/*
+ * A new thread that starts on a free CPU runs there at once (RUN_NEW):
+ * the policy takes it as that CPU's thread and lists the next one there
+ * behind it; one that starts on a taken CPU gets a free one from the
+ * agent.  No commit.
+ */
+START_TEST(test_fp_run_new)
+{
+	int a, b, c;
+
+	start(3, NULL);
+	sim_settle(&s, 10);
+	ck_assert_uint_ne(s.dl[1].flags & GHOST_DL_F_RUN_NEW, 0);
+	a = sim_new_on(&s, 1);
+	ck_assert_int_eq(sim_running(&s, 1), a);
+	ck_assert_int_eq(s.nr_run_new, 1);
+	sim_settle(&s, 10);
+	ck_assert_int_eq(sim_running(&s, 1), a);
+	ck_assert_int_eq(sim_listed(&s, 1), 0);
+	b = sim_new_on(&s, 1);
+	ck_assert_int_eq(sim_running(&s, 1), a);
+	sim_settle(&s, 10);
+	ck_assert_int_eq(sim_running(&s, 2), b);
+	c = sim_new_on(&s, 2);
+	ck_assert_int_eq(s.nr_run_new, 1);
+	sim_settle(&s, 10);
+	ck_assert_int_eq(sim_is_listed(&s, c), 1);
+	sim_block(&s, sim_listed(&s, 1) ? a : b);
+	ck_assert_int_ge(sim_cpu_of(&s, c), 1);
+	ck_assert_int_eq(s.nr_log, 0);
+}
+END_TEST
+
 /* A slice still preempts by commit, never with a listed thread. */
 START_TEST(test_fp_slice_commits_unlisted)
 {
@@ -680,6 +713,7 @@ static Suite *cfifo_suite(void)
 	tcase_add_checked_fixture(tc, fast_path, teardown);
 	tcase_add_test(tc, test_fp_idle_cpus_fed_by_lists);
 	tcase_add_test(tc, test_fp_run_on_wake);
+	tcase_add_test(tc, test_fp_run_new);
 	tcase_add_loop_test(tc, test_fp_idle_wake_while_threads_wait, 0, 2);
 	tcase_add_test(tc, test_fp_slice_commits_unlisted);
 	tcase_add_test(tc, test_fp_depth_zero_commits);

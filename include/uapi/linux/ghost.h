@@ -453,7 +453,20 @@ struct ghost_ioc_wait {
  * GHOST_DL_F_RUN_ON_WAKE: a thread last placed on this CPU (and still
  * pinned to it) that wakes while the CPU has no ghost thread runs at once,
  * under a new barrier, instead of parking for a decision: the agent gets
- * TASK_WAKEUP followed by TASK_LATCHED.
+ * TASK_WAKEUP followed by TASK_LATCHED.  One woken by the CPU's own thread
+ * as that thread exits (a join), while nothing is listed or lined up
+ * there, runs once the exiting thread is gone, under the barrier of its
+ * TASK_WAKEUP (quiet with QUIET), unless an entry listed meanwhile comes
+ * first.
+ *
+ * GHOST_DL_F_RUN_NEW: a thread that joins the enclave while it is on this
+ * CPU (a ghost thread's child at its first return to user mode, or a
+ * thread that enters), allowed there by its own mask, runs there at once
+ * if the CPU has no ghost thread and nothing listed or lined up: the
+ * agent gets TASK_NEW (runnable 0, its status word on this CPU) followed
+ * by TASK_LATCHED, both quiet with QUIET.  For a policy that would give a
+ * new thread the first free CPU anyway: no round trip before its first
+ * instruction.
  *
  * GHOST_DL_F_QUIET: messages that need no decision (what the module did
  * by itself from this list or at a wakeup, and the TASK_BLOCKED,
@@ -519,9 +532,11 @@ struct ghost_dispatch_list {
 #define GHOST_DL_F_DEFER_WAKEUP	(1U << 3)
 #define GHOST_DL_F_IDLE_WAKE	(1U << 4)
 #define GHOST_DL_F_RUN_WOKEN	(1U << 5)
+#define GHOST_DL_F_RUN_NEW	(1U << 6)
 #define GHOST_DL_F_ALL		(GHOST_DL_F_ENABLE | GHOST_DL_F_RUN_ON_WAKE | \
 				 GHOST_DL_F_QUIET | GHOST_DL_F_DEFER_WAKEUP | \
-				 GHOST_DL_F_IDLE_WAKE | GHOST_DL_F_RUN_WOKEN)
+				 GHOST_DL_F_IDLE_WAKE | GHOST_DL_F_RUN_WOKEN | \
+				 GHOST_DL_F_RUN_NEW)
 
 /*
  * GHOST_IOC_DISPATCH: run the next valid entry of each CPU in the bitmap

@@ -77,6 +77,16 @@ test_dispatch_run_woken_runs_wakeups_in_order()
 	agent_test t_dispatch run_woken_runs_wakeups_in_order
 }
 
+test_dispatch_run_new_runs_thread_entering_free_cpu()
+{
+	agent_test t_dispatch run_new_runs_thread_entering_free_cpu
+}
+
+test_dispatch_join_runs_waiter_after_exiting_thread()
+{
+	agent_test t_dispatch join_runs_waiter_after_exiting_thread
+}
+
 test_dispatch_commit_wait_commits_then_waits()
 {
 	agent_test t_dispatch commit_wait_commits_then_waits
