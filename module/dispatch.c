@@ -401,14 +401,20 @@ bool ghost_dispatch_next_locked(struct ghost_enclave *e, int cpu)
 }
 
 /*
- * May the thread running on @cpu leave it (block, exit) without waking an
- * agent?  With QUIET its list says what runs next; with IDLE_WAKE too, an
- * empty list means the CPU goes idle, which the agents want to hear.
- * e->lock held.
+ * May the thread that was running on @cpu leave it (block, exit) without
+ * waking an agent?  With QUIET its list says what runs next; with
+ * IDLE_WAKE too, an empty list means the CPU goes idle, which the agents
+ * want to hear.  Called after the CPU's word was cleared: the full
+ * barrier pairs with an agent's store of IDLE_WAKE before it reads the
+ * words (and sleeps if every CPU looks taken): one of the two sees the
+ * other.  e->lock held.
  */
 bool ghost_dispatch_quiet_leave(struct ghost_enclave *e, int cpu)
 {
-	u32 flags = ghost_dispatch_flags(e, cpu);
+	u32 flags;
+
+	smp_mb();
+	flags = ghost_dispatch_flags(e, cpu);
 
 	if (!(flags & GHOST_DL_F_QUIET))
 		return false;

@@ -112,8 +112,8 @@ int ghost_thread_enrol(struct ghost_thread *gt, bool agent)
 static void ghost_thread_unlink_locked(struct ghost_enclave *e,
 				       struct ghost_thread *gt, u16 type)
 {
-	bool quiet;
-	int cpu;
+	int cpu, leave_cpu = gt->cpu;
+	bool quiet, running = gt->state == GT_RUNNING;
 
 	if (test_bit(GT_F_AGENT, &gt->flags)) {
 		if (gt->cpu >= 0 && e->cpu_agent[gt->cpu] == gt)
@@ -130,14 +130,14 @@ static void ghost_thread_unlink_locked(struct ghost_enclave *e,
 	}
 	trace_ghost_leave(e->id, task_pid_nr(gt->task), gt->gtid,
 			  gt->state == GT_RUNNING ? gt->cpu : -1);
+	/* Running there, or being committed there. */
+	cpu = ghost_release_cpu_locked(e, gt);
 	/*
 	 * As a block: leaving a CPU with a quiet list needs no decision
 	 * (its list says what runs next, or the agent heard it run empty).
+	 * Asked after the CPU's word changed: see ghost_dispatch_quiet_leave().
 	 */
-	quiet = gt->state == GT_RUNNING &&
-		ghost_dispatch_quiet_leave(e, gt->cpu);
-	/* Running there, or being committed there. */
-	cpu = ghost_release_cpu_locked(e, gt);
+	quiet = running && ghost_dispatch_quiet_leave(e, leave_cpu);
 	gt->state = GT_GONE;
 	gt->barrier++;
 	/* The word first: an agent that reads the message sees it current. */

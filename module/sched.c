@@ -135,7 +135,7 @@ void ghost_preempt_locked(struct ghost_enclave *e, struct ghost_thread *gt)
 void ghost_sched_out(struct ghost_thread *gt, bool blocked)
 {
 	struct ghost_enclave *e = gt->e;
-	bool next = false, quiet;
+	bool next = false, quiet, running;
 	int cpu, held = -1;
 	u64 now;
 
@@ -150,10 +150,11 @@ void ghost_sched_out(struct ghost_thread *gt, bool blocked)
 	case GT_COMMITTING:
 	case GT_RUNNING:
 		cpu = gt->cpu >= 0 ? gt->cpu : raw_smp_processor_id();
-		quiet = gt->state == GT_RUNNING &&
-			ghost_dispatch_quiet_leave(e, cpu);
+		running = gt->state == GT_RUNNING;
 		/* Also a CPU it was being committed to: a kick found it taken. */
 		held = ghost_release_cpu_locked(e, gt);
+		/* After the CPU's word: see ghost_dispatch_quiet_leave(). */
+		quiet = running && ghost_dispatch_quiet_leave(e, cpu);
 		gt->state = GT_BLOCKED;
 		gt->barrier++;
 		ghost_sw_update(e, gt);

@@ -490,7 +490,10 @@ struct ghost_ioc_wait {
  * were left, the module wakes every agent when the CPU would go idle): a
  * policy that moves waiting threads to idle CPUs sets it while threads
  * wait elsewhere, and clears it when none do, so that a CPU going idle
- * costs no wakeup when there is nothing to move.
+ * costs no wakeup when there is nothing to move.  The module clears the
+ * CPU's word, then (full barrier) reads the flags: an agent that stores
+ * IDLE_WAKE, then (full barrier) finds every CPU's word taken may sleep;
+ * a CPU freed since wakes it.
  *
  * GHOST_DL_F_RUN_WOKEN (with DEFER_WAKEUP): the module lines up a thread
  * whose wakeup it deferred itself, if the thread is still pinned to this
