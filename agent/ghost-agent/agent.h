@@ -62,7 +62,8 @@
 #define DESCRIBE_MAX		160
 #define AGENT_WAIT_MS		100	/* idle agents re-check flags */
 #define AGENT_IDLE_MS		1000	/* longest wait of a per-CPU agent */
-#define AGENT_NAP_MS		1	/* longest sleep of an idle centralized agent */
+#define AGENT_NAP_MS		1	/* first sleep of an idle centralized agent */
+#define AGENT_NAP_MAX_MS	32	/* its longest, after naps that found nothing */
 #define AGENT_MAX_HINT_PROCS	64	/* processes with a hint region */
 
 struct recorder;
@@ -93,6 +94,8 @@ struct agent_thread {
 	int own_q;			/* waits on rt->cpu_q[cpu] */
 	atomic_int round_asked;		/* local rounds: another CPU's asked */
 	uint64_t idle_since;		/* centralized: first empty round, or 0 */
+	unsigned int nap_ms;		/* its next sleep; 0: AGENT_NAP_MS */
+	int napped;			/* its last sleep ended with nothing */
 };
 
 /* The queue of one CPU's agents (see above). */

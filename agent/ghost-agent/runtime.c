@@ -1201,18 +1201,22 @@ static int nothing_waits(struct rt *rt)
 /*
  * Sleep until a message arrives in any queue (the head of rt->q and the
  * global CPU's agent_seq as they were before the round that found
- * nothing), SIGUSR1 or AGENT_NAP_MS (a kernel tick at least): the nap
- * bounds what a policy's tick() may wait for.
+ * nothing), SIGUSR1 or the end of a nap.  A nap that ends with nothing
+ * to do doubles the next, from AGENT_NAP_MS up to AGENT_NAP_MAX_MS, and
+ * the agent goes back to sleep at once: an idle enclave costs its vCPU
+ * few wakeups.  With a policy tick() the nap stays AGENT_NAP_MS, what
+ * tick() may have to wait for.
  */
 static void idle_sleep(struct rt *rt, struct agent_thread *a,
-		       unsigned int head, __u32 seq)
+		       unsigned int head, __u32 seq, int tick)
 {
+	unsigned int nap = a->nap_ms ? a->nap_ms : AGENT_NAP_MS;
 	int ret;
 
 	agent_cw.wait.head = head;
 	agent_cw.wait.agent_seq = seq;
 	agent_cw.wait.flags = GHOST_WAIT_F_AGENT_SEQ;
-	agent_cw.wait.timeout_ms = AGENT_NAP_MS;
+	agent_cw.wait.timeout_ms = nap;
 	/* After the fields: a kick from now on ends the wait. */
 	if (atomic_load(&rt->paused) || !should_run(rt, a) ||
 	    atomic_load(&rt->model) != GHOST_POLICY_CENTRALIZED)
@@ -1221,6 +1225,9 @@ static void idle_sleep(struct rt *rt, struct agent_thread *a,
 	ret = ghost_queue_wait(&rt->enc, &agent_cw.wait);
 	if (ret == -ENODEV)
 		atomic_store(&rt->stop, 1);
+	a->napped = ret == -ETIMEDOUT;
+	if (a->napped && !tick && nap < AGENT_NAP_MAX_MS)
+		a->nap_ms = nap * 2;
 out:
 	agent_cw.wait.flags = 0;
 	a->idle_since = 0;
@@ -1231,7 +1238,7 @@ static void centralized_iteration(struct rt *rt, struct agent_thread *a)
 	const struct ghost_cpu_word *cw = ghost_sw_cpu(&rt->enc, a->cpu);
 	unsigned int head = ghost_queue_head(&rt->q);
 	__u32 seq = cw ? ghost_load_acquire(&cw->agent_seq) : 0;
-	int n = 0, turn, sleep = 0;
+	int n = 0, turn, sleep = 0, tick = 0;
 	uint64_t now;
 
 	pthread_mutex_lock(&rt->lock);
@@ -1242,18 +1249,24 @@ static void centralized_iteration(struct rt *rt, struct agent_thread *a)
 		now = rt_now_ns();
 		if (!a->idle_since)
 			a->idle_since = now;
-		if (now - a->idle_since >= rt->idle_sleep_ns) {
+		/* Straight back to sleep after a nap that found nothing. */
+		if (a->napped || now - a->idle_since >= rt->idle_sleep_ns) {
 			/* Lists first: a message after them moves seq. */
 			sleep = !rt_wake_global(rt, 1) && nothing_waits(rt);
 			/* The look costs a scan: not again before a while. */
 			a->idle_since = now;
+			tick = rt->pol->ops->tick != NULL;
 		}
 	}
 	pthread_mutex_unlock(&rt->lock);
+	if (n || !sleep) {
+		a->napped = 0;
+		a->nap_ms = 0;
+	}
 	if (n)
 		a->idle_since = 0;
 	else if (sleep)
-		idle_sleep(rt, a, head, seq);
+		idle_sleep(rt, a, head, seq, tick);
 	else
 		ghost_cpu_relax();
 }

@@ -177,14 +177,23 @@ test_fifo_centralized_slices_beside_lists_lose_no_thread()
 	stop_agent "$AGENT_PID"
 }
 
+# agent_naps ID: how often enclave ID's agent went to sleep idle.
+agent_naps()
+{
+	ghostctl --json status "$1" |
+		sed -n 's/.*"idle_sleeps":\([0-9]*\).*/\1/p'
+}
+
 # --idle-sleep: the centralized agent sleeps when it has nothing to do
 # and nothing to decide; a message that needs a decision wakes it (its
 # lists are quiet).  Every thread
 # still runs to completion, only where it was placed (the audit), and the
-# agent took naps (it naps while the enclave is idle, after the run).
+# agent took naps (it naps while the enclave is idle, after the run),
+# longer and longer ones while nothing happens: a second of an idle
+# enclave takes a few dozen (1 ms naps would take 250 or more).
 test_fifo_centralized_sleeps_when_idle()
 {
-	local naps v
+	local naps n1 v
 
 	for v in -1 x 1000001 ''; do
 		expect_usage "invalid --idle-sleep '$v'" ghost-agent --cpus 0-3 \
@@ -204,6 +213,13 @@ test_fifo_centralized_sleeps_when_idle()
 	[ "${naps:-0}" -gt 0 ] || fail "the agent never slept: $(cat status.json)"
 	ghostctl status 1 | grep -q '^  idle:      sleeps after 100 us' ||
 		fail "status: $(ghostctl status 1)"
+	n1=$(agent_naps 1)
+	sleep 1
+	naps=$(($(agent_naps 1) - ${n1:-0}))
+	echo "naps in an idle second: $naps"
+	if [ "$naps" -lt 1 ] || [ "$naps" -ge 100 ]; then
+		fail "$naps naps in an idle second, want 1 to 99"
+	fi
 	check_audit 1
 	kill -0 "$AGENT_PID" 2>/dev/null || fail "the agent died: $(cat a.err)"
 	stop_agent "$AGENT_PID"
@@ -235,9 +251,9 @@ test_fifo_centralized_sleeps_while_every_cpu_is_taken()
 		sleep 0.2
 	done
 	echo "running, waiting: $seen"
-	n1=$(ghostctl --json status 1 | sed -n 's/.*"idle_sleeps":\([0-9]*\).*/\1/p')
+	n1=$(agent_naps 1)
 	sleep 1
-	n2=$(ghostctl --json status 1 | sed -n 's/.*"idle_sleeps":\([0-9]*\).*/\1/p')
+	n2=$(agent_naps 1)
 	echo "naps: $n1 then $n2"
 	: >stop
 	[ "$seen" = "2 2" ] ||
