@@ -331,7 +331,8 @@ void sim_fini(struct sim *s)
 	free(s->ring_mem);
 }
 
-static int new_thread(struct sim *s, int runnable, int parent)
+/* A new thread's state, not announced yet. */
+static int init_thread(struct sim *s, int runnable, int parent)
 {
 	int i = s->nr_threads++;
 
@@ -342,6 +343,13 @@ static int new_thread(struct sim *s, int runnable, int parent)
 	s->t[i].cpu = -1;
 	s->t[i].last_cpu = -1;
 	s->t[i].parent = parent;
+	return i;
+}
+
+static int new_thread(struct sim *s, int runnable, int parent)
+{
+	int i = init_thread(s, runnable, parent);
+
 	emit_new(s, i);
 	return i;
 }
@@ -367,25 +375,18 @@ static void place(struct sim *s, int i, int cpu)
 int sim_new_on(struct sim *s, int cpu)
 {
 	const __u32 want = GHOST_DL_F_ENABLE | GHOST_DL_F_RUN_NEW;
-	int i = s->nr_threads++;
+	int i = init_thread(s, 1, -1);
+	int run = (s->dl[cpu].flags & want) == want && s->cur[cpu] < 0 &&
+		  !s->offline[cpu] && s->dl[cpu].tail == s->dl[cpu].head &&
+		  x_may_run(s, i, cpu);
 
-	ck_assert_int_lt(i, SIM_MAX_THREADS);
-	s->t[i].gtid = ((__u64)(1000 + i) << 32) | (i + 1);
-	s->t[i].barrier = 1;
-	s->t[i].state = SIM_RUNNABLE;
-	s->t[i].cpu = -1;
-	s->t[i].last_cpu = -1;
-	s->t[i].parent = -1;
-	if ((s->dl[cpu].flags & want) == want && s->cur[cpu] < 0 &&
-	    !s->offline[cpu] && s->dl[cpu].tail == s->dl[cpu].head &&
-	    x_may_run(s, i, cpu)) {
+	if (run) {
 		place(s, i, cpu);
 		s->nr_run_new++;
-		emit_new(s, i);
-		emit_task(s, i, GHOST_MSG_TASK_LATCHED, cpu);
-		return i;
 	}
 	emit_new(s, i);
+	if (run)
+		emit_task(s, i, GHOST_MSG_TASK_LATCHED, cpu);
 	return i;
 }
 
@@ -393,7 +394,6 @@ int sim_child(struct sim *s, int parent)
 {
 	return new_thread(s, 1, parent);
 }
-
 
 static int find_gtid(const struct sim *s, __u64 gtid);
 
