@@ -163,6 +163,10 @@ start_agent()
 {
 	local policy=$1 what=$2 i ready
 
+	# Emptied first: the redirection happens in the child, after the
+	# loop below may have read an earlier agent's readiness line.
+	: >"$work/agent.out"
+	: >"$work/agent.err"
 	# shellcheck disable=SC2086 # empty or two words
 	ghost-agent --cpus "$cpus" --policy "$policy" $global_opt \
 		>"$work/agent.out" 2>"$work/agent.err" &

@@ -112,6 +112,10 @@ start_agent()
 	local policy=$1 ready
 
 	shift
+	# Emptied first: the redirection happens in the child, after the
+	# loop below may have read an earlier agent's readiness line.
+	: >"$work/agent.out"
+	: >"$work/agent.err"
 	ghost-agent --cpus "$cpus" --policy "$policy" "$@" \
 		>"$work/agent.out" 2>"$work/agent.err" &
 	AGENT_PID=$!

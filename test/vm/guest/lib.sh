@@ -196,6 +196,11 @@ start_agent()
 	local out=$1
 
 	shift
+	# Emptied here, not by the redirection below: that one happens in
+	# the child, and the loop may read an earlier agent's readiness line
+	# before it.
+	: >"$out.out"
+	: >"$out.err"
 	ghost-agent "$@" >"$out.out" 2>"$out.err" &
 	AGENT_PID=$!
 	for _ in $(seq 1 60); do
