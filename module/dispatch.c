@@ -189,6 +189,7 @@ void ghost_dispatch_drop_locked(struct ghost_enclave *e)
 
 	for (cpu = 0; cpu < nr_cpu_ids; cpu++)
 		ghost_dispatch_drop_cpu_locked(e, cpu);
+	e->deferred_busy = false;
 }
 
 /* May the entry's thread run on @cpu now?  e->lock held. */
@@ -384,9 +385,12 @@ bool ghost_dispatch_next_at(struct ghost_enclave *e, int cpu, u64 now)
 		 * a stale heir made its thread's leave quiet.
 		 */
 		if (e->dcpu[cpu].deferred ||
+		    ((flags & GHOST_DL_F_DEFER_BUSY) && e->deferred_busy) ||
 		    ((flags & GHOST_DL_F_IDLE_WAKE) &&
 		     (head != e->dcpu[cpu].head || heir))) {
 			e->dcpu[cpu].deferred = false;
+			if (flags & GHOST_DL_F_DEFER_BUSY)
+				e->deferred_busy = false;
 			ghost_agents_kick_locked(e);
 		}
 		return false;
@@ -458,11 +462,30 @@ bool ghost_dispatch_yield_locked(struct ghost_enclave *e,
 }
 
 /*
+ * Is a CPU with GHOST_DL_F_DEFER_BUSY free that @gt may run on?  Every
+ * CPU's thread changes under e->lock, which is held: a CPU freed after
+ * this looks sees e->deferred_busy.
+ */
+static bool ghost_dispatch_free_for(struct ghost_enclave *e,
+				    struct ghost_thread *gt)
+{
+	int cpu;
+
+	for_each_cpu_and(cpu, e->cpus, gt->saved_mask) {
+		if (!e->cpu_cur[cpu] && cpu_active(cpu) &&
+		    (ghost_dispatch_flags(e, cpu) & GHOST_DL_F_DEFER_BUSY))
+			return true;
+	}
+	return false;
+}
+
+/*
  * @gt, whose last CPU is @cpu, woke up and cannot run at once: may its
  * TASK_WAKEUP be quiet (GHOST_DL_F_DEFER_WAKEUP)?  If so, it joins @cpu's
  * woken line (GHOST_DL_F_RUN_WOKEN, still pinned there), or @cpu
- * remembers that a decision waits, for when it would go idle.  Its
- * barrier is final here: the caller made it runnable.  e->lock held.
+ * remembers that a decision waits, for when it would go idle (with
+ * DEFER_BUSY, any such CPU does).  Its barrier is final here: the caller
+ * made it runnable.  e->lock held.
  */
 bool ghost_dispatch_defer_wakeup_locked(struct ghost_enclave *e,
 				       struct ghost_thread *gt, int cpu)
@@ -470,17 +493,22 @@ bool ghost_dispatch_defer_wakeup_locked(struct ghost_enclave *e,
 	const u32 want = GHOST_DL_F_ENABLE | GHOST_DL_F_QUIET |
 			 GHOST_DL_F_DEFER_WAKEUP;
 	u32 flags = ghost_dispatch_flags(e, cpu);
+	bool busy = flags & GHOST_DL_F_DEFER_BUSY;
 
 	if ((flags & want) != want || !e->cpu_cur[cpu] || !cpu_active(cpu))
+		return false;
+	if (busy && ghost_dispatch_free_for(e, gt))
 		return false;
 	if ((flags & GHOST_DL_F_RUN_WOKEN) && ghost_dispatch_pinned(gt, cpu)) {
 		list_move_tail(&gt->wnode, &e->dcpu[cpu].woken);
 		gt->woken_barrier = gt->barrier;
-		return true;
-	}
-	if (smp_load_acquire(&e->dl[cpu].tail) == e->dcpu[cpu].head)
+	} else if (smp_load_acquire(&e->dl[cpu].tail) != e->dcpu[cpu].head) {
+		e->dcpu[cpu].deferred = true;
+	} else {
 		return false;
-	e->dcpu[cpu].deferred = true;
+	}
+	if (busy)
+		e->deferred_busy = true;
 	return true;
 }
 

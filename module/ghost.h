@@ -219,6 +219,7 @@ struct ghost_enclave {
 	struct ghost_dispatch_list *dl;		/* vmalloc_user, per CPU */
 	size_t dl_size;
 	struct ghost_dispatch_cpu *dcpu;	/* per CPU, under lock */
+	bool deferred_busy;			/* under lock: DEFER_BUSY */
 
 	struct ghost_tick *ticks;		/* per CPU: ticks and audit */
 	struct ghost_lat __percpu *lat;		/* latency.c */

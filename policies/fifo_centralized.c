@@ -27,7 +27,9 @@
  * (RUN_NEW; nobody waits for such a CPU, short of a message not read
  * yet), and a thread woken by the join of an exiting thread runs on that
  * thread's CPU once it is gone (RUN_ON_WAKE): no round trip through this
- * agent for either.  Idle CPUs get a thread by a list entry and a kick
+ * agent for either.  A thread that wakes while every CPU it may use is
+ * busy only joins the back of the line: its wakeup waits for this agent's
+ * next look (DEFER_BUSY).  Idle CPUs get a thread by a list entry and a kick
  * rather than by a commit, so a thread is decided once; commits remain
  * for slices and for the global CPU.  The price: a listed thread is
  * promised to its CPU, so it may wait behind that CPU's thread while
@@ -67,10 +69,16 @@
  * wakes one); with --idle-sleep it sleeps through what needs no decision.
  * While threads wait (and no slice is set), a CPU going idle is news
  * (IDLE_WAKE, set then only): the agent may then sleep while every CPU
- * has a thread, and is woken when one has none.
+ * has a thread, and is woken when one has none.  A thread that wakes
+ * while every CPU it may use has a thread and its last CPU has entries
+ * left goes to the back of the line anyway: its wakeup waits for the
+ * agent's next look (DEFER_WAKEUP with DEFER_BUSY), which comes when a
+ * list runs out or a CPU would idle.
  */
 #define CFIFO_DL_FLAGS		(GHOST_DL_F_ENABLE | GHOST_DL_F_RUN_ON_WAKE | \
-				 GHOST_DL_F_RUN_NEW | GHOST_DL_F_QUIET)
+				 GHOST_DL_F_RUN_NEW | GHOST_DL_F_QUIET | \
+				 GHOST_DL_F_DEFER_WAKEUP | \
+				 GHOST_DL_F_DEFER_BUSY)
 
 enum cfifo_task_state {
 	CFIFO_BLOCKED,

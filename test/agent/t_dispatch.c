@@ -640,6 +640,70 @@ static int test_deferred_wakeup_kicks_agent_at_idle(void)
 	return deferred_wakeup(1);
 }
 
+/* @w runs on @cpu, then sleeps in read(): it was last placed there. */
+static int ran_and_blocked(struct gt_enclave *e, struct gt_worker *w,
+			   uint64_t gtid, int cpu)
+{
+	int r;
+
+	if ((r = gt_run_on(e, w, gtid, cpu)))
+		return r;
+	gt_worker_cmd(w, GT_CMD_PIPE);
+	if (gt_wait_msg(e, GHOST_MSG_TASK_BLOCKED, w->tid, 5000, NULL))
+		return gt_fail("no TASK_BLOCKED for %d", w->tid);
+	return 0;
+}
+
+/*
+ * DEFER_BUSY on two CPUs: a wakeup waits for the agent's next look only
+ * while both run a thread (and its last CPU has an entry left); the
+ * other CPU idling then wakes the agent, although its own list needs no
+ * decision; a wakeup while a CPU is free wakes it at once.
+ */
+static int test_deferred_busy_waits_only_while_every_cpu_runs(void)
+{
+	const uint32_t flags = GHOST_DL_F_ENABLE | GHOST_DL_F_QUIET |
+			       GHOST_DL_F_DEFER_WAKEUP | GHOST_DL_F_DEFER_BUSY;
+	struct gt_worker *w = gt_workers(5);
+	int r, c1 = gt_cpu(0), c2 = gt_cpu(1);
+	struct gt_enclave e;
+	uint64_t g[5];
+
+	if ((r = setup(&e, flags)))
+		return r;
+	e.dl[c2].flags = flags;
+	for (int i = 0; i < 5; i++)
+		if (!(g[i] = gt_start(&e, &w[i], 0)))
+			return gt_fail("worker %d did not enter", i);
+	/* C and E last ran on c1 and sleep in read(). */
+	if ((r = ran_and_blocked(&e, &w[2], g[2], c1)) ||
+	    (r = ran_and_blocked(&e, &w[4], g[4], c1)))
+		return r;
+	/* A runs on c1 with B listed behind it; D runs on c2. */
+	if ((r = gt_run_on(&e, &w[0], g[0], c1)) ||
+	    (r = gt_run_on(&e, &w[3], g[3], c2)))
+		return r;
+	push(&e, c1, g[1]);
+	if ((r = agent_sleeps_through(&e, poke_later, &w[2],
+				      "wakeup while every CPU runs a thread")))
+		return r;
+	if (gt_wait_msg(&e, GHOST_MSG_TASK_WAKEUP, w[2].tid, 1000, NULL))
+		return gt_fail("no TASK_WAKEUP for C in the queue");
+	if (!gt_worker_frozen(&w[2], 100))
+		return gt_fail("C runs without a decision");
+	/* c2 idles: nothing listed there, yet C waits unheard of. */
+	if ((r = agent_woken_by(&e, block_later, &w[3],
+				"block that idles c2, a wakeup deferred")))
+		return r;
+	/* c2 is free: E's wakeup is news at once. */
+	if ((r = agent_woken_by(&e, poke_later, &w[4],
+				"wakeup while c2 is free")))
+		return r;
+	if (!gt_worker_frozen(&w[2], 100) || !gt_worker_frozen(&w[4], 100))
+		return gt_fail("a woken thread runs without a decision");
+	return audit_clean(&e);
+}
+
 /* Wakes the three workers at @arg, in order, after the agent slept. */
 static void *poke3_later(void *arg)
 {
@@ -1005,6 +1069,8 @@ static const struct gt_test tests[] = {
 	  test_deferred_wakeup_wakes_no_agent },
 	{ "deferred_wakeup_kicks_agent_at_idle",
 	  test_deferred_wakeup_kicks_agent_at_idle },
+	{ "deferred_busy_waits_only_while_every_cpu_runs",
+	  test_deferred_busy_waits_only_while_every_cpu_runs },
 	{ "run_woken_runs_wakeups_in_order",
 	  test_run_woken_runs_wakeups_in_order },
 	{ "run_new_runs_thread_entering_free_cpu",

@@ -484,6 +484,14 @@ struct ghost_ioc_wait {
  * when the CPU would go idle (the module wakes every agent).  Not for a
  * policy that places a waking thread elsewhere or preempts for it.
  *
+ * GHOST_DL_F_DEFER_BUSY (with DEFER_WAKEUP): for a policy with one line
+ * for all its CPUs, that gives a waking thread to any free CPU: a wakeup
+ * is deferred as above only while every CPU the thread may run on (by its
+ * own mask) whose list has DEFER_BUSY runs a thread; it wakes the agents
+ * when one is free.  Once one was deferred, the first such CPU that would
+ * go idle with nothing to run wakes every agent, so that no CPU idles
+ * while a thread the agents have not heard of waits.
+ *
  * GHOST_DL_F_IDLE_WAKE (with QUIET): the CPU going idle is news.  The
  * TASK_BLOCKED, TASK_DEAD or TASK_DEPARTED of its running thread wakes
  * the agents when the list holds no entry (and, if only stale entries
@@ -536,10 +544,11 @@ struct ghost_dispatch_list {
 #define GHOST_DL_F_IDLE_WAKE	(1U << 4)
 #define GHOST_DL_F_RUN_WOKEN	(1U << 5)
 #define GHOST_DL_F_RUN_NEW	(1U << 6)
+#define GHOST_DL_F_DEFER_BUSY	(1U << 7)
 #define GHOST_DL_F_ALL		(GHOST_DL_F_ENABLE | GHOST_DL_F_RUN_ON_WAKE | \
 				 GHOST_DL_F_QUIET | GHOST_DL_F_DEFER_WAKEUP | \
 				 GHOST_DL_F_IDLE_WAKE | GHOST_DL_F_RUN_WOKEN | \
-				 GHOST_DL_F_RUN_NEW)
+				 GHOST_DL_F_RUN_NEW | GHOST_DL_F_DEFER_BUSY)
 
 /*
  * GHOST_IOC_DISPATCH: run the next valid entry of each CPU in the bitmap

@@ -72,6 +72,11 @@ test_dispatch_deferred_wakeup_kicks_agent_at_idle()
 	agent_test t_dispatch deferred_wakeup_kicks_agent_at_idle
 }
 
+test_dispatch_deferred_busy_waits_only_while_every_cpu_runs()
+{
+	agent_test t_dispatch deferred_busy_waits_only_while_every_cpu_runs
+}
+
 test_dispatch_run_woken_runs_wakeups_in_order()
 {
 	agent_test t_dispatch run_woken_runs_wakeups_in_order
