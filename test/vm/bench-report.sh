@@ -4,7 +4,8 @@
 # The report of `make bench`, sourced by test/vm/bench.sh: report.md's
 # tables, the gnuplot plots and the summary line, from the files of one
 # run in $dir: samples.txt (the guest's "info", "series", "wall", "test",
-# "cost", "swap" and "fail" lines) and samples/SERIES.txt (raw samples in ns).
+# "cost", "tcost", "naps", "swap" and "fail" lines) and samples/SERIES.txt
+# (raw samples in ns).
 # Nothing is judged: ratios are printed, never compared with a limit.
 #
 # Globals from bench.sh: dir, samples, lane, boots, retried, boot_s, start.
@@ -330,14 +331,22 @@ report_cost()
 		echo "$what |"
 	done
 	echo
+	while read -r config; do
+		echo "$(config_name "$config"): its agent slept $(awk -v c="$config" \
+			'$1 == "naps" && $2 == c { print $4 }' "$samples" |
+			stats | awk '{ printf "%d", $2 }') times a run (median;" \
+			"each sleep ends in a wakeup of its CPU)."
+		echo
+	done < <(awk '$1 == "naps" && !seen[$2]++ { print $2 }' "$samples")
 	grep -q '^tcost ' "$samples" || return 0
 	echo "Per test, median of the runs (switches / IPIs / irq_works):"
 	echo
-	echo "| test | CFS | fifo_per_cpu | fifo_centralized |"
-	echo "| --- | ---: | ---: | ---: |"
+	echo "| test | CFS | fifo_per_cpu | fifo_centralized | with --idle-sleep |"
+	echo "| --- | ---: | ---: | ---: | ---: |"
 	while read -r t; do
 		what="| $t"
-		for config in cfs fifo_per_cpu fifo_centralized; do
+		for config in cfs fifo_per_cpu fifo_centralized \
+			      fifo_centralized_idle; do
 			what+=" | $(tcost_median "$config" "$t" 1)"
 			what+=" / $(tcost_median "$config" "$t" 2)"
 			what+=" / $(tcost_median "$config" "$t" 3)"

@@ -322,16 +322,31 @@ bench_policy()
 	stop_agent
 }
 
+# The naps the agent of $ENCLAVE took so far (ghost-agent --idle-sleep).
+agent_naps()
+{
+	ghostctl --json status "$ENCLAVE" |
+		sed -n 's/.*"idle_sleeps":\([0-9]*\).*/\1/p'
+}
+
 # wall_policy POLICY CONFIG I: run I of simple_exp under POLICY, its
-# agent started for it.
+# agent started for it; with --idle-sleep, how often the agent slept
+# ("naps" lines: each nap ends in a wakeup of its CPU).
 wall_policy()
 {
-	local policy=$1 config=$2 i=$3
+	local policy=$1 config=$2 i=$3 n0 n1
 
 	global_opt=$(config_opt "$config")
 	start_agent "$policy" "the $config run $i" || return 1
+	n0=$(agent_naps)
 	wall_run "$config" "$i" ghostctl run "$ENCLAVE" -- \
 		simple_exp -x -k -n "$scale"
+	n1=$(agent_naps)
+	case $global_opt in
+	*--idle-sleep*)
+		[ -z "$n0" ] || [ -z "$n1" ] ||
+			out "naps $config $i $((n1 - n0))" ;;
+	esac
 	stop_agent
 }
 
