@@ -18,17 +18,18 @@
 #include "ghost.h"
 
 /*
- * Is @gt, placed on @cpu, parked with a mask that keeps it elsewhere (a
- * new thread, one the agent moved)?  Woken as it is, it would first have
- * to run where it parked, behind whatever runs there, to move itself,
- * while @cpu idles.  e->lock held.
+ * Is @gt, placed on @cpu, off any CPU with a mask that keeps it elsewhere
+ * (a new thread, one the agent moved)?  Parked, or woken and still
+ * waiting to run its way to its park, it would first have to run where
+ * it is, behind whatever runs there (each thread placed there takes the
+ * CPU from it again), to move itself, while @cpu idles.  e->lock held.
  */
 static bool ghost_dispatch_must_move(struct ghost_thread *gt, int cpu)
 {
 	struct task_struct *p = gt->task;
 
 	return gt->state == GT_RUNNING && gt->cpu == cpu &&
-	       test_bit(GT_F_PARKED, &gt->flags) && !READ_ONCE(p->on_cpu) &&
+	       !READ_ONCE(p->on_cpu) &&
 	       !(p->nr_cpus_allowed == 1 && cpumask_test_cpu(cpu, &p->cpus_mask));
 }
 
@@ -62,9 +63,9 @@ static void ghost_dispatch_pin(struct work_struct *work)
 }
 
 /*
- * Wake whatever is committed to the CPU: it may be parked.  One parked
- * elsewhere is pinned here first, by a worker on this CPU, so that it
- * wakes up where it runs.
+ * Wake whatever is committed to the CPU: it may be parked.  One parked or
+ * waiting elsewhere is pinned here first, by a worker on this CPU, so
+ * that it wakes up (or is moved) where it runs.
  */
 static void ghost_dispatch_wake(struct irq_work *work)
 {

@@ -214,6 +214,33 @@ static void *hog_main(void *p)
 
 #define RT_RUNTIME "/proc/sys/kernel/sched_rt_runtime_us"
 
+/* Throttling off and the hog on its CPU; 0, or the failure. */
+static int hog_start(struct hog *h, char *runtime, size_t len)
+{
+	if (gt_read_file(RT_RUNTIME, runtime, len) < 0 ||
+	    gt_write_file(RT_RUNTIME, "-1"))
+		return gt_fail("cannot turn RT throttling off");
+	if (pthread_create(&h->th, NULL, hog_main, h)) {
+		gt_write_file(RT_RUNTIME, "%s", runtime);
+		return gt_fail("cannot start the real-time thread");
+	}
+	for (int i = 0; i < 5000 && !h->running; i++)
+		gt_sleep_ms(1);
+	if (h->running)
+		return 0;
+	h->stop = 1;
+	pthread_join(h->th, NULL);
+	gt_write_file(RT_RUNTIME, "%s", runtime);
+	return gt_fail("the real-time thread did not start");
+}
+
+static void hog_stop(struct hog *h, const char *runtime)
+{
+	h->stop = 1;
+	pthread_join(h->th, NULL);
+	gt_write_file(RT_RUNTIME, "%s", runtime);
+}
+
 /*
  * A listed thread parked on another CPU runs on its entry's CPU without
  * first running where it parked: here that CPU is taken by a real-time
@@ -236,23 +263,50 @@ static int test_entry_parked_on_a_taken_cpu_runs(void)
 		return r;
 	push(&e, c1, b);
 
-	if (gt_read_file(RT_RUNTIME, runtime, sizeof(runtime)) < 0 ||
-	    gt_write_file(RT_RUNTIME, "-1"))
-		return gt_fail("cannot turn RT throttling off");
-	if (pthread_create(&h.th, NULL, hog_main, &h)) {
-		gt_write_file(RT_RUNTIME, "%s", runtime);
-		return gt_fail("cannot start the real-time thread");
-	}
-	for (int i = 0; i < 5000 && !h.running; i++)
-		gt_sleep_ms(1);
-	r = h.running ? 0 : gt_fail("the real-time thread did not start");
+	if ((r = hog_start(&h, runtime, sizeof(runtime))))
+		return r;
+	gt_worker_cmd(&w[0], GT_CMD_PIPE);
+	r = latched_on(&e, &w[1], c1);
+	hog_stop(&h, runtime);
+	return r ?: audit_clean(&e);
+}
+
+/*
+ * The same for a thread that woke up on a CPU taken by a real-time thread
+ * and so never got to run its way into its park: it is moved to its
+ * entry's CPU from that CPU's runqueue.
+ */
+static int test_entry_woken_on_a_taken_cpu_runs(void)
+{
+	struct gt_worker *w = gt_workers(2);
+	int r, c1 = gt_cpu(0), c2 = gt_cpu(1);
+	struct hog h = { .cpu = c2 };
+	char runtime[32];
+	struct gt_enclave e;
+	uint64_t a, b;
+
+	if ((r = setup_two(&e, GHOST_DL_F_ENABLE, w, &a, &b)))
+		return r;
+	/* B blocks on c2, where it stays pinned. */
+	if ((r = gt_run_on(&e, &w[1], b, c2)))
+		return r;
+	gt_worker_cmd(&w[1], GT_CMD_PIPE);
+	if (gt_wait_msg(&e, GHOST_MSG_TASK_BLOCKED, w[1].tid, 5000, NULL))
+		return gt_fail("no TASK_BLOCKED for %d", w[1].tid);
+	if ((r = gt_run_on(&e, &w[0], a, c1)))
+		return r;
+
+	if ((r = hog_start(&h, runtime, sizeof(runtime))))
+		return r;
+	gt_worker_poke(&w[1]);
+	if (gt_wait_msg(&e, GHOST_MSG_TASK_WAKEUP, w[1].tid, 5000, NULL))
+		r = gt_fail("no TASK_WAKEUP for %d", w[1].tid);
 	if (!r) {
+		push(&e, c1, b);
 		gt_worker_cmd(&w[0], GT_CMD_PIPE);
 		r = latched_on(&e, &w[1], c1);
 	}
-	h.stop = 1;
-	pthread_join(h.th, NULL);
-	gt_write_file(RT_RUNTIME, "%s", runtime);
+	hog_stop(&h, runtime);
 	return r ?: audit_clean(&e);
 }
 
@@ -1057,6 +1111,8 @@ static const struct gt_test tests[] = {
 	{ "entry_runs_only_on_its_cpu", test_entry_runs_only_on_its_cpu },
 	{ "entry_parked_on_a_taken_cpu_runs",
 	  test_entry_parked_on_a_taken_cpu_runs },
+	{ "entry_woken_on_a_taken_cpu_runs",
+	  test_entry_woken_on_a_taken_cpu_runs },
 	{ "yield_hands_cpu_to_next_entry",
 	  test_yield_hands_cpu_to_next_entry },
 	{ "run_on_wake_without_commit", test_run_on_wake_without_commit },

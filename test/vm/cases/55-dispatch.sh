@@ -27,6 +27,11 @@ test_dispatch_entry_parked_on_a_taken_cpu_runs()
 	agent_test t_dispatch entry_parked_on_a_taken_cpu_runs
 }
 
+test_dispatch_entry_woken_on_a_taken_cpu_runs()
+{
+	agent_test t_dispatch entry_woken_on_a_taken_cpu_runs
+}
+
 test_dispatch_yield_hands_cpu_to_next_entry()
 {
 	agent_test t_dispatch yield_hands_cpu_to_next_entry
