@@ -6,6 +6,7 @@
 #include <errno.h>
 #include <sched.h>
 #include <signal.h>
+#include <stdio.h>
 #include <string.h>
 #include <unistd.h>
 #include <sys/mman.h>
@@ -52,6 +53,77 @@ static int test_forked_child_enters_with_parent_gtid(void)
 	if (w[1].cpus_seen != GT_CPU(c2))
 		return gt_fail("child ran on %#llx",
 			       (unsigned long long)w[1].cpus_seen);
+	gt_worker_cmd(&w[1], GT_CMD_EXIT);
+	if (gt_wait_msg(&e, GHOST_MSG_TASK_DEAD, w[0].forked, 5000, NULL))
+		return gt_fail("no TASK_DEAD for the child");
+	return 0;
+}
+
+/* The CPU @pid last ran on (/proc/PID/stat field 39), or -1. */
+static int last_cpu(pid_t pid)
+{
+	char path[64], buf[1024], *p;
+	int field = 2, cpu = -1;
+
+	snprintf(path, sizeof(path), "/proc/%d/stat", pid);
+	if (gt_read_file(path, buf, sizeof(buf)) < 0 ||
+	    !(p = strrchr(buf, ')')))
+		return -1;
+	for (p++; *p && field < 39; p++) {
+		if (*p == ' ')
+			field++;
+	}
+	if (field == 39)
+		sscanf(p, "%d", &cpu);
+	return cpu;
+}
+
+/*
+ * A child of a thread that keeps its CPU does not wait for that CPU to
+ * join the enclave: it starts where its parent may run, not pinned to the
+ * parent's CPU, and joins on an idle one.
+ */
+static int test_child_of_a_running_parent_joins_elsewhere(void)
+{
+	struct gt_enclave e;
+	struct gt_worker *w = gt_workers(2);
+	struct gt_msg m;
+	cpu_set_t set;
+	uint64_t p;
+	int r, cpu, c1 = gt_cpu(0), c2 = gt_cpu(1);
+
+	if ((r = gt_need_cpus(3)) || (r = gt_setup(&e, 0, 1)))
+		return r;
+	w[0].child = &w[1];
+	if (!(p = gt_start(&e, &w[0], 1)))
+		return gt_fail("parent did not enter");
+	if ((r = gt_run_on(&e, &w[0], p, c1)))
+		return r;
+	gt_worker_cmd(&w[0], GT_CMD_FORK);
+	if (!gt_wait_for(gt_keep_running(&e, p, c1) && w[0].forked > 0,
+			 5000))
+		return gt_fail("the parent did not fork");
+	if (gt_wait_msg(&e, GHOST_MSG_TASK_NEW, w[0].forked, 5000, &m))
+		return gt_fail("no TASK_NEW for child %d", w[0].forked);
+	if (sched_getaffinity(w[0].forked, sizeof(set), &set))
+		return gt_fail("sched_getaffinity: %s", strerror(errno));
+	if (CPU_COUNT(&set) < 2 || !CPU_ISSET(c2, &set))
+		return gt_fail("the parked child may run on %d CPUs only (CPU %d: %d)",
+			       CPU_COUNT(&set), c2, CPU_ISSET(c2, &set));
+	cpu = last_cpu(w[0].forked);
+	if (cpu == c1)
+		return gt_fail("the child joined on its parent's CPU %d", c1);
+	if ((r = gt_commit(&e, m.gtid, c2)) != GHOST_TXN_COMPLETE)
+		return gt_fail("commit of the child: %s", gt_txn_name(r));
+	if (!gt_wait_for(w[1].state == GT_W_RUNNING, 5000) ||
+	    !gt_worker_progresses(&w[1], 5000))
+		return gt_fail("committed child does not run");
+	if (w[1].cpus_seen != GT_CPU(c2))
+		return gt_fail("child ran on %#llx",
+			       (unsigned long long)w[1].cpus_seen);
+	if (sched_getaffinity(w[0].forked, sizeof(set), &set) ||
+	    CPU_COUNT(&set) != 1 || !CPU_ISSET(c2, &set))
+		return gt_fail("the running child is not pinned to CPU %d", c2);
 	gt_worker_cmd(&w[1], GT_CMD_EXIT);
 	if (gt_wait_msg(&e, GHOST_MSG_TASK_DEAD, w[0].forked, 5000, NULL))
 		return gt_fail("no TASK_DEAD for the child");
@@ -318,6 +390,8 @@ static int test_process_exit_with_100_threads(void)
 static const struct gt_test tests[] = {
 	{ "forked_child_enters_with_parent_gtid",
 	  test_forked_child_enters_with_parent_gtid },
+	{ "child_of_a_running_parent_joins_elsewhere",
+	  test_child_of_a_running_parent_joins_elsewhere },
 	{ "child_killed_when_its_enrolment_fails",
 	  test_child_killed_when_its_enrolment_fails },
 	{ "reset_on_fork_child_stays_out", test_reset_on_fork_child_stays_out },
