@@ -252,7 +252,8 @@ void ghost_queue_park(struct ghost_thread *gt)
  * CPU may pull it until it joins.  As kthread_bind() does for a thread
  * never woken: under its pi_lock, which every change of a mask holds; it
  * is on no runqueue.  Not for a child in another cgroup (its cpuset may
- * differ) or of another class than CFS's.
+ * differ) or of another class than CFS's.  If some of those CPUs have an
+ * enabled dispatch list, only those: a centralized agent's CPU has none.
  */
 static void ghost_thread_spread_child(struct ghost_thread *pgt,
 				      struct task_struct *child)
@@ -283,6 +284,9 @@ static void ghost_thread_spread_child(struct ghost_thread *pgt,
 	if (ok && READ_ONCE(child->__state) == TASK_NEW &&
 	    child->cpus_ptr == &child->cpus_mask) {
 		cpumask_and(&child->cpus_mask, pgt->saved_mask, e->cpus);
+		/* Where lists serve threads, if any: not an agent's own CPU. */
+		if (ghost_dispatch_serving_any(e, &child->cpus_mask))
+			ghost_dispatch_keep_serving(e, &child->cpus_mask);
 		child->nr_cpus_allowed = cpumask_weight(&child->cpus_mask);
 	}
 	raw_spin_unlock(&e->lock);

@@ -130,6 +130,51 @@ static int test_child_of_a_running_parent_joins_elsewhere(void)
 	return 0;
 }
 
+/*
+ * Where dispatch lists serve threads, a child starts on those CPUs only:
+ * the others may be an agent's own (a centralized agent's CPU has none).
+ */
+static int test_child_starts_where_lists_serve(void)
+{
+	struct gt_enclave e;
+	struct gt_worker *w = gt_workers(2);
+	struct gt_msg m;
+	cpu_set_t set;
+	uint64_t p;
+	int r, c1 = gt_cpu(0), c2 = gt_cpu(1), c3 = gt_cpu(2);
+
+	if ((r = gt_need_cpus(4)) || (r = gt_setup(&e, 0, 1)))
+		return r;
+	e.dl[c2].flags = GHOST_DL_F_ENABLE;
+	e.dl[c3].flags = GHOST_DL_F_ENABLE;
+	w[0].child = &w[1];
+	if (!(p = gt_start(&e, &w[0], 1)))
+		return gt_fail("parent did not enter");
+	if ((r = gt_run_on(&e, &w[0], p, c1)))
+		return r;
+	gt_worker_cmd(&w[0], GT_CMD_FORK);
+	if (!gt_wait_for(gt_keep_running(&e, p, c1) && w[0].forked > 0,
+			 5000))
+		return gt_fail("the parent did not fork");
+	if (gt_wait_msg(&e, GHOST_MSG_TASK_NEW, w[0].forked, 5000, &m))
+		return gt_fail("no TASK_NEW for child %d", w[0].forked);
+	if (sched_getaffinity(w[0].forked, sizeof(set), &set))
+		return gt_fail("sched_getaffinity: %s", strerror(errno));
+	if (CPU_COUNT(&set) != 2 || !CPU_ISSET(c2, &set) ||
+	    !CPU_ISSET(c3, &set))
+		return gt_fail("the parked child may run on %d CPUs, not CPUs %d and %d",
+			       CPU_COUNT(&set), c2, c3);
+	if ((r = gt_commit(&e, m.gtid, c3)) != GHOST_TXN_COMPLETE)
+		return gt_fail("commit of the child: %s", gt_txn_name(r));
+	if (!gt_wait_for(w[1].state == GT_W_RUNNING, 5000) ||
+	    !gt_worker_progresses(&w[1], 5000))
+		return gt_fail("committed child does not run");
+	gt_worker_cmd(&w[1], GT_CMD_EXIT);
+	if (gt_wait_msg(&e, GHOST_MSG_TASK_DEAD, w[0].forked, 5000, NULL))
+		return gt_fail("no TASK_DEAD for the child");
+	return 0;
+}
+
 /* @pid is dead: a zombie of its parent, or reaped already. */
 static int dead(pid_t pid)
 {
@@ -392,6 +437,8 @@ static const struct gt_test tests[] = {
 	  test_forked_child_enters_with_parent_gtid },
 	{ "child_of_a_running_parent_joins_elsewhere",
 	  test_child_of_a_running_parent_joins_elsewhere },
+	{ "child_starts_where_lists_serve",
+	  test_child_starts_where_lists_serve },
 	{ "child_killed_when_its_enrolment_fails",
 	  test_child_killed_when_its_enrolment_fails },
 	{ "reset_on_fork_child_stays_out", test_reset_on_fork_child_stays_out },

@@ -17,6 +17,11 @@ test_child_of_a_running_parent_joins_elsewhere()
 	agent_test t_fork_exit child_of_a_running_parent_joins_elsewhere
 }
 
+test_child_starts_where_lists_serve()
+{
+	agent_test t_fork_exit child_starts_where_lists_serve
+}
+
 test_child_killed_when_its_enrolment_fails()
 {
 	agent_test t_fork_exit child_killed_when_its_enrolment_fails
