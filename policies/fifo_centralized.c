@@ -16,13 +16,17 @@
  * Without it, a thread runs until it blocks or yields.
  *
  * Fast path.  The global runqueue stays the whole truth (it is what a
- * hot swap hands over); its front is spread over the CPUs' dispatch
- * lists, idle CPUs first, dispatch_depth threads per CPU, so that a CPU
- * whose thread blocks or yields runs the next one without waiting for
- * this agent, and a thread that wakes on its idle CPU runs at once
- * (RUN_ON_WAKE).  TASK_LATCHED says which thread ran where: it leaves
- * the runqueue then.  A listed thread that changes state makes its entry
- * stale (the module skips it) and comes back with its message.  A new
+ * hot swap hands over); its front, dispatch_depth threads, is listed on
+ * every CPU's dispatch list in line order (each thread on the CPUs it
+ * may use), so that a CPU whose thread blocks or yields runs the first
+ * of them no other CPU took yet, without waiting for this agent: the
+ * module runs a thread from whichever list reaches it first and skips
+ * its other entries, so the lists together are the global FIFO, and no
+ * thread is promised to a CPU that is busy while another idles.  A
+ * thread that wakes on its idle CPU runs at once (RUN_ON_WAKE).
+ * TASK_LATCHED says which thread ran where: it leaves the runqueue then.
+ * A listed thread that changes state makes its entries stale (the module
+ * skips them) and comes back with its message.  A new
  * thread that starts on a free CPU with nothing listed runs there at once
  * (RUN_NEW; nobody waits for such a CPU, short of a message not read
  * yet), and a thread woken by the join of an exiting thread runs on that
@@ -31,10 +35,9 @@
  * busy only joins the back of the line: its wakeup waits for this agent's
  * next look (DEFER_BUSY).  Idle CPUs get a thread by a list entry and a kick
  * rather than by a commit, so a thread is decided once; commits remain
- * for slices and for the global CPU.  The price: a listed thread is
- * promised to its CPU, so it may wait behind that CPU's thread while
- * another CPU goes idle (keep the depth small).  Without lists (an older
- * module) it commits as before.
+ * for slices and for the global CPU.  A slice commits the first thread
+ * in line that is not listed, so with slice_us the depth is 1 unless
+ * set.  Without lists (an older module) it commits as before.
  *
  * When it is good: many short requests over few CPUs, where a global
  * queue avoids the head-of-line blocking of per-CPU queues and the single
@@ -50,10 +53,11 @@
  * every second unless kernel.sched_rt_runtime_us is -1.
  *
  * Options: slice_us=N (0: no slice, the default), max_tasks=N (8192),
- * dispatch_depth=N (threads listed per CPU, 0..32, default 1; 0: commits
- * only).
+ * dispatch_depth=N (threads listed, 0..32; default 4, 1 with a slice;
+ * 0: commits only).
  */
 #include <errno.h>
+#include <limits.h>
 #include <stdlib.h>
 
 #include <ghost/policy.h>
@@ -63,7 +67,8 @@
 
 #define CFIFO_MAX_TASKS		8192
 #define CFIFO_MAX_SLICE_US	10000000UL
-#define CFIFO_DEPTH		1
+#define CFIFO_DEPTH		4
+#define CFIFO_SLICE_DEPTH	1
 /*
  * QUIET costs a spinning agent nothing (no agent sleeps, so no message
  * wakes one); with --idle-sleep it sleeps through what needs no decision.
@@ -95,7 +100,8 @@ struct cfifo_task {
 	int cpu;		/* CFIFO_COMMITTING/ONCPU: where */
 	int sliced;		/* preempted by us for its slice: to the back */
 	__s64 order;
-	int listed_cpu;		/* its entry's list while valid, else -1 */
+	int listed;		/* entries with its barrier may be listed */
+	unsigned int mark;	/* cfifo_publish_cpu(): in this CPU's list */
 };
 
 struct cfifo_cpu {
@@ -105,7 +111,8 @@ struct cfifo_cpu {
 	int served;
 	int offline;		/* hotplug took it: run nothing there */
 	int idling;		/* an idle commit is pending */
-	int listed;		/* valid entries of ours in its list */
+	int out;		/* its list's outstanding entries, last look */
+	unsigned int gen;	/* f->gen at the last look */
 };
 
 struct cfifo {
@@ -116,6 +123,8 @@ struct cfifo {
 	__u64 slice_ns;
 	__s64 back, front;
 	int depth;		/* dispatch_depth */
+	unsigned int gen;	/* moves with every change of the line */
+	unsigned int stamp;	/* of cfifo_publish_cpu() */
 	int commits;		/* no dispatch lists: decide by commits */
 	int idle_wake;		/* the lists say GHOST_DL_F_IDLE_WAKE */
 };
@@ -145,6 +154,7 @@ static void cfifo_enqueue(struct ghost_policy_ctx *ctx, struct cfifo_task *t,
 
 	t->order = front ? --f->front : ++f->back;
 	gp_list_move(&f->rq, &t->node, front);
+	f->gen++;
 	t->state = CFIFO_QUEUED;
 	t->cpu = -1;
 }
@@ -163,7 +173,7 @@ static struct cfifo_task *cfifo_next_unlisted(struct ghost_policy_ctx *ctx,
 
 	for (pos = pos->next; pos != rq; pos = pos->next) {
 		t = gp_container_of(pos, struct cfifo_task, node);
-		if (t->listed_cpu >= 0)
+		if (t->listed)
 			continue;
 		if (ghost_policy_task_allowed(ctx, t->gtid, cpu))
 			return t;
@@ -184,21 +194,13 @@ static struct cfifo_task *cfifo_dequeue(struct ghost_policy_ctx *ctx, int cpu)
 	return t;
 }
 
-/* @t's barrier moves on: its entry, if any, is stale from now on. */
-static void cfifo_unlist(struct ghost_policy_ctx *ctx, struct cfifo_task *t)
-{
-	struct cfifo_cpu *c = cfifo_cpu(cfifo_of(ctx), t->listed_cpu);
-
-	if (c)
-		c->listed--;
-	t->listed_cpu = -1;
-}
-
+/* @t's barrier moves on: its entries, if any, are stale from now on. */
 static void cfifo_new_barrier(struct ghost_policy_ctx *ctx,
 			      struct cfifo_task *t, __u32 barrier)
 {
-	cfifo_unlist(ctx, t);
+	t->listed = 0;
 	t->barrier = barrier;
+	cfifo_of(ctx)->gen++;
 }
 
 /* Take @t off the runqueue and its CPU. */
@@ -220,8 +222,8 @@ static void cfifo_forget(struct ghost_policy_ctx *ctx, struct cfifo_task *t)
 	struct cfifo *f = cfifo_of(ctx);
 	int i;
 
-	cfifo_unlist(ctx, t);
 	cfifo_detach(ctx, t);
+	f->gen++;
 	/* A slice victim is remembered on the CPU it is leaving. */
 	for (i = 0; i < f->nr_cpu_ids; i++) {
 		if (f->cpu[i].prev == t)
@@ -242,7 +244,6 @@ static struct cfifo_task *cfifo_alloc(struct ghost_policy_ctx *ctx,
 	t->gtid = gtid;
 	t->barrier = barrier;
 	t->cpu = -1;
-	t->listed_cpu = -1;
 	t->state = CFIFO_BLOCKED;
 	return t;
 }
@@ -446,74 +447,81 @@ static void cfifo_slice(struct ghost_policy_ctx *ctx, __u64 now)
 }
 
 /*
- * @cpu's list is empty: none of our entries is left in it.  The module
- * skips an entry it finds stale without a message of its own, and drops
- * every list on a rediscovery: forget those, or their threads would wait
- * for entries that are gone.
+ * Bring @cpu's list up to the first f->depth threads in line that may run
+ * there.  What it holds is read back from the module: a thread it ran
+ * from another list, or whose barrier moved, has a stale entry here that
+ * no longer counts, and entries the module dropped (rediscovery, hotplug)
+ * are gone.  0, or -1 if there are no lists.
  */
-static void cfifo_forget_entries(struct cfifo *f, int cpu)
+static int cfifo_publish_cpu(struct ghost_policy_ctx *ctx, int cpu)
 {
-	struct gp_list *n;
+	struct ghost_dispatch_entry ent[GHOST_DISPATCH_SLOTS];
+	struct cfifo *f = cfifo_of(ctx);
+	struct cfifo_cpu *c = &f->cpu[cpu];
+	unsigned int stamp = ++f->stamp;
+	int k, n, valid = 0, out;
+	struct gp_list *pos;
 	struct cfifo_task *t;
 
-	gp_list_for_each(n, &f->rq) {
-		t = gp_container_of(n, struct cfifo_task, node);
-		if (t->listed_cpu == cpu)
-			t->listed_cpu = -1;
+	out = ghost_policy_dl_outstanding(ctx, cpu);
+	if (out < 0)
+		return -1;
+	/* Nothing taken there and nothing changed in line since. */
+	if (out == c->out && f->gen == c->gen)
+		return 0;
+	n = ghost_policy_dl_entries(ctx, cpu, ent, GHOST_DISPATCH_SLOTS);
+	if (n < 0)
+		return -1;
+	for (k = 0; k < n; k++) {
+		t = cfifo_find(ctx, ent[k].gtid);
+		if (t && t->state == CFIFO_QUEUED && t->listed &&
+		    t->barrier == ent[k].barrier && t->mark != stamp) {
+			t->mark = stamp;
+			valid++;
+		}
 	}
-	f->cpu[cpu].listed = 0;
+	for (pos = f->rq.next; pos != &f->rq && valid < f->depth &&
+	     n < GHOST_DISPATCH_SLOTS; pos = pos->next) {
+		t = gp_container_of(pos, struct cfifo_task, node);
+		if (t->mark == stamp ||
+		    !ghost_policy_task_allowed(ctx, t->gtid, cpu))
+			continue;
+		if (ghost_policy_dl_push(ctx, cpu, t->gtid, t->barrier))
+			break;
+		t->listed = 1;
+		t->mark = stamp;
+		valid++;
+		n++;
+	}
+	c->out = ghost_policy_dl_outstanding(ctx, cpu);
+	c->gen = f->gen;
+	return 0;
 }
 
 /*
- * Spread the front of the runqueue over the lists: each pass gives every
- * CPU with fewer than @lvl + 1 valid entries one more, idle CPUs before
- * busy ones.  0, or -1 if there are no lists.
+ * The module has no lists (or lost them for good): decide by commits
+ * from now on, none of the line being listed.
  */
+static void cfifo_no_lists(struct ghost_policy_ctx *ctx)
+{
+	struct cfifo *f = cfifo_of(ctx);
+	struct gp_list *pos;
+
+	f->commits = 1;
+	gp_list_for_each(pos, &f->rq)
+		gp_container_of(pos, struct cfifo_task, node)->listed = 0;
+}
+
+/* Every CPU's list holds the front of the line.  0, or -1 without lists. */
 static int cfifo_publish(struct ghost_policy_ctx *ctx)
 {
 	struct cfifo *f = cfifo_of(ctx);
-	struct gp_list *pos = &f->rq;
-	struct cfifo_task *t;
-	struct cfifo_cpu *c;
-	int idle, lvl, i, cpu, out, skipped = 0;
+	int i, cpu;
 
 	for (i = 0; i < ctx->nr_cpus; i++) {
 		cpu = ctx->cpus[i];
-		if (f->cpu[cpu].listed &&
-		    ghost_policy_dl_outstanding(ctx, cpu) == 0)
-			cfifo_forget_entries(f, cpu);
-	}
-	for (idle = 1; idle >= 0; idle--) {
-		for (lvl = 0; lvl < f->depth; lvl++) {
-			for (i = 0; i < ctx->nr_cpus; i++) {
-				cpu = ctx->cpus[i];
-				c = &f->cpu[cpu];
-				if ((c->cur == NULL) != idle ||
-				    c->listed > lvl || c->offline)
-					continue;
-				out = ghost_policy_dl_outstanding(ctx, cpu);
-				if (out < 0)
-					return -1;
-				if (out >= GHOST_DISPATCH_SLOTS)
-					continue;
-				/*
-				 * Past a thread some CPU may not take, look
-				 * from the front again: it may suit this one.
-				 */
-				t = cfifo_next_unlisted(ctx, skipped ? &f->rq :
-							pos, cpu, &skipped);
-				if (!t && !skipped)
-					return 0;	/* nobody left */
-				if (!t)
-					continue;
-				if (ghost_policy_dl_push(ctx, cpu, t->gtid,
-							 t->barrier))
-					continue;
-				pos = &t->node;
-				t->listed_cpu = cpu;
-				c->listed++;
-			}
-		}
+		if (!f->cpu[cpu].offline && cfifo_publish_cpu(ctx, cpu))
+			return -1;
 	}
 	return 0;
 }
@@ -552,7 +560,7 @@ static void cfifo_schedule(struct ghost_policy_ctx *ctx, int unused)
 		cfifo_slice(ctx, ghost_policy_now(ctx));
 
 	if (!f->commits && cfifo_publish(ctx))
-		f->commits = 1;
+		cfifo_no_lists(ctx);
 	if (!f->commits) {
 		cfifo_idle_wake(ctx);
 		return;
@@ -639,8 +647,8 @@ static void cfifo_cpu_hotplug(struct ghost_policy_ctx *ctx, int cpu,
 
 	if (!c)
 		return;
-	cfifo_forget_entries(f, cpu);
 	c->offline = offline;
+	c->out = -1;		/* look at its list again */
 }
 
 GP_DEFINE_CPU_HOTPLUG(cfifo)
@@ -659,12 +667,11 @@ static int cfifo_describe_op(struct ghost_policy_ctx *ctx, __u64 gtid,
 
 	if (!t)
 		return -ENOENT;
-	if (t->state == CFIFO_QUEUED && t->listed_cpu >= 0)
+	if (t->state == CFIFO_QUEUED && t->listed)
 		return snprintf(buf, len,
-				"state=queued barrier=%u queue=global pos=%d listed=%d",
+				"state=queued barrier=%u queue=global pos=%d listed",
 				t->barrier,
-				gp_list_pos(&cfifo_of(ctx)->rq, &t->node),
-				t->listed_cpu);
+				gp_list_pos(&cfifo_of(ctx)->rq, &t->node));
 	if (t->state == CFIFO_QUEUED)
 		return snprintf(buf, len,
 				"state=queued barrier=%u queue=global pos=%d",
@@ -722,11 +729,8 @@ static void cfifo_adopt_entry(struct ghost_policy_ctx *ctx, int cpu,
 {
 	struct cfifo_task *t = cfifo_find(ctx, e->gtid);
 
-	if (!t || t->state != CFIFO_QUEUED || t->barrier != e->barrier ||
-	    t->listed_cpu >= 0)
-		return;
-	t->listed_cpu = cpu;
-	cfifo_of(ctx)->cpu[cpu].listed++;
+	if (t && t->state == CFIFO_QUEUED && t->barrier == e->barrier)
+		t->listed = 1;
 }
 
 static int cfifo_import(struct ghost_policy_ctx *ctx, const void *buf,
@@ -761,7 +765,7 @@ static int cfifo_parse(struct ghost_policy_ctx *ctx, const char *const opts[],
 
 static int cfifo_init(struct ghost_policy_ctx *ctx, const char *const opts[])
 {
-	unsigned long slice_us = 0, max = CFIFO_MAX_TASKS, depth = CFIFO_DEPTH;
+	unsigned long slice_us = 0, max = CFIFO_MAX_TASKS, depth = ULONG_MAX;
 	struct cfifo *f;
 	int i, ret;
 
@@ -777,6 +781,8 @@ static int cfifo_init(struct ghost_policy_ctx *ctx, const char *const opts[])
 		return -ENOMEM;
 	f->nr_cpu_ids = ctx->nr_cpu_ids;
 	f->slice_ns = slice_us * 1000;
+	if (depth == ULONG_MAX)
+		depth = slice_us ? CFIFO_SLICE_DEPTH : CFIFO_DEPTH;
 	f->depth = depth;
 	f->commits = !depth;
 	if (!depth)
@@ -816,7 +822,7 @@ GHOST_POLICY_DEFINE(fifo_centralized,
 	.dispatch_flags		= CFIFO_DL_FLAGS,
 	.help			= "slice_us=N   preempt a thread after N us while others wait (0: never)\n"
 				  "max_tasks=N  threads tracked at most (8192)\n"
-				  "dispatch_depth=N  threads listed per CPU (1; 0: commits only)\n",
+				  "dispatch_depth=N  front of the line listed on every CPU (4, 1 with a slice; 0: commits only)\n",
 	.init			= cfifo_init,
 	.fini			= cfifo_fini,
 	.task_new		= cfifo_task_new,

@@ -57,6 +57,39 @@ static void advance_us(unsigned int us)
 }
 
 /*
+ * The threads of @cpu's list that may still run from it, in order, into
+ * @out (at most @max); returns how many.
+ */
+static int valid_entries(int cpu, int *out, int max)
+{
+	const struct ghost_dispatch_list *dl = &s.dl[cpu];
+	const struct ghost_dispatch_entry *ent;
+	int i, n = 0;
+	__u32 k;
+
+	for (k = dl->head; k != dl->tail && n < max; k++) {
+		ent = &dl->ent[k % GHOST_DISPATCH_SLOTS];
+		for (i = 0; i < s.nr_threads; i++) {
+			if (s.t[i].gtid == ent->gtid &&
+			    s.t[i].barrier == ent->barrier &&
+			    s.t[i].state == SIM_RUNNABLE)
+				out[n++] = i;
+		}
+	}
+	return n;
+}
+
+/* @cpu's list holds exactly @n threads that may run: @a, then @b... */
+static void lists_in_order(int cpu, int n, int a, int b, int c)
+{
+	int want[3] = { a, b, c }, got[SIM_MAX_THREADS], i;
+
+	ck_assert_int_eq(valid_entries(cpu, got, SIM_MAX_THREADS), n);
+	for (i = 0; i < n; i++)
+		ck_assert_int_eq(got[i], want[i]);
+}
+
+/*
  * While threads wait, every CPU's list says IDLE_WAKE (the agent may
  * sleep while every CPU is taken); once none waits, none does (a CPU
  * going idle then is no news).  With a time slice never: the agent
@@ -248,6 +281,51 @@ START_TEST(test_bad_options_refused)
 }
 END_TEST
 
+/*
+ * Random events without a slice, the lists four deep: no CPU idles while
+ * a thread waits, and the CPUs take the waiting threads in line order
+ * (each list is the line's front).
+ */
+START_TEST(test_fp_stream_work_conserving)
+{
+	int i, k, t, got[SIM_MAX_THREADS], n, m, other[SIM_MAX_THREADS];
+
+	start(4, NULL);
+	for (i = 0; i < 30; i++)
+		sim_new(&s, i % 3 != 0);
+	srand(_i + 11);
+	for (k = 0; k < 3000; k++) {
+		t = rand() % s.nr_threads;
+		switch (s.t[t].state) {
+		case SIM_BLOCKED:
+			sim_wakeup(&s, t);
+			break;
+		case SIM_RUNNING:
+			if (rand() % 3 == 0)
+				sim_yield(&s, t);
+			else
+				sim_block(&s, t);
+			break;
+		default:
+			break;
+		}
+		advance_us(rand() % 300);
+		sim_round(&s);
+		/* Every list starts with the same threads, in one order. */
+		n = valid_entries(1, got, SIM_MAX_THREADS);
+		m = valid_entries(2, other, SIM_MAX_THREADS);
+		for (i = 0; i < n && i < m; i++)
+			ck_assert_int_eq(got[i], other[i]);
+		for (i = 1; i < 4 && sim_running(&s, i) >= 0; i++)
+			;
+		/* A CPU idles: nothing waits, listed or not. */
+		for (t = 0; i < 4 && t < s.nr_threads; t++)
+			ck_assert_int_ne(s.t[t].state, SIM_RUNNABLE);
+	}
+	ck_assert_int_eq(s.nr_log, 0);
+}
+END_TEST
+
 /* Random events with a slice: the invariants of a global FIFO hold. */
 START_TEST(test_stream)
 {
@@ -315,9 +393,9 @@ START_TEST(test_fp_idle_cpus_fed_by_lists)
 	ck_assert_int_eq(s.nr_log, 0);
 	ck_assert_int_eq(sim_running(&s, 1), t[0]);
 	ck_assert_int_eq(sim_running(&s, 2), t[1]);
-	/* One more listed per busy CPU (dispatch_depth 1). */
-	ck_assert_int_eq(sim_listed(&s, 1), 1);
-	ck_assert_int_eq(sim_listed(&s, 2), 1);
+	/* Both lists hold the whole line, in its order. */
+	lists_in_order(1, 3, t[2], t[3], t[4]);
+	lists_in_order(2, 3, t[2], t[3], t[4]);
 	sim_block(&s, t[0]);
 	ck_assert_int_eq(sim_running(&s, 1), t[2]);
 	sim_yield(&s, t[1]);
@@ -483,7 +561,7 @@ END_TEST
 
 /*
  * Back online, a CPU serves the line again: it takes its old thread (with
- * lists, that one is promised to a busy CPU by then) and a new one.
+ * lists too: every list holds the front of the line) and a new one.
  */
 START_TEST(test_hotplug_online_serves_again)
 {
@@ -501,15 +579,9 @@ START_TEST(test_hotplug_online_serves_again)
 	ck_assert_int_eq(s.t[t[1]].state, SIM_RUNNABLE);
 	sim_cpu_online(&s, 2);
 	sim_settle(&s, 10);
-	if (sim_lists) {
-		/* t[1] was promised to a busy CPU's list meanwhile. */
-		ck_assert(sim_is_listed(&s, t[1]));
-		ck_assert_int_eq(sim_running(&s, 2), -1);
-	} else {
-		ck_assert_int_eq(sim_running(&s, 2), t[1]);
-		sim_block(&s, t[1]);
-		sim_settle(&s, 10);
-	}
+	ck_assert_int_eq(sim_running(&s, 2), t[1]);
+	sim_block(&s, t[1]);
+	sim_settle(&s, 10);
 	u = sim_new(&s, 1);
 	sim_settle(&s, 10);
 	ck_assert_int_eq(sim_running(&s, 2), u);
@@ -716,6 +788,7 @@ static Suite *cfifo_suite(void)
 	tcase_add_test(tc, test_fp_run_new);
 	tcase_add_loop_test(tc, test_fp_idle_wake_while_threads_wait, 0, 2);
 	tcase_add_test(tc, test_fp_slice_commits_unlisted);
+	tcase_add_loop_test(tc, test_fp_stream_work_conserving, 0, 5);
 	tcase_add_test(tc, test_fp_depth_zero_commits);
 	tcase_add_test(tc, test_never_on_global_cpu);
 	tcase_add_loop_test(tc, test_stream, 0, 5);
