@@ -14,27 +14,68 @@
 
 #include "ghost_test.h"
 
+/*
+ * Worker 0 enters, runs on @cpu and forks worker 1 while it keeps that
+ * CPU; returns once the child's TASK_NEW is in *@m (the parent's gtid in
+ * *@p).
+ */
+static int fork_on(struct gt_enclave *e, struct gt_worker *w, int cpu,
+		   uint64_t *p, struct gt_msg *m)
+{
+	int r;
+
+	w[0].child = &w[1];
+	if (!(*p = gt_start(e, &w[0], 1)))
+		return gt_fail("parent did not enter");
+	if ((r = gt_run_on(e, &w[0], *p, cpu)))
+		return r;
+	gt_worker_cmd(&w[0], GT_CMD_FORK);
+	if (!gt_wait_for(gt_keep_running(e, *p, cpu) && w[0].forked > 0,
+			 5000))
+		return gt_fail("the parent did not fork");
+	if (gt_wait_msg(e, GHOST_MSG_TASK_NEW, w[0].forked, 5000, m))
+		return gt_fail("no TASK_NEW for child %d", w[0].forked);
+	return 0;
+}
+
+/*
+ * The child (worker 1, *@m its TASK_NEW), committed to @cpu, runs there
+ * only, pinned, then exits.
+ */
+static int child_runs_on(struct gt_enclave *e, struct gt_worker *w,
+			 const struct gt_msg *m, int cpu)
+{
+	cpu_set_t set;
+	int r;
+
+	if ((r = gt_commit(e, m->gtid, cpu)) != GHOST_TXN_COMPLETE)
+		return gt_fail("commit of the child: %s", gt_txn_name(r));
+	if (!gt_wait_for(w[1].state == GT_W_RUNNING, 5000) ||
+	    !gt_worker_progresses(&w[1], 5000))
+		return gt_fail("committed child does not run");
+	if (w[1].cpus_seen != GT_CPU(cpu))
+		return gt_fail("child ran on %#llx",
+			       (unsigned long long)w[1].cpus_seen);
+	if (sched_getaffinity(w[0].forked, sizeof(set), &set) ||
+	    CPU_COUNT(&set) != 1 || !CPU_ISSET(cpu, &set))
+		return gt_fail("the running child is not pinned to CPU %d", cpu);
+	gt_worker_cmd(&w[1], GT_CMD_EXIT);
+	if (gt_wait_msg(e, GHOST_MSG_TASK_DEAD, w[0].forked, 5000, NULL))
+		return gt_fail("no TASK_DEAD for the child");
+	return 0;
+}
+
 static int test_forked_child_enters_with_parent_gtid(void)
 {
 	struct gt_enclave e;
 	struct gt_worker *w = gt_workers(2);
 	struct gt_msg m;
 	uint64_t p;
-	int r, c1 = gt_cpu(0), c2 = gt_cpu(1);
+	int r;
 
-	if ((r = gt_need_cpus(3)) || (r = gt_setup(&e, 0, 1)))
+	if ((r = gt_need_cpus(3)) || (r = gt_setup(&e, 0, 1)) ||
+	    (r = fork_on(&e, w, gt_cpu(0), &p, &m)))
 		return r;
-	w[0].child = &w[1];
-	if (!(p = gt_start(&e, &w[0], 1)))
-		return gt_fail("parent did not enter");
-	if ((r = gt_commit(&e, p, c1)) != GHOST_TXN_COMPLETE)
-		return gt_fail("commit of the parent: %s", gt_txn_name(r));
-	gt_worker_cmd(&w[0], GT_CMD_FORK);
-	if (!gt_wait_for(gt_keep_running(&e, p, c1) && w[0].forked > 0,
-			 5000))
-		return gt_fail("the parent did not fork");
-	if (gt_wait_msg(&e, GHOST_MSG_TASK_NEW, w[0].forked, 5000, &m))
-		return gt_fail("no TASK_NEW for child %d", w[0].forked);
 	if (m.u.new.parent_gtid != p || !m.u.new.runnable)
 		return gt_fail("child: parent_gtid %#llx (want %#llx) runnable %u",
 			       (unsigned long long)m.u.new.parent_gtid,
@@ -45,18 +86,7 @@ static int test_forked_child_enters_with_parent_gtid(void)
 		return gt_fail("child ran before being committed");
 	if (!gt_tasks_contains(&e, w[0].forked))
 		return gt_fail("tasks does not list the child");
-	if ((r = gt_commit(&e, m.gtid, c2)) != GHOST_TXN_COMPLETE)
-		return gt_fail("commit of the child: %s", gt_txn_name(r));
-	if (!gt_wait_for(w[1].state == GT_W_RUNNING, 5000) ||
-	    !gt_worker_progresses(&w[1], 5000))
-		return gt_fail("committed child does not run");
-	if (w[1].cpus_seen != GT_CPU(c2))
-		return gt_fail("child ran on %#llx",
-			       (unsigned long long)w[1].cpus_seen);
-	gt_worker_cmd(&w[1], GT_CMD_EXIT);
-	if (gt_wait_msg(&e, GHOST_MSG_TASK_DEAD, w[0].forked, 5000, NULL))
-		return gt_fail("no TASK_DEAD for the child");
-	return 0;
+	return child_runs_on(&e, w, &m, gt_cpu(1));
 }
 
 /* The CPU @pid last ran on (/proc/PID/stat field 39), or -1. */
@@ -90,44 +120,19 @@ static int test_child_of_a_running_parent_joins_elsewhere(void)
 	struct gt_msg m;
 	cpu_set_t set;
 	uint64_t p;
-	int r, cpu, c1 = gt_cpu(0), c2 = gt_cpu(1);
+	int r, c1 = gt_cpu(0), c2 = gt_cpu(1);
 
-	if ((r = gt_need_cpus(3)) || (r = gt_setup(&e, 0, 1)))
+	if ((r = gt_need_cpus(3)) || (r = gt_setup(&e, 0, 1)) ||
+	    (r = fork_on(&e, w, c1, &p, &m)))
 		return r;
-	w[0].child = &w[1];
-	if (!(p = gt_start(&e, &w[0], 1)))
-		return gt_fail("parent did not enter");
-	if ((r = gt_run_on(&e, &w[0], p, c1)))
-		return r;
-	gt_worker_cmd(&w[0], GT_CMD_FORK);
-	if (!gt_wait_for(gt_keep_running(&e, p, c1) && w[0].forked > 0,
-			 5000))
-		return gt_fail("the parent did not fork");
-	if (gt_wait_msg(&e, GHOST_MSG_TASK_NEW, w[0].forked, 5000, &m))
-		return gt_fail("no TASK_NEW for child %d", w[0].forked);
 	if (sched_getaffinity(w[0].forked, sizeof(set), &set))
 		return gt_fail("sched_getaffinity: %s", strerror(errno));
 	if (CPU_COUNT(&set) < 2 || !CPU_ISSET(c2, &set))
 		return gt_fail("the parked child may run on %d CPUs only (CPU %d: %d)",
 			       CPU_COUNT(&set), c2, CPU_ISSET(c2, &set));
-	cpu = last_cpu(w[0].forked);
-	if (cpu == c1)
+	if (last_cpu(w[0].forked) == c1)
 		return gt_fail("the child joined on its parent's CPU %d", c1);
-	if ((r = gt_commit(&e, m.gtid, c2)) != GHOST_TXN_COMPLETE)
-		return gt_fail("commit of the child: %s", gt_txn_name(r));
-	if (!gt_wait_for(w[1].state == GT_W_RUNNING, 5000) ||
-	    !gt_worker_progresses(&w[1], 5000))
-		return gt_fail("committed child does not run");
-	if (w[1].cpus_seen != GT_CPU(c2))
-		return gt_fail("child ran on %#llx",
-			       (unsigned long long)w[1].cpus_seen);
-	if (sched_getaffinity(w[0].forked, sizeof(set), &set) ||
-	    CPU_COUNT(&set) != 1 || !CPU_ISSET(c2, &set))
-		return gt_fail("the running child is not pinned to CPU %d", c2);
-	gt_worker_cmd(&w[1], GT_CMD_EXIT);
-	if (gt_wait_msg(&e, GHOST_MSG_TASK_DEAD, w[0].forked, 5000, NULL))
-		return gt_fail("no TASK_DEAD for the child");
-	return 0;
+	return child_runs_on(&e, w, &m, c2);
 }
 
 /*
@@ -141,38 +146,21 @@ static int test_child_starts_where_lists_serve(void)
 	struct gt_msg m;
 	cpu_set_t set;
 	uint64_t p;
-	int r, c1 = gt_cpu(0), c2 = gt_cpu(1), c3 = gt_cpu(2);
+	int r, c2 = gt_cpu(1), c3 = gt_cpu(2);
 
 	if ((r = gt_need_cpus(4)) || (r = gt_setup(&e, 0, 1)))
 		return r;
 	e.dl[c2].flags = GHOST_DL_F_ENABLE;
 	e.dl[c3].flags = GHOST_DL_F_ENABLE;
-	w[0].child = &w[1];
-	if (!(p = gt_start(&e, &w[0], 1)))
-		return gt_fail("parent did not enter");
-	if ((r = gt_run_on(&e, &w[0], p, c1)))
+	if ((r = fork_on(&e, w, gt_cpu(0), &p, &m)))
 		return r;
-	gt_worker_cmd(&w[0], GT_CMD_FORK);
-	if (!gt_wait_for(gt_keep_running(&e, p, c1) && w[0].forked > 0,
-			 5000))
-		return gt_fail("the parent did not fork");
-	if (gt_wait_msg(&e, GHOST_MSG_TASK_NEW, w[0].forked, 5000, &m))
-		return gt_fail("no TASK_NEW for child %d", w[0].forked);
 	if (sched_getaffinity(w[0].forked, sizeof(set), &set))
 		return gt_fail("sched_getaffinity: %s", strerror(errno));
 	if (CPU_COUNT(&set) != 2 || !CPU_ISSET(c2, &set) ||
 	    !CPU_ISSET(c3, &set))
 		return gt_fail("the parked child may run on %d CPUs, not CPUs %d and %d",
 			       CPU_COUNT(&set), c2, c3);
-	if ((r = gt_commit(&e, m.gtid, c3)) != GHOST_TXN_COMPLETE)
-		return gt_fail("commit of the child: %s", gt_txn_name(r));
-	if (!gt_wait_for(w[1].state == GT_W_RUNNING, 5000) ||
-	    !gt_worker_progresses(&w[1], 5000))
-		return gt_fail("committed child does not run");
-	gt_worker_cmd(&w[1], GT_CMD_EXIT);
-	if (gt_wait_msg(&e, GHOST_MSG_TASK_DEAD, w[0].forked, 5000, NULL))
-		return gt_fail("no TASK_DEAD for the child");
-	return 0;
+	return child_runs_on(&e, w, &m, c3);
 }
 
 /* @pid is dead: a zombie of its parent, or reaped already. */

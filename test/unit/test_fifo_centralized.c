@@ -282,6 +282,34 @@ START_TEST(test_bad_options_refused)
 END_TEST
 
 /*
+ * One random event: a blocked thread wakes, a running one yields (one in
+ * three) or else blocks (one in @block_one_in); one in @exit_one_in (0:
+ * never) exits.  Then time passes.
+ */
+static void stream_event(int block_one_in, int exit_one_in)
+{
+	int t = rand() % s.nr_threads;
+
+	switch (s.t[t].state) {
+	case SIM_BLOCKED:
+		sim_wakeup(&s, t);
+		break;
+	case SIM_RUNNING:
+		if (rand() % 3 == 0)
+			sim_yield(&s, t);
+		else if (rand() % block_one_in == 0)
+			sim_block(&s, t);
+		break;
+	default:
+		break;
+	}
+	if (exit_one_in && rand() % exit_one_in == 0 &&
+	    s.t[t].state != SIM_GONE)
+		sim_exit(&s, t);
+	advance_us(rand() % 300);
+}
+
+/*
  * Random events without a slice, the lists four deep: no CPU idles while
  * a thread waits, and the CPUs take the waiting threads in line order
  * (each list is the line's front).
@@ -295,21 +323,7 @@ START_TEST(test_fp_stream_work_conserving)
 		sim_new(&s, i % 3 != 0);
 	srand(_i + 11);
 	for (k = 0; k < 3000; k++) {
-		t = rand() % s.nr_threads;
-		switch (s.t[t].state) {
-		case SIM_BLOCKED:
-			sim_wakeup(&s, t);
-			break;
-		case SIM_RUNNING:
-			if (rand() % 3 == 0)
-				sim_yield(&s, t);
-			else
-				sim_block(&s, t);
-			break;
-		default:
-			break;
-		}
-		advance_us(rand() % 300);
+		stream_event(1, 0);
 		sim_round(&s);
 		/* Every list starts with the same threads, in one order. */
 		n = valid_entries(1, got, SIM_MAX_THREADS);
@@ -330,30 +344,14 @@ END_TEST
 START_TEST(test_stream)
 {
 	static const char *const opts[] = { "slice_us=500", NULL };
-	int i, k, t, idle;
+	int i, k, idle;
 
 	start(4, opts);
 	for (i = 0; i < 30; i++)
 		sim_new(&s, i % 3 != 0);
 	srand(_i + 7);
 	for (k = 0; k < 3000; k++) {
-		t = rand() % s.nr_threads;
-		switch (s.t[t].state) {
-		case SIM_BLOCKED:
-			sim_wakeup(&s, t);
-			break;
-		case SIM_RUNNING:
-			if (rand() % 3 == 0)
-				sim_yield(&s, t);
-			else if (rand() % 5 == 0)
-				sim_block(&s, t);
-			break;
-		default:
-			break;
-		}
-		if (rand() % 40 == 0 && s.t[t].state != SIM_GONE)
-			sim_exit(&s, t);
-		advance_us(rand() % 300);
+		stream_event(5, 40);
 		if (k % 2 == 0)
 			sim_round(&s);
 	}
@@ -694,27 +692,14 @@ END_TEST
 START_TEST(test_hotplug_stream)
 {
 	static const char *const opts[] = { "slice_us=500", NULL };
-	int i, k, t, cpu, up = 3, swaps = 0;
+	int i, k, cpu, up = 3, swaps = 0;
 
 	start(4, opts);
 	for (i = 0; i < 30; i++)
 		sim_new(&s, i % 3 != 0);
 	srand(_i + 107);
 	for (k = 0; k < 3000; k++) {
-		t = rand() % s.nr_threads;
-		switch (s.t[t].state) {
-		case SIM_BLOCKED:
-			sim_wakeup(&s, t);
-			break;
-		case SIM_RUNNING:
-			if (rand() % 3 == 0)
-				sim_yield(&s, t);
-			else if (rand() % 5 == 0)
-				sim_block(&s, t);
-			break;
-		default:
-			break;
-		}
+		stream_event(5, 0);
 		if (k % 50 == 0) {
 			cpu = 1 + rand() % 3;
 			if (s.offline[cpu]) {
@@ -728,7 +713,6 @@ START_TEST(test_hotplug_stream)
 		if (k % 700 == 699)
 			(swaps++ % 2 ? sim_swap_rediscover : sim_swap)
 				(&s, "fifo_centralized", opts);
-		advance_us(rand() % 300);
 		if (k % 2 == 0)
 			sim_round(&s);
 		for (cpu = 1; cpu < 4; cpu++) {
