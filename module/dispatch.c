@@ -166,31 +166,6 @@ static void ghost_dispatch_forget_line(struct list_head *line)
 		list_del_init(&gt->wnode);
 }
 
-/* Has a CPU of @mask an enabled list, that is runs threads?  e->lock held. */
-bool ghost_dispatch_serving_any(struct ghost_enclave *e,
-				const struct cpumask *mask)
-{
-	int cpu;
-
-	for_each_cpu(cpu, mask) {
-		if (cpu_active(cpu) &&
-		    (ghost_dispatch_flags(e, cpu) & GHOST_DL_F_ENABLE))
-			return true;
-	}
-	return false;
-}
-
-/* Clear from @mask the CPUs without an enabled list.  e->lock held. */
-void ghost_dispatch_keep_serving(struct ghost_enclave *e, struct cpumask *mask)
-{
-	int cpu;
-
-	for_each_cpu(cpu, mask) {
-		if (!(ghost_dispatch_flags(e, cpu) & GHOST_DL_F_ENABLE))
-			cpumask_clear_cpu(cpu, mask);
-	}
-}
-
 /* Forget @cpu's list: what it holds is not to run (there) any more. */
 void ghost_dispatch_drop_cpu_locked(struct ghost_enclave *e, int cpu)
 {

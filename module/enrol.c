@@ -18,8 +18,8 @@
 #include "ghost_trace.h"
 
 /*
- * A child's messages start where its parent's go: to the agent of its
- * parent's CPU, with per-CPU queues, rather than through the default
+ * A child's messages start where its parent's go: to the agent of the CPU
+ * it starts on, with per-CPU queues, rather than through the default
  * queue's agent on another CPU.  e->lock held.
  */
 static void ghost_inherit_queue(struct ghost_enclave *e,
@@ -243,57 +243,6 @@ void ghost_queue_park(struct ghost_thread *gt)
 }
 
 /*
- * A child inherits the mask its parent runs under, pinned to the parent's
- * CPU: it would have to wait for the parent to leave that CPU before it
- * could run its way into the enclave, while the other CPUs idle (a parent
- * that starts fifty threads keeps its CPU for as long).  Give it instead
- * what its parent may use, within the enclave, before it is first woken:
- * the kernel's fork balancing then starts it on an idle CPU, and an idle
- * CPU may pull it until it joins.  As kthread_bind() does for a thread
- * never woken: under its pi_lock, which every change of a mask holds; it
- * is on no runqueue.  Not for a child in another cgroup (its cpuset may
- * differ) or of another class than CFS's.  If some of those CPUs have an
- * enabled dispatch list, only those: a centralized agent's CPU has none.
- */
-static void ghost_thread_spread_child(struct ghost_thread *pgt,
-				      struct task_struct *child)
-{
-	struct ghost_enclave *e = pgt->e;
-	unsigned long flags;
-	bool ok = false;
-	int cpu;
-
-	if (child->policy != SCHED_NORMAL && child->policy != SCHED_BATCH &&
-	    child->policy != SCHED_IDLE)
-		return;
-	rcu_read_lock();
-	ok = rcu_access_pointer(child->cgroups) ==
-	     rcu_access_pointer(current->cgroups);
-	rcu_read_unlock();
-	if (!ok)
-		return;
-	raw_spin_lock_irqsave(&child->pi_lock, flags);
-	raw_spin_lock(&e->lock);
-	ok = false;
-	for_each_cpu_and(cpu, pgt->saved_mask, e->cpus) {
-		if (cpu_active(cpu)) {
-			ok = true;
-			break;
-		}
-	}
-	if (ok && READ_ONCE(child->__state) == TASK_NEW &&
-	    child->cpus_ptr == &child->cpus_mask) {
-		cpumask_and(&child->cpus_mask, pgt->saved_mask, e->cpus);
-		/* Where lists serve threads, if any: not an agent's own CPU. */
-		if (ghost_dispatch_serving_any(e, &child->cpus_mask))
-			ghost_dispatch_keep_serving(e, &child->cpus_mask);
-		child->nr_cpus_allowed = cpumask_weight(&child->cpus_mask);
-	}
-	raw_spin_unlock(&e->lock);
-	raw_spin_unlock_irqrestore(&child->pi_lock, flags);
-}
-
-/*
  * sched_process_fork: a ghost thread's child joins the same enclave at its
  * first return to user mode, before it runs any user code.  Opt out with
  * SCHED_RESET_ON_FORK on the parent.
@@ -339,8 +288,6 @@ void ghost_thread_fork(struct task_struct *parent, struct task_struct *child)
 		ghost_thread_put(gt);
 	else if (!ghost_thread_queue_work(gt, TWA_RESUME))
 		ghost_thread_abandon(gt);
-	else
-		ghost_thread_spread_child(pgt, child);
 }
 
 /* sched_process_exit, as the exiting thread, preemption off. */

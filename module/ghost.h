@@ -400,9 +400,6 @@ int ghost_dispatch_init(struct ghost_enclave *e);
 void ghost_dispatch_free(struct ghost_enclave *e);
 int ghost_dispatch_mmap(struct ghost_enclave *e, struct vm_area_struct *vma);
 u32 ghost_dispatch_flags(struct ghost_enclave *e, int cpu);
-bool ghost_dispatch_serving_any(struct ghost_enclave *e,
-				const struct cpumask *mask);
-void ghost_dispatch_keep_serving(struct ghost_enclave *e, struct cpumask *mask);
 void ghost_dispatch_drop_cpu_locked(struct ghost_enclave *e, int cpu);
 void ghost_dispatch_drop_locked(struct ghost_enclave *e);
 bool ghost_dispatch_listed(struct ghost_enclave *e, int cpu);

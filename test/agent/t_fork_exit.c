@@ -6,7 +6,6 @@
 #include <errno.h>
 #include <sched.h>
 #include <signal.h>
-#include <stdio.h>
 #include <string.h>
 #include <unistd.h>
 #include <sys/mman.h>
@@ -87,80 +86,6 @@ static int test_forked_child_enters_with_parent_gtid(void)
 	if (!gt_tasks_contains(&e, w[0].forked))
 		return gt_fail("tasks does not list the child");
 	return child_runs_on(&e, w, &m, gt_cpu(1));
-}
-
-/* The CPU @pid last ran on (/proc/PID/stat field 39), or -1. */
-static int last_cpu(pid_t pid)
-{
-	char path[64], buf[1024], *p;
-	int field = 2, cpu = -1;
-
-	snprintf(path, sizeof(path), "/proc/%d/stat", pid);
-	if (gt_read_file(path, buf, sizeof(buf)) < 0 ||
-	    !(p = strrchr(buf, ')')))
-		return -1;
-	for (p++; *p && field < 39; p++) {
-		if (*p == ' ')
-			field++;
-	}
-	if (field == 39)
-		sscanf(p, "%d", &cpu);
-	return cpu;
-}
-
-/*
- * A child of a thread that keeps its CPU does not wait for that CPU to
- * join the enclave: it starts where its parent may run, not pinned to the
- * parent's CPU, and joins on an idle one.
- */
-static int test_child_of_a_running_parent_joins_elsewhere(void)
-{
-	struct gt_enclave e;
-	struct gt_worker *w = gt_workers(2);
-	struct gt_msg m;
-	cpu_set_t set;
-	uint64_t p;
-	int r, c1 = gt_cpu(0), c2 = gt_cpu(1);
-
-	if ((r = gt_need_cpus(3)) || (r = gt_setup(&e, 0, 1)) ||
-	    (r = fork_on(&e, w, c1, &p, &m)))
-		return r;
-	if (sched_getaffinity(w[0].forked, sizeof(set), &set))
-		return gt_fail("sched_getaffinity: %s", strerror(errno));
-	if (CPU_COUNT(&set) < 2 || !CPU_ISSET(c2, &set))
-		return gt_fail("the parked child may run on %d CPUs only (CPU %d: %d)",
-			       CPU_COUNT(&set), c2, CPU_ISSET(c2, &set));
-	if (last_cpu(w[0].forked) == c1)
-		return gt_fail("the child joined on its parent's CPU %d", c1);
-	return child_runs_on(&e, w, &m, c2);
-}
-
-/*
- * Where dispatch lists serve threads, a child starts on those CPUs only:
- * the others may be an agent's own (a centralized agent's CPU has none).
- */
-static int test_child_starts_where_lists_serve(void)
-{
-	struct gt_enclave e;
-	struct gt_worker *w = gt_workers(2);
-	struct gt_msg m;
-	cpu_set_t set;
-	uint64_t p;
-	int r, c2 = gt_cpu(1), c3 = gt_cpu(2);
-
-	if ((r = gt_need_cpus(4)) || (r = gt_setup(&e, 0, 1)))
-		return r;
-	e.dl[c2].flags = GHOST_DL_F_ENABLE;
-	e.dl[c3].flags = GHOST_DL_F_ENABLE;
-	if ((r = fork_on(&e, w, gt_cpu(0), &p, &m)))
-		return r;
-	if (sched_getaffinity(w[0].forked, sizeof(set), &set))
-		return gt_fail("sched_getaffinity: %s", strerror(errno));
-	if (CPU_COUNT(&set) != 2 || !CPU_ISSET(c2, &set) ||
-	    !CPU_ISSET(c3, &set))
-		return gt_fail("the parked child may run on %d CPUs, not CPUs %d and %d",
-			       CPU_COUNT(&set), c2, c3);
-	return child_runs_on(&e, w, &m, c3);
 }
 
 /* @pid is dead: a zombie of its parent, or reaped already. */
@@ -423,10 +348,6 @@ static int test_process_exit_with_100_threads(void)
 static const struct gt_test tests[] = {
 	{ "forked_child_enters_with_parent_gtid",
 	  test_forked_child_enters_with_parent_gtid },
-	{ "child_of_a_running_parent_joins_elsewhere",
-	  test_child_of_a_running_parent_joins_elsewhere },
-	{ "child_starts_where_lists_serve",
-	  test_child_starts_where_lists_serve },
 	{ "child_killed_when_its_enrolment_fails",
 	  test_child_killed_when_its_enrolment_fails },
 	{ "reset_on_fork_child_stays_out", test_reset_on_fork_child_stays_out },

@@ -12,16 +12,6 @@ test_forked_child_enters_with_parent_gtid()
 	agent_test t_fork_exit forked_child_enters_with_parent_gtid
 }
 
-test_child_of_a_running_parent_joins_elsewhere()
-{
-	agent_test t_fork_exit child_of_a_running_parent_joins_elsewhere
-}
-
-test_child_starts_where_lists_serve()
-{
-	agent_test t_fork_exit child_starts_where_lists_serve
-}
-
 test_child_killed_when_its_enrolment_fails()
 {
 	agent_test t_fork_exit child_killed_when_its_enrolment_fails
