@@ -159,39 +159,20 @@ static void cfifo_enqueue(struct ghost_policy_ctx *ctx, struct cfifo_task *t,
 	t->cpu = -1;
 }
 
-/*
- * The first thread after @pos that no list holds (it may be committed)
- * and that may run on @cpu; *@skipped is set if one that may not was
- * passed over.
- */
-static struct cfifo_task *cfifo_next_unlisted(struct ghost_policy_ctx *ctx,
-					      struct gp_list *pos, int cpu,
-					      int *skipped)
-{
-	struct gp_list *rq = &cfifo_of(ctx)->rq;
-	struct cfifo_task *t;
-
-	for (pos = pos->next; pos != rq; pos = pos->next) {
-		t = gp_container_of(pos, struct cfifo_task, node);
-		if (t->listed)
-			continue;
-		if (ghost_policy_task_allowed(ctx, t->gtid, cpu))
-			return t;
-		*skipped = 1;
-	}
-	return NULL;
-}
-
-/* The first thread in line that may run on @cpu. */
+/* The first unlisted thread in line that may run on @cpu, taken off it. */
 static struct cfifo_task *cfifo_dequeue(struct ghost_policy_ctx *ctx, int cpu)
 {
-	int skipped = 0;
-	struct cfifo_task *t = cfifo_next_unlisted(ctx, &cfifo_of(ctx)->rq,
-						   cpu, &skipped);
+	struct gp_list *rq = &cfifo_of(ctx)->rq, *pos;
+	struct cfifo_task *t;
 
-	if (t)
-		gp_list_del(&t->node);
-	return t;
+	for (pos = rq->next; pos != rq; pos = pos->next) {
+		t = gp_container_of(pos, struct cfifo_task, node);
+		if (!t->listed && ghost_policy_task_allowed(ctx, t->gtid, cpu)) {
+			gp_list_del(&t->node);
+			return t;
+		}
+	}
+	return NULL;
 }
 
 /* @t's barrier moves on: its entries, if any, are stale from now on. */
