@@ -27,9 +27,16 @@ static void ghost_pn_sched_in(struct preempt_notifier *pn, int cpu)
 		     !ghost_thread_in_module(gt)))
 		ghost_sched_displaced(gt, cpu);
 
-	raw_spin_lock_irqsave(&gt->e->lock, flags);
+	/*
+	 * Its own word and per-CPU counters: no e->lock, which every CPU of
+	 * the enclave takes, unless a message is due.  The word is the
+	 * thread's until it leaves, which unregisters this notifier first.
+	 */
 	ghost_sw_switch_in(gt->e, gt, now);
 	ghost_lat_ran(gt, cpu, now);
+	if (likely(!test_bit(GT_F_SEND_ON_CPU, &gt->flags)))
+		return;
+	raw_spin_lock_irqsave(&gt->e->lock, flags);
 	/* Not while it moves itself: on its CPU, then. */
 	if (gt->state == GT_RUNNING && !test_bit(GT_F_PINNING, &gt->flags) &&
 	    test_and_clear_bit(GT_F_SEND_ON_CPU, &gt->flags))

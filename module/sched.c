@@ -177,17 +177,22 @@ void ghost_sched_wakeup(struct ghost_thread *gt, int waker_cpu)
 	unsigned long flags;
 	bool park = false, quiet = false;
 	int cpu = task_cpu(gt->task);
-	/*
-	 * Woken now, whether the fast path places it or an agent does: the
-	 * clock is read before e->lock, which every CPU of the enclave takes
-	 * (a wakeup of a thread that is not blocked needs none).
-	 */
-	u64 now = READ_ONCE(gt->state) == GT_BLOCKED ?
-		  ktime_get_mono_fast_ns() : 0;
+	u64 now;
 
+	/*
+	 * Only a blocked thread has anything to wake, and this is read
+	 * without e->lock, which every CPU of the enclave takes: a block that
+	 * sched_waking misses (the thread still on its way out of its CPU) is
+	 * seen at sched_wakeup, which the waker reaches after acquiring the
+	 * thread's on_cpu or its runqueue lock, released after the block was
+	 * recorded, or which runs on the thread's own CPU after its switch.
+	 * So the second call for one wakeup takes no lock.
+	 */
+	if (READ_ONCE(gt->state) != GT_BLOCKED)
+		return;
+	/* Woken now, whether the fast path places it or an agent does. */
+	now = ktime_get_mono_fast_ns();
 	raw_spin_lock_irqsave(&e->lock, flags);
-	if (gt->state == GT_BLOCKED && !now)
-		now = ktime_get_mono_fast_ns();
 	if (gt->state == GT_BLOCKED &&
 	    !ghost_dispatch_run_on_wake_locked(e, gt, cpu, waker_cpu, now)) {
 		ghost_make_runnable_at(e, gt, now);
