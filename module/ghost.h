@@ -314,7 +314,8 @@ void ghost_thread_tasks_show(struct ghost_enclave *e, struct seq_file *m);
 int ghost_agent_attach(struct ghost_enclave *e, int cpu);
 
 /* sched.c: state changes driven by hooks and commits (e->lock held). */
-void ghost_sched_out(struct ghost_thread *gt, bool blocked);
+void ghost_sched_out(struct ghost_thread *gt, bool blocked,
+		     struct task_struct *next_task);
 void ghost_sched_wakeup(struct ghost_thread *gt, int waker_cpu);
 void ghost_sched_yield(struct ghost_thread *gt);
 void ghost_sched_affinity(struct ghost_thread *gt, bool done);

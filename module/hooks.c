@@ -52,7 +52,7 @@ static void ghost_pn_sched_out(struct preempt_notifier *pn,
 	/* Sleeping in ghost_park(), or moving itself, is not blocking. */
 	if (ghost_thread_in_module(gt))
 		return;
-	ghost_sched_out(gt, ghost_task_blocked(current));
+	ghost_sched_out(gt, ghost_task_blocked(current), next);
 }
 
 struct preempt_ops ghost_preempt_ops = {

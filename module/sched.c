@@ -126,13 +126,27 @@ void ghost_preempt_locked(struct ghost_enclave *e, struct ghost_thread *gt)
 }
 
 /*
- * sched_out of a thread that blocked: rq lock held, irqs off.  The CPU it
- * held runs the next entry of its dispatch list, woken after the hook.
- * With a quiet list the block needs no decision: the list says what runs
- * next, and an empty one that nothing does (unless IDLE_WAKE asks to hear
- * of an idle CPU).
+ * Is @gt, just placed on @cpu, the thread this CPU switches to now (@next),
+ * and not on its way to sleep (between its park's last look at its state
+ * and schedule())?  Then it runs at once and finds itself placed: no one
+ * has to wake it.  Under @cpu's runqueue lock: @next runs nowhere yet.
  */
-void ghost_sched_out(struct ghost_thread *gt, bool blocked)
+static bool ghost_switches_in(struct ghost_thread *gt, int cpu,
+			      struct task_struct *next)
+{
+	return gt && gt->task == next && cpu == raw_smp_processor_id() &&
+	       READ_ONCE(next->__state) == TASK_RUNNING;
+}
+
+/*
+ * sched_out of a thread that blocked, before @next runs: rq lock held,
+ * irqs off.  The CPU it held runs the next entry of its dispatch list,
+ * woken after the hook unless it is @next.  With a quiet list the block
+ * needs no decision: the list says what runs next, and an empty one that
+ * nothing does (unless IDLE_WAKE asks to hear of an idle CPU).
+ */
+void ghost_sched_out(struct ghost_thread *gt, bool blocked,
+		     struct task_struct *next_task)
 {
 	struct ghost_enclave *e = gt->e;
 	bool next = false, quiet, running;
@@ -160,7 +174,9 @@ void ghost_sched_out(struct ghost_thread *gt, bool blocked)
 		ghost_sw_update(e, gt);
 		ghost_emit_task_quiet(e, gt, GHOST_MSG_TASK_BLOCKED, cpu, quiet);
 		if (held >= 0)
-			next = ghost_dispatch_next_at(e, held, now);
+			next = ghost_dispatch_next_at(e, held, now) &&
+			       !ghost_switches_in(e->cpu_cur[held], held,
+						  next_task);
 		break;
 	default:
 		break;
