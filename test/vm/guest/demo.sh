@@ -47,7 +47,7 @@ while ! grep -q ready /tmp/agent.out 2>/dev/null && [ $i -lt 60 ]; do
 done
 run cat /tmp/agent.out
 run ghostctl run 1 -- simple_exp
-run_sh "ghostctl run 1 -- simple_exp -n 2 & sleep 3; ghostctl policy swap 1 fifo_centralized; wait"
+run_sh "ghostctl run 1 -- simple_exp -n 10 & sleep 1; ghostctl policy swap 1 fifo_centralized; wait"
 run ghostctl status 1
 run_sh "kill -INT \$(pidof ghost-agent); sleep 1; cat /tmp/agent.err"
 run ghostctl enclave list
