@@ -155,7 +155,7 @@ main()
 	vm_lane_setup "$lane" "$dir"
 
 	# An oops ends the boot at once (it would leave the run invalid).
-	append="$(vm_append "$lane") quiet loglevel=1 oops=panic"
+	append="$(vm_append "$lane" tsc) quiet loglevel=1 oops=panic"
 	append+=" ghostvm.mode=bench ghostvm.bench_reps=$reps"
 	append+=" ghostvm.bench_swaps=$swaps ghostvm.bench_scale=$scale"
 	append+=" ghostvm.bench_cpus=$cpus ghostvm.bench_samples=$nsamples"

@@ -122,7 +122,7 @@ run_lane()
 
 	mkdir -p "$ldir"
 	vm_lane_setup "$lane" "$ldir"
-	append="$(vm_append "$lane") quiet loglevel=1 oops=panic"
+	append="$(vm_append "$lane" tsc) quiet loglevel=1 oops=panic"
 	append+=" ghostvm.mode=experiment ghostvm.exp_keys=$keys"
 	append+=" ghostvm.exp_loads=$loads ghostvm.exp_duration=$duration"
 	append+=" ghostvm.exp_ant_load=$ant_load"

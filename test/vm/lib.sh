@@ -353,20 +353,31 @@ vm_qemu_cmd()
 		-append "$append")
 }
 
-# Kernel command line common to every boot: serial console, a panic ends
-# the VM at once (-no-reboot), a large log buffer so that nothing scrolls
-# away before the runner reads it.  The TSC, calibrated under TCG on a
-# busy host, can be far off: the guest clock then races ahead and fakes
-# RCU stalls, so time is kept with the HPET.  ghostvm.* are read by the
-# guest's init.  A debug kernel panics once it has reported a hung task, a
-# soft lockup or an RCU stall (which a deadlock with interrupts off leads
-# to): the VM ends then, not at the lane's timeout.
+# Kernel command line common to every boot of LANE: serial console, a
+# panic ends the VM at once (-no-reboot), a large log buffer so that
+# nothing scrolls away before the runner reads it.  The TSC, calibrated
+# under TCG on a busy host, can be far off: the guest clock then races
+# ahead and fakes RCU stalls, so tests keep time with the HPET.  A boot
+# that measures (CLOCK tsc) keeps it with the TSC: an HPET read is an
+# emulated device access that takes the emulator's global lock, so every
+# clock read of the kernel (ghost's hooks read it on each event) and of
+# clock_gettime() (no vDSO with the HPET) would serialise the vCPUs.  The
+# kernel refines the TSC's rate against the HPET, and the report shows it.
+# ghostvm.* are read by the guest's init.  A debug kernel panics once it
+# has reported a hung task, a soft lockup or an RCU stall (which a
+# deadlock with interrupts off leads to): the VM ends then, not at the
+# lane's timeout.
 vm_append()
 {
-	local lane=$1 append
+	local lane=$1 clock=${2:-hpet} append
 
 	append="console=ttyS0,115200 panic=-1 log_buf_len=8M edd=off"
-	append+=" clocksource=hpet ghostvm.lane=$lane"
+	if [[ $clock = tsc ]]; then
+		append+=" tsc=reliable"
+	else
+		append+=" clocksource=hpet"
+	fi
+	append+=" ghostvm.lane=$lane"
 	if debug_kernel_is_lane "$lane"; then
 		append+=" hung_task_panic=1 softlockup_panic=1"
 		append+=" sysctl.kernel.panic_on_rcu_stall=1"

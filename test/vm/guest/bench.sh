@@ -463,8 +463,10 @@ main()
 		echo "$rt_runtime" >/proc/sys/kernel/sched_rt_runtime_us
 	out "info rt_runtime_us $(cat /proc/sys/kernel/sched_rt_runtime_us)"
 	out "info samples $samples"
+	# The TSC's rate as the kernel refined it against the HPET.
 	out "info clocksource $(cat \
-		/sys/devices/system/clocksource/clocksource0/current_clocksource)"
+		/sys/devices/system/clocksource/clocksource0/current_clocksource)$(
+		dmesg | sed -n 's/.*Refined TSC clocksource calibration: /, TSC at /p')"
 	# shellcheck disable=SC2046 # one CPU a word
 	set -- $(cpu_list "$cpus")
 	if [ $# -lt 2 ]; then

@@ -397,8 +397,10 @@ main()
 	out "info workers $workers"
 	out "info keys $keys"
 	out "info duration $duration"
+	# The TSC's rate as the kernel refined it against the HPET.
 	out "info clocksource $(cat \
-		/sys/devices/system/clocksource/clocksource0/current_clocksource)"
+		/sys/devices/system/clocksource/clocksource0/current_clocksource)$(
+		dmesg | sed -n 's/.*Refined TSC clocksource calibration: /, TSC at /p')"
 	if [ -n "$rt_runtime" ] &&
 	   ! echo "$rt_runtime" >/proc/sys/kernel/sched_rt_runtime_us; then
 		failed "setting kernel.sched_rt_runtime_us to $rt_runtime"
