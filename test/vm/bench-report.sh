@@ -215,6 +215,8 @@ config_name()
 	fifo_per_cpu_serial) echo "ghost-agent fifo_per_cpu --serial-rounds" ;;
 	fifo_centralized) echo "ghost-agent fifo_centralized (agent on CPU $(info global_cpu))" ;;
 	fifo_centralized_idle) echo "ghost-agent fifo_centralized --idle-sleep $(info idle_sleep_us) (agent on CPU $(info global_cpu))" ;;
+	fifo_centralized_fit) echo "ghost-agent fifo_centralized on CPUs $(info global_cpu),$(info cpus_fit) (agent on CPU $(info global_cpu))" ;;
+	cfs_fit) echo "CFS on CPUs $(info cpus_fit)" ;;
 	*) echo "ghost-agent $1" ;;
 	esac
 }
@@ -268,6 +270,12 @@ report_wall()
 	echo "emulator makes of fifo_centralized's spinning agent alone: a busy vCPU"
 	echo "takes one of the host's $(nproc) CPUs from the others, which a real machine,"
 	echo "with a CPU given to the agent, does not do."
+	[[ -z $(info cpus_fit) ]] || {
+		echo
+		echo "So fifo_centralized also ran fitted to the host: its agent's CPU and"
+		echo "CPUs $(info cpus_fit) for threads, as many busy vCPUs as the host has"
+		echo "CPUs: $(vs fifo_centralized_fit cfs_fit) of CFS on CPUs $(info cpus_fit)."
+	}
 	echo
 	echo "Per test, median ms:"
 	echo
@@ -426,6 +434,10 @@ summary_line()
 	line+=" $(vs fifo_centralized cfs_remaining_busy))"
 	line+="; with --idle-sleep / CFS on remaining CPUs"
 	line+=" $(vs fifo_centralized_idle cfs_remaining)"
+	[[ -z $(info cpus_fit) ]] || {
+		line+="; fitted to the host's CPUs (threads on CPUs $(info cpus_fit))"
+		line+=" / CFS on them $(vs fifo_centralized_fit cfs_fit)"
+	}
 	max=$(group_max)
 	for ((n = 1; n <= max; n++)); do
 		v=$(group_per_cpu ioctl "$n" 2)
@@ -474,6 +486,8 @@ report_header()
 
 report_md()
 {
+	# Fitted to the host's CPUs, when the guest ran them.
+	[[ -z $(info cpus_fit) ]] || configs+=(fifo_centralized_fit cfs_fit)
 	echo "# ghost bench, $(date -u '+%Y-%m-%d %H:%M UTC')"
 	echo
 	summary_line

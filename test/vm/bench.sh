@@ -160,6 +160,7 @@ main()
 	append+=" ghostvm.bench_swaps=$swaps ghostvm.bench_scale=$scale"
 	append+=" ghostvm.bench_cpus=$cpus ghostvm.bench_samples=$nsamples"
 	[[ -z $rt_runtime ]] || append+=" ghostvm.bench_rt_runtime=$rt_runtime"
+	append+=" ghostvm.bench_host_cpus=$(nproc)"
 	vm_qemu_cmd "$VM_KVER" "$dir/initramfs.img" "$append"
 
 	load_before=$(cat /proc/loadavg)

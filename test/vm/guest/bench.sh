@@ -39,7 +39,9 @@
 # ghostvm.bench_swaps=N (50), ghostvm.bench_scale=N (simple_exp -n, 1),
 # ghostvm.bench_cpus=LIST (the enclave, default 1 to the last CPU),
 # ghostvm.bench_samples=N (samples per microbenchmark series, 1000),
-# ghostvm.bench_rt_runtime=US (kernel.sched_rt_runtime_us, default kept).
+# ghostvm.bench_rt_runtime=US (kernel.sched_rt_runtime_us, default kept),
+# ghostvm.bench_host_cpus=N (the host's CPUs: when fifo_centralized's agent
+# and thread CPUs are more, it also runs on as many as the host has).
 
 GHOST_DIR=${GHOST_DIR:-/ghost}
 results=${GHOST_RESULTS:-/dev/stdout}
@@ -53,6 +55,7 @@ swaps=50
 scale=1
 samples=1000
 rt_runtime=
+host_cpus=
 cpus=1-$(($(nproc) - 1))
 nfail=0
 
@@ -92,6 +95,7 @@ parse_cmdline()
 		ghostvm.bench_cpus=*) cpus=${arg#*=} ;;
 		ghostvm.bench_samples=*) samples=${arg#*=} ;;
 		ghostvm.bench_rt_runtime=*) rt_runtime=${arg#*=} ;;
+		ghostvm.bench_host_cpus=*) host_cpus=${arg#*=} ;;
 		esac
 	done
 }
@@ -168,7 +172,7 @@ start_agent()
 	: >"$work/agent.out"
 	: >"$work/agent.err"
 	# shellcheck disable=SC2086 # empty or two words
-	ghost-agent --cpus "$cpus" --policy "$policy" $global_opt \
+	ghost-agent --cpus "${agent_cpus:-$cpus}" --policy "$policy" $global_opt \
 		>"$work/agent.out" 2>"$work/agent.err" &
 	AGENT_PID=$!
 	for i in $(seq 1 120); do
@@ -308,6 +312,7 @@ config_opt()
 	# the host CPU back to the others.
 	fifo_centralized_idle)
 		echo "--global-cpu $cpu_global --idle-sleep $idle_sleep_us" ;;
+	fifo_centralized_fit) echo "--global-cpu $cpu_global" ;;
 	esac
 }
 
@@ -374,6 +379,14 @@ wall_round()
 		simple_exp -c -k -n "$scale"
 	kill "$busy_pid"
 	wait "$busy_pid" 2>/dev/null
+	[ -n "$cpus_fit" ] || return 0
+	# Fitted to the host: the agent's CPU and as many for threads as
+	# leave every busy vCPU a host CPU, against CFS on those.
+	agent_cpus="$cpu_global,$cpus_fit"
+	wall_policy fifo_centralized fifo_centralized_fit "$i"
+	agent_cpus=
+	wall_run cfs_fit "$i" taskset -c "$cpus_fit" \
+		simple_exp -c -k -n "$scale"
 }
 
 bench_sched()
@@ -481,6 +494,16 @@ main()
 	out "info global_cpu $cpu_global"
 	out "info idle_sleep_us $idle_sleep_us"
 	out "info cpus_remaining $cpus_remaining"
+	# More busy vCPUs than host CPUs under fifo_centralized (its agent
+	# spins): the host shares its CPUs among them, which a real machine
+	# does not; so it runs on fewer too (at least one thread CPU).
+	cpus_fit=
+	if [ -n "$host_cpus" ] && [ $# -ge "$host_cpus" ]; then
+		cpus_fit=$(echo "$@" | tr ' ' '\n' |
+			head -n "$((host_cpus > 1 ? host_cpus - 1 : 1))" |
+			tr '\n' ',' | sed 's/,$//')
+		out "info cpus_fit $cpus_fit"
+	fi
 	out "info pinned_cpus $cpu_a $cpu_b"
 	say "Linux $(uname -r), $(nproc) vCPUs, enclave CPUs $cpus," \
 		"$reps runs each, $swaps swaps, $samples samples a series"
