@@ -65,4 +65,17 @@ static inline bool ghost_task_blocked(struct task_struct *p)
 #endif
 }
 
+/*
+ * A fair task's own slice, which sched_setattr() would reset: 6.12 takes
+ * it from sched_attr.sched_runtime (0: the default).
+ */
+static inline u64 ghost_task_fair_slice(struct task_struct *p)
+{
+#if LINUX_VERSION_CODE >= KERNEL_VERSION(6, 12, 0)
+	return p->se.custom_slice ? p->se.slice : 0;
+#else
+	return 0;
+#endif
+}
+
 #endif /* _GHOST_COMPAT_H */

@@ -100,6 +100,7 @@ int ghost_thread_enrol(struct ghost_thread *gt, bool agent)
 		ghost_watchdog_start(e);
 		trace_ghost_enter(e->id, task_pid_nr(current), gt->gtid,
 				  raw_smp_processor_id());
+		ghost_thread_run_class();
 	}
 	return 0;
 }
@@ -200,7 +201,12 @@ static void ghost_thread_work(struct callback_head *cb)
 		if ((current->flags & PF_EXITING) ||
 		    test_bit(GT_F_DETACH, &gt->flags) ||
 		    ghost_thread_enrol(gt, false)) {
-			/* Never enrolled: drop the claim and its reference. */
+			/*
+			 * Never enrolled: drop the claim and its reference.
+			 * A child gets what its parent has outside ghost.
+			 */
+			if (gt->parent_gtid && !(current->flags & PF_EXITING))
+				ghost_thread_restore_sched(gt);
 			ghost_thread_unhash(gt);
 			ghost_thread_put(gt);
 			goto out;
@@ -243,6 +249,24 @@ void ghost_queue_park(struct ghost_thread *gt)
 }
 
 /*
+ * A child of a ghost thread that will not be one inherited its parent's
+ * run class: give it the policy its parent has outside ghost.  Before it
+ * is first woken, under its pi_lock (which __sched_setscheduler() holds
+ * too), as sched_fork() itself resets a policy.
+ */
+static void ghost_thread_fork_unmanaged(struct ghost_thread *pgt,
+					struct task_struct *child)
+{
+	unsigned long flags;
+
+	raw_spin_lock_irqsave(&child->pi_lock, flags);
+	if (child->policy == SCHED_BATCH && pgt->saved_policy == SCHED_NORMAL &&
+	    READ_ONCE(child->__state) == TASK_NEW)
+		child->policy = SCHED_NORMAL;
+	raw_spin_unlock_irqrestore(&child->pi_lock, flags);
+}
+
+/*
  * sched_process_fork: a ghost thread's child joins the same enclave at its
  * first return to user mode, before it runs any user code.  Opt out with
  * SCHED_RESET_ON_FORK on the parent.
@@ -253,9 +277,13 @@ void ghost_thread_fork(struct task_struct *parent, struct task_struct *child)
 
 	pgt = ghost_thread_lookup(parent);
 	if (!pgt || test_bit(GT_F_AGENT, &pgt->flags) ||
-	    !test_bit(GT_F_ENROLLED, &pgt->flags) || pgt->e->dead ||
-	    parent->sched_reset_on_fork || (child->flags & PF_KTHREAD))
+	    (child->flags & PF_KTHREAD))
 		return;
+	if (!test_bit(GT_F_ENROLLED, &pgt->flags) || pgt->e->dead ||
+	    parent->sched_reset_on_fork) {
+		ghost_thread_fork_unmanaged(pgt, child);
+		return;
+	}
 
 	gt = ghost_fault(GHOST_FAULT_FORK) ? NULL :
 	     ghost_thread_alloc(pgt->e, child, GFP_ATOMIC | __GFP_ACCOUNT);
@@ -284,9 +312,10 @@ void ghost_thread_fork(struct task_struct *parent, struct task_struct *child)
 		ghost_thread_put(gt);
 		return;
 	}
-	if (ghost_thread_claim(gt))
+	if (ghost_thread_claim(gt)) {
 		ghost_thread_put(gt);
-	else if (!ghost_thread_queue_work(gt, TWA_RESUME))
+		ghost_thread_fork_unmanaged(pgt, child);
+	} else if (!ghost_thread_queue_work(gt, TWA_RESUME))
 		ghost_thread_abandon(gt);
 }
 

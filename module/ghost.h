@@ -289,6 +289,7 @@ void ghost_thread_unhash(struct ghost_thread *gt);
 void ghost_thread_abandon(struct ghost_thread *gt);
 void ghost_thread_get(struct ghost_thread *gt);
 void ghost_thread_save_sched(struct ghost_thread *gt, struct task_struct *p);
+void ghost_thread_run_class(void);
 void ghost_thread_restore_sched(struct ghost_thread *gt);
 struct ghost_thread *ghost_thread_find_gtid(struct ghost_enclave *e, u64 gtid);
 struct ghost_thread *ghost_thread_lookup_gtid(u64 gtid);

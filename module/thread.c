@@ -15,6 +15,7 @@
 #include <linux/slab.h>
 #include <uapi/linux/sched/types.h>
 
+#include "compat.h"
 #include "ghost.h"
 
 #define GHOST_HASH_BITS	10
@@ -173,19 +174,47 @@ void ghost_thread_save_sched(struct ghost_thread *gt,
 	cpumask_copy(gt->saved_mask, &p->cpus_mask);
 }
 
-/* Give the thread back what it had when it entered (current only). */
-void ghost_thread_restore_sched(struct ghost_thread *gt)
+/*
+ * Set current's policy, keeping what sched_setattr() would reset:
+ * SCHED_RESET_ON_FORK and, for a fair policy, its own slice.
+ */
+static void ghost_set_policy(int policy, unsigned int rt_priority, int nice)
 {
 	struct sched_attr attr = {
 		.size		= sizeof(attr),
-		.sched_policy	= gt->saved_policy,
-		.sched_priority	= gt->saved_rt_priority,
-		.sched_nice	= gt->saved_nice,
+		.sched_policy	= policy,
+		.sched_priority	= rt_priority,
+		.sched_nice	= nice,
 	};
 
+	if (current->sched_reset_on_fork)
+		attr.sched_flags |= SCHED_FLAG_RESET_ON_FORK;
+	if (policy == SCHED_NORMAL || policy == SCHED_BATCH)
+		attr.sched_runtime = ghost_task_fair_slice(current);
+	sched_setattr_nocheck(current, &attr);
+}
+
+/*
+ * The run class of a ghost thread (current only): a SCHED_NORMAL thread
+ * runs as SCHED_BATCH at its own nice.  A ghost thread that wakes while
+ * another runs on its CPU mostly wakes only to park (the agent has not
+ * given it the CPU): as SCHED_BATCH it does not preempt the running one
+ * for that, and runs when the CPU is free or at a tick, by which time it
+ * may be the one placed there.  Other policies are kept.
+ */
+void ghost_thread_run_class(void)
+{
+	if (current->policy == SCHED_NORMAL)
+		ghost_set_policy(SCHED_BATCH, 0, task_nice(current));
+}
+
+/* Give the thread back what it had when it entered (current only). */
+void ghost_thread_restore_sched(struct ghost_thread *gt)
+{
 	if (current->policy != gt->saved_policy ||
 	    current->rt_priority != gt->saved_rt_priority)
-		sched_setattr_nocheck(current, &attr);
+		ghost_set_policy(gt->saved_policy, gt->saved_rt_priority,
+				 gt->saved_nice);
 	set_cpus_allowed_ptr(current, gt->saved_mask);
 }
 

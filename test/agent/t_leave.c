@@ -47,6 +47,22 @@ static int expect_sched(pid_t tid, const struct sched_state *want)
 		       want->nice, (unsigned long long)want->mask);
 }
 
+/*
+ * In an enclave a SCHED_OTHER thread runs as SCHED_BATCH (the run class),
+ * SCHED_RESET_ON_FORK kept; other policies are left alone.
+ */
+static int expect_run_class(pid_t tid, int policy)
+{
+	int want = policy, got;
+
+	if ((policy & ~SCHED_RESET_ON_FORK) == SCHED_OTHER)
+		want = SCHED_BATCH | (policy & SCHED_RESET_ON_FORK);
+	if (gt_wait_for((got = sched_getscheduler(tid)) == want, 5000))
+		return 0;
+	return gt_fail("thread %d in the enclave: policy %#x, want %#x",
+		       tid, got, want);
+}
+
 /* Enter, run on @cpu, leave, and check what the thread got back. */
 static int enter_run_leave(struct gt_worker *w, int cpu,
 			   const struct sched_state *want)
@@ -60,6 +76,8 @@ static int enter_run_leave(struct gt_worker *w, int cpu,
 		return r;
 	if (!(a = gt_start(&e, w, 0)))
 		return gt_fail("worker did not enter");
+	if ((r = expect_run_class(w->tid, want->policy)))
+		return r;
 	if (cpu >= 0) {
 		if ((r = gt_commit(&e, a, cpu)) != GHOST_TXN_COMPLETE)
 			return gt_fail("commit: %s", gt_txn_name(r));
@@ -124,6 +142,21 @@ static int test_leave_restores_nice(void)
 	if ((r = gt_need_cpus(2)))
 		return r;
 	w->nice = 5;
+	return enter_run_leave(w, gt_cpu(0), &want);
+}
+
+/* sched_setattr() clears SCHED_RESET_ON_FORK unless told to keep it. */
+static int test_leave_restores_reset_on_fork(void)
+{
+	struct gt_worker *w = gt_workers(1);
+	struct sched_state want = { SCHED_OTHER | SCHED_RESET_ON_FORK, 0, 3,
+				    gt_all_cpus() };
+	int r;
+
+	if ((r = gt_need_cpus(2)))
+		return r;
+	w->policy = SCHED_OTHER | SCHED_RESET_ON_FORK;
+	w->nice = 3;
 	return enter_run_leave(w, gt_cpu(0), &want);
 }
 
@@ -322,6 +355,7 @@ static const struct gt_test tests[] = {
 	  test_leave_restores_affinity_and_policy },
 	{ "leave_restores_fifo_policy", test_leave_restores_fifo_policy },
 	{ "leave_restores_nice", test_leave_restores_nice },
+	{ "leave_restores_reset_on_fork", test_leave_restores_reset_on_fork },
 	{ "leave_of_parked_thread_runs_it_under_cfs",
 	  test_leave_of_parked_thread_runs_it_under_cfs },
 	{ "user_setaffinity_on_ghost_thread_kept_after_leave",
