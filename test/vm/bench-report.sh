@@ -202,6 +202,19 @@ report_group()
 	echo "![group commit scaling](plots/group_commit.png)"
 }
 
+# "CPU 2" or "CPUs 2,3": the fitted thread CPUs, named.
+fit_cpus()
+{
+	local l
+
+	l=$(info cpus_fit)
+	if [[ $l == *[,-]* ]]; then
+		echo "CPUs $l"
+	else
+		echo "CPU $l"
+	fi
+}
+
 # The schedulers simple_exp runs under, as the guest names them.
 configs=(cfs fifo_per_cpu fifo_per_cpu_serial fifo_centralized
 	fifo_centralized_idle cfs_remaining cfs_remaining_busy)
@@ -216,7 +229,7 @@ config_name()
 	fifo_centralized) echo "ghost-agent fifo_centralized (agent on CPU $(info global_cpu))" ;;
 	fifo_centralized_idle) echo "ghost-agent fifo_centralized --idle-sleep $(info idle_sleep_us) (agent on CPU $(info global_cpu))" ;;
 	fifo_centralized_fit) echo "ghost-agent fifo_centralized on CPUs $(info global_cpu),$(info cpus_fit) (agent on CPU $(info global_cpu))" ;;
-	cfs_fit) echo "CFS on CPUs $(info cpus_fit)" ;;
+	cfs_fit) echo "CFS on $(fit_cpus)" ;;
 	*) echo "ghost-agent $1" ;;
 	esac
 }
@@ -273,8 +286,8 @@ report_wall()
 	[[ -z $(info cpus_fit) ]] || {
 		echo
 		echo "So fifo_centralized also ran fitted to the host: its agent's CPU and"
-		echo "CPUs $(info cpus_fit) for threads, as many busy vCPUs as the host has"
-		echo "CPUs: $(vs fifo_centralized_fit cfs_fit) of CFS on CPUs $(info cpus_fit)."
+		echo "$(fit_cpus) for threads, as many busy vCPUs as the host has"
+		echo "CPUs: $(vs fifo_centralized_fit cfs_fit) of CFS on $(fit_cpus)."
 	}
 	echo
 	echo "Per test, median ms:"
@@ -435,7 +448,7 @@ summary_line()
 	line+="; with --idle-sleep / CFS on remaining CPUs"
 	line+=" $(vs fifo_centralized_idle cfs_remaining)"
 	[[ -z $(info cpus_fit) ]] || {
-		line+="; fitted to the host's CPUs (threads on CPUs $(info cpus_fit))"
+		line+="; fitted to the host's CPUs (threads on $(fit_cpus))"
 		line+=" / CFS on them $(vs fifo_centralized_fit cfs_fit)"
 	}
 	max=$(group_max)
