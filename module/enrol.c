@@ -250,19 +250,37 @@ void ghost_queue_park(struct ghost_thread *gt)
 
 /*
  * A child of a ghost thread that will not be one inherited its parent's
- * run class: give it the policy its parent has outside ghost.  Before it
- * is first woken, under its pi_lock (which __sched_setscheduler() holds
- * too), as sched_fork() itself resets a policy.
+ * run class and its mask, pinned to the parent's CPU: give it what its
+ * parent has outside ghost, the policy and the mask (not into another
+ * cgroup, whose cpuset may differ, nor a mask with no active CPU).
+ * Before it is first woken, under its pi_lock, which every change of a
+ * policy or a mask holds: as sched_fork() resets a policy and
+ * kthread_bind() sets a mask; it is on no runqueue.
  */
 static void ghost_thread_fork_unmanaged(struct ghost_thread *pgt,
 					struct task_struct *child)
 {
+	struct ghost_enclave *e = pgt->e;
 	unsigned long flags;
+	bool same_cgroup;
 
+	rcu_read_lock();
+	same_cgroup = rcu_access_pointer(child->cgroups) ==
+		      rcu_access_pointer(current->cgroups);
+	rcu_read_unlock();
 	raw_spin_lock_irqsave(&child->pi_lock, flags);
-	if (child->policy == SCHED_BATCH && pgt->saved_policy == SCHED_NORMAL &&
-	    READ_ONCE(child->__state) == TASK_NEW)
+	if (READ_ONCE(child->__state) != TASK_NEW)
+		goto out;
+	if (child->policy == SCHED_BATCH && pgt->saved_policy == SCHED_NORMAL)
 		child->policy = SCHED_NORMAL;
+	raw_spin_lock(&e->lock);	/* the saved mask */
+	if (same_cgroup && child->cpus_ptr == &child->cpus_mask &&
+	    cpumask_intersects(pgt->saved_mask, cpu_active_mask)) {
+		cpumask_copy(&child->cpus_mask, pgt->saved_mask);
+		child->nr_cpus_allowed = cpumask_weight(&child->cpus_mask);
+	}
+	raw_spin_unlock(&e->lock);
+out:
 	raw_spin_unlock_irqrestore(&child->pi_lock, flags);
 }
 

@@ -178,10 +178,14 @@ static int test_reset_on_fork_child_stays_out(void)
 	if (gt_tasks_contains(&e, w[0].forked) ||
 	    gt_status(&e, "nr_tasks") != 1)
 		return gt_fail("the child is in the enclave");
-	/* Not the parent's run class: its policy outside the enclave. */
+	/* Not the parent's run class and CPU: what it has outside. */
 	if (sched_getscheduler(w[0].forked) != SCHED_OTHER)
 		return gt_fail("the child runs with policy %#x, want SCHED_OTHER",
 			       sched_getscheduler(w[0].forked));
+	if (gt_affinity_of(w[0].forked) != gt_all_cpus())
+		return gt_fail("the child runs on %#llx, want %#llx",
+			       (unsigned long long)gt_affinity_of(w[0].forked),
+			       (unsigned long long)gt_all_cpus());
 	if (sched_getscheduler(w[0].tid) != (SCHED_BATCH | SCHED_RESET_ON_FORK))
 		return gt_fail("the parent runs with policy %#x in the enclave",
 			       sched_getscheduler(w[0].tid));
