@@ -86,5 +86,5 @@ $(MAN_EXAMPLE): $(O)/test/unit/plugins/man_example.c \
 # installs them.
 UNIT_SCRIPTS := test/unit/test_man.sh test/unit/test_completion.sh \
 		test/unit/test_service.sh test/unit/test_install.sh \
-		test/unit/test_ghost_sim.sh
+		test/unit/test_ghost_sim.sh test/unit/test_vm_cases.sh
 UNIT_SCRIPT_DEPS := $(USER_TARGETS)

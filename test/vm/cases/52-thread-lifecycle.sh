@@ -92,6 +92,11 @@ test_leave_restores_nice()
 	agent_test t_leave leave_restores_nice
 }
 
+test_leave_restores_reset_on_fork()
+{
+	agent_test t_leave leave_restores_reset_on_fork
+}
+
 test_leave_of_parked_thread_runs_it_under_cfs()
 {
 	agent_test t_leave leave_of_parked_thread_runs_it_under_cfs
