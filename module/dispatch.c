@@ -243,19 +243,96 @@ static struct ghost_thread *ghost_dispatch_take_woken(struct ghost_enclave *e,
 	return NULL;
 }
 
+static struct ghost_dispatch_entry *ghost_dispatch_ent(
+	struct ghost_dispatch_list *l, u32 i)
+{
+	return &l->ent[i & (GHOST_DISPATCH_SLOTS - 1)];
+}
+
+/*
+ * The thread of a valid entry that may run on @cpu by its own mask, or
+ * NULL; one that may not is news for the agent if @report.  e->lock held,
+ * in an RCU read section.
+ */
+static struct ghost_thread *ghost_dispatch_ent_thread(struct ghost_enclave *e,
+	int cpu, const struct ghost_dispatch_entry *ent, bool report)
+{
+	struct ghost_thread *gt = ghost_thread_lookup_gtid(READ_ONCE(ent->gtid));
+
+	if (!ghost_dispatch_valid(e, gt, READ_ONCE(ent->barrier)))
+		return NULL;
+	if (cpumask_test_cpu(cpu, gt->saved_mask))
+		return gt;
+	if (report)
+		ghost_affinity_news_locked(e, gt, cpu);
+	return NULL;
+}
+
+/*
+ * May GHOST_DL_AFFINE(@limit) pass @gt over on @cpu: it is pinned to
+ * another CPU, where it runs without a move, and was passed over fewer
+ * than @limit times?  A thread that has to move wherever it runs gains
+ * nothing by waiting.  e->lock held.
+ */
+static bool ghost_dispatch_passable(struct ghost_thread *gt, int cpu,
+				    u32 limit)
+{
+	return gt->passed < limit && gt->last_cpu >= 0 &&
+	       gt->last_cpu != cpu && ghost_dispatch_pinned(gt, gt->last_cpu);
+}
+
+/*
+ * GHOST_DL_AFFINE(@limit): the first valid entry at or after @from whose
+ * thread is still pinned to @cpu, if @first and every valid entry up to
+ * it may be passed over; else @first.  The threads passed over count it.
+ * e->lock held, in an RCU read section.
+ */
+static struct ghost_thread *ghost_dispatch_affine(struct ghost_enclave *e,
+	int cpu, struct ghost_thread *first, u32 from, u32 tail, u32 limit)
+{
+	struct ghost_dispatch_list *l = &e->dl[cpu];
+	struct ghost_thread *gt = NULL;
+	u32 i, end;
+
+	if (!ghost_dispatch_passable(first, cpu, limit))
+		return first;
+	for (end = from; end != tail; end++) {
+		gt = ghost_dispatch_ent_thread(e, cpu,
+					       ghost_dispatch_ent(l, end), false);
+		if (!gt || gt == first)
+			continue;
+		if (ghost_dispatch_pinned(gt, cpu))
+			break;
+		if (!ghost_dispatch_passable(gt, cpu, limit))
+			return first;
+	}
+	if (end == tail)
+		return first;
+	first->passed++;
+	for (i = from; i != end; i++) {
+		struct ghost_thread *p = ghost_dispatch_ent_thread(e, cpu,
+					ghost_dispatch_ent(l, i), false);
+
+		if (p && p != first && p != gt &&
+		    ghost_dispatch_passable(p, cpu, limit))
+			p->passed++;
+	}
+	return gt;
+}
+
 /*
  * Consume @cpu's list up to its first valid entry and return that thread
  * (not placed yet), or NULL: the list is empty or held only stale entries.
- * *@emptied tells whether nothing is left after it.  e->lock held.
+ * Under GHOST_DL_AFFINE a later entry's thread may run instead; the first
+ * valid entry then stays.  *@emptied tells whether nothing is left after
+ * it.  e->lock held.
  */
 static struct ghost_thread *ghost_dispatch_take(struct ghost_enclave *e,
 						int cpu, bool *emptied)
 {
 	struct ghost_dispatch_list *l = &e->dl[cpu];
-	struct ghost_dispatch_entry *ent;
-	struct ghost_thread *gt = NULL;
-	u32 head = e->dcpu[cpu].head, tail, barrier;
-	u64 gtid;
+	struct ghost_thread *gt = NULL, *pick;
+	u32 head = e->dcpu[cpu].head, tail, limit;
 
 	/* The CPU's word was cleared before: pairs with the agent's kick. */
 	smp_mb();
@@ -266,26 +343,26 @@ static struct ghost_thread *ghost_dispatch_take(struct ghost_enclave *e,
 		*emptied = true;
 		return NULL;
 	}
+	limit = (ghost_dispatch_flags(e, cpu) & GHOST_DL_AFFINE_MASK) >>
+		GHOST_DL_AFFINE_SHIFT;
 	rcu_read_lock();
 	while (head != tail) {
-		ent = &l->ent[head & (GHOST_DISPATCH_SLOTS - 1)];
-		gtid = READ_ONCE(ent->gtid);
-		barrier = READ_ONCE(ent->barrier);
-		head++;
-		gt = ghost_thread_lookup_gtid(gtid);
-		if (ghost_dispatch_valid(e, gt, barrier)) {
-			if (cpumask_test_cpu(cpu, gt->saved_mask))
-				break;
-			/* Not a CPU it may run on: the agent must know. */
-			ghost_affinity_news_locked(e, gt, cpu);
-		}
+		gt = ghost_dispatch_ent_thread(e, cpu,
+					       ghost_dispatch_ent(l, head++),
+					       true);
+		if (gt)
+			break;
 		WRITE_ONCE(l->nr_stale, READ_ONCE(l->nr_stale) + 1);
-		gt = NULL;
 	}
+	pick = gt && limit ?
+	       ghost_dispatch_affine(e, cpu, gt, head, tail, limit) : gt;
 	rcu_read_unlock();
+	/* The first valid entry stays: its thread's turn is still to come. */
+	if (pick != gt)
+		head--;
 	ghost_dispatch_set_head(e, cpu, head);
 	*emptied = head == tail;
-	return gt;
+	return pick;
 }
 
 /*

@@ -114,6 +114,7 @@ struct ghost_thread {
 	enum ghost_thread_state state;	/* under e->lock */
 	int cpu;			/* committed CPU (agent: its CPU), or -1 */
 	int last_cpu;			/* last CPU it was placed on, or -1 */
+	u32 passed;			/* AFFINE lists ran later entries first */
 	int nice;			/* as last told to the agent */
 	u32 barrier;
 	u32 agent_seq;			/* agents: bumped by each wakeup */

@@ -68,6 +68,7 @@ void ghost_place_at(struct ghost_enclave *e, struct ghost_thread *gt,
 	gt->state = GT_RUNNING;
 	gt->cpu = cpu;
 	gt->last_cpu = cpu;
+	gt->passed = 0;
 	/* Else it pins itself on its way out of its park. */
 	if (p->nr_cpus_allowed == 1 && cpumask_test_cpu(cpu, &p->cpus_mask))
 		set_bit(GT_F_PINNED, &gt->flags);

@@ -39,6 +39,15 @@
  * in line that is not listed, so with slice_us the depth is 1 unless
  * set.  Without lists (an older module) it commits as before.
  *
+ * Affinity.  A thread that runs on another CPU than its last is moved
+ * there by a worker on that CPU first (its mask is set in process
+ * context): a switch to the worker and back on the CPU that takes it.
+ * With affinity=N the lists say GHOST_DL_AFFINE(N): a CPU runs the first
+ * listed thread that ran there last ahead of those before it in line that
+ * ran on other CPUs, none of which is passed over more than N times.
+ * With two CPUs half of all hand-overs move a thread without it.  Off by
+ * default: the line is the order threads run in.
+ *
  * When it is good: many short requests over few CPUs, where a global
  * queue avoids the head-of-line blocking of per-CPU queues and the single
  * decision maker sees the whole enclave; the base of Shinjuku-like
@@ -46,7 +55,8 @@
  *
  * Known problems: the global CPU is spent on the agent, whether there is
  * work or not; decisions serialise on one thread, so throughput is bounded
- * by one CPU's message rate; threads migrate freely (no cache affinity).
+ * by one CPU's message rate; threads migrate freely unless affinity=N
+ * (then up to N threads may pass each one).
  * A thread's own affinity (within its cpuset) is honoured: it is listed
  * and committed only where it may run.  The agent spins at real-time
  * priority, so the kernel's real-time throttling stops it for 50 ms of
@@ -54,7 +64,8 @@
  *
  * Options: slice_us=N (0: no slice, the default), max_tasks=N (8192),
  * dispatch_depth=N (threads listed, 0..32; default 4, 1 with a slice;
- * 0: commits only).
+ * 0: commits only), affinity=N (0..255; 0, the default: strict line
+ * order).
  */
 #include <errno.h>
 #include <limits.h>
@@ -69,6 +80,8 @@
 #define CFIFO_MAX_SLICE_US	10000000UL
 #define CFIFO_DEPTH		4
 #define CFIFO_SLICE_DEPTH	1
+#define CFIFO_AFFINITY		0
+#define CFIFO_MAX_AFFINITY	255
 /*
  * QUIET costs a spinning agent nothing (no agent sleeps, so no message
  * wakes one); with --idle-sleep it sleeps through what needs no decision.
@@ -127,6 +140,7 @@ struct cfifo {
 	unsigned int stamp;	/* of cfifo_publish_cpu() */
 	int commits;		/* no dispatch lists: decide by commits */
 	int idle_wake;		/* the lists say GHOST_DL_F_IDLE_WAKE */
+	__u32 dl_flags;		/* CFIFO_DL_FLAGS and GHOST_DL_AFFINE() */
 };
 
 static struct cfifo *cfifo_of(struct ghost_policy_ctx *ctx)
@@ -521,7 +535,7 @@ static void cfifo_idle_wake(struct ghost_policy_ctx *ctx)
 		return;
 	for (i = 0; i < ctx->nr_cpus; i++)
 		err |= ghost_policy_dl_set_flags(ctx, ctx->cpus[i],
-				CFIFO_DL_FLAGS | (on ? GHOST_DL_F_IDLE_WAKE : 0));
+				f->dl_flags | (on ? GHOST_DL_F_IDLE_WAKE : 0));
 	/* On a failure, again at the next round. */
 	if (!err)
 		f->idle_wake = on;
@@ -727,10 +741,10 @@ static int cfifo_import(struct ghost_policy_ctx *ctx, const void *buf,
 
 static int cfifo_parse(struct ghost_policy_ctx *ctx, const char *const opts[],
 		       unsigned long *slice_us, unsigned long *max,
-		       unsigned long *depth)
+		       unsigned long *depth, unsigned long *affinity)
 {
 	static const char *const known[] = {
-		"slice_us", "max_tasks", "dispatch_depth", NULL
+		"slice_us", "max_tasks", "dispatch_depth", "affinity", NULL
 	};
 	const char *name = "fifo_centralized";
 
@@ -739,7 +753,9 @@ static int cfifo_parse(struct ghost_policy_ctx *ctx, const char *const opts[],
 			 slice_us) ||
 	    gp_opt_ulong(ctx, name, opts, "max_tasks", 1, 1000000, max) ||
 	    gp_opt_ulong(ctx, name, opts, "dispatch_depth", 0,
-			 GHOST_DISPATCH_SLOTS, depth))
+			 GHOST_DISPATCH_SLOTS, depth) ||
+	    gp_opt_ulong(ctx, name, opts, "affinity", 0, CFIFO_MAX_AFFINITY,
+			 affinity))
 		return -EINVAL;
 	return 0;
 }
@@ -747,10 +763,11 @@ static int cfifo_parse(struct ghost_policy_ctx *ctx, const char *const opts[],
 static int cfifo_init(struct ghost_policy_ctx *ctx, const char *const opts[])
 {
 	unsigned long slice_us = 0, max = CFIFO_MAX_TASKS, depth = ULONG_MAX;
+	unsigned long affinity = CFIFO_AFFINITY;
 	struct cfifo *f;
 	int i, ret;
 
-	ret = cfifo_parse(ctx, opts, &slice_us, &max, &depth);
+	ret = cfifo_parse(ctx, opts, &slice_us, &max, &depth, &affinity);
 	if (ret)
 		return ret;
 	if (ctx->nr_cpus <= 0) {
@@ -766,8 +783,8 @@ static int cfifo_init(struct ghost_policy_ctx *ctx, const char *const opts[])
 		depth = slice_us ? CFIFO_SLICE_DEPTH : CFIFO_DEPTH;
 	f->depth = depth;
 	f->commits = !depth;
-	if (!depth)
-		ctx->dispatch_flags = 0;
+	f->dl_flags = CFIFO_DL_FLAGS | GHOST_DL_AFFINE(affinity);
+	ctx->dispatch_flags = depth ? f->dl_flags : 0;
 	gp_list_init(&f->rq);
 	f->cpu = calloc(ctx->nr_cpu_ids, sizeof(*f->cpu));
 	if (!f->cpu ||
@@ -803,7 +820,8 @@ GHOST_POLICY_DEFINE(fifo_centralized,
 	.dispatch_flags		= CFIFO_DL_FLAGS,
 	.help			= "slice_us=N   preempt a thread after N us while others wait (0: never)\n"
 				  "max_tasks=N  threads tracked at most (8192)\n"
-				  "dispatch_depth=N  front of the line listed on every CPU (4, 1 with a slice; 0: commits only)\n",
+				  "dispatch_depth=N  front of the line listed on every CPU (4, 1 with a slice; 0: commits only)\n"
+				  "affinity=N   a CPU runs a listed thread that ran there last first, passing none more than N times (0: line order, the default)\n",
 	.init			= cfifo_init,
 	.fini			= cfifo_fini,
 	.task_new		= cfifo_task_new,

@@ -15,7 +15,7 @@ _ghostctl_fs=/sys/fs/ghost
 # The policies ghost-agent ships, and the options each accepts.
 _ghostctl_policies="fifo_per_cpu fifo_centralized sol shinjuku cfs edf biff"
 _ghostctl_policy_opts_fifo_per_cpu="max_tasks= dispatch_depth="
-_ghostctl_policy_opts_fifo_centralized="slice_us= max_tasks= dispatch_depth="
+_ghostctl_policy_opts_fifo_centralized="slice_us= max_tasks= dispatch_depth= affinity="
 _ghostctl_policy_opts_sol="max_tasks= lookahead= dispatch_depth="
 _ghostctl_policy_opts_shinjuku="slice_us= max_tasks="
 _ghostctl_policy_opts_cfs="min_granularity_us= latency_us= max_tasks="

@@ -188,6 +188,61 @@ static int test_entry_runs_only_on_its_cpu(void)
 	return audit_clean(&e);
 }
 
+/*
+ * GHOST_DL_AFFINE(1): a listed thread that last ran on the CPU runs
+ * before one ahead of it that ran elsewhere, which stays listed and runs
+ * next: passed over once, it is not passed over again.
+ */
+static int test_affine_runs_own_thread_first(void)
+{
+	struct gt_worker *w = gt_workers(4);
+	int r, c1 = gt_cpu(0), c2 = gt_cpu(1);
+	struct ghost_dispatch_list *l;
+	struct gt_enclave e;
+	uint64_t a, b, c, d;
+
+	if ((r = setup(&e, GHOST_DL_F_ENABLE | GHOST_DL_AFFINE(1))))
+		return r;
+	l = &e.dl[c1];
+	if (!(a = gt_start(&e, &w[0], 0)) || !(b = gt_start(&e, &w[1], 0)) ||
+	    !(c = gt_start(&e, &w[2], 0)) || !(d = gt_start(&e, &w[3], 0)))
+		return gt_fail("workers did not enter");
+	/* B last ran on c2; C and D on c1, pinned there. */
+	if ((r = park_on(&e, &w[1], b, c2)) ||
+	    (r = park_on(&e, &w[2], c, c1)) ||
+	    (r = park_on(&e, &w[3], d, c1)) ||
+	    (r = gt_run_on(&e, &w[0], a, c1)))
+		return r;
+	push(&e, c1, b);
+	push(&e, c1, c);
+	push(&e, c1, d);
+
+	gt_worker_cmd(&w[0], GT_CMD_PIPE);
+	if ((r = latched_on(&e, &w[2], c1)))
+		return r;
+	if (!gt_worker_frozen(&w[1], 100) || !gt_worker_frozen(&w[3], 100))
+		return gt_fail("a thread runs beside the one taken");
+	if (l->head != 0 || l->nr_taken != 1)
+		return gt_fail("head %u taken %u: the first entry must stay",
+			       l->head, l->nr_taken);
+	/* D ran on c1 too, but B was passed over once already. */
+	gt_worker_cmd(&w[2], GT_CMD_PIPE);
+	if ((r = latched_on(&e, &w[1], c1)))
+		return r;
+	if (!gt_worker_frozen(&w[3], 100))
+		return gt_fail("D runs beside B");
+	if (l->head != 1 || l->nr_taken != 2)
+		return gt_fail("head %u taken %u", l->head, l->nr_taken);
+	/* C's entry went stale when it ran: D's is next. */
+	gt_worker_cmd(&w[1], GT_CMD_PIPE);
+	if ((r = latched_on(&e, &w[3], c1)))
+		return r;
+	if (l->head != 3 || l->nr_taken != 3 || l->nr_stale != 1)
+		return gt_fail("head %u taken %u stale %u", l->head,
+			       l->nr_taken, l->nr_stale);
+	return audit_clean(&e);
+}
+
 /* A real-time thread that keeps @cpu from everything else until told. */
 struct hog {
 	pthread_t th;
@@ -1109,6 +1164,7 @@ static const struct gt_test tests[] = {
 	  test_list_runs_in_order_without_agent },
 	{ "stale_entries_are_skipped", test_stale_entries_are_skipped },
 	{ "entry_runs_only_on_its_cpu", test_entry_runs_only_on_its_cpu },
+	{ "affine_runs_own_thread_first", test_affine_runs_own_thread_first },
 	{ "entry_parked_on_a_taken_cpu_runs",
 	  test_entry_parked_on_a_taken_cpu_runs },
 	{ "entry_woken_on_a_taken_cpu_runs",

@@ -368,6 +368,7 @@ static void place(struct sim *s, int i, int cpu)
 	s->t[i].state = SIM_RUNNING;
 	s->t[i].cpu = cpu;
 	s->t[i].last_cpu = cpu;
+	s->t[i].passed = 0;
 	s->cur[cpu] = i;
 	x_place(s, i, cpu);
 }
@@ -397,16 +398,75 @@ int sim_child(struct sim *s, int parent)
 
 static int find_gtid(const struct sim *s, __u64 gtid);
 
+/* The thread of a valid entry that may run on @cpu, or -1. */
+static int dl_valid(struct sim *s, const struct ghost_dispatch_entry *ent,
+		    int cpu)
+{
+	int i = find_gtid(s, ent->gtid);
+
+	if (i < 0 || s->t[i].state != SIM_RUNNABLE ||
+	    s->t[i].barrier != ent->barrier || !x_may_run(s, i, cpu))
+		return -1;
+	return i;
+}
+
+/* May @i be passed over on @cpu: it last ran on another CPU. */
+static int dl_passable(const struct sim *s, int i, int cpu, __u32 limit)
+{
+	return s->t[i].passed < limit && s->t[i].last_cpu >= 0 &&
+	       s->t[i].last_cpu != cpu;
+}
+
+/*
+ * GHOST_DL_AFFINE(@limit) after @first, as the module's
+ * ghost_dispatch_affine(): the first valid entry from @from on whose
+ * thread last ran on @cpu, if @first and every valid entry up to it may
+ * be passed over; else @first.  Those passed over count it.
+ */
+static int dl_affine(struct sim *s, int cpu, int first, __u32 from,
+		     __u32 tail, __u32 limit)
+{
+	struct ghost_dispatch_list *dl = &s->dl[cpu];
+	__u32 k, end;
+	int i = -1, p;
+
+	if (!dl_passable(s, first, cpu, limit))
+		return first;
+	for (end = from; end != tail; end++) {
+		i = dl_valid(s, &dl->ent[end % GHOST_DISPATCH_SLOTS], cpu);
+		if (i < 0 || i == first)
+			continue;
+		if (s->t[i].last_cpu == cpu)
+			break;
+		if (!dl_passable(s, i, cpu, limit))
+			return first;
+	}
+	if (end == tail)
+		return first;
+	s->t[first].passed++;
+	for (k = from; k != end; k++) {
+		p = dl_valid(s, &dl->ent[k % GHOST_DISPATCH_SLOTS], cpu);
+		if (p >= 0 && p != first && p != i &&
+		    dl_passable(s, p, cpu, limit))
+			s->t[p].passed++;
+	}
+	return i;
+}
+
 /*
  * The module's pick from @cpu's list: the first valid entry, stale ones
- * skipped, head moved past what it looked at.  The thread index or -1.
+ * skipped, head moved past what it looked at (under GHOST_DL_AFFINE a
+ * later entry may run; the first valid one then stays).  The thread
+ * index or -1.
  */
 static int dl_next(struct sim *s, int cpu)
 {
 	struct ghost_dispatch_list *dl = &s->dl[cpu];
 	struct ghost_dispatch_entry *ent;
 	__u32 tail = __atomic_load_n(&dl->tail, __ATOMIC_ACQUIRE);
-	int i = -1;
+	__u32 limit = (dl->flags & GHOST_DL_AFFINE_MASK) >>
+		      GHOST_DL_AFFINE_SHIFT;
+	int i = -1, pick;
 
 	/* An offline CPU's list is left as it is (emptied when it is back). */
 	if (!(dl->flags & GHOST_DL_F_ENABLE) || s->offline[cpu])
@@ -431,8 +491,12 @@ static int dl_next(struct sim *s, int cpu)
 		s->nr_stale++;
 		i = -1;
 	}
+	pick = i >= 0 && limit ?
+	       dl_affine(s, cpu, i, dl->head, tail, limit) : i;
+	if (pick != i)
+		dl->head--;
 	__atomic_store_n(&dl->head, dl->head, __ATOMIC_RELEASE);
-	return i;
+	return pick;
 }
 
 /* Run @i on @cpu from the list: TASK_LATCHED under a new barrier. */

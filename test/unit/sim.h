@@ -69,6 +69,7 @@ struct sim_thread {
 	int cpu;		/* SIM_RUNNING: where */
 	int hidden;		/* commits fail TARGET_NOT_FOUND this often */
 	int last_cpu;		/* where it last ran (RUN_ON_WAKE), or -1 */
+	__u32 passed;		/* GHOST_DL_AFFINE: passed over since placed */
 	int parent;		/* the thread that created it, or -1 */
 	struct sim_thread_x x;
 };

@@ -105,13 +105,13 @@ START_TEST(test_fp_idle_wake_while_threads_wait)
 		t[i] = sim_new(&s, 1);
 	sim_settle(&s, 10);
 	for (i = 1; i < 3; i++)
-		ck_assert_uint_eq(s.dl[i].flags, s.ops->dispatch_flags |
+		ck_assert_uint_eq(s.dl[i].flags, s.ctx.dispatch_flags |
 				  (_i ? 0 : GHOST_DL_F_IDLE_WAKE));
 	for (i = 0; i < 5; i++)
 		sim_exit(&s, t[i]);
 	sim_settle(&s, 10);
 	for (i = 1; i < 3; i++)
-		ck_assert_uint_eq(s.dl[i].flags, s.ops->dispatch_flags);
+		ck_assert_uint_eq(s.dl[i].flags, s.ctx.dispatch_flags);
 }
 END_TEST
 
@@ -266,6 +266,7 @@ START_TEST(test_bad_options_refused)
 {
 	static const char *const bad[] = { "slice_us=abc", NULL };
 	static const char *const unknown[] = { "slice=5", NULL };
+	static const char *const affinity[] = { "affinity=256", NULL };
 	struct sim x;
 
 	ck_assert_int_ne(sim_init(&x, "fifo_centralized", 2, GLOBAL, bad), 0);
@@ -277,7 +278,27 @@ START_TEST(test_bad_options_refused)
 	ck_assert_ptr_nonnull(strstr(x.last_log, "unknown option 'slice=5'"));
 	ghost_policy_close(&x.lib);
 	free(x.ring_mem);
+	ck_assert_int_ne(sim_init(&x, "fifo_centralized", 2, GLOBAL, affinity),
+			 0);
+	ck_assert_ptr_nonnull(strstr(x.last_log, "affinity must be"));
+	ghost_policy_close(&x.lib);
+	free(x.ring_mem);
 	start(2, NULL);
+}
+
+/* The lists say how often a thread may be passed over: never, or affinity=N. */
+START_TEST(test_affinity_in_list_flags)
+{
+	static const char *const a0[] = { "affinity=0", NULL };
+	static const char *const a9[] = { "affinity=9", NULL };
+	const char *const *opts[] = { NULL, a0, a9 };
+	const __u32 want[] = { 0, 0, GHOST_DL_AFFINE(9) };
+
+	start(3, opts[_i]);
+	sim_new(&s, 1);
+	sim_settle(&s, 10);
+	ck_assert_uint_eq(s.ctx.dispatch_flags & GHOST_DL_AFFINE_MASK, want[_i]);
+	ck_assert_uint_eq(s.dl[1].flags & GHOST_DL_AFFINE_MASK, want[_i]);
 }
 END_TEST
 
@@ -336,6 +357,40 @@ START_TEST(test_fp_stream_work_conserving)
 		for (t = 0; i < 4 && t < s.nr_threads; t++)
 			ck_assert_int_ne(s.t[t].state, SIM_RUNNABLE);
 	}
+	ck_assert_int_eq(s.nr_log, 0);
+}
+END_TEST
+
+/*
+ * The same with affinity=2: CPUs run their own threads first, still
+ * without idling while a thread waits, and pass none over more than
+ * twice.
+ */
+START_TEST(test_fp_stream_affinity)
+{
+	static const char *const opts[] = { "affinity=2", NULL };
+	int i, k, t;
+	__u32 most = 0;
+
+	start(4, opts);
+	for (i = 0; i < 30; i++)
+		sim_new(&s, i % 3 != 0);
+	srand(_i + 13);
+	for (k = 0; k < 3000; k++) {
+		stream_event(1, 0);
+		sim_round(&s);
+		for (i = 1; i < 4 && sim_running(&s, i) >= 0; i++)
+			;
+		for (t = 0; i < 4 && t < s.nr_threads; t++)
+			ck_assert_int_ne(s.t[t].state, SIM_RUNNABLE);
+		for (t = 0; t < s.nr_threads; t++) {
+			ck_assert_uint_le(s.t[t].passed, 2);
+			if (s.t[t].passed > most)
+				most = s.t[t].passed;
+		}
+	}
+	/* It did pass threads over. */
+	ck_assert_uint_gt(most, 0);
 	ck_assert_int_eq(s.nr_log, 0);
 }
 END_TEST
@@ -767,12 +822,14 @@ static Suite *cfifo_suite(void)
 
 	tc = tcase_create("fast_path");
 	tcase_add_checked_fixture(tc, fast_path, teardown);
+	tcase_add_loop_test(tc, test_affinity_in_list_flags, 0, 3);
 	tcase_add_test(tc, test_fp_idle_cpus_fed_by_lists);
 	tcase_add_test(tc, test_fp_run_on_wake);
 	tcase_add_test(tc, test_fp_run_new);
 	tcase_add_loop_test(tc, test_fp_idle_wake_while_threads_wait, 0, 2);
 	tcase_add_test(tc, test_fp_slice_commits_unlisted);
 	tcase_add_loop_test(tc, test_fp_stream_work_conserving, 0, 5);
+	tcase_add_loop_test(tc, test_fp_stream_affinity, 0, 5);
 	tcase_add_test(tc, test_fp_depth_zero_commits);
 	tcase_add_test(tc, test_never_on_global_cpu);
 	tcase_add_loop_test(tc, test_stream, 0, 5);

@@ -514,6 +514,18 @@ struct ghost_ioc_wait {
  * agent round trip.  Agents are woken as when the list runs out, once the
  * line is empty too.
  *
+ * GHOST_DL_AFFINE(n), n in 1..255 (bits 16-23 of flags): the module runs
+ * the first valid entry whose thread is still pinned to this CPU (it ran
+ * here last and needs no move to run here again), ahead of the valid
+ * entries before it, which stay listed, if each of those is pinned to
+ * another CPU (it runs there without a move) and was passed over fewer
+ * than n times since its thread last got a CPU; each is passed over once
+ * more.  Else the first valid entry runs: no thread is passed over more
+ * than n times, and none that must move wherever it runs.  For a policy
+ * that lists one line on several CPUs: moving a thread to another CPU
+ * costs a worker on that CPU (its mask is set in process context), so a
+ * CPU takes its own threads first.  0: entries run in list order.
+ *
  * All lists of an enclave are dropped (head = tail) when its last agent
  * goes away and by GHOST_IOC_DISCOVER: they were the old agent's decisions
  * (and so are the threads lined up by RUN_WOKEN).
@@ -545,10 +557,15 @@ struct ghost_dispatch_list {
 #define GHOST_DL_F_RUN_WOKEN	(1U << 5)
 #define GHOST_DL_F_RUN_NEW	(1U << 6)
 #define GHOST_DL_F_DEFER_BUSY	(1U << 7)
+#define GHOST_DL_AFFINE_SHIFT	16
+#define GHOST_DL_AFFINE_MASK	(0xffU << GHOST_DL_AFFINE_SHIFT)
+#define GHOST_DL_AFFINE(n)	(((__u32)(n) << GHOST_DL_AFFINE_SHIFT) & \
+				 GHOST_DL_AFFINE_MASK)
 #define GHOST_DL_F_ALL		(GHOST_DL_F_ENABLE | GHOST_DL_F_RUN_ON_WAKE | \
 				 GHOST_DL_F_QUIET | GHOST_DL_F_DEFER_WAKEUP | \
 				 GHOST_DL_F_IDLE_WAKE | GHOST_DL_F_RUN_WOKEN | \
-				 GHOST_DL_F_RUN_NEW | GHOST_DL_F_DEFER_BUSY)
+				 GHOST_DL_F_RUN_NEW | GHOST_DL_F_DEFER_BUSY | \
+				 GHOST_DL_AFFINE_MASK)
 
 /*
  * GHOST_IOC_DISPATCH: run the next valid entry of each CPU in the bitmap
