@@ -230,6 +230,7 @@ config_name()
 	fifo_centralized_idle) echo "ghost-agent fifo_centralized --idle-sleep $(info idle_sleep_us) (agent on CPU $(info global_cpu))" ;;
 	fifo_centralized_fit) echo "ghost-agent fifo_centralized on CPUs $(info global_cpu),$(info cpus_fit) (agent on CPU $(info global_cpu))" ;;
 	cfs_fit) echo "CFS on $(fit_cpus)" ;;
+	cfs_fit_busy) echo "CFS on $(fit_cpus), CPU $(info global_cpu) busy" ;;
 	*) echo "ghost-agent $1" ;;
 	esac
 }
@@ -287,7 +288,9 @@ report_wall()
 		echo
 		echo "So fifo_centralized also ran fitted to the host: its agent's CPU and"
 		echo "$(fit_cpus) for threads, as many busy vCPUs as the host has"
-		echo "CPUs: $(vs fifo_centralized_fit cfs_fit) of CFS on $(fit_cpus)."
+		echo "CPUs: $(vs fifo_centralized_fit cfs_fit) of CFS on $(fit_cpus);"
+		echo "$(vs fifo_centralized_fit cfs_fit_busy) of CFS on $(fit_cpus) with CPU"
+		echo "$(info global_cpu) busy (CFS itself takes $(vs cfs_fit_busy cfs_fit) as long then)."
 	}
 	echo
 	echo "Per test, median ms:"
@@ -450,6 +453,8 @@ summary_line()
 	[[ -z $(info cpus_fit) ]] || {
 		line+="; fitted to the host's CPUs (threads on $(fit_cpus))"
 		line+=" / CFS on them $(vs fifo_centralized_fit cfs_fit)"
+		line+=" (/ CFS on them with the agent's CPU busy"
+		line+=" $(vs fifo_centralized_fit cfs_fit_busy))"
 	}
 	max=$(group_max)
 	for ((n = 1; n <= max; n++)); do
@@ -500,7 +505,8 @@ report_header()
 report_md()
 {
 	# Fitted to the host's CPUs, when the guest ran them.
-	[[ -z $(info cpus_fit) ]] || configs+=(fifo_centralized_fit cfs_fit)
+	[[ -z $(info cpus_fit) ]] ||
+		configs+=(fifo_centralized_fit cfs_fit cfs_fit_busy)
 	echo "# ghost bench, $(date -u '+%Y-%m-%d %H:%M UTC')"
 	echo
 	summary_line

@@ -16,9 +16,10 @@
 #   3. simple_exp's wall time under CFS (simple_exp -c, pinned to those
 #      CPUs), under each policy (simple_exp -x: the same work; once more
 #      under fifo_centralized with ghost-agent --idle-sleep), and under
-#      CFS on the CPUs fifo_centralized leaves to threads, in rounds of
-#      one run of each (an agent started for each run), so that a change
-#      of the host's load weighs on all of them alike;
+#      CFS on the CPUs fifo_centralized leaves to threads (also with its
+#      agent's CPU busy; and fitted to the host's CPUs, see below), in
+#      rounds of one run of each (an agent started for each run), so that
+#      a change of the host's load weighs on all of them alike;
 #   4. the blackout of policy swaps back and forth between the two while
 #      simple_exp runs in the enclave in a loop.
 #
@@ -355,11 +356,24 @@ wall_policy()
 	stop_agent
 }
 
+# wall_busy CONFIG I CPUS: run I of simple_exp under CFS on CPUS while
+# the agent's CPU spins (with a pause, as the agent does).
+wall_busy()
+{
+	local busy_pid
+
+	taskset -c "$cpu_global" "$GHOST_DIR/build/test/bench/busy_cpu" &
+	busy_pid=$!
+	wall_run "$1" "$2" taskset -c "$3" simple_exp -c -k -n "$scale"
+	kill "$busy_pid"
+	wait "$busy_pid" 2>/dev/null
+}
+
 # Run I of simple_exp under every configuration, one after another, so
 # that a change of the host's load in the boot weighs on all of them.
 wall_round()
 {
-	local i=$1 busy_pid
+	local i=$1
 
 	wall_run cfs "$i" taskset -c "$cpus" simple_exp -c -k -n "$scale"
 	wall_policy fifo_per_cpu fifo_per_cpu "$i"
@@ -370,15 +384,10 @@ wall_round()
 	# The CPUs fifo_centralized leaves to threads, under CFS.
 	wall_run cfs_remaining "$i" taskset -c "$cpus_remaining" \
 		simple_exp -c -k -n "$scale"
-	# The same with the agent's CPU kept busy (spinning with a pause, as
-	# the agent does): under emulation a busy vCPU takes a host CPU away
-	# from the others, which a real machine does not do.
-	taskset -c "$cpu_global" "$GHOST_DIR/build/test/bench/busy_cpu" &
-	busy_pid=$!
-	wall_run cfs_remaining_busy "$i" taskset -c "$cpus_remaining" \
-		simple_exp -c -k -n "$scale"
-	kill "$busy_pid"
-	wait "$busy_pid" 2>/dev/null
+	# The same with the agent's CPU kept busy: under emulation a busy
+	# vCPU takes a host CPU away from the others, which a real machine
+	# does not do.
+	wall_busy cfs_remaining_busy "$i" "$cpus_remaining"
 	[ -n "$cpus_fit" ] || return 0
 	# Fitted to the host: the agent's CPU and as many for threads as
 	# leave every busy vCPU a host CPU, against CFS on those.
@@ -387,6 +396,8 @@ wall_round()
 	agent_cpus=
 	wall_run cfs_fit "$i" taskset -c "$cpus_fit" \
 		simple_exp -c -k -n "$scale"
+	# And with the agent's CPU busy: what is left of the emulator's cost.
+	wall_busy cfs_fit_busy "$i" "$cpus_fit"
 }
 
 bench_sched()
