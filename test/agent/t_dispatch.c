@@ -243,6 +243,37 @@ static int test_affine_runs_own_thread_first(void)
 	return audit_clean(&e);
 }
 
+/*
+ * A thread that never ran must move wherever it runs: waiting gains it
+ * nothing, so GHOST_DL_AFFINE does not pass it over.
+ */
+static int test_affine_keeps_order_for_unplaced(void)
+{
+	struct gt_worker *w = gt_workers(3);
+	int r, c1 = gt_cpu(0);
+	struct gt_enclave e;
+	uint64_t a, n, c;
+
+	if ((r = setup(&e, GHOST_DL_F_ENABLE | GHOST_DL_AFFINE(4))))
+		return r;
+	if (!(a = gt_start(&e, &w[0], 0)) || !(n = gt_start(&e, &w[1], 0)) ||
+	    !(c = gt_start(&e, &w[2], 0)))
+		return gt_fail("workers did not enter");
+	if ((r = park_on(&e, &w[2], c, c1)) ||
+	    (r = gt_run_on(&e, &w[0], a, c1)))
+		return r;
+	push(&e, c1, n);
+	push(&e, c1, c);
+	gt_worker_cmd(&w[0], GT_CMD_PIPE);
+	if ((r = latched_on(&e, &w[1], c1)))
+		return r;
+	if (!gt_worker_frozen(&w[2], 100))
+		return gt_fail("C runs beside the thread that never ran");
+	if (e.dl[c1].head != 1)
+		return gt_fail("head %u, want 1", e.dl[c1].head);
+	return audit_clean(&e);
+}
+
 /* A real-time thread that keeps @cpu from everything else until told. */
 struct hog {
 	pthread_t th;
@@ -1165,6 +1196,8 @@ static const struct gt_test tests[] = {
 	{ "stale_entries_are_skipped", test_stale_entries_are_skipped },
 	{ "entry_runs_only_on_its_cpu", test_entry_runs_only_on_its_cpu },
 	{ "affine_runs_own_thread_first", test_affine_runs_own_thread_first },
+	{ "affine_keeps_order_for_unplaced",
+	  test_affine_keeps_order_for_unplaced },
 	{ "entry_parked_on_a_taken_cpu_runs",
 	  test_entry_parked_on_a_taken_cpu_runs },
 	{ "entry_woken_on_a_taken_cpu_runs",

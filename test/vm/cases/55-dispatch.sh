@@ -27,6 +27,11 @@ test_dispatch_affine_runs_own_thread_first()
 	agent_test t_dispatch affine_runs_own_thread_first
 }
 
+test_dispatch_affine_keeps_order_for_unplaced()
+{
+	agent_test t_dispatch affine_keeps_order_for_unplaced
+}
+
 test_dispatch_entry_parked_on_a_taken_cpu_runs()
 {
 	agent_test t_dispatch entry_parked_on_a_taken_cpu_runs
