@@ -270,15 +270,16 @@ static struct ghost_thread *ghost_dispatch_ent_thread(struct ghost_enclave *e,
 
 /*
  * May GHOST_DL_AFFINE(@limit) pass @gt over on @cpu: it is pinned to
- * another CPU, where it runs without a move, and was passed over fewer
- * than @limit times?  A thread that has to move wherever it runs gains
- * nothing by waiting.  e->lock held.
+ * another CPU, online, where it runs without a move, and was passed over
+ * fewer than @limit times?  A thread that has to move wherever it runs
+ * gains nothing by waiting.  e->lock held.
  */
 static bool ghost_dispatch_passable(struct ghost_thread *gt, int cpu,
 				    u32 limit)
 {
 	return gt->passed < limit && gt->last_cpu >= 0 &&
-	       gt->last_cpu != cpu && ghost_dispatch_pinned(gt, gt->last_cpu);
+	       gt->last_cpu != cpu && cpu_active(gt->last_cpu) &&
+	       ghost_dispatch_pinned(gt, gt->last_cpu);
 }
 
 /*

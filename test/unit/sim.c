@@ -410,11 +410,13 @@ static int dl_valid(struct sim *s, const struct ghost_dispatch_entry *ent,
 	return i;
 }
 
-/* May @i be passed over on @cpu: it last ran on another CPU. */
+/* May @i be passed over on @cpu: it last ran on another CPU, online. */
 static int dl_passable(const struct sim *s, int i, int cpu, __u32 limit)
 {
-	return s->t[i].passed < limit && s->t[i].last_cpu >= 0 &&
-	       s->t[i].last_cpu != cpu;
+	int last = s->t[i].last_cpu;
+
+	return s->t[i].passed < limit && last >= 0 && last != cpu &&
+	       !s->offline[last];
 }
 
 /*
