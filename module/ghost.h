@@ -372,6 +372,7 @@ void ghost_emit_wakeup(struct ghost_enclave *e, struct ghost_thread *gt,
 void ghost_emit_cpu(struct ghost_enclave *e, u16 type, int cpu);
 void ghost_emit_priority(struct ghost_enclave *e, struct ghost_thread *gt);
 void ghost_agent_repin(struct ghost_thread *agent);
+bool ghost_wait_args_valid(const struct ghost_ioc_wait *arg);
 long ghost_agent_wait(struct ghost_enclave *e,
 		      const struct ghost_ioc_wait *arg);
 

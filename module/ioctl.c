@@ -201,7 +201,7 @@ static long ghost_ioc_commit_wait(struct ghost_enclave *e,
 	if (copy_from_user(&arg, uarg, sizeof(arg)))
 		return -EFAULT;
 	/* Both halves are checked before either acts. */
-	if ((arg.wait.flags & ~GHOST_WAIT_F_AGENT_SEQ) || arg.wait.resv)
+	if (!ghost_wait_args_valid(&arg.wait))
 		return -EINVAL;
 	ret = ghost_txn_commit(e, &arg.commit, &failed);
 	if (ret)

@@ -546,12 +546,22 @@ out:
 	return ret;
 }
 
+/* The flags of AGENT_WAIT and COMMIT_WAIT: SEQ_ONLY needs AGENT_SEQ. */
+bool ghost_wait_args_valid(const struct ghost_ioc_wait *arg)
+{
+	if ((arg->flags & ~GHOST_WAIT_F_ALL) || arg->resv)
+		return false;
+	return !(arg->flags & GHOST_WAIT_F_SEQ_ONLY) ||
+	       (arg->flags & GHOST_WAIT_F_AGENT_SEQ);
+}
+
 static bool ghost_agent_should_wake(struct ghost_enclave *e,
 				    struct ghost_thread *agent,
 				    struct ghost_queue *q,
 				    const struct ghost_ioc_wait *arg)
 {
-	return READ_ONCE(q->head) != arg->head ||
+	return (!(arg->flags & GHOST_WAIT_F_SEQ_ONLY) &&
+		READ_ONCE(q->head) != arg->head) ||
 	       ((arg->flags & GHOST_WAIT_F_AGENT_SEQ) &&
 		READ_ONCE(agent->agent_seq) != arg->agent_seq) ||
 	       READ_ONCE(e->dead) || test_bit(GT_F_DETACH, &agent->flags);
@@ -572,7 +582,7 @@ long ghost_agent_wait(struct ghost_enclave *e,
 	unsigned long flags;
 	long ret, timeout;
 
-	if ((arg.flags & ~GHOST_WAIT_F_AGENT_SEQ) || arg.resv)
+	if (!ghost_wait_args_valid(&arg))
 		return -EINVAL;
 	agent = ghost_current_agent(e);
 	if (!agent && arg.flags)

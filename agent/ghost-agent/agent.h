@@ -93,7 +93,7 @@ struct agent_thread {
 	int err;			/* why attaching failed */
 	int own_q;			/* waits on rt->cpu_q[cpu] */
 	atomic_int round_asked;		/* local rounds: another CPU's asked */
-	uint64_t idle_since;		/* centralized: first empty round, or 0 */
+	uint64_t idle_since;		/* first round with no decision, or 0 */
 	unsigned int nap_ms;		/* its next sleep; 0: AGENT_NAP_MS */
 	int napped;			/* its last sleep ended with nothing */
 };

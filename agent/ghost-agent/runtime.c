@@ -86,8 +86,12 @@ uint64_t rt_now_ns(void)
 
 static void wake_handler(int sig)
 {
-	/* A head the kernel cannot have reached: the wait ends at once. */
+	/*
+	 * A head and an agent_seq the kernel cannot have reached: the wait
+	 * ends at once, whichever of them it compares.
+	 */
 	agent_cw.wait.head += 0x80000000U;
+	agent_cw.wait.agent_seq += 0x80000000U;
 }
 
 /* ------------------------------------------------------------------ */
@@ -1169,26 +1173,21 @@ static int every_cpu_taken(struct rt *rt)
 }
 
 /*
- * May the idle centralized agent sleep?  Only if no message waits in any
- * queue and no decision could be made: every runnable thread is on a
- * CPU (status words), or every CPU is taken and the policy says it will
- * have nothing to decide before one is free (every_cpu_taken()).  Then
- * only a message can give it work, and that message wakes it.
+ * May the idle centralized agent sleep?  Only if no decision could be
+ * made: every runnable thread is on a CPU (status words), or every CPU is
+ * taken and the policy says it will have nothing to decide before one is
+ * free (every_cpu_taken()).  Then only a message that wakes agents can
+ * give it work, and that message moves agent_seq.  Messages still in the
+ * queues are quiet ones (a message that wakes agents and came after the
+ * round's agent_seq ends the sleep at once): the fast path's record of
+ * what it did, which can wait for the next wakeup.
  */
 static int nothing_waits(struct rt *rt)
 {
 	const struct ghost_status_word *w;
-	struct cpu_queue *cq;
 	unsigned int i;
 	__u32 f;
 
-	if (ghost_queue_pending(&rt->q))
-		return 0;
-	for (i = 0; i < (unsigned int)rt->nr_ecpus; i++) {
-		cq = cpu_queue(rt, rt->ecpus[i]);
-		if (cq && ghost_queue_pending(&cq->q))
-			return 0;
-	}
 	for (i = 0; (w = ghost_sw_word(&rt->enc, i)); i++) {
 		f = ghost_load_acquire(&w->flags);
 		if ((f & GHOST_SW_F_INUSE) && (f & GHOST_SW_TASK_RUNNABLE) &&
@@ -1199,23 +1198,23 @@ static int nothing_waits(struct rt *rt)
 }
 
 /*
- * Sleep until a message arrives in any queue (the head of rt->q and the
- * global CPU's agent_seq as they were before the round that found
- * nothing), SIGUSR1 or the end of a nap.  A nap that ends with nothing
- * to do doubles the next, from AGENT_NAP_MS up to AGENT_NAP_MAX_MS, and
- * the agent goes back to sleep at once: an idle enclave costs its vCPU
- * few wakeups.  With a policy tick() the nap stays AGENT_NAP_MS, what
- * tick() may have to wait for.
+ * Sleep until a message that wakes agents arrives in any queue (the
+ * global CPU's agent_seq as it was before the round that found nothing
+ * to decide; quiet messages do not end the sleep), SIGUSR1 or the end of
+ * a nap.  A nap that ends with nothing to do doubles the next, from
+ * AGENT_NAP_MS up to AGENT_NAP_MAX_MS, and the agent goes back to sleep
+ * at once: an idle enclave costs its vCPU few wakeups.  With a policy
+ * tick() the nap stays AGENT_NAP_MS, what tick() may have to wait for.
  */
-static void idle_sleep(struct rt *rt, struct agent_thread *a,
-		       unsigned int head, __u32 seq, int tick)
+static void idle_sleep(struct rt *rt, struct agent_thread *a, __u32 seq,
+		       int tick)
 {
 	unsigned int nap = a->nap_ms ? a->nap_ms : AGENT_NAP_MS;
 	int ret;
 
-	agent_cw.wait.head = head;
+	agent_cw.wait.head = ghost_queue_head(&rt->q);
 	agent_cw.wait.agent_seq = seq;
-	agent_cw.wait.flags = GHOST_WAIT_F_AGENT_SEQ;
+	agent_cw.wait.flags = GHOST_WAIT_F_AGENT_SEQ | GHOST_WAIT_F_SEQ_ONLY;
 	agent_cw.wait.timeout_ms = nap;
 	/* After the fields: a kick from now on ends the wait. */
 	if (atomic_load(&rt->paused) || !should_run(rt, a) ||
@@ -1233,19 +1232,27 @@ out:
 	a->idle_since = 0;
 }
 
+/*
+ * One round of the centralized agent.  With --idle-sleep, the time it
+ * has been idle counts from its last decision (a commit or a list entry):
+ * the quiet messages it drains meanwhile, the fast path's record of what
+ * it ran by itself, are no work for it.
+ */
 static void centralized_iteration(struct rt *rt, struct agent_thread *a)
 {
 	const struct ghost_cpu_word *cw = ghost_sw_cpu(&rt->enc, a->cpu);
-	unsigned int head = ghost_queue_head(&rt->q);
 	__u32 seq = cw ? ghost_load_acquire(&cw->agent_seq) : 0;
-	int n = 0, turn, sleep = 0, tick = 0;
-	uint64_t now;
+	int n = 0, busy = 0, turn, sleep = 0, tick = 0;
+	uint64_t now, decided;
 
 	pthread_mutex_lock(&rt->lock);
 	turn = my_turn(rt, a, GHOST_POLICY_CENTRALIZED);
-	if (turn)
+	if (turn) {
+		decided = atomic_load(&rt->st.decisions);
 		n = round_locked(rt, -1, NULL) || rs.retry;
-	if (turn && !n && rt->idle_sleep_ns && cw) {
+		busy = rs.retry || atomic_load(&rt->st.decisions) != decided;
+	}
+	if (turn && !busy && rt->idle_sleep_ns && cw) {
 		now = rt_now_ns();
 		if (!a->idle_since)
 			a->idle_since = now;
@@ -1259,15 +1266,15 @@ static void centralized_iteration(struct rt *rt, struct agent_thread *a)
 		}
 	}
 	pthread_mutex_unlock(&rt->lock);
-	if (n || !sleep) {
+	if (busy || !sleep) {
 		a->napped = 0;
 		a->nap_ms = 0;
 	}
-	if (n)
+	if (busy)
 		a->idle_since = 0;
 	else if (sleep)
-		idle_sleep(rt, a, head, seq, tick);
-	else
+		idle_sleep(rt, a, seq, tick);
+	else if (!n)
 		ghost_cpu_relax();
 }
 

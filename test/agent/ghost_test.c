@@ -626,9 +626,26 @@ int gt_attach(struct gt_enclave *e, int cpu)
 
 int gt_agent_wait(struct gt_enclave *e, uint32_t head, uint32_t timeout_ms)
 {
-	struct ghost_ioc_wait w = { .head = head, .timeout_ms = timeout_ms };
+	return gt_agent_wait_seq(e, head, 0, 0, timeout_ms);
+}
+
+int gt_agent_wait_seq(struct gt_enclave *e, uint32_t head, uint32_t seq,
+		      uint32_t flags, uint32_t timeout_ms)
+{
+	struct ghost_ioc_wait w = {
+		.head = head,
+		.timeout_ms = timeout_ms,
+		.agent_seq = seq,
+		.flags = flags,
+	};
 
 	return ioctl(e->ctl_fd, GHOST_IOC_AGENT_WAIT, &w) ? -errno : 0;
+}
+
+uint32_t gt_agent_seq(struct gt_enclave *e)
+{
+	return __atomic_load_n(&gt_cpu_word(e, gt_agent_cpu)->agent_seq,
+			       __ATOMIC_ACQUIRE);
 }
 
 /* Messages */

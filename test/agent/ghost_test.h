@@ -158,6 +158,11 @@ int gt_setup(struct gt_enclave *e, uint64_t cpus, int attach);
 /* Agent */
 int gt_attach(struct gt_enclave *e, int cpu);	/* 0 or -errno */
 int gt_agent_wait(struct gt_enclave *e, uint32_t head, uint32_t timeout_ms);
+/* AGENT_WAIT with GHOST_WAIT_F_* @flags and agent_seq @seq. */
+int gt_agent_wait_seq(struct gt_enclave *e, uint32_t head, uint32_t seq,
+		      uint32_t flags, uint32_t timeout_ms);
+/* agent_seq of gt_agent_cpu's word. */
+uint32_t gt_agent_seq(struct gt_enclave *e);
 
 /* Messages: peek/consume are the raw protocol, the rest logs them. */
 struct ghost_msg *gt_msg_peek(struct gt_enclave *e);

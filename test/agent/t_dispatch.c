@@ -633,6 +633,72 @@ static int test_quiet_list_wakes_no_agent(void)
 }
 
 /*
+ * GHOST_WAIT_F_SEQ_ONLY: the quiet messages of a block that the list
+ * answered, in the ring before the wait began, do not end it (a plain
+ * wait with the same head returns at once); the message of the block
+ * that empties the list wakes agents, and so it.  SEQ_ONLY without
+ * AGENT_SEQ, or an unknown flag, is refused.
+ */
+static int test_seq_only_wait_sleeps_through_quiet_messages(void)
+{
+	const uint32_t both = GHOST_WAIT_F_AGENT_SEQ | GHOST_WAIT_F_SEQ_ONLY;
+	struct gt_worker *w = gt_workers(3);
+	int r, c1 = gt_cpu(0);
+	struct gt_enclave e;
+	uint32_t head, seq;
+	uint64_t g[3];
+	pthread_t t;
+
+	if ((r = setup(&e, GHOST_DL_F_ENABLE | GHOST_DL_F_QUIET)))
+		return r;
+	for (int i = 0; i < 3; i++)
+		if (!(g[i] = gt_start(&e, &w[i], 0)))
+			return gt_fail("worker %d did not enter", i);
+	if ((r = gt_run_on(&e, &w[0], g[0], c1)))
+		return r;
+	push(&e, c1, g[1]);
+	push(&e, c1, g[2]);
+	gt_drain(&e);
+	head = __atomic_load_n(&e.ring->head, __ATOMIC_ACQUIRE);
+	seq = gt_agent_seq(&e);
+	gt_worker_cmd(&w[0], GT_CMD_PIPE);
+	if ((r = latched_on(&e, &w[1], c1)))
+		return r;
+	if (__atomic_load_n(&e.ring->head, __ATOMIC_ACQUIRE) == head)
+		return gt_fail("no message for the block");
+	if (gt_agent_seq(&e) != seq)
+		return gt_fail("a quiet message moved agent_seq");
+	if ((r = gt_agent_wait_seq(&e, head, seq, GHOST_WAIT_F_AGENT_SEQ,
+				   100)) != -ESTALE)
+		return gt_fail("wait on an old head: %s, want ESTALE",
+			       strerror(-r));
+	if ((r = gt_agent_wait_seq(&e, head, seq, both, 300)) != -ETIMEDOUT)
+		return gt_fail("SEQ_ONLY wait after quiet messages: %s, want ETIMEDOUT",
+			       r ? strerror(-r) : "woken");
+	if ((r = gt_agent_wait_seq(&e, head, seq, GHOST_WAIT_F_SEQ_ONLY,
+				   100)) != -EINVAL ||
+	    (r = gt_agent_wait_seq(&e, head, seq, GHOST_WAIT_F_ALL << 1,
+				   100)) != -EINVAL)
+		return gt_fail("bad wait flags: %s, want EINVAL", strerror(-r));
+
+	/* B's block runs C, the last entry: that wakes agents. */
+	if (pthread_create(&t, NULL, block_later, &w[1]))
+		return gt_fail("pthread_create");
+	r = gt_agent_wait_seq(&e, head, seq, both, 30000);
+	pthread_join(t, NULL);
+	if (r == -ESTALE)
+		return gt_skip("the agent's wait began after the block");
+	if (r)
+		return gt_fail("SEQ_ONLY wait: %s: the emptied list did not wake it",
+			       strerror(-r));
+	if (gt_agent_seq(&e) == seq)
+		return gt_fail("woken, but agent_seq still %u", seq);
+	if ((r = latched_on(&e, &w[2], c1)))
+		return r;
+	return audit_clean(&e);
+}
+
+/*
  * The agent waits for messages while another thread runs @fn(@arg), which
  * acts 200 ms later: the @what must wake it.  0, GT_SKIP if the wait began
  * too late to tell, else GT_FAIL.
@@ -1209,6 +1275,8 @@ static const struct gt_test tests[] = {
 	{ "malformed_list_is_dropped", test_malformed_list_is_dropped },
 	{ "discover_drops_lists", test_discover_drops_lists },
 	{ "quiet_list_wakes_no_agent", test_quiet_list_wakes_no_agent },
+	{ "seq_only_wait_sleeps_through_quiet_messages",
+	  test_seq_only_wait_sleeps_through_quiet_messages },
 	{ "idle_wake_wakes_agent_at_idle", test_idle_wake_wakes_agent_at_idle },
 	{ "deferred_wakeup_wakes_no_agent",
 	  test_deferred_wakeup_wakes_no_agent },

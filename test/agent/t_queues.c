@@ -41,20 +41,8 @@ static int config_wakeup(struct gt_enclave *e, int fd, uint64_t cpus)
 static int wait_seq(struct gt_enclave *e, uint32_t head, uint32_t seq,
 		    uint32_t timeout_ms)
 {
-	struct ghost_ioc_wait w = {
-		.head = head,
-		.timeout_ms = timeout_ms,
-		.agent_seq = seq,
-		.flags = GHOST_WAIT_F_AGENT_SEQ,
-	};
-
-	return ioctl(e->ctl_fd, GHOST_IOC_AGENT_WAIT, &w) ? -errno : 0;
-}
-
-static uint32_t agent_seq(struct gt_enclave *e)
-{
-	return __atomic_load_n(&gt_cpu_word(e, gt_agent_cpu)->agent_seq,
-			       __ATOMIC_ACQUIRE);
+	return gt_agent_wait_seq(e, head, seq, GHOST_WAIT_F_AGENT_SEQ,
+				 timeout_ms);
 }
 
 /* Commit @gtid to @cpu and make it leave the CPU: a TASK_PREEMPT. */
@@ -286,7 +274,7 @@ static int test_queue_wakeup_list_wakes_an_agent(void)
 	/* Not on the list: messages on the default queue let it sleep. */
 	gt_drain(&e);
 	gt_log_clear(&e);
-	seq = agent_seq(&e);
+	seq = gt_agent_seq(&e);
 	gt_worker_cmd(w, GT_CMD_SLEEP);
 	r = wait_seq(&e, q2.ring->head, seq, 500);
 	if (r != -ETIMEDOUT)
@@ -294,9 +282,9 @@ static int test_queue_wakeup_list_wakes_an_agent(void)
 			       strerror(-r));
 	if (gt_wait_msg(&e, GHOST_MSG_TASK_WAKEUP, w->tid, 5000, NULL))
 		return gt_fail("no TASK_WAKEUP on the default queue");
-	if (agent_seq(&e) != seq)
+	if (gt_agent_seq(&e) != seq)
 		return gt_fail("agent_seq moved from %u to %u", seq,
-			       agent_seq(&e));
+			       gt_agent_seq(&e));
 
 	/* On the list: the next message wakes it and moves agent_seq. */
 	if ((r = config_wakeup(&e, e.qfd, 1ULL << gt_agent_cpu)))
@@ -306,13 +294,13 @@ static int test_queue_wakeup_list_wakes_an_agent(void)
 	if (!gt_worker_progresses(w, 5000))
 		return gt_fail("recommitted worker does not run");
 	gt_drain(&e);
-	seq = agent_seq(&e);
+	seq = gt_agent_seq(&e);
 	gt_worker_cmd(w, GT_CMD_SLEEP);
 	r = wait_seq(&e, q2.ring->head, seq, 5000);
 	if (r && r != -ESTALE)
 		return gt_fail("agent on the wakeup list not woken: %s",
 			       strerror(-r));
-	if (agent_seq(&e) == seq)
+	if (gt_agent_seq(&e) == seq)
 		return gt_fail("woken, but agent_seq still %u", seq);
 	/* A stale agent_seq returns at once. */
 	if ((r = wait_seq(&e, q2.ring->head, seq, 5000)) != -ESTALE)

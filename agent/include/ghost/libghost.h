@@ -446,10 +446,12 @@ const char *ghost_msg_type_name(unsigned int type);
  * Sleep until the head of the caller's queue (its agent queue, else the
  * default queue) differs from w->head (GHOST_IOC_AGENT_WAIT), or with
  * GHOST_WAIT_F_AGENT_SEQ until the agent's agent_seq differs from
- * w->agent_seq.  0 when it moved, -ESTALE if it had already
+ * w->agent_seq (with GHOST_WAIT_F_SEQ_ONLY too, only then: quiet messages
+ * do not end the wait).  0 when it moved, -ESTALE if it had already
  * moved, -ETIMEDOUT after w->timeout_ms, -EINTR on a signal.  @w goes to
- * the kernel as is, so a signal handler may set w->head to a value the
- * head cannot have to make a wait that is about to start return at once.
+ * the kernel as is, so a signal handler may set w->head and w->agent_seq
+ * to values they cannot have to make a wait that is about to start return
+ * at once.
  */
 int ghost_queue_wait(struct ghost_enclave *e, struct ghost_ioc_wait *w);
 

@@ -408,16 +408,26 @@ struct ghost_ioc_agent {
  * its agent is associated with, else the default queue.  With
  * GHOST_WAIT_F_AGENT_SEQ, an agent also returns (-ESTALE at once) when its
  * CPU word's agent_seq differs from @agent_seq: woken for another queue.
+ *
+ * GHOST_WAIT_F_SEQ_ONLY (with AGENT_SEQ): only agent_seq ends the wait,
+ * not the head.  Every message that wakes agents moves agent_seq before
+ * it does, so an agent that read agent_seq before it drained its queues
+ * misses none of them; quiet messages (GHOST_DL_F_QUIET), which need no
+ * decision and move nothing, stay in the ring until then (or until it is
+ * half full, which wakes the agents).  For an idle agent that must not
+ * wake for the fast path's bookkeeping.
  */
 struct ghost_ioc_wait {
 	__u32	head;
 	__u32	timeout_ms;	/* 0: no timeout */
 	__u32	agent_seq;
-	__u32	flags;		/* 0 or GHOST_WAIT_F_AGENT_SEQ */
+	__u32	flags;		/* GHOST_WAIT_F_* */
 	__u64	resv;
 };
 
 #define GHOST_WAIT_F_AGENT_SEQ	(1U << 0)
+#define GHOST_WAIT_F_SEQ_ONLY	(1U << 1)
+#define GHOST_WAIT_F_ALL	(GHOST_WAIT_F_AGENT_SEQ | GHOST_WAIT_F_SEQ_ONLY)
 
 /*
  * Dispatch lists

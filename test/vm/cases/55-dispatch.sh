@@ -72,6 +72,11 @@ test_dispatch_quiet_list_wakes_no_agent()
 	agent_test t_dispatch quiet_list_wakes_no_agent
 }
 
+test_dispatch_seq_only_wait_sleeps_through_quiet_messages()
+{
+	agent_test t_dispatch seq_only_wait_sleeps_through_quiet_messages
+}
+
 test_dispatch_idle_wake_wakes_agent_at_idle()
 {
 	agent_test t_dispatch idle_wake_wakes_agent_at_idle
