@@ -57,6 +57,27 @@ static void push(struct gt_enclave *e, int cpu, uint64_t gtid)
 	gt_dl_push(e, cpu, gtid, gt_barrier(e, gtid));
 }
 
+/*
+ * setup() with @n workers (gtids in @g): the first runs on gt_cpu(0), the
+ * others are listed behind it, in order.
+ */
+static int setup_listed(struct gt_enclave *e, uint32_t flags,
+			struct gt_worker *w, uint64_t *g, int n)
+{
+	int r, c1 = gt_cpu(0);
+
+	if ((r = setup(e, flags)))
+		return r;
+	for (int i = 0; i < n; i++)
+		if (!(g[i] = gt_start(e, &w[i], 0)))
+			return gt_fail("worker %d did not enter", i);
+	if ((r = gt_run_on(e, &w[0], g[0], c1)))
+		return r;
+	for (int i = 1; i < n; i++)
+		push(e, c1, g[i]);
+	return 0;
+}
+
 /* @w runs, on @cpu only, and the agent heard TASK_LATCHED for it. */
 static int latched_on(struct gt_enclave *e, struct gt_worker *w, int cpu)
 {
@@ -87,16 +108,9 @@ static int test_list_runs_in_order_without_agent(void)
 	struct gt_enclave e;
 	uint64_t g[3];
 
-	if ((r = setup(&e, GHOST_DL_F_ENABLE)))
+	if ((r = setup_listed(&e, GHOST_DL_F_ENABLE, w, g, 3)))
 		return r;
 	l = &e.dl[c1];
-	for (int i = 0; i < 3; i++)
-		if (!(g[i] = gt_start(&e, &w[i], 0)))
-			return gt_fail("worker %d did not enter", i);
-	if ((r = gt_run_on(&e, &w[0], g[0], c1)))
-		return r;
-	push(&e, c1, g[1]);
-	push(&e, c1, g[2]);
 	if (!gt_worker_frozen(&w[1], 100) || !gt_worker_frozen(&w[2], 100))
 		return gt_fail("a listed thread runs while the CPU is taken");
 
@@ -611,17 +625,10 @@ static int test_quiet_list_wakes_no_agent(void)
 	struct gt_enclave e;
 	uint64_t g[4];
 
-	if ((r = setup(&e, GHOST_DL_F_ENABLE | GHOST_DL_F_QUIET)))
-		return r;
-	for (int i = 0; i < 4; i++)
-		if (!(g[i] = gt_start(&e, &w[i], 0)))
-			return gt_fail("worker %d did not enter", i);
-	if ((r = gt_run_on(&e, &w[0], g[0], c1)))
-		return r;
 	/* Each still listed after the one before it: never emptied. */
-	push(&e, c1, g[1]);
-	push(&e, c1, g[2]);
-	push(&e, c1, g[3]);
+	if ((r = setup_listed(&e, GHOST_DL_F_ENABLE | GHOST_DL_F_QUIET, w, g,
+			      4)))
+		return r;
 	if ((r = agent_sleeps_through(&e, block_later, &w[0], "block")) ||
 	    (r = latched_on(&e, &w[1], c1)) ||
 	    (r = agent_sleeps_through(&e, exit_later, &w[1], "exit")) ||
@@ -649,15 +656,9 @@ static int test_seq_only_wait_sleeps_through_quiet_messages(void)
 	uint64_t g[3];
 	pthread_t t;
 
-	if ((r = setup(&e, GHOST_DL_F_ENABLE | GHOST_DL_F_QUIET)))
+	if ((r = setup_listed(&e, GHOST_DL_F_ENABLE | GHOST_DL_F_QUIET, w, g,
+			      3)))
 		return r;
-	for (int i = 0; i < 3; i++)
-		if (!(g[i] = gt_start(&e, &w[i], 0)))
-			return gt_fail("worker %d did not enter", i);
-	if ((r = gt_run_on(&e, &w[0], g[0], c1)))
-		return r;
-	push(&e, c1, g[1]);
-	push(&e, c1, g[2]);
 	gt_drain(&e);
 	head = __atomic_load_n(&e.ring->head, __ATOMIC_ACQUIRE);
 	seq = gt_agent_seq(&e);
@@ -736,16 +737,9 @@ static int test_idle_wake_wakes_agent_at_idle(void)
 	struct gt_enclave e;
 	uint64_t g[3];
 
-	if ((r = setup(&e, GHOST_DL_F_ENABLE | GHOST_DL_F_QUIET |
-			   GHOST_DL_F_IDLE_WAKE)))
+	if ((r = setup_listed(&e, GHOST_DL_F_ENABLE | GHOST_DL_F_QUIET |
+				     GHOST_DL_F_IDLE_WAKE, w, g, 3)))
 		return r;
-	for (int i = 0; i < 3; i++)
-		if (!(g[i] = gt_start(&e, &w[i], 0)))
-			return gt_fail("worker %d did not enter", i);
-	if ((r = gt_run_on(&e, &w[0], g[0], c1)))
-		return r;
-	push(&e, c1, g[1]);
-	push(&e, c1, g[2]);
 	if ((r = agent_sleeps_through(&e, block_later, &w[0], "block")) ||
 	    (r = latched_on(&e, &w[1], c1)))
 		return r;

@@ -330,6 +330,17 @@ static void stream_event(int block_one_in, int exit_one_in)
 	advance_us(rand() % 300);
 }
 
+/* If one of CPUs 1-3 idles, no thread waits, listed or not. */
+static void assert_no_cpu_idles_while_one_waits(void)
+{
+	int i, t;
+
+	for (i = 1; i < 4 && sim_running(&s, i) >= 0; i++)
+		;
+	for (t = 0; i < 4 && t < s.nr_threads; t++)
+		ck_assert_int_ne(s.t[t].state, SIM_RUNNABLE);
+}
+
 /*
  * Random events without a slice, the lists four deep: no CPU idles while
  * a thread waits, and the CPUs take the waiting threads in line order
@@ -337,7 +348,7 @@ static void stream_event(int block_one_in, int exit_one_in)
  */
 START_TEST(test_fp_stream_work_conserving)
 {
-	int i, k, t, got[SIM_MAX_THREADS], n, m, other[SIM_MAX_THREADS];
+	int i, k, got[SIM_MAX_THREADS], n, m, other[SIM_MAX_THREADS];
 
 	start(4, NULL);
 	for (i = 0; i < 30; i++)
@@ -351,11 +362,7 @@ START_TEST(test_fp_stream_work_conserving)
 		m = valid_entries(2, other, SIM_MAX_THREADS);
 		for (i = 0; i < n && i < m; i++)
 			ck_assert_int_eq(got[i], other[i]);
-		for (i = 1; i < 4 && sim_running(&s, i) >= 0; i++)
-			;
-		/* A CPU idles: nothing waits, listed or not. */
-		for (t = 0; i < 4 && t < s.nr_threads; t++)
-			ck_assert_int_ne(s.t[t].state, SIM_RUNNABLE);
+		assert_no_cpu_idles_while_one_waits();
 	}
 	ck_assert_int_eq(s.nr_log, 0);
 }
@@ -379,10 +386,7 @@ START_TEST(test_fp_stream_affinity)
 	for (k = 0; k < 3000; k++) {
 		stream_event(1, 0);
 		sim_round(&s);
-		for (i = 1; i < 4 && sim_running(&s, i) >= 0; i++)
-			;
-		for (t = 0; i < 4 && t < s.nr_threads; t++)
-			ck_assert_int_ne(s.t[t].state, SIM_RUNNABLE);
+		assert_no_cpu_idles_while_one_waits();
 		for (t = 0; t < s.nr_threads; t++) {
 			ck_assert_uint_le(s.t[t].passed, 2);
 			if (s.t[t].passed > most)
