@@ -219,6 +219,105 @@ test_cpu_hotplug_under_load()
 	stop_agent "$AGENT_PID"
 }
 
+# victim N: a process of 32 threads that spin, sleep, yield, ping-pong
+# and create children (mixed_load, until killed) enters enclave 1 in the
+# background: its shell writes its PID to vN.pid and becomes mixed_load,
+# ghostctl's PID goes to VICTIM_N.  It runs once an agent serves the
+# enclave.
+victim()
+{
+	rm -f "v$1.pid"
+	# shellcheck disable=SC2016 # for the inner shell
+	ghostctl run 1 -- sh -c 'echo $$ >"$0"; exec mixed_load -n 32 -w "$0.never"' \
+		"v$1.pid" >"v$1.log" 2>&1 &
+	eval "VICTIM_$1=\$!"
+}
+
+# victim_running N: wait until victim N runs.
+victim_running()
+{
+	for _ in $(seq 1 60); do
+		[ -s "v$1.pid" ] && return 0
+		sleep 0.5
+	done
+	fail "victim $1 not running after 30 s: $(cat "v$1.log")"
+}
+
+# kill_victim N: SIGKILL to victim N once it runs; its ghostctl must
+# report that death (exit 137), not a run that ended otherwise.
+kill_victim()
+{
+	local pid rc
+
+	victim_running "$1"
+	kill -9 "$(cat "v$1.pid")"
+	eval "pid=\$VICTIM_$1"
+	wait "$pid"
+	rc=$?
+	[ "$rc" -eq 137 ] || fail "victim $1 exited $rc: $(tail -n 2 "v$1.log")"
+}
+
+# A storm while mixed_load works: again and again, its agent is killed
+# (SIGKILL) and a new one takes the enclave over within the grace period,
+# under the other model; processes of 32 threads enter and are killed
+# with the agent alive or dead (their threads parked, listed, on a CPU),
+# and one enters while no agent serves the enclave; every third round
+# also swaps the policy.  No load thread is lost or runs user code
+# without a decision, every victim dies of its SIGKILL, and the load
+# finishes with its exact counts.
+# timeout-factor storm_of_agent_kills_takeovers_and_process_kills 4
+test_storm_of_agent_kills_takeovers_and_process_kills()
+{
+	local param=/sys/module/ghost/parameters/agent_grace_ms grace n policy
+
+	clean_ghost
+	# Takeovers are under test, not the grace period: an agent of the
+	# slow debug lane may take longer than the default to start.
+	grace=$(cat "$param")
+	# shellcheck disable=SC2064 # the value now
+	trap "echo $grace >$param" EXIT
+	echo 30000 >"$param"
+	start_agent a --cpus 1-3 --policy fifo_centralized --global-cpu 1
+	no_watchdog 1
+	audit_on 1
+	start_load 1 48
+	policy=fifo_centralized
+	for n in $(seq 1 9); do
+		victim a
+		victim b
+		victim_running a
+		victim_running b
+		sleep "0.$((n % 3 * 3 + 1))"
+		kill_victim a
+		kill -9 "$AGENT_PID"
+		wait "$AGENT_PID" 2>/dev/null
+		kill_victim b
+		victim c
+		if [ "$policy" = fifo_centralized ]; then
+			policy=fifo_per_cpu
+			start_agent a --enclave 1 --policy "$policy"
+		else
+			policy=fifo_centralized
+			start_agent a --enclave 1 --policy "$policy" --global-cpu 1
+		fi
+		if [ $((n % 3)) -eq 0 ]; then
+			if [ "$policy" = fifo_per_cpu ]; then
+				policy=fifo_centralized
+			else
+				policy=fifo_per_cpu
+			fi
+			swap_policy 1 "$n" "$policy"
+		fi
+		sleep "0.$((n % 4 * 2 + 1))"
+		kill_victim c
+		check_threads 1 "after storm round $n"
+	done
+	finish_load
+	check_audit 1
+	kill -0 "$AGENT_PID" 2>/dev/null || fail "the agent died: $(cat a.err)"
+	stop_agent "$AGENT_PID"
+}
+
 # The load's threads change their affinity again and again while
 # fifo_per_cpu decides in local rounds: each move takes every CPU's lock
 # while the other agents go on under their own.  No thread is lost or
