@@ -17,6 +17,7 @@ GHOST_SIZE(ghost_enclave_info, 64);
 GHOST_SIZE(ghost_status_word, 32);
 GHOST_SIZE(ghost_cpu_word, 32);
 GHOST_OFFSET(ghost_cpu_word, agent_seq, 24);
+GHOST_OFFSET(ghost_cpu_word, wanted, 28);
 GHOST_SIZE(ghost_sw_region_header, 64);
 GHOST_SIZE(ghost_msg, 8);
 GHOST_SIZE(ghost_msg_task, 24);

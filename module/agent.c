@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0
 /* Agents: a thread becomes the agent of one enclave CPU. */
 #include <linux/capability.h>
+#include <linux/hrtimer.h>
+#include <linux/sched/stat.h>
 #include <uapi/linux/sched/types.h>
 
 #include "ghost.h"
@@ -88,6 +90,37 @@ void ghost_agent_repin(struct ghost_thread *agent)
 		return;
 	if (cpu_active(cpu))
 		set_cpus_allowed_ptr(current, cpumask_of(cpu));
+}
+
+/* How long a stepping-aside agent sleeps before it looks again. */
+#define GHOST_STEP_ASIDE_NAP_NS		(50 * NSEC_PER_USEC)
+#define GHOST_STEP_ASIDE_SLACK_NS	(20 * NSEC_PER_USEC)
+
+/*
+ * GHOST_WAIT_F_STEP_ASIDE: the calling agent, SCHED_FIFO at the top
+ * priority on its CPU, lets the other tasks runnable there run, for at
+ * most @timeout_ms (0: 1 ms).  It naps while any is, and looks again
+ * after each nap: a kernel worker's item is often done within one.
+ * Returns 1 if it napped, 0 if nothing else was runnable.
+ */
+long ghost_agent_step_aside(unsigned int timeout_ms)
+{
+	ktime_t end = ktime_add_ms(ktime_get(), timeout_ms ?: 1);
+	ktime_t nap;
+	long ret = 0;
+
+	while (!single_task_running()) {
+		if (signal_pending(current))
+			return -EINTR;
+		if (ktime_after(ktime_get(), end))
+			return -ETIMEDOUT;
+		nap = GHOST_STEP_ASIDE_NAP_NS;
+		set_current_state(TASK_INTERRUPTIBLE);
+		schedule_hrtimeout_range(&nap, GHOST_STEP_ASIDE_SLACK_NS,
+					 HRTIMER_MODE_REL);
+		ret = 1;
+	}
+	return ret;
 }
 
 /* The calling thread if it is an agent of @e, with a reference, or NULL. */

@@ -314,6 +314,7 @@ void ghost_thread_tasks_show(struct ghost_enclave *e, struct seq_file *m);
 
 /* agent.c */
 int ghost_agent_attach(struct ghost_enclave *e, int cpu);
+long ghost_agent_step_aside(unsigned int timeout_ms);
 
 /* sched.c: state changes driven by hooks and commits (e->lock held). */
 void ghost_sched_out(struct ghost_thread *gt, bool blocked,
@@ -386,6 +387,7 @@ void ghost_sw_cpu_update_at(struct ghost_enclave *e, int cpu, u64 now);
 void ghost_sw_cpu_update(struct ghost_enclave *e, int cpu);
 u32 ghost_sw_cpu_barrier_inc(struct ghost_enclave *e, int cpu);
 void ghost_sw_cpu_agent_seq(struct ghost_enclave *e, int cpu, u32 seq);
+void ghost_sw_cpu_wanted(struct ghost_enclave *e, int cpu);
 void ghost_sw_switch_in(struct ghost_enclave *e, struct ghost_thread *gt,
 			u64 now);
 int ghost_sw_mmap(struct ghost_enclave *e, struct vm_area_struct *vma);

@@ -76,16 +76,65 @@ static struct ghost_thread *ghost_hook_thread(struct task_struct *p)
  * can; sched_wakeup catches a wakeup that raced the thread's own switch
  * out (its block was not recorded yet at sched_waking).  Acting on the
  * first one that finds the thread blocked, each is a no-op after it.
+ * Returns whether @p is ghost's (a thread or an agent).  RCU read side.
  */
+static bool ghost_hook_wakeup(struct task_struct *p)
+{
+	struct ghost_thread *gt = ghost_thread_lookup(p);
+
+	if (!gt)
+		return false;
+	if (!test_bit(GT_F_AGENT, &gt->flags) &&
+	    test_bit(GT_F_ENROLLED, &gt->flags) && !ghost_thread_in_module(gt))
+		ghost_sched_wakeup(gt, raw_smp_processor_id());
+	return true;
+}
+
+static void ghost_tp_waking(void *data, struct task_struct *p)
+{
+	rcu_read_lock();
+	ghost_hook_wakeup(p);
+	rcu_read_unlock();
+}
+
+/*
+ * @p, runnable on @cpu, may be a task outside ghost: if an agent has that
+ * enclave CPU, it is told, as it would keep the task off the CPU if it
+ * spins there.  Two per-CPU loads for a CPU outside any enclave; the
+ * lookup only for one with an agent.  @known: @p is ghost's.
+ */
+static void ghost_cpu_wanted(struct task_struct *p, int cpu, bool known)
+{
+	struct ghost_enclave *e = ghost_cpu_owner(cpu);
+
+	if (!e || !READ_ONCE(e->cpu_agent[cpu]))
+		return;
+	rcu_read_lock();
+	if (!known && !ghost_thread_lookup(p))
+		ghost_sw_cpu_wanted(e, cpu);
+	rcu_read_unlock();
+}
+
+/* At sched_wakeup the task is on the runqueue of the CPU it runs on. */
 static void ghost_tp_wakeup(void *data, struct task_struct *p)
 {
-	struct ghost_thread *gt;
+	bool known;
 
 	rcu_read_lock();
-	gt = ghost_hook_thread(p);
-	if (gt && !ghost_thread_in_module(gt))
-		ghost_sched_wakeup(gt, raw_smp_processor_id());
+	known = ghost_hook_wakeup(p);
 	rcu_read_unlock();
+	ghost_cpu_wanted(p, task_cpu(p), known);
+}
+
+/* A new task, or one moved (balancing, affinity): runnable, no wakeup. */
+static void ghost_tp_wakeup_new(void *data, struct task_struct *p)
+{
+	ghost_cpu_wanted(p, task_cpu(p), false);
+}
+
+static void ghost_tp_migrate(void *data, struct task_struct *p, int cpu)
+{
+	ghost_cpu_wanted(p, cpu, false);
 }
 
 /*
@@ -331,8 +380,10 @@ struct ghost_tp {
 };
 
 static struct ghost_tp ghost_tps[] = {
-	{ "sched_waking",	ghost_tp_wakeup },
+	{ "sched_waking",	ghost_tp_waking },
 	{ "sched_wakeup",	ghost_tp_wakeup },
+	{ "sched_wakeup_new",	ghost_tp_wakeup_new },
+	{ "sched_migrate_task",	ghost_tp_migrate },
 	{ "sched_switch",	ghost_tp_switch },
 	{ "sched_process_fork",	ghost_tp_fork },
 	{ "sched_process_exit",	ghost_tp_exit },

@@ -200,8 +200,9 @@ static long ghost_ioc_commit_wait(struct ghost_enclave *e,
 
 	if (copy_from_user(&arg, uarg, sizeof(arg)))
 		return -EFAULT;
-	/* Both halves are checked before either acts. */
-	if (!ghost_wait_args_valid(&arg.wait))
+	/* Both halves are checked before either acts; no step aside here. */
+	if (!ghost_wait_args_valid(&arg.wait) ||
+	    (arg.wait.flags & GHOST_WAIT_F_STEP_ASIDE))
 		return -EINVAL;
 	ret = ghost_txn_commit(e, &arg.commit, &failed);
 	if (ret)

@@ -546,10 +546,16 @@ out:
 	return ret;
 }
 
-/* The flags of AGENT_WAIT and COMMIT_WAIT: SEQ_ONLY needs AGENT_SEQ. */
+/*
+ * The flags of AGENT_WAIT and COMMIT_WAIT: SEQ_ONLY needs AGENT_SEQ,
+ * STEP_ASIDE comes alone.
+ */
 bool ghost_wait_args_valid(const struct ghost_ioc_wait *arg)
 {
 	if ((arg->flags & ~GHOST_WAIT_F_ALL) || arg->resv)
+		return false;
+	if ((arg->flags & GHOST_WAIT_F_STEP_ASIDE) &&
+	    arg->flags != GHOST_WAIT_F_STEP_ASIDE)
 		return false;
 	return !(arg->flags & GHOST_WAIT_F_SEQ_ONLY) ||
 	       (arg->flags & GHOST_WAIT_F_AGENT_SEQ);
@@ -591,6 +597,10 @@ long ghost_agent_wait(struct ghost_enclave *e,
 		return -EPERM;
 	if (agent)
 		ghost_agent_repin(agent);
+	if (arg.flags & GHOST_WAIT_F_STEP_ASIDE) {
+		ret = ghost_agent_step_aside(arg.timeout_ms);
+		goto out;
+	}
 
 	raw_spin_lock_irqsave(&e->lock, flags);
 	q = agent ? ghost_agent_queue(e, agent) : e->queue;

@@ -162,6 +162,18 @@ void ghost_sw_cpu_agent_seq(struct ghost_enclave *e, int cpu, u32 seq)
 	smp_store_release(&ghost_cpu_words(e)[cpu].agent_seq, seq);
 }
 
+/*
+ * A task outside ghost is runnable on @cpu, which has an agent: tell it
+ * (any change will do: concurrent wakeups may share one).  No lock; a
+ * hook with @e found through ghost_cpu_owner().
+ */
+void ghost_sw_cpu_wanted(struct ghost_enclave *e, int cpu)
+{
+	struct ghost_cpu_word *c = &ghost_cpu_words(e)[cpu];
+
+	WRITE_ONCE(c->wanted, READ_ONCE(c->wanted) + 1);
+}
+
 int ghost_sw_mmap(struct ghost_enclave *e, struct vm_area_struct *vma)
 {
 	if (vma->vm_flags & VM_WRITE)

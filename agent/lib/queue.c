@@ -184,6 +184,17 @@ int ghost_queue_wait(struct ghost_enclave *e, struct ghost_ioc_wait *w)
 	return ioctl(e->ctl_fd, GHOST_IOC_AGENT_WAIT, w) < 0 ? -errno : 0;
 }
 
+int ghost_agent_step_aside(struct ghost_enclave *e, unsigned int timeout_ms)
+{
+	struct ghost_ioc_wait w = {
+		.timeout_ms	= timeout_ms,
+		.flags		= GHOST_WAIT_F_STEP_ASIDE,
+	};
+	int ret = ioctl(e->ctl_fd, GHOST_IOC_AGENT_WAIT, &w);
+
+	return ret < 0 ? -errno : ret;
+}
+
 int ghost_queue_poll(struct ghost_queue *q, int timeout_ms)
 {
 	struct pollfd pfd = { .fd = q->fd, .events = POLLIN };

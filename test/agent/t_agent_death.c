@@ -7,11 +7,14 @@
 #include <pthread.h>
 #include <sched.h>
 #include <signal.h>
+#include <stdatomic.h>
 #include <string.h>
 #include <unistd.h>
 #include <sys/ioctl.h>
 #include <sys/resource.h>
 #include <sys/wait.h>
+
+#include <ghost/barrier.h>
 
 #include "ghost_test.h"
 
@@ -393,6 +396,133 @@ out:
 	return r;
 }
 
+/* A thread outside ghost on the agent's CPU that sleeps and wakes. */
+struct sleeper {
+	pthread_t th;
+	int cpu;
+	atomic_int go, ran;
+};
+
+#define SLEEPER_ROUNDS	20
+#define RT_RUNTIME	"/proc/sys/kernel/sched_rt_runtime_us"
+
+static void *sleeper_main(void *p)
+{
+	struct sleeper *s = p;
+	cpu_set_t set;
+
+	CPU_ZERO(&set);
+	CPU_SET(s->cpu, &set);
+	if (sched_setaffinity(0, sizeof(set), &set))
+		return NULL;
+	while (!atomic_load(&s->go))
+		gt_sleep_ms(1);
+	while (atomic_load(&s->ran) < SLEEPER_ROUNDS) {
+		usleep(2000);
+		atomic_fetch_add(&s->ran, 1);
+	}
+	return NULL;
+}
+
+/* 1 if it napped, 0 if nothing else was runnable, or -errno. */
+static int step_aside(struct gt_enclave *e, uint32_t flags)
+{
+	struct ghost_ioc_wait w = {
+		.timeout_ms = 1,
+		.flags = GHOST_WAIT_F_STEP_ASIDE | flags,
+	};
+	int ret = ioctl(e->ctl_fd, GHOST_IOC_AGENT_WAIT, &w);
+
+	return ret < 0 ? -errno : ret;
+}
+
+/* The refusals, then a call that succeeds: 0, or GT_FAIL. */
+static int step_aside_args(struct gt_enclave *e)
+{
+	struct ghost_ioc_commit_wait cw = { 0 };
+	int r;
+
+	if ((r = step_aside(e, 0)) != -EINVAL)
+		return gt_fail("step aside by a non-agent: %s, want EINVAL",
+			       r ? strerror(-r) : "0");
+	if ((r = gt_attach(e, gt_agent_cpu)))
+		return gt_fail("attach: %s", strerror(-r));
+	if ((r = step_aside(e, GHOST_WAIT_F_AGENT_SEQ)) != -EINVAL)
+		return gt_fail("step aside with AGENT_SEQ: %s, want EINVAL",
+			       r ? strerror(-r) : "0");
+	cw.wait.flags = GHOST_WAIT_F_STEP_ASIDE;
+	if (!ioctl(e->ctl_fd, GHOST_IOC_COMMIT_WAIT, &cw) || errno != EINVAL)
+		return gt_fail("COMMIT_WAIT with STEP_ASIDE: %s, want EINVAL",
+			       strerror(errno));
+	/* Other tasks may want the CPU for longer than the 1 ms allowed. */
+	if ((r = step_aside(e, 0)) < 0 && r != -ETIMEDOUT)
+		return gt_fail("step aside: %s", strerror(-r));
+	return 0;
+}
+
+/* Spin as a centralized agent does until the sleeper is done: 0 or r. */
+static int spin_stepping_aside(struct gt_enclave *e, struct sleeper *s,
+			       int *stepped)
+{
+	const volatile struct ghost_cpu_word *w = gt_cpu_word(e, gt_agent_cpu);
+	uint64_t end = gt_now_ns() + 20ULL * 1000000000ULL;
+	uint32_t seen = w->wanted;
+	int r = 0;
+
+	atomic_store(&s->go, 1);
+	while (atomic_load(&s->ran) < SLEEPER_ROUNDS && gt_now_ns() < end) {
+		/* Out of time with the thread still runnable: again. */
+		if (w->wanted != seen || r == -ETIMEDOUT) {
+			seen = w->wanted;
+			r = step_aside(e, 0);
+			if (r < 0 && r != -ETIMEDOUT)
+				return gt_fail("step aside: %s", strerror(-r));
+			(*stepped)++;
+		}
+		ghost_cpu_relax();
+	}
+	return 0;
+}
+
+/*
+ * The agent spins at SCHED_FIFO 99 with real-time throttling off: a
+ * thread outside ghost that sleeps on the agent's CPU would never run
+ * again.  Each of its wakeups moves the CPU word's wanted; the agent
+ * steps aside when it moved (GHOST_WAIT_F_STEP_ASIDE), and the thread
+ * runs all its rounds.  A non-agent, a flag beside it and COMMIT_WAIT
+ * with it are refused.
+ */
+static int test_agent_steps_aside_for_task_woken_on_its_cpu(void)
+{
+	struct sleeper s = { .cpu = gt_agent_cpu };
+	int r, stepped = 0;
+	char runtime[32];
+	struct gt_enclave e;
+
+	/* Made before the caller is an agent: it stays SCHED_OTHER. */
+	if (pthread_create(&s.th, NULL, sleeper_main, &s))
+		return gt_fail("pthread_create");
+	if ((r = gt_setup(&e, 0, 0)) || (r = step_aside_args(&e)))
+		goto out;
+	if (gt_read_file(RT_RUNTIME, runtime, sizeof(runtime)) < 0 ||
+	    gt_write_file(RT_RUNTIME, "-1")) {
+		r = gt_fail("cannot turn real-time throttling off");
+		goto out;
+	}
+	r = spin_stepping_aside(&e, &s, &stepped);
+	gt_write_file(RT_RUNTIME, "%s", runtime);
+	if (!r && atomic_load(&s.ran) < SLEEPER_ROUNDS)
+		r = gt_fail("the thread ran %d of its %d rounds beside the spinning agent, which stepped aside %d times",
+			    atomic_load(&s.ran), SLEEPER_ROUNDS, stepped);
+	else if (!r && !stepped)
+		r = gt_fail("its wakeups never moved wanted");
+out:
+	atomic_store(&s.ran, SLEEPER_ROUNDS);
+	atomic_store(&s.go, 1);
+	pthread_join(s.th, NULL);
+	return r;
+}
+
 static const struct gt_test tests[] = {
 	{ "attach_makes_caller_fifo_99_pinned",
 	  test_attach_makes_caller_fifo_99_pinned },
@@ -404,6 +534,8 @@ static const struct gt_test tests[] = {
 	  test_agent_restart_within_grace_reattaches },
 	{ "grace_keeps_parked_threads_then_returns_them",
 	  test_grace_keeps_parked_threads_then_returns_them },
+	{ "agent_steps_aside_for_task_woken_on_its_cpu",
+	  test_agent_steps_aside_for_task_woken_on_its_cpu },
 	{ NULL, NULL },
 };
 

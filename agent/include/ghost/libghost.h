@@ -455,6 +455,16 @@ const char *ghost_msg_type_name(unsigned int type);
  */
 int ghost_queue_wait(struct ghost_enclave *e, struct ghost_ioc_wait *w);
 
+/*
+ * For an agent that spins: when its CPU word's wanted moved (a task
+ * outside ghost became runnable on its CPU), and now and then, let such
+ * tasks run for at most @timeout_ms (0: 1 ms) before going on
+ * (GHOST_WAIT_F_STEP_ASIDE).  1 once none is runnable there, 0 if none
+ * was, -ETIMEDOUT when the time ran out first, -EINTR on a signal,
+ * -EINVAL from a module without it.
+ */
+int ghost_agent_step_aside(struct ghost_enclave *e, unsigned int timeout_ms);
+
 /* poll() the queue fd for messages: 1 if there are some, 0 on timeout. */
 int ghost_queue_poll(struct ghost_queue *q, int timeout_ms);
 

@@ -151,11 +151,23 @@ struct ghost_cpu_word {
 	__u64	gtid;		/* the ghost thread committed here, or 0 */
 	__u64	commit_time;
 	__u32	agent_seq;	/* bumped whenever this CPU's agent is woken */
-	__u32	resv;
+	__u32	wanted;		/* bumped when another task may run here */
 };
 
 #define GHOST_CPU_F_IN_ENCLAVE	(1U << 0)
 #define GHOST_CPU_F_AGENT	(1U << 1)	/* an agent is attached */
+
+/*
+ * An agent is SCHED_FIFO at the top priority: while it spins, nothing
+ * else runs on its CPU, not even the kernel's per-CPU threads (workqueue
+ * items, softirqs, RCU) that other CPUs may wait for, but under real-time
+ * throttling, and never without it.  So the module bumps the CPU word's
+ * wanted whenever a task outside ghost becomes runnable on an enclave CPU
+ * that has an agent (it wakes up, is new, or moves there); an agent that
+ * spins reads it, and when it moved steps aside (GHOST_WAIT_F_STEP_ASIDE)
+ * before it goes on.  Other ways onto a runqueue exist (a CFS bandwidth
+ * limit lifted, say): such an agent also steps aside now and then.
+ */
 
 struct ghost_sw_region_header {
 	__u32	version;	/* GHOST_VERSION */
@@ -416,6 +428,12 @@ struct ghost_ioc_agent {
  * decision and move nothing, stay in the ring until then (or until it is
  * half full, which wakes the agents).  For an idle agent that must not
  * wake for the fast path's bookkeeping.
+ *
+ * GHOST_WAIT_F_STEP_ASIDE (alone; agents only, on their CPU): no wait for
+ * messages.  While other tasks are runnable on the agent's CPU, the agent
+ * sleeps in naps of about 50 us, and they run; it returns 1 once none is,
+ * 0 at once if none was, -ETIMEDOUT when @timeout_ms (0: 1 ms) ran out
+ * first, -EINTR on a signal.  @head and @agent_seq are ignored.
  */
 struct ghost_ioc_wait {
 	__u32	head;
@@ -427,7 +445,10 @@ struct ghost_ioc_wait {
 
 #define GHOST_WAIT_F_AGENT_SEQ	(1U << 0)
 #define GHOST_WAIT_F_SEQ_ONLY	(1U << 1)
-#define GHOST_WAIT_F_ALL	(GHOST_WAIT_F_AGENT_SEQ | GHOST_WAIT_F_SEQ_ONLY)
+#define GHOST_WAIT_F_STEP_ASIDE	(1U << 2)
+#define GHOST_WAIT_F_ALL	(GHOST_WAIT_F_AGENT_SEQ | \
+				 GHOST_WAIT_F_SEQ_ONLY | \
+				 GHOST_WAIT_F_STEP_ASIDE)
 
 /*
  * Dispatch lists

@@ -37,6 +37,13 @@ test_grace_keeps_parked_threads_then_returns_them()
 	agent_test t_agent_death grace_keeps_parked_threads_then_returns_them
 }
 
+# A spinning agent steps aside for a thread outside ghost that wakes up on
+# its CPU, with real-time throttling off (see t_agent_death.c).
+test_agent_steps_aside_for_task_woken_on_its_cpu()
+{
+	agent_test t_agent_death agent_steps_aside_for_task_woken_on_its_cpu
+}
+
 test_watchdog_destroys_enclave_ignoring_runnable_thread()
 {
 	agent_test t_watchdog watchdog_destroys_enclave_ignoring_runnable_thread
