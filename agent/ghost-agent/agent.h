@@ -64,6 +64,9 @@
 #define AGENT_IDLE_MS		1000	/* longest wait of a per-CPU agent */
 #define AGENT_NAP_MS		1	/* first sleep of an idle centralized agent */
 #define AGENT_NAP_MAX_MS	32	/* its longest, after naps that found nothing */
+#define STEP_ASIDE_MS		1	/* longest the agent lets others run */
+#define STEP_ASIDE_POLL_MS	10	/* and how often it does unasked */
+#define STEP_ASIDE_ROUNDS	1024	/* rounds between looks at the clock */
 #define AGENT_MAX_HINT_PROCS	64	/* processes with a hint region */
 
 struct recorder;
@@ -96,6 +99,9 @@ struct agent_thread {
 	uint64_t idle_since;		/* first round with no decision, or 0 */
 	unsigned int nap_ms;		/* its next sleep; 0: AGENT_NAP_MS */
 	int napped;			/* its last sleep ended with nothing */
+	__u32 wanted_seen;		/* its CPU word's wanted, last look */
+	unsigned int step_rounds;	/* rounds, for step_aside_due() */
+	uint64_t step_next_ns;		/* when to step aside unasked */
 };
 
 /* The queue of one CPU's agents (see above). */
@@ -126,6 +132,8 @@ struct stats {
 	/* Requests a policy made: ghost_policy_run() and _dl_push() taken. */
 	atomic_uint_fast64_t decisions;
 	atomic_uint_fast64_t idle_sleeps;	/* --idle-sleep: naps taken */
+	/* Times the spinning agent let other tasks have its CPU. */
+	atomic_uint_fast64_t stepped_aside;
 	atomic_uint_fast64_t local_rounds;	/* rounds without rt->lock */
 	/* Local: decisions made for a CPU by another CPU's agent. */
 	atomic_uint_fast64_t helped_rounds;

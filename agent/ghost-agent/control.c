@@ -316,6 +316,8 @@ static void do_status(struct rt *rt, struct reply *r)
 	    (unsigned long long)(rt->idle_sleep_ns / 1000));
 	put(r, "idle_sleeps %llu\n",
 	    (unsigned long long)atomic_load(&rt->st.idle_sleeps));
+	put(r, "stepped_aside %llu\n",
+	    (unsigned long long)atomic_load(&rt->st.stepped_aside));
 	put(r, "routes %llu\n", (unsigned long long)atomic_load(&rt->st.routes));
 	put(r, "dispatch_lists %s\n",
 	    ghost_dispatch_available(&rt->enc) ? "yes" : "no");

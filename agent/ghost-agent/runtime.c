@@ -1233,6 +1233,38 @@ out:
 }
 
 /*
+ * The centralized agent spins at the top real-time priority: a task
+ * outside ghost that became runnable on its CPU (a kernel worker other
+ * CPUs wait for, a user's task pinned there) would wait for real-time
+ * throttling, or forever without it.  When the CPU word says one did, it
+ * runs first, for up to STEP_ASIDE_MS; one still runnable then, or one
+ * the module could not see arrive, gets its turn at the next look, which
+ * comes STEP_ASIDE_MS later, or STEP_ASIDE_POLL_MS.
+ */
+static void step_aside(struct rt *rt, struct agent_thread *a,
+		       const struct ghost_cpu_word *cw)
+{
+	int ret;
+
+	a->wanted_seen = ghost_load_relaxed(&cw->wanted);
+	ret = ghost_agent_step_aside(&rt->enc, STEP_ASIDE_MS);
+	if (ret == 1 || ret == -ETIMEDOUT)
+		atomic_fetch_add(&rt->st.stepped_aside, 1);
+	a->step_next_ns = rt_now_ns() + (ret == -ETIMEDOUT ? STEP_ASIDE_MS :
+					 STEP_ASIDE_POLL_MS) * 1000000ULL;
+}
+
+/* Step aside now?  The clock is read every STEP_ASIDE_ROUNDS rounds. */
+static int step_aside_due(struct agent_thread *a,
+			  const struct ghost_cpu_word *cw)
+{
+	if (ghost_load_relaxed(&cw->wanted) != a->wanted_seen)
+		return 1;
+	return !(++a->step_rounds % STEP_ASIDE_ROUNDS) &&
+	       rt_now_ns() >= a->step_next_ns;
+}
+
+/*
  * One round of the centralized agent.  With --idle-sleep, the time it
  * has been idle counts from its last decision (a commit or a list entry):
  * the quiet messages it drains meanwhile, the fast path's record of what
@@ -1245,6 +1277,8 @@ static void centralized_iteration(struct rt *rt, struct agent_thread *a)
 	int n = 0, busy = 0, turn, sleep = 0, tick = 0;
 	uint64_t now, decided;
 
+	if (cw && step_aside_due(a, cw))
+		step_aside(rt, a, cw);
 	pthread_mutex_lock(&rt->lock);
 	turn = my_turn(rt, a, GHOST_POLICY_CENTRALIZED);
 	if (turn) {

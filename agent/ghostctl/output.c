@@ -320,6 +320,9 @@ void ghostctl_print_status(FILE *f, const char *reply, int json)
 	if (strcmp(kv(reply, "idle_sleep_us", a, sizeof(a), "0"), "0"))
 		fprintf(f, "  idle:      sleeps after %s us with nothing to do, %s naps\n",
 			a, kv(reply, "idle_sleeps", b, sizeof(b), "?"));
+	if (strcmp(kv(reply, "stepped_aside", a, sizeof(a), "0"), "0"))
+		fprintf(f, "  stepped aside: %s times, for tasks outside ghost on its CPU\n",
+			a);
 	fputs("  failures:  ", f);
 	print_failures(f, reply);
 	if (strcmp(kv(reply, "overflow", a, sizeof(a), "0"), "0"))
